@@ -1,0 +1,31 @@
+# yingshang — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup lint format demo bench clean
+
+setup:
+	@scripts/bootstrap
+
+run: setup
+	$(BIN)/yingshang migrate --noinput
+	$(BIN)/yingshang demo
+	$(BIN)/yingshang serve
+
+test: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/yingshang makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: setup
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,156 @@
+"""REST API of the core app, and the shared pieces every app's API uses:
+the exception handler (field-level messages), ScopedViewSetMixin and AuditContextMixin."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.routers import DefaultRouter
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from . import audit, selectors
+from .models import AuditEntry, Department, Division, User
+from .scoping import can_write
+
+
+def exception_handler(exc, context):
+    """Django ValidationErrors raised by services become 400s with field-level messages."""
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        exc = ValidationError(detail=detail)
+    return drf_exception_handler(exc, context)
+
+
+class StaffWritePermission(permissions.BasePermission):
+    """Staff only; city leaders (read-only role) may not write."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff_member):
+            return False
+        return request.method in permissions.SAFE_METHODS or can_write(user)
+
+
+class AuditContextMixin:
+    """Token-authenticated requests are only known after DRF authenticates: refresh the audit
+    context with the real user before the handler runs."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        ctx = audit.current()
+        self._audit_token = audit._context.set(
+            audit.AuditContext(user=request.user, ip=ctx.ip, channel="api")
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_audit_token", None)
+        if token is not None:
+            audit._context.reset(token)
+            self._audit_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ScopedViewSetMixin(AuditContextMixin):
+    """``get_queryset`` goes through the model's ``visible_to``: out-of-scope objects are 404."""
+
+    permission_classes = [StaffWritePermission]
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+
+    class Meta:
+        model = Division
+        fields = ["id", "code", "name", "name_en", "level", "is_management_area", "parent_code"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    division_code = serializers.CharField(source="division.code", read_only=True)
+
+    class Meta:
+        model = Department
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "name_en",
+            "kind",
+            "function_key",
+            "division_code",
+            "is_active",
+        ]
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    division_code = serializers.CharField(source="division.code", read_only=True, default=None)
+    department = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "role", "division_code", "department"]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "at",
+            "actor_name",
+            "ip",
+            "channel",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+        ]
+
+
+class DivisionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """行政区划 within the caller's subtree."""
+
+    queryset = Division.objects.select_related("parent")
+    serializer_class = DivisionSerializer
+    filterset_fields = ["level", "code", "is_management_area"]
+    lookup_field = "code"
+
+
+class DepartmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """部门 within the caller's subtree."""
+
+    queryset = Department.objects.select_related("division")
+    serializer_class = DepartmentSerializer
+    filterset_fields = ["kind", "function_key", "division__code"]
+
+
+class StaffViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """工作人员 within the caller's subtree."""
+
+    queryset = User.objects.exclude(role="").select_related("division")
+    serializer_class = StaffSerializer
+    filterset_fields = ["role"]
+
+
+class AuditEntryViewSet(
+    AuditContextMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """审计日志 (read-only; supervisors and administrators)."""
+
+    serializer_class = AuditEntrySerializer
+    permission_classes = [StaffWritePermission]
+    filterset_fields = ["action", "object_type", "object_id"]
+
+    def get_queryset(self):
+        return selectors.audit_entries_for(self.request.user)
+
+
+router = DefaultRouter()
+router.register("divisions", DivisionViewSet)
+router.register("departments", DepartmentViewSet)
+router.register("staff", StaffViewSet)
+router.register("audit", AuditEntryViewSet, basename="auditentry")

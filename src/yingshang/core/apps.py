@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "yingshang.core"
+    label = "core"
+    verbose_name = _("基础平台")
+
+    def ready(self):
+        from . import audit
+
+        audit.connect_signals()

@@ -1,0 +1,172 @@
+import datetime
+from functools import wraps
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import audit, selectors
+from .exports import xlsx_response
+from .models import AuditAction, Department
+
+
+def staff_required(view):
+    """Login required, and the account must be a staff member (portal users get 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff_member:
+            raise PermissionDenied(_("仅限工作人员访问。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@staff_required
+def home(request):
+    from django.urls import NoReverseMatch, reverse
+
+    links = []
+    for name, label in [
+        ("core:division-list", _("行政区划")),
+        ("core:department-list", _("部门")),
+        ("core:calendar", _("工作日历")),
+        ("core:audit-list", _("审计日志")),
+        ("notifications:inbox", _("消息中心")),
+    ]:
+        try:
+            links.append((reverse(name), label))
+        except NoReverseMatch:
+            continue
+    return render(
+        request,
+        "core/home.html",
+        {
+            "links": links,
+            "divisions": selectors.divisions_for(request.user).count(),
+            "departments": selectors.departments_for(request.user).count(),
+            "staff": selectors.staff_for(request.user).count(),
+        },
+    )
+
+
+@staff_required
+def division_list(request):
+    divisions = selectors.divisions_for(request.user).select_related("parent")
+    return render(request, "core/division_list.html", {"divisions": divisions})
+
+
+@staff_required
+def department_list(request):
+    qs = selectors.departments_for(
+        request.user,
+        search=request.GET.get("q", "").strip(),
+        division_code=request.GET.get("division", "").strip(),
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "core/department_list.html", {"page": page, "q": request.GET.get("q", "")}
+    )
+
+
+@staff_required
+def department_detail(request, pk):
+    department = Department.objects.get_visible_or_404(request.user, pk=pk)
+    staff = selectors.staff_for(request.user).filter(department=department)
+    return render(
+        request, "core/department_detail.html", {"department": department, "staff": staff}
+    )
+
+
+def _audit_filters(request):
+    g = request.GET
+    return {
+        "actor": g.get("actor", "").strip(),
+        "action": g.get("action", "").strip(),
+        "object_type": g.get("object_type", "").strip(),
+        "q": g.get("q", "").strip(),
+        "date_from": _date(g.get("date_from")),
+        "date_to": _date(g.get("date_to")),
+    }
+
+
+@staff_required
+def audit_list(request):
+    if not selectors.can_read_audit(request.user):
+        raise PermissionDenied(_("只有监督员和管理员可以查看审计日志。"))
+    filters = _audit_filters(request)
+    qs = selectors.audit_entries_for(request.user, **filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "page": page,
+            "actions": AuditAction.choices,
+            "filters": request.GET,
+            "querystring": request.GET.urlencode(),
+        },
+    )
+
+
+@staff_required
+def audit_export(request):
+    if not selectors.can_read_audit(request.user):
+        raise PermissionDenied(_("只有监督员和管理员可以导出审计日志。"))
+    qs = selectors.audit_entries_for(request.user, **_audit_filters(request))[:100_000]
+    headers = [
+        _("时间"),
+        _("操作人"),
+        _("来源地址"),
+        _("渠道"),
+        _("操作"),
+        _("对象类型"),
+        _("对象编号"),
+        _("对象"),
+        _("变更内容"),
+    ]
+    rows = (
+        (
+            e.at.astimezone().replace(tzinfo=None),
+            e.actor_name,
+            e.ip or "",
+            e.channel,
+            e.get_action_display(),
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            str(e.changes) if e.changes else "",
+        )
+        for e in qs.iterator()
+    )
+    audit.record(
+        AuditAction.EXPORT,
+        object_type="core.AuditEntry",
+        object_repr=_("审计日志导出"),
+        changes={"filters": request.GET.dict()},
+    )
+    return xlsx_response("audit.xlsx", _("审计日志"), headers, rows)
+
+
+@staff_required
+def calendar_view(request):
+    from .workdays import year_overview
+
+    year = int(request.GET.get("year") or datetime.date.today().year)
+    return render(request, "core/calendar.html", {"overview": year_overview(year), "year": year})

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from yingshang.core.api import router as core_router
+
+admin.site.site_header = "营商 yingshang"
+admin.site.site_title = "营商 yingshang"
+admin.site.index_title = "管理后台"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/core/", include(core_router.urls)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("notifications/", include("yingshang.notifications.urls")),
+    # Each domain app mounts its own pages (staff/<app>/…, public pages) and API (api/<app>/…).
+    path("", include("yingshang.registry.urls")),
+    path("", include("yingshang.catalog.urls")),
+    path("", include("yingshang.cases.urls")),
+    path("", include("yingshang.reforms.urls")),
+    path("", include("yingshang.appeals.urls")),
+    path("", include("yingshang.evaluations.urls")),
+    path("", include("yingshang.core.urls")),
+]
