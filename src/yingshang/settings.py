@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "yingshang.reforms",
     "yingshang.appeals",
     "yingshang.evaluations",
+    "yingshang.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("yingshang.reforms.urls")),
     path("", include("yingshang.appeals.urls")),
     path("", include("yingshang.evaluations.urls")),
+    path("", include("yingshang.monitoring.urls")),
     path("", include("yingshang.core.urls")),
 ]
