@@ -1,0 +1,200 @@
+"""Shared data (共享数据): enterprises, persons and e-licences (电子证照) reused across applications.
+
+The registry is the city's unified database of the seed ("构建全市统一的数据库"): an application
+that needs a document already held here as an e-licence takes it from the registry instead of
+an upload (免提交).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import ric, uscc
+
+from yingshang.core.masking import mask_id_number, mask_phone
+from yingshang.core.scoping import ScopedQuerySet
+
+
+def validate_uscc(value: str):
+    if not uscc.is_valid(value or ""):
+        raise ValidationError(_("统一社会信用代码“%(v)s”无效。"), params={"v": value}, code="uscc")
+
+
+def validate_ric(value: str):
+    if not ric.is_valid(value or ""):
+        raise ValidationError(_("居民身份证号码无效。"), code="ric")
+
+
+class Enterprise(models.Model):
+    """市场主体 identified by its 统一社会信用代码 (USCC, GB 32100-2015)."""
+
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc]
+    )
+    name = models.CharField(_("名称"), max_length=200)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("住所"), max_length=200, blank=True)
+    division = models.ForeignKey(
+        "core.Division",
+        verbose_name=_("登记区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    users = models.ManyToManyField(
+        "core.User", verbose_name=_("经办账号"), blank=True, related_name="enterprises"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division"
+    audited = True
+    personal_fields = ("phone",)
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+
+class Person(models.Model):
+    """自然人 identified by 居民身份证号码 (GB 11643). Always shown masked."""
+
+    id_number = models.CharField(
+        _("居民身份证号码"), max_length=18, unique=True, validators=[validate_ric]
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    division = models.ForeignKey(
+        "core.Division",
+        verbose_name=_("户籍/居住区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    user = models.OneToOneField(
+        "core.User",
+        verbose_name=_("门户账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division"
+    audited = True
+    personal_fields = ("id_number", "phone")
+
+    class Meta:
+        verbose_name = _("自然人")
+        verbose_name_plural = _("自然人")
+
+    def __str__(self):
+        return f"{self.name}({self.masked_id})"
+
+    @property
+    def masked_id(self):
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+
+class LicenceType(models.Model):
+    """证照类型, e.g. 营业执照, 食品经营许可证, 公章备案证明."""
+
+    code = models.CharField(_("证照类型代码"), max_length=40, unique=True)
+    name = models.CharField(_("证照名称"), max_length=100)
+    holder_kind = models.CharField(
+        _("持证主体"),
+        max_length=10,
+        choices=[("enterprise", _("法人")), ("person", _("自然人")), ("any", _("不限"))],
+        default="any",
+    )
+    audited = True
+
+    class Meta:
+        verbose_name = _("证照类型")
+        verbose_name_plural = _("证照类型")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class ELicence(models.Model):
+    """电子证照 held by an enterprise or a person; issued by a department, usually as the result
+    of a case (``source_case_number``)."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("有效")
+        REVOKED = "revoked", _("已注销")
+        EXPIRED = "expired", _("已过期")
+
+    licence_type = models.ForeignKey(
+        LicenceType, verbose_name=_("证照类型"), on_delete=models.PROTECT, related_name="licences"
+    )
+    number = models.CharField(_("证照编号"), max_length=64)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("持证企业"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="licences",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("持证人"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="licences",
+    )
+    issuer = models.ForeignKey(
+        "core.Department", verbose_name=_("发证部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_on = models.DateField(_("发证日期"))
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.VALID
+    )
+    source_case_number = models.CharField(_("来源办件编号"), max_length=40, blank=True)
+    data = models.JSONField(_("证照数据"), default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "issuer__division"
+    scope_department_field = "issuer"
+    audited = True
+
+    class Meta:
+        verbose_name = _("电子证照")
+        verbose_name_plural = _("电子证照")
+        ordering = ["-issued_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["licence_type", "number"], name="elicence_unique_no"),
+            models.CheckConstraint(
+                condition=models.Q(enterprise__isnull=False) | models.Q(person__isnull=False),
+                name="elicence_has_holder",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.licence_type.name} {self.number}"
+
+    @property
+    def holder(self):
+        return self.enterprise or self.person
