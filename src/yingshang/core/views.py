@@ -38,6 +38,12 @@ def _date(value):
         return None
 
 
+def root(request):
+    from django.shortcuts import redirect
+
+    return redirect("core:workbench")
+
+
 @staff_required
 def home(request):
     from django.urls import NoReverseMatch, reverse
