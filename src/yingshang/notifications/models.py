@@ -1,0 +1,114 @@
+"""Notification centre: in-app notifications, their deliveries through other channels (e-mail
+now; SMS and WeChat later), and the scheduler's ledger of periodic job runs."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A user's own in-app notifications (everyone — staff and portal users — sees only
+        their own; there is no division scope here)."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(recipient=user, in_app=True)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """消息: one message to one user. ``in_app`` is false when the caller asked for other
+    channels only; the row then just anchors the deliveries."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=500, blank=True)
+    category = models.CharField(_("类别"), max_length=40, blank=True, db_index=True)
+    in_app = models.BooleanField(_("站内显示"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notif_recipient_read")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败(将重试)")
+    DEAD = "dead", _("放弃(需人工处理)")
+
+
+class Delivery(models.Model):
+    """One attempt-tracked sending of a notification through one channel to one address."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("消息"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("渠道"), max_length=20, db_index=True)
+    address = models.CharField(_("地址"), max_length=254)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True, db_index=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    personal_fields = ("address",)
+
+    class Meta:
+        verbose_name = _("消息投递")
+        verbose_name_plural = _("消息投递")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        from .senders import mask_address
+
+        return f"{self.channel} → {mask_address(self.channel, self.address)}"
+
+
+class ScheduledRun(models.Model):
+    """Ledger of periodic job slots (core/jobs.py): the unique constraint makes every
+    (job, slot) enqueue exactly once, whatever the number of worker processes."""
+
+    job = models.CharField(_("任务"), max_length=100)
+    slot = models.DateTimeField(_("计划时间"))
+    task_id = models.CharField(_("任务结果编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("入队时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("定时任务记录")
+        verbose_name_plural = _("定时任务记录")
+        ordering = ["-slot", "job"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot"], name="scheduledrun_once_per_slot")
+        ]
+
+    def __str__(self):
+        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"

@@ -1,0 +1,150 @@
+"""Pluggable senders: one class per channel, registered by key.
+
+    @register("email")
+    class EmailSender(BaseSender):
+        label = _("电子邮件")
+
+        def address_for(self, recipient) -> str | None: ...
+        def send(self, delivery) -> None: ...   # raise on failure; the caller retries
+
+``send`` must raise on any failure (never return quietly): the delivery service records the
+error, schedules a retry with back-off and finally marks the delivery dead.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils.translation import gettext_lazy as _
+
+from yingshang.core.masking import mask_phone, mask_text
+
+if TYPE_CHECKING:
+    from .models import Delivery
+
+IN_APP = "inapp"
+_registry: dict[str, type[BaseSender]] = {}
+
+
+class BaseSender(abc.ABC):
+    channel: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    def address_for(self, recipient) -> str | None:
+        """The recipient's address on this channel, or None when they have none."""
+
+    @abc.abstractmethod
+    def send(self, delivery: Delivery) -> None:
+        """Send one delivery. Raise on failure."""
+
+    def mask(self, address: str) -> str:
+        return mask_address(self.channel, address)
+
+
+def register(channel: str):
+    """Class decorator: make ``cls`` the sender for ``channel``."""
+
+    def decorator(cls: type[BaseSender]) -> type[BaseSender]:
+        if not (isinstance(cls, type) and issubclass(cls, BaseSender)):
+            raise TypeError(f"{cls!r} is not a BaseSender")
+        if channel == IN_APP:
+            raise ValueError(f"{IN_APP!r} is the notification centre itself, not a sender")
+        existing = _registry.get(channel)
+        if existing is not None and existing.__qualname__ != cls.__qualname__:
+            raise ValueError(f"channel {channel!r} already has sender {existing.__qualname__}")
+        cls.channel = channel
+        _registry[channel] = cls
+        return cls
+
+    return decorator
+
+
+def unregister(channel: str) -> None:
+    _registry.pop(channel, None)
+
+
+def get_sender(channel: str) -> BaseSender | None:
+    cls = _registry.get(channel)
+    return cls() if cls else None
+
+
+def channels() -> list[str]:
+    return sorted(_registry)
+
+
+def mask_email(address: str) -> str:
+    """zhang.san@example.com → z*******@example.com"""
+    local, sep, domain = (address or "").partition("@")
+    if not sep:
+        return "*" * len(local)
+    return (local[:1] + "*" * max(len(local) - 1, 1)) + "@" + domain
+
+
+def mask_address(channel: str, address: str) -> str:
+    if not address:
+        return ""
+    if "@" in address:
+        return mask_email(address)
+    if channel == "sms":
+        return mask_phone(address)
+    return mask_text(address)
+
+
+def absolute_link(link: str) -> str:
+    if not link or "://" in link:
+        return link
+    base = getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
+    return base.rstrip("/") + "/" + link.lstrip("/")
+
+
+@register("email")
+class EmailSender(BaseSender):
+    """E-mail through Django's mail framework (EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT…)."""
+
+    label = _("电子邮件")
+
+    def address_for(self, recipient) -> str | None:
+        return (getattr(recipient, "email", "") or "").strip() or None
+
+    def send(self, delivery: Delivery) -> None:
+        notification = delivery.notification
+        body = notification.body
+        if link := absolute_link(notification.link):
+            body = f"{body}\n\n{link}" if body else link
+        message = EmailMessage(
+            subject=notification.title,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[delivery.address],
+        )
+        if message.send(fail_silently=False) != 1:
+            raise RuntimeError("the mail backend accepted no message")
+
+
+class SmsSender(BaseSender):
+    """短信 — not registered yet: the SMS gateway comes with a later issue. To enable, implement
+    ``send`` against the gateway and decorate the class with ``@register("sms")``."""
+
+    label = _("短信")
+
+    def address_for(self, recipient) -> str | None:
+        return (getattr(recipient, "phone", "") or "").strip() or None
+
+    def send(self, delivery: Delivery) -> None:
+        raise NotImplementedError("SMS gateway not configured")
+
+
+class WeChatSender(BaseSender):
+    """微信公众号模板消息 — not registered yet (later issue): needs the user's openid."""
+
+    label = _("微信")
+
+    def address_for(self, recipient) -> str | None:
+        return None
+
+    def send(self, delivery: Delivery) -> None:
+        raise NotImplementedError("WeChat sender not configured")

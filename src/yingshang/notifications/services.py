@@ -1,0 +1,219 @@
+"""Writes of the notification centre: notify, deliveries (attempt, retry), read marks."""
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Delivery, DeliveryStatus, Notification, ScheduledRun
+from .senders import IN_APP, get_sender, mask_address
+
+logger = logging.getLogger("yingshang.notifications")
+
+# A claimed delivery is leased for this long: if the worker dies mid-send, the retry job picks
+# the delivery up again once the lease has run out.
+LEASE = timedelta(minutes=5)
+DEFAULT_CHANNELS = (IN_APP, "email")
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 6))
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next attempt after ``attempts`` failed ones: base·2^(n−1), capped.
+    With the defaults (60 s, cap 6 h): 1, 2, 4, 8, 16 minutes…"""
+    base = float(getattr(settings, "NOTIFY_RETRY_BASE_SECONDS", 60))
+    cap = float(getattr(settings, "NOTIFY_RETRY_MAX_SECONDS", 6 * 3600))
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+def _validate_link(link: str) -> None:
+    if link and not (link.startswith("/") or link.startswith(("http://", "https://"))):
+        raise ValidationError({"link": _("链接必须是以“/”开头的站内地址或 http(s) 地址。")})
+
+
+@transaction.atomic
+def notify(
+    recipient,
+    title: str,
+    body: str = "",
+    link: str = "",
+    category: str = "",
+    channels=DEFAULT_CHANNELS,
+) -> Notification:
+    """Send a notification: the in-app message now, other channels after the surrounding
+    transaction commits (nothing is sent when it rolls back). Channels without a registered
+    sender, or for which the recipient has no address, are skipped (logged)."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("消息标题不能为空。")})
+    if recipient is None or recipient.pk is None:
+        raise ValidationError({"recipient": _("消息必须有接收人。")})
+    _validate_link(link)
+    channels = list(dict.fromkeys(channels))
+    notification = Notification.objects.create(
+        recipient=recipient,
+        title=title[:200],
+        body=body or "",
+        link=link or "",
+        category=category or "",
+        in_app=IN_APP in channels,
+    )
+    now = timezone.now()
+    for channel in channels:
+        if channel == IN_APP:
+            continue
+        sender = get_sender(channel)
+        if sender is None:
+            logger.warning(
+                "notification %s: no sender registered for channel %r, skipped",
+                notification.pk,
+                channel,
+            )
+            continue
+        address = sender.address_for(recipient)
+        if not address:
+            logger.info(
+                "notification %s: recipient %s has no %s address, skipped",
+                notification.pk,
+                recipient.pk,
+                channel,
+            )
+            continue
+        delivery = Delivery.objects.create(
+            notification=notification, channel=channel, address=address, next_attempt_at=now
+        )
+        transaction.on_commit(partial(enqueue_delivery, delivery.pk), robust=True)
+    return notification
+
+
+def enqueue_delivery(delivery_id: int) -> None:
+    from .tasks import send_delivery
+
+    send_delivery.enqueue(delivery_id)
+
+
+def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> str | None:
+    """Try to send one delivery that is due. Returns the new status, or None when the delivery
+    was not due (already sent, dead, leased by another worker, or its retry time not reached).
+
+    The claim is a conditional UPDATE (status pending/failed and due → attempts+1, leased), so
+    two workers never send the same delivery at once. Failures are recorded, retried with
+    exponential back-off and, after NOTIFY_MAX_ATTEMPTS, the delivery is dead (logged at
+    ERROR, listed in the admin)."""
+    now = now or timezone.now()
+    claimed = Delivery.objects.filter(
+        pk=delivery_id,
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+        next_attempt_at__lte=now,
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+    if not claimed:
+        return None
+    delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+    masked = mask_address(delivery.channel, delivery.address)
+    sender = get_sender(delivery.channel)
+    try:
+        if sender is None:
+            raise LookupError(f"no sender registered for channel {delivery.channel!r}")
+        sender.send(delivery)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        log_error = error.replace(delivery.address, masked) if delivery.address else error
+        limit = max_attempts()
+        if delivery.attempts >= limit:
+            Delivery.objects.filter(pk=delivery_id).update(
+                status=DeliveryStatus.DEAD, next_attempt_at=None, last_error=error
+            )
+            logger.error(
+                "delivery %s (%s to %s) is dead after %d attempts: %s",
+                delivery_id,
+                delivery.channel,
+                masked,
+                delivery.attempts,
+                log_error,
+            )
+            return DeliveryStatus.DEAD
+        retry_at = now + backoff(delivery.attempts)
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=DeliveryStatus.FAILED, next_attempt_at=retry_at, last_error=error
+        )
+        logger.warning(
+            "delivery %s (%s to %s) failed, attempt %d/%d, retry at %s: %s",
+            delivery_id,
+            delivery.channel,
+            masked,
+            delivery.attempts,
+            limit,
+            retry_at.isoformat(),
+            log_error,
+        )
+        return DeliveryStatus.FAILED
+    Delivery.objects.filter(pk=delivery_id).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+    logger.info("delivery %s (%s to %s) sent", delivery_id, delivery.channel, masked)
+    return DeliveryStatus.SENT
+
+
+def due_deliveries(now: datetime | None = None):
+    """Deliveries whose (re)try is due: failed ones whose back-off has passed, and pending ones
+    whose first enqueue evidently got lost (older than the lease)."""
+    now = now or timezone.now()
+    return Delivery.objects.filter(next_attempt_at__lte=now).filter(
+        Q(status=DeliveryStatus.FAILED)
+        | Q(status=DeliveryStatus.PENDING, created_at__lte=now - LEASE)
+    )
+
+
+def retry_due(now: datetime | None = None, limit: int = 500) -> int:
+    """Enqueue a send task for every due retry (the periodic job). Returns how many."""
+    ids = list(due_deliveries(now).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        enqueue_delivery(pk)
+    return len(ids)
+
+
+@transaction.atomic
+def retry_now(deliveries) -> int:
+    """Admin action: retry failed or dead deliveries at once (one more attempt each; a dead
+    delivery that fails again is dead again)."""
+    ids = list(
+        deliveries.filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD]).values_list(
+            "pk", flat=True
+        )
+    )
+    Delivery.objects.filter(pk__in=ids).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=timezone.now()
+    )
+    for pk in ids:
+        transaction.on_commit(partial(enqueue_delivery, pk), robust=True)
+    return len(ids)
+
+
+@transaction.atomic
+def mark_read(notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(user) -> int:
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+@transaction.atomic
+def prune_history(days: int = 30) -> int:
+    """Forget scheduler ledger rows older than ``days`` (they only guard current slots)."""
+    deleted, _details = ScheduledRun.objects.filter(
+        slot__lt=timezone.now() - timedelta(days=days)
+    ).delete()
+    return deleted
