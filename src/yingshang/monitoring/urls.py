@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+
+from . import views
+from .api import router
 
 app_name = "monitoring"
-urlpatterns: list = []
+urlpatterns = [
+    path("staff/monitoring/benchmarks/", views.benchmark_list, name="benchmarks"),
+    path("api/monitoring/", include(router.urls)),
+]
