@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time as time_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -35,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.tasks import Task, task
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -46,6 +47,7 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _AT = r"at (?P<hh>\d{1,2}):(?P<mm>\d{2})"
 _DAILY_RE = re.compile(rf"^daily {_AT}$")
 _WEEKLY_RE = re.compile(rf"^(?P<dow>{'|'.join(WEEKDAYS)}) {_AT}$")
+LOCK_RETRIES = 20
 _MONTHLY_RE = re.compile(rf"^monthly on (?P<day>\d{{1,2}}) {_AT}$")
 
 
@@ -187,6 +189,7 @@ class JobRegistry:
         """Enqueue every job whose current slot has not been enqueued by any process yet.
         Returns the names of the jobs this call enqueued."""
         from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.utils import is_locked_database_exception
 
         from yingshang.notifications.models import ScheduledRun
 
@@ -203,21 +206,31 @@ class JobRegistry:
             # ScheduledRun row: both or neither. Other backends (ImmediateBackend in tests and
             # development) run the job at enqueue time, so that happens after the commit.
             in_transaction = isinstance(job.task.get_backend(), DatabaseBackend)
-            try:
-                with transaction.atomic():
-                    run = ScheduledRun.objects.create(job=job.name, slot=slot)
-                    if in_transaction:
-                        run.task_id = str(job.task.enqueue().id)
-                        run.save(update_fields=["task_id"])
-            except IntegrityError:
-                logger.debug("job %s slot %s already taken by another process", job.name, slot)
-            else:
-                if not in_transaction:
-                    result = job.task.enqueue()
-                    ScheduledRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
-                logger.info("enqueued periodic job %s for slot %s", job.name, slot.isoformat())
-                fired.append(job.name)
-            self._seen[job.name] = slot
+            for attempt in range(1, LOCK_RETRIES + 1):
+                try:
+                    with transaction.atomic():
+                        run = ScheduledRun.objects.create(job=job.name, slot=slot)
+                        if in_transaction:
+                            run.task_id = str(job.task.enqueue().id)
+                            run.save(update_fields=["task_id"])
+                except IntegrityError:
+                    logger.debug("job %s slot %s already taken elsewhere", job.name, slot)
+                    self._seen[job.name] = slot
+                    break
+                except OperationalError as exc:
+                    # SQLite "database is locked": another process is writing; try again
+                    # shortly, else leave the slot to the next tick (nothing was written).
+                    if not is_locked_database_exception(exc) or attempt == LOCK_RETRIES:
+                        raise
+                    time_module.sleep(0.05 * attempt)
+                else:
+                    if not in_transaction:
+                        result = job.task.enqueue()
+                        ScheduledRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+                    logger.info("enqueued periodic job %s for slot %s", job.name, slot.isoformat())
+                    fired.append(job.name)
+                    self._seen[job.name] = slot
+                    break
         return fired
 
 
