@@ -14,14 +14,16 @@ DEMO_PASSWORD = "mianyang2019!"
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "uploads"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Fast hashing for accounts made in tests; argon2 stays to verify the preloaded demo staff.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@pytest.fixture
-def mianyang(db):
-    """The Mianyang divisions, departments and demo staff, loaded through the demo steps."""
+def _load_core_demo():
     from yingshang.core import demo
 
     tally = demo.Tally()
@@ -29,6 +31,27 @@ def mianyang(db):
         if step.order < 100:  # core steps only; apps' bulk demo data is opt-in per test
             step.run({"seed": 2019, "quiet": True}, tally, None)
     return tally
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The core demo (divisions, departments, staff) is loaded once into the test database;
+    each test's transaction rolls back to it."""
+    with django_db_blocker.unblock():
+        _load_core_demo()
+
+
+@pytest.fixture
+def mianyang(db):
+    """The Mianyang divisions, departments and demo staff. Reloaded only if a transactional
+    test flushed the database."""
+    from yingshang.core.models import Division, User
+
+    if not (
+        Division.objects.filter(code="510700").exists()
+        and User.objects.filter(username="admin").exists()
+    ):
+        _load_core_demo()
 
 
 @pytest.fixture

@@ -100,6 +100,12 @@ def department_detail(request, pk):
     )
 
 
+def _without_page(params) -> str:
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 def _audit_filters(request):
     g = request.GET
     return {
@@ -126,7 +132,7 @@ def audit_list(request):
             "page": page,
             "actions": AuditAction.choices,
             "filters": request.GET,
-            "querystring": request.GET.urlencode(),
+            "querystring": _without_page(request.GET),
         },
     )
 
