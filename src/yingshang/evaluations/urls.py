@@ -1,4 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+
+from . import views
+from .api import StatsView, router
 
 app_name = "evaluations"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("evaluations/stats/", views.stats, name="stats"),
+    path("evaluations/rectifications/<int:pk>/", views.verdict, name="verdict"),
+    path("staff/evaluations/", views.evaluation_list, name="list"),
+    path("staff/evaluations/rectifications/", views.rectification_list, name="rectifications"),
+    path(
+        "staff/evaluations/rectifications/<int:pk>/",
+        views.rectification_detail,
+        name="rectification-detail",
+    ),
+    path(
+        "staff/evaluations/rectifications/<int:pk>/step/",
+        views.rectification_action,
+        name="rectification-action",
+    ),
+    path("api/evaluations/stats/", StatsView.as_view(), name="api-stats"),
+    path("api/evaluations/", include(router.urls)),
+]

@@ -1,0 +1,452 @@
+"""REST API of the appeals app (thin: every write calls a service)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from yingshang.core.api import AuditContextMixin, ScopedViewSetMixin
+from yingshang.core.models import Department
+
+from . import selectors, services
+from .models import (
+    Appeal,
+    AppealEvent,
+    AppealType,
+    AppellantKind,
+    Channel,
+    Commitment,
+    Extension,
+    QAQuestion,
+    QASession,
+    Topic,
+)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AppealEvent
+        fields = ["action", "from_status", "to_status", "actor_name", "actor_role", "at", "note"]
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    contact_phone = serializers.CharField(source="masked_phone", read_only=True)
+    id_number = serializers.CharField(source="masked_id_number", read_only=True)
+    lead_department_name = serializers.CharField(
+        source="lead_department.name", read_only=True, default=None
+    )
+    repeat_of_number = serializers.CharField(source="repeat_of.number", read_only=True, default=None)
+    deadline_colour = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "id",
+            "number",
+            "appellant_kind",
+            "uscc",
+            "enterprise_name",
+            "person_name",
+            "id_number",
+            "contact_name",
+            "contact_phone",
+            "channel",
+            "appeal_type",
+            "topic",
+            "title",
+            "text",
+            "status",
+            "lead_department",
+            "lead_department_name",
+            "co_departments",
+            "submitted_at",
+            "sign_due",
+            "dispatched_at",
+            "limit_days",
+            "extension_days",
+            "due_at",
+            "due_provisional",
+            "replied_at",
+            "reply_text",
+            "closed_at",
+            "resolved",
+            "escalated_at",
+            "escalation_reason",
+            "repeat_of_number",
+            "repeat_score",
+            "suggestions",
+            "deadline_colour",
+        ]
+        read_only_fields = fields
+
+    def get_deadline_colour(self, obj) -> str:
+        return selectors.deadline_colour(selectors.appeal_due(obj))
+
+
+class AppealDetailSerializer(AppealSerializer):
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(AppealSerializer.Meta):
+        fields = [*AppealSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class AppealInputSerializer(serializers.Serializer):
+    """Field checks (USCC, ID number, required text and contact) are the service's: its
+    messages come back per field."""
+
+    appellant_kind = serializers.ChoiceField(choices=AppellantKind.choices)
+    uscc = serializers.CharField(required=False, allow_blank=True, default="")
+    enterprise_name = serializers.CharField(required=False, allow_blank=True, default="")
+    person_name = serializers.CharField(required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    appeal_type = serializers.ChoiceField(choices=AppealType.choices)
+    topic = serializers.ChoiceField(choices=Topic.choices)
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StaffAppealInputSerializer(AppealInputSerializer):
+    channel = serializers.ChoiceField(
+        choices=[(c, Channel(c).label) for c in services.STAFF_CHANNELS]
+    )
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DispatchSerializer(serializers.Serializer):
+    lead_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    co_departments = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), many=True, required=False
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReplySerializer(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    extension = serializers.IntegerField()
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SuggestionSerializer(serializers.Serializer):
+    department = serializers.IntegerField()
+    name = serializers.CharField()
+    confidence = serializers.FloatField()
+
+
+class AppealViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """企业诉求 (staff, scoped): queues, staff entry (hotline, visit, Q&A), sign, dispatch,
+    reply, extension, escalation."""
+
+    queryset = Appeal.objects.select_related("lead_department", "repeat_of")
+    filterset_fields = ["status", "appeal_type", "topic", "channel", "lead_department"]
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return StaffAppealInputSerializer
+        if self.action == "retrieve":
+            return AppealDetailSerializer
+        return AppealSerializer
+
+    @extend_schema(request=StaffAppealInputSerializer, responses={201: AppealDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        ser = StaffAppealInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        appeal = services.submit_appeal(user=request.user, **ser.validated_data)
+        return Response(AppealDetailSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+    def _done(self, appeal):
+        appeal = Appeal.objects.get(pk=appeal.pk)
+        return Response(AppealDetailSerializer(appeal).data)
+
+    @extend_schema(request=NoteSerializer, responses=AppealDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        ser = NoteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return self._done(services.sign(self.get_object(), request.user, ser.validated_data["note"]))
+
+    @extend_schema(request=DispatchSerializer, responses=AppealDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_to(self, request, pk=None):
+        """交办 to a lead department and optional co-handlers."""
+        ser = DispatchSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        appeal = services.dispatch(
+            self.get_object(),
+            request.user,
+            d["lead_department"],
+            d.get("co_departments", []),
+            d["note"],
+        )
+        return self._done(appeal)
+
+    @extend_schema(responses=SuggestionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request, pk=None):
+        """Top-3 departments suggested by the dispatch classifier (staff decide)."""
+        appeal = self.get_object()
+        return Response(services.suggest_departments(appeal.tokens.split()))
+
+    @extend_schema(request=ReplySerializer, responses=AppealDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        ser = ReplySerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return self._done(services.reply(self.get_object(), request.user, ser.validated_data["text"]))
+
+    @extend_schema(request=ExtensionRequestSerializer, responses=AppealDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def extension(self, request, pk=None):
+        ser = ExtensionRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        appeal = self.get_object()
+        services.request_extension(appeal, request.user, **ser.validated_data)
+        return self._done(appeal)
+
+    @extend_schema(request=ExtensionDecisionSerializer, responses=AppealDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def decide_extension(self, request, pk=None):
+        ser = ExtensionDecisionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        appeal = self.get_object()
+        ext = get_object_or_404(Extension, pk=ser.validated_data["extension"], appeal=appeal)
+        services.decide_extension(
+            ext, request.user, ser.validated_data["approve"], ser.validated_data["note"]
+        )
+        return self._done(appeal)
+
+    @extend_schema(request=NoteSerializer, responses=AppealDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        ser = NoteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return self._done(services.escalate(self.get_object(), request.user, ser.validated_data["note"]))
+
+
+class PortalAppealSerializer(serializers.ModelSerializer):
+    lead_department_name = serializers.CharField(
+        source="lead_department.name", read_only=True, default=None
+    )
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "number",
+            "title",
+            "appeal_type",
+            "topic",
+            "status",
+            "submitted_at",
+            "lead_department_name",
+            "due_at",
+            "reply_text",
+            "replied_at",
+            "resolved",
+            "closed_at",
+            "events",
+        ]
+        read_only_fields = fields
+
+
+class TrackSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    phone_last4 = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ConfirmSerializer(TrackSerializer):
+    resolved = serializers.BooleanField()
+    next_step = serializers.ChoiceField(
+        choices=[("reopen", "reopen"), ("escalate", "escalate")], required=False, default="reopen"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def portal_lookup(number, phone_last4, user):
+    """The appeal with ``number`` if the caller is its portal applicant or knows the last four
+    digits of its contact phone; 404 otherwise (no hint which part was wrong)."""
+    appeal = Appeal.objects.filter(number=(number or "").strip().upper()).first()
+    if appeal is None:
+        return None, False
+    if user.is_authenticated and appeal.applicant_user_id == user.pk:
+        return appeal, False
+    digits = "".join(c for c in appeal.contact_phone if c.isdigit())
+    if phone_last4 and len(phone_last4) == 4 and digits.endswith(phone_last4):
+        return appeal, True
+    return None, False
+
+
+class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
+    """The portal's appeal API: anyone may raise an appeal (anonymous with a contact phone, or
+    as a logged-in portal user); follow it with its number and the phone's last four digits."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = PortalAppealSerializer
+    queryset = Appeal.objects.none()
+
+    @extend_schema(request=AppealInputSerializer, responses={201: PortalAppealSerializer})
+    def create(self, request):
+        ser = AppealInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        appeal = services.submit_appeal(
+            user=request.user if request.user.is_authenticated else None,
+            channel=Channel.API,
+            **ser.validated_data,
+        )
+        return Response(PortalAppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TrackSerializer, responses=PortalAppealSerializer)
+    @action(detail=False, methods=["post"])
+    def track(self, request):
+        ser = TrackSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        appeal, _v = portal_lookup(
+            ser.validated_data["number"], ser.validated_data["phone_last4"], request.user
+        )
+        if appeal is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        return Response(PortalAppealSerializer(appeal).data)
+
+    @extend_schema(request=ConfirmSerializer, responses=PortalAppealSerializer)
+    @action(detail=False, methods=["post"])
+    def confirm(self, request):
+        ser = ConfirmSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        appeal, verified = portal_lookup(d["number"], d["phone_last4"], request.user)
+        if appeal is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        services.confirm(
+            appeal, request.user, d["resolved"], d["next_step"], d["note"], verified=verified
+        )
+        return Response(PortalAppealSerializer(Appeal.objects.get(pk=appeal.pk)).data)
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    owner_department_name = serializers.CharField(source="owner_department.name", read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "session",
+            "question",
+            "content",
+            "owner_department",
+            "owner_department_name",
+            "deadline",
+            "status",
+            "progress_note",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, default=None)
+    answering_department_name = serializers.CharField(
+        source="answering_department.name", read_only=True
+    )
+    commitments = CommitmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = QAQuestion
+        fields = [
+            "id",
+            "order",
+            "enterprise_name",
+            "asker",
+            "question",
+            "answering_department_name",
+            "answer",
+            "commitments",
+        ]
+
+
+class QASessionSerializer(serializers.ModelSerializer):
+    questions = QuestionSerializer(many=True, read_only=True)
+    enterprise_count = serializers.IntegerField(source="enterprises.count", read_only=True)
+
+    class Meta:
+        model = QASession
+        fields = [
+            "id",
+            "title",
+            "date",
+            "theme",
+            "venue",
+            "leaders",
+            "departments",
+            "enterprise_count",
+            "questions",
+        ]
+
+
+class QASessionViewSet(viewsets.ReadOnlyModelViewSet):
+    """政企面对面: the public record of every session, its questions, answers and commitments."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = QASessionSerializer
+
+    def get_queryset(self):
+        return selectors.public_sessions().prefetch_related(
+            "questions__commitments__owner_department",
+            "questions__enterprise",
+            "questions__answering_department",
+            "departments",
+        )
+
+
+class CommitmentStepSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=[(a, a) for a in ("start", "progress", "complete", "verify", "reject")]
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommitmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """承诺事项 (staff, scoped: the owner department sees its own)."""
+
+    queryset = Commitment.objects.select_related("owner_department")
+    serializer_class = CommitmentSerializer
+    filterset_fields = ["status", "session", "owner_department"]
+
+    @extend_schema(request=CommitmentStepSerializer, responses=CommitmentSerializer)
+    @action(detail=True, methods=["post"])
+    def step(self, request, pk=None):
+        ser = CommitmentStepSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        c = services.commitment_step(
+            self.get_object(), request.user, ser.validated_data["action"], ser.validated_data["note"]
+        )
+        return Response(CommitmentSerializer(c).data)
+
+
+router = SimpleRouter()
+router.register("portal", PortalAppealViewSet, basename="portal-appeal")
+router.register("sessions", QASessionViewSet, basename="qasession")
+router.register("commitments", CommitmentViewSet, basename="commitment")
+router.register("", AppealViewSet, basename="appeal")

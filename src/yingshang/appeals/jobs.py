@@ -1,0 +1,15 @@
+"""Scheduled work of the appeals app (run by `yingshang worker`)."""
+
+from datetime import timedelta
+
+from yingshang.core.audit import audit_context
+from yingshang.core.jobs import periodic
+
+
+@periodic("appeals.deadline_sweep", every=timedelta(minutes=15))
+def deadline_sweep():
+    """Escalate appeals past their sign or reply deadline; mark overdue commitments."""
+    from .services import sweep_overdue
+
+    with audit_context(channel="job"):
+        return sweep_overdue()

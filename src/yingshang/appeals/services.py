@@ -1,0 +1,829 @@
+"""Writes of the appeals app: one function per use case, each in a transaction.
+
+State changes lock the appeal row (``select_for_update``), check the edge in ``TRANSITIONS``,
+append an ``AppealEvent`` and notify after commit.
+"""
+
+import datetime
+import logging
+import uuid
+import zipfile
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from stdnum.cn import ric, uscc
+
+from yingshang.core.models import Department, Division, Role, User
+from yingshang.core.workdays import add_working_days
+
+from . import conf
+from .classifier import NaiveBayes, active_model, evaluate, tokens_for
+from .models import (
+    COMMITMENT_TRANSITIONS,
+    OPEN_STATUSES,
+    SERVICE_OFFICE_KEY,
+    TRANSITIONS,
+    Appeal,
+    AppealAttachment,
+    AppealEvent,
+    AppealType,
+    AppellantKind,
+    Channel,
+    Commitment,
+    CommitmentEvent,
+    CommitmentStatus,
+    DispatchModel,
+    Extension,
+    QAQuestion,
+    QASession,
+    Status,
+    Topic,
+    is_service_office,
+)
+from .text import jaccard
+
+logger = logging.getLogger("yingshang.appeals")
+
+STAFF_CHANNELS = {Channel.HOTLINE, Channel.VISIT, Channel.QA_SESSION}
+MAGIC = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+# --- helpers ---
+
+
+def city() -> Division:
+    return Division.objects.get(code=settings.YINGSHANG_CITY_CODE)
+
+
+def service_office_department() -> Department | None:
+    return Department.objects.filter(
+        division__code=settings.YINGSHANG_CITY_CODE, function_key=SERVICE_OFFICE_KEY
+    ).first()
+
+
+def _actor_label(user) -> tuple[str, str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "", _("诉求人")
+    if user.role:
+        return str(user), user.get_role_display()
+    if user.is_superuser:
+        return str(user), _("系统管理员")
+    return str(user), _("诉求人")
+
+
+def _event(appeal, action, from_status, user=None, note="", at=None, data=None, role=""):
+    name, label = _actor_label(user)
+    if user is None and not role:
+        name, label = "system", _("系统")
+    return AppealEvent.objects.create(
+        appeal=appeal,
+        action=action,
+        from_status=from_status,
+        to_status=appeal.status,
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        actor_name=name,
+        actor_role=role or label,
+        department=getattr(user, "department", None),
+        at=at or timezone.now(),
+        note=note or "",
+        data=data or {},
+    )
+
+
+def _notify(recipient, title, body="", link="", category="appeals"):
+    """Notify after commit through the notification centre; a failure is logged, never lost
+    silently, and never undoes the appeal step."""
+    if recipient is None:
+        return
+
+    def send():
+        try:
+            from yingshang.notifications.services import notify
+        except ImportError:  # notification centre not installed
+            return
+        try:
+            notify(recipient, title, body, link=link, category=category)
+        except Exception:  # noqa: BLE001
+            logger.exception("notification to %s failed", recipient.pk)
+
+    transaction.on_commit(send)
+
+
+def _notify_department(department, title, body="", link=""):
+    if department is None:
+        return
+    for user in User.objects.filter(
+        department=department, role__in=[Role.HANDLER, Role.DEPT_HEAD], is_active=True
+    ):
+        _notify(user, title, body, link)
+
+
+def _notify_service_office(title, body="", link=""):
+    dept = service_office_department()
+    if dept is None:
+        return
+    for user in User.objects.filter(department=dept, is_active=True).exclude(role=""):
+        _notify(user, title, body, link)
+
+
+def _notify_appellant(appeal, title, body=""):
+    if appeal.applicant_user_id:
+        _notify(appeal.applicant_user, title, body, f"/appeals/{appeal.number}/")
+
+
+def _lock(appeal) -> Appeal:
+    return Appeal.objects.select_for_update().get(pk=appeal.pk)
+
+
+def _check_edge(appeal, action):
+    if action not in TRANSITIONS.get(appeal.status, {}):
+        raise ValidationError(
+            {
+                "status": _("诉求当前状态为“%(status)s”,不能执行“%(action)s”。")
+                % {"status": appeal.get_status_display(), "action": ACTION_LABELS.get(action, action)}
+            }
+        )
+    return TRANSITIONS[appeal.status][action]
+
+
+ACTION_LABELS = {
+    "submit": _l("提交"),
+    "sign": _l("签收"),
+    "dispatch": _l("交办"),
+    "redispatch": _l("改派"),
+    "reply": _l("答复"),
+    "extend": _l("延期"),
+    "extend_request": _l("申请延期"),
+    "extend_refused": _l("延期不予批准"),
+    "escalate": _l("升级督办"),
+    "confirm": _l("确认已解决"),
+    "reopen": _l("重新办理"),
+    "repeat": _l("疑似重复"),
+    "instruct": _l("领导批示"),
+}
+
+
+def _require_service_office(user):
+    if not is_service_office(user):
+        raise ValidationError({"user": _("只有企业服务科(政务服务监督管理局)可以执行此操作。")})
+
+
+def _due(start, days):
+    result = add_working_days(start, days)
+    return result.due, result.provisional
+
+
+# --- attachments ---
+
+
+def detect_kind(head: bytes) -> str | None:
+    """The file format by magic bytes: pdf, jpg, png or ofd (a zip package holding OFD.xml)."""
+    for kind, signatures in MAGIC.items():
+        if any(head.startswith(s) for s in signatures):
+            return kind
+    return None
+
+
+def check_attachment(upload) -> str:
+    """Validate one upload by content and size; returns its kind. Raises ValidationError."""
+    name = getattr(upload, "name", "file")
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            {
+                "attachments": _("附件“%(name)s”超过大小上限 %(mb).0f MB。")
+                % {"name": name, "mb": settings.UPLOAD_MAX_BYTES / 1024 / 1024}
+            }
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    kind = detect_kind(head)
+    if kind is None and head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as z:
+                if any(n.upper().endswith("OFD.XML") for n in z.namelist()):
+                    kind = "ofd"
+        except zipfile.BadZipFile:
+            kind = None
+        upload.seek(0)
+    if kind is None:
+        raise ValidationError(
+            {"attachments": _("附件“%(name)s”不是 PDF、JPG、PNG 或 OFD 文件。") % {"name": name}}
+        )
+    return kind
+
+
+# --- submit ---
+
+
+def _validate_submission(data: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+
+    def err(field, message):
+        errors.setdefault(field, []).append(message)
+
+    kind = data.get("appellant_kind")
+    if kind not in AppellantKind.values:
+        err("appellant_kind", _("请选择诉求人类型(企业或个人)。"))
+    if kind == AppellantKind.ENTERPRISE:
+        code = (data.get("uscc") or "").strip().upper()
+        data["uscc"] = code
+        if not code:
+            err("uscc", _("请填写统一社会信用代码。"))
+        elif not uscc.is_valid(code):
+            err("uscc", _("统一社会信用代码“%(v)s”无效。") % {"v": code})
+        if not (data.get("enterprise_name") or "").strip():
+            err("enterprise_name", _("请填写企业名称。"))
+    elif kind == AppellantKind.PERSON:
+        if not (data.get("person_name") or "").strip():
+            err("person_name", _("请填写姓名。"))
+        idn = (data.get("id_number") or "").strip().upper()
+        data["id_number"] = idn
+        if idn and not ric.is_valid(idn):
+            err("id_number", _("居民身份证号码无效。"))
+    if not (data.get("contact_name") or "").strip():
+        err("contact_name", _("请填写联系人。"))
+    phone = "".join(ch for ch in (data.get("contact_phone") or "") if ch.isdigit() or ch == "-")
+    data["contact_phone"] = phone
+    if not phone:
+        err("contact_phone", _("请填写联系电话。"))
+    elif len(phone.replace("-", "")) < 7:
+        err("contact_phone", _("联系电话格式不正确。"))
+    if data.get("appeal_type") not in AppealType.values:
+        err("appeal_type", _("请选择诉求类型。"))
+    if data.get("topic") not in Topic.values:
+        err("topic", _("请选择诉求领域。"))
+    if not (data.get("text") or "").strip():
+        err("text", _("请填写诉求内容。"))
+    elif len(data["text"].strip()) < 5:
+        err("text", _("诉求内容过短,请具体描述问题。"))
+    if data.get("channel") not in Channel.values:
+        err("channel", _("来源渠道无效。"))
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@transaction.atomic
+def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> Appeal:
+    """Raise an appeal (portal, API or staff entry). ``user`` is the portal user (or None for an
+    anonymous appellant) or, for hotline/visit/Q&A entry, the staff member who records it."""
+    now = now or timezone.now()
+    data = _validate_submission(dict(data))
+    channel = data["channel"]
+    staff_entry = channel in STAFF_CHANNELS
+    if staff_entry and not (user is not None and user.is_authenticated and user.is_staff_member):
+        raise ValidationError({"channel": _("热线、来访和政企面对面诉求只能由工作人员录入。")})
+    kinds = [check_attachment(f) for f in files]
+
+    enterprise = None
+    if data["appellant_kind"] == AppellantKind.ENTERPRISE:
+        from yingshang.registry.models import Enterprise
+
+        enterprise = Enterprise.objects.filter(uscc=data["uscc"]).first()
+    title = (data.get("title") or "").strip() or data["text"].strip()[:30]
+    tokens = tokens_for(title, data["text"])
+    sign_due, _prov = _due(now, conf.sign_days())
+    appeal = Appeal(
+        number=f"T{uuid.uuid4().hex[:18]}",
+        appellant_kind=data["appellant_kind"],
+        enterprise=enterprise,
+        uscc=data.get("uscc", "") if data["appellant_kind"] == AppellantKind.ENTERPRISE else "",
+        enterprise_name=(data.get("enterprise_name") or "").strip()
+        if data["appellant_kind"] == AppellantKind.ENTERPRISE
+        else "",
+        person_name=(data.get("person_name") or "").strip(),
+        id_number=data.get("id_number", "") or "",
+        contact_name=data["contact_name"].strip(),
+        contact_phone=data["contact_phone"],
+        applicant_user=None if staff_entry or not getattr(user, "is_authenticated", False) else user,
+        channel=channel,
+        appeal_type=data["appeal_type"],
+        topic=data["topic"],
+        title=title[:120],
+        text=data["text"].strip(),
+        tokens=" ".join(tokens),
+        division=city(),
+        submitted_at=now,
+        sign_due=sign_due,
+        qa_session=qa_session,
+    )
+    appeal.save()
+    appeal.number = appeal_number(appeal.pk, now)
+    Appeal.objects.filter(pk=appeal.pk).update(number=appeal.number)
+    for upload, kind in zip(files, kinds, strict=True):
+        stored = f"{uuid.uuid4().hex}.{kind}"
+        att = AppealAttachment(
+            appeal=appeal,
+            original_name=Path(getattr(upload, "name", stored)).name[:200],
+            kind=kind,
+            size=upload.size,
+        )
+        att.file.save(stored, ContentFile(upload.read()), save=False)
+        att.save()
+    _event(
+        appeal,
+        "submit",
+        "",
+        user if staff_entry else None,
+        note=Channel(channel).label,
+        at=now,
+        role="" if staff_entry else _("诉求人"),
+    )
+    suggest = suggest_departments(tokens)
+    repeat = find_repeat(appeal, set(tokens), now)
+    Appeal.objects.filter(pk=appeal.pk).update(suggestions=suggest)
+    appeal.suggestions = suggest
+    if repeat is not None:
+        other, score = repeat
+        appeal.repeat_of, appeal.repeat_score = other, round(score, 3)
+        Appeal.objects.filter(pk=appeal.pk).update(repeat_of=other, repeat_score=appeal.repeat_score)
+        _event(
+            appeal,
+            "repeat",
+            appeal.status,
+            None,
+            note=_("与诉求 %(n)s 相似度 %(s).0f%%") % {"n": other.number, "s": score * 100},
+            at=now,
+            data={"repeat_of": other.number, "score": appeal.repeat_score},
+        )
+    _notify_service_office(
+        _("新诉求待签收:%(n)s") % {"n": appeal.number},
+        appeal.title,
+        f"/staff/appeals/{appeal.pk}/",
+    )
+    return appeal
+
+
+def appeal_number(pk: int, when: datetime.datetime) -> str:
+    return f"SQ{timezone.localtime(when):%Y%m%d}{pk:06d}"
+
+
+def find_repeat(appeal, tokens: set[str], now=None):
+    """The most similar open or recent (30 days) appeal of the same appellant, if any is at
+    least ``APPEAL_REPEAT_THRESHOLD`` similar (Jaccard of jieba token sets)."""
+    now = now or timezone.now()
+    if appeal.appellant_kind == AppellantKind.ENTERPRISE:
+        same = Q(uscc=appeal.uscc)
+    elif appeal.id_number:
+        same = Q(id_number=appeal.id_number)
+    else:
+        same = Q(contact_phone=appeal.contact_phone, appellant_kind=AppellantKind.PERSON)
+    since = now - datetime.timedelta(days=conf.repeat_window_days())
+    candidates = (
+        Appeal.objects.filter(same)
+        .filter(Q(status__in=OPEN_STATUSES) | Q(submitted_at__gte=since))
+        .exclude(pk=appeal.pk)
+        .order_by("-submitted_at")
+        .only("id", "number", "tokens")[:200]
+    )
+    best = None
+    for other in candidates:
+        score = jaccard(tokens, set(other.tokens.split()))
+        if score >= conf.repeat_threshold() and (best is None or score > best[1]):
+            best = (other, score)
+    return best
+
+
+# --- dispatch suggestion ---
+
+
+def suggest_departments(tokens: list[str], k: int = 3) -> list[dict]:
+    model = active_model()
+    if model is None or not tokens:
+        return []
+    ranked = model.top(tokens, k)
+    names = dict(
+        Department.objects.filter(pk__in=[d for d, _p in ranked]).values_list("pk", "name")
+    )
+    return [
+        {"department": d, "name": names.get(d, str(d)), "confidence": round(p, 3)}
+        for d, p in ranked
+        if d in names
+    ]
+
+
+def training_examples():
+    rows = (
+        Appeal.objects.filter(lead_department__isnull=False)
+        .exclude(tokens="")
+        .order_by("pk")
+        .values_list("tokens", "lead_department_id")
+    )
+    docs, labels = [], []
+    for tokens, dept in rows.iterator(chunk_size=2000):
+        docs.append(tokens.split())
+        labels.append(dept)
+    return docs, labels
+
+
+@transaction.atomic
+def train_dispatch_model(test_share: float = 0.2, seed: int = 2019) -> dict:
+    """Measure on a held-out share, then train on every past dispatch and store the model."""
+    docs, labels = training_examples()
+    if len(set(labels)) < 2 or len(docs) < 10:
+        raise ValidationError(
+            {"model": _("历史交办记录不足(至少需要10条、2个部门),无法训练分办模型。")}
+        )
+    metrics = evaluate(docs, labels, test_share=test_share, seed=seed)
+    model = NaiveBayes.fit(docs, labels)
+    row = DispatchModel.objects.create(
+        n_train=metrics["n_train"],
+        n_test=metrics["n_test"],
+        top1=metrics["top1"],
+        top3=metrics["top3"],
+        blob=model.dumps(),
+    )
+    metrics.update(model_id=row.pk, n_total=len(docs), n_labels=len(set(labels)))
+    return metrics
+
+
+# --- workflow ---
+
+
+@transaction.atomic
+def sign(appeal, user, note="", now=None) -> Appeal:
+    _require_service_office(user)
+    now = now or timezone.now()
+    appeal = _lock(appeal)
+    before = appeal.status
+    appeal.status = _check_edge(appeal, "sign")
+    appeal.signed_at = now
+    appeal.save()
+    _event(appeal, "sign", before, user, note, now)
+    _notify_appellant(appeal, _("您的诉求 %(n)s 已签收") % {"n": appeal.number})
+    return appeal
+
+
+@transaction.atomic
+def dispatch(appeal, user, lead_department, co_departments=(), note="", now=None) -> Appeal:
+    """交办 to a lead department (+ co-handlers). The time limit by type starts now."""
+    _require_service_office(user)
+    now = now or timezone.now()
+    appeal = _lock(appeal)
+    if lead_department is None:
+        raise ValidationError({"lead_department": _("请选择主办部门。")})
+    co = [d for d in co_departments if d.pk != lead_department.pk]
+    action = "redispatch" if appeal.lead_department_id else "dispatch"
+    before = appeal.status
+    if action == "dispatch" and before == Status.SUBMITTED:
+        appeal.signed_at = now
+        appeal.status = Status.SIGNED
+        appeal.save()
+        _event(appeal, "sign", before, user, "", now)
+        before = appeal.status
+    appeal.status = _check_edge(appeal, action)
+    appeal.lead_department = lead_department
+    appeal.division = lead_department.division
+    if appeal.dispatched_at is None:
+        appeal.dispatched_at = now
+        appeal.limit_days = conf.limit_days(appeal.appeal_type)
+        appeal.due_at, appeal.due_provisional = _due(now, appeal.limit_days)
+    appeal.save()
+    appeal.co_departments.set(co)
+    _event(
+        appeal,
+        action,
+        before,
+        user,
+        note,
+        now,
+        data={"lead": lead_department.pk, "co": [d.pk for d in co]},
+    )
+    link = f"/staff/appeals/{appeal.pk}/"
+    title = _("诉求 %(n)s 已交办,请于 %(due)s 前答复") % {
+        "n": appeal.number,
+        "due": timezone.localtime(appeal.due_at).strftime("%Y-%m-%d"),
+    }
+    _notify_department(lead_department, title, appeal.title, link)
+    for d in co:
+        _notify_department(d, _("诉求 %(n)s 请协办") % {"n": appeal.number}, appeal.title, link)
+    _notify_appellant(
+        appeal,
+        _("您的诉求 %(n)s 已交由 %(d)s 办理") % {"n": appeal.number, "d": lead_department.name},
+    )
+    return appeal
+
+
+def _require_lead(appeal, user, field="department"):
+    if user.is_superuser:
+        return
+    if not appeal.lead_department_id or user.department_id != appeal.lead_department_id:
+        raise ValidationError({field: _("该诉求未交办给您所在部门,只有主办部门可以办理。")})
+
+
+@transaction.atomic
+def reply(appeal, user, text, now=None) -> Appeal:
+    now = now or timezone.now()
+    appeal = _lock(appeal)
+    _require_lead(appeal, user)
+    if not (text or "").strip():
+        raise ValidationError({"text": _("请填写答复内容。")})
+    before = appeal.status
+    appeal.status = _check_edge(appeal, "reply")
+    appeal.reply_text = text.strip()
+    appeal.replied_at = now
+    appeal.save()
+    _event(appeal, "reply", before, user, text.strip(), now)
+    _notify_appellant(
+        appeal, _("您的诉求 %(n)s 已答复,请确认是否解决") % {"n": appeal.number}, text
+    )
+    _notify_service_office(_("诉求 %(n)s 已答复") % {"n": appeal.number}, "", f"/staff/appeals/{appeal.pk}/")
+    return appeal
+
+
+@transaction.atomic
+def request_extension(appeal, user, days, reason, now=None) -> Extension:
+    now = now or timezone.now()
+    appeal = _lock(appeal)
+    _require_lead(appeal, user)
+    _check_edge(appeal, "extend")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if days <= 0:
+        raise ValidationError({"days": _("延期天数必须是正整数。")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写延期理由。")})
+    if appeal.extensions.filter(state=Extension.State.PENDING).exists():
+        raise ValidationError({"days": _("已有待审批的延期申请。")})
+    limit = conf.max_extension_days()
+    if appeal.extension_days + days > limit:
+        raise ValidationError(
+            {
+                "days": _(
+                    "延期超过上限:累计最多延期 %(max)d 个工作日,已延期 %(used)d 个工作日。"
+                )
+                % {"max": limit, "used": appeal.extension_days}
+            }
+        )
+    ext = Extension.objects.create(
+        appeal=appeal, days=days, reason=reason.strip(), requested_by=user, requested_at=now
+    )
+    _event(appeal, "extend_request", appeal.status, user, reason, now, data={"days": days})
+    _notify_service_office(
+        _("诉求 %(n)s 申请延期 %(d)d 个工作日") % {"n": appeal.number, "d": days},
+        reason,
+        f"/staff/appeals/{appeal.pk}/",
+    )
+    return ext
+
+
+@transaction.atomic
+def decide_extension(extension, user, approve: bool, note="", now=None) -> Extension:
+    _require_service_office(user)
+    now = now or timezone.now()
+    ext = Extension.objects.select_for_update().get(pk=extension.pk)
+    appeal = _lock(ext.appeal)
+    if ext.state != Extension.State.PENDING:
+        raise ValidationError({"extension": _("该延期申请已处理。")})
+    ext.decided_by, ext.decided_at = user, now
+    if approve:
+        if appeal.extension_days + ext.days > conf.max_extension_days():
+            raise ValidationError(
+                {"days": _("延期超过上限:累计最多延期 %(max)d 个工作日。") % {"max": conf.max_extension_days()}}
+            )
+        before = appeal.status
+        appeal.status = _check_edge(appeal, "extend")
+        ext.state = Extension.State.APPROVED
+        appeal.extension_days += ext.days
+        appeal.due_at, appeal.due_provisional = _due(appeal.due_at, ext.days)
+        appeal.save()
+        _event(appeal, "extend", before, user, note, now, data={"days": ext.days})
+    else:
+        ext.state = Extension.State.REFUSED
+        _event(appeal, "extend_refused", appeal.status, user, note, now, data={"days": ext.days})
+    ext.save()
+    _notify_department(
+        appeal.lead_department,
+        _("诉求 %(n)s 延期申请:%(r)s") % {"n": appeal.number, "r": ext.get_state_display()},
+        note,
+        f"/staff/appeals/{appeal.pk}/",
+    )
+    return ext
+
+
+def _notify_leaders(appeal, reason):
+    for leader in User.objects.filter(role=Role.LEADER, division=city(), is_active=True):
+        _notify(
+            leader,
+            _("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number},
+            reason,
+            f"/staff/appeals/{appeal.pk}/",
+        )
+
+
+@transaction.atomic
+def escalate(appeal, user=None, reason="", now=None) -> Appeal:
+    """升级到市领导督办清单 — by the service office, by the appellant (unresolved), or by the
+    overdue sweep (``user`` None)."""
+    now = now or timezone.now()
+    if user is not None and user.is_staff_member:
+        _require_service_office(user)
+    appeal = _lock(appeal)
+    before = appeal.status
+    appeal.status = _check_edge(appeal, "escalate")
+    appeal.escalated_at = now
+    appeal.escalation_reason = (reason or "")[:200]
+    appeal.save()
+    _event(appeal, "escalate", before, user, reason, now)
+    _notify_leaders(appeal, reason)
+    _notify_department(appeal.lead_department, _("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number}, reason)
+    _notify_service_office(_("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number}, reason, f"/staff/appeals/{appeal.pk}/")
+    _notify_appellant(appeal, _("您的诉求 %(n)s 已提请市领导督办") % {"n": appeal.number})
+    return appeal
+
+
+def check_appellant(appeal, user, verified: bool = False):
+    """The appellant: the portal account that raised it, or a visitor who proved the appeal
+    number and the last four digits of the contact phone (``verified``)."""
+    if verified:
+        return
+    if appeal.applicant_user_id and user is not None and user.pk == appeal.applicant_user_id:
+        return
+    raise ValidationError({"applicant": _("只有诉求人本人可以确认办理结果。")})
+
+
+@transaction.atomic
+def confirm(appeal, user, resolved: bool, next_step="reopen", note="", verified=False, now=None):
+    """The appellant's verdict on the reply: resolved → closed; not resolved → reopened (the
+    limit restarts) or escalated to the city leadership list."""
+    now = now or timezone.now()
+    appeal = _lock(appeal)
+    check_appellant(appeal, user, verified)
+    actor = user if getattr(user, "is_authenticated", False) else None
+    if resolved:
+        before = appeal.status
+        appeal.status = _check_edge(appeal, "confirm")
+        appeal.resolved, appeal.closed_at = True, now
+        appeal.save()
+        _event(appeal, "confirm", before, actor, note, now, role=_("诉求人"))
+        _notify_department(appeal.lead_department, _("诉求 %(n)s 企业确认已解决") % {"n": appeal.number})
+        return appeal
+    if next_step not in {"reopen", "escalate"}:
+        raise ValidationError({"next_step": _("请选择重新办理或提请市领导督办。")})
+    appeal.resolved = False
+    if next_step == "escalate":
+        appeal.save()
+        return escalate(appeal, None, _("企业确认未解决:%(note)s") % {"note": note}, now)
+    before = appeal.status
+    appeal.status = _check_edge(appeal, "reopen")
+    appeal.due_at, appeal.due_provisional = _due(now, appeal.limit_days)
+    appeal.save()
+    _event(appeal, "reopen", before, actor, note, now, role=_("诉求人"))
+    _notify_department(
+        appeal.lead_department,
+        _("诉求 %(n)s 企业确认未解决,请重新办理") % {"n": appeal.number},
+        note,
+        f"/staff/appeals/{appeal.pk}/",
+    )
+    return appeal
+
+
+@transaction.atomic
+def instruct(appeal, user, note, now=None) -> AppealEvent:
+    """市领导批示 on an escalated appeal: recorded as an event, sent to the lead department."""
+    if user.role not in {Role.LEADER, Role.ADMIN} and not user.is_superuser:
+        raise ValidationError({"user": _("只有市领导可以批示。")})
+    if not (note or "").strip():
+        raise ValidationError({"note": _("请填写批示内容。")})
+    appeal = _lock(appeal)
+    if appeal.escalated_at is None:
+        raise ValidationError({"status": _("只有已升级督办的诉求可以批示。")})
+    ev = _event(appeal, "instruct", appeal.status, user, note, now)
+    _notify_department(appeal.lead_department, _("市领导对诉求 %(n)s 作出批示") % {"n": appeal.number}, note)
+    return ev
+
+
+def sweep_overdue(now=None) -> dict:
+    """Escalate every appeal past its sign or reply deadline, and mark overdue commitments.
+    Each appeal in its own transaction (one failure does not stop the sweep)."""
+    now = now or timezone.now()
+    unsigned = Appeal.objects.filter(status=Status.SUBMITTED, sign_due__lt=now).values_list("pk", flat=True)
+    unreplied = Appeal.objects.filter(
+        status__in=[Status.SIGNED, Status.DISPATCHED], escalated_at__isnull=True
+    ).filter(Q(due_at__lt=now) | Q(status=Status.SIGNED, sign_due__lt=now)).values_list("pk", flat=True)
+    result = {"escalated": 0, "commitments_overdue": 0}
+    for pk, reason in [(pk, _("逾期未签收")) for pk in unsigned] + [
+        (pk, _("逾期未办结")) for pk in unreplied
+    ]:
+        try:
+            escalate(Appeal(pk=pk), None, reason, now)
+            result["escalated"] += 1
+        except ValidationError:
+            continue  # changed meanwhile
+    today = timezone.localdate(now)
+    for c in Commitment.objects.filter(
+        status__in=[CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS], deadline__lt=today
+    ):
+        try:
+            commitment_step(c, None, "overdue", _("超过承诺时限"), now=now)
+            result["commitments_overdue"] += 1
+        except ValidationError:
+            continue
+    return result
+
+
+# --- staff entry helpers and Q&A sessions ---
+
+
+@transaction.atomic
+def create_session(*, user, title, date, theme, venue="", leaders="", departments=(), enterprises=()):
+    _require_service_office(user)
+    if not (title or "").strip() or not (theme or "").strip():
+        raise ValidationError({"title": _("请填写场次名称和主题。")})
+    s = QASession.objects.create(
+        title=title, date=date, theme=theme, venue=venue, leaders=leaders, division=city()
+    )
+    s.departments.set(departments)
+    s.enterprises.set(enterprises)
+    return s
+
+
+@transaction.atomic
+def add_question(
+    session, *, user, question, answering_department, answer="", enterprise=None, asker="",
+    commitment=None, now=None,
+) -> QAQuestion:
+    """Record a question and its answer; ``commitment`` = {"content", "deadline"} when the
+    answer promises action (the owner is the answering department)."""
+    _require_service_office(user)
+    if not (question or "").strip():
+        raise ValidationError({"question": _("请填写问题。")})
+    if answering_department is None:
+        raise ValidationError({"answering_department": _("请选择答复部门。")})
+    q = QAQuestion.objects.create(
+        session=session,
+        order=session.questions.count() + 1,
+        enterprise=enterprise,
+        asker=asker,
+        question=question.strip(),
+        answering_department=answering_department,
+        answer=(answer or "").strip(),
+    )
+    if commitment:
+        if not (commitment.get("content") or "").strip():
+            raise ValidationError({"commitment": _("请填写承诺内容。")})
+        if not commitment.get("deadline"):
+            raise ValidationError({"deadline": _("请填写承诺完成时限。")})
+        c = Commitment.objects.create(
+            session=session,
+            question=q,
+            content=commitment["content"].strip(),
+            owner_department=answering_department,
+            deadline=commitment["deadline"],
+            division=answering_department.division,
+        )
+        CommitmentEvent.objects.create(
+            commitment=c, action="create", to_status=c.status, actor=user, actor_name=str(user),
+            at=now or timezone.now(),
+        )
+        _notify_department(answering_department, _("政企面对面承诺事项待落实"), c.content, "/staff/appeals/commitments/")
+    return q
+
+
+@transaction.atomic
+def commitment_step(commitment, user, action, note="", now=None) -> Commitment:
+    """Move a commitment along COMMITMENT_TRANSITIONS. The owner department reports progress and
+    completion; the service office verifies (销号) or rejects; the sweep marks overdue."""
+    now = now or timezone.now()
+    c = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    edges = COMMITMENT_TRANSITIONS.get(c.status, {})
+    if action not in edges:
+        raise ValidationError(
+            {"status": _("承诺事项当前状态为“%(s)s”,不能执行该操作。") % {"s": c.get_status_display()}}
+        )
+    if user is not None:
+        if action in {"verify", "reject"}:
+            _require_service_office(user)
+        elif action in {"start", "progress", "complete"}:
+            if not user.is_superuser and user.department_id != c.owner_department_id:
+                raise ValidationError({"department": _("只有责任部门可以报告进展。")})
+        elif action == "overdue":
+            raise ValidationError({"status": _("逾期由系统判定。")})
+    before = c.status
+    c.status = edges[action]
+    if note:
+        c.progress_note = note
+    if action == "complete":
+        c.completed_at = now
+    c.save()
+    name, _label = _actor_label(user)
+    CommitmentEvent.objects.create(
+        commitment=c, action=action, from_status=before, to_status=c.status,
+        actor=user if user is not None else None, actor_name=name or "system", at=now, note=note,
+    )
+    return c

@@ -1,0 +1,77 @@
+"""Reads of 好差评: scoped lists and the public per-department monthly figures."""
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+
+from yingshang.core.models import Department
+
+from .models import BAD_LEVELS, Evaluation, Rectification, RectStatus
+
+
+def evaluations_for(user):
+    return Evaluation.objects.visible_to(user).select_related("department")
+
+
+def rectifications_for(user, status=""):
+    qs = Rectification.objects.visible_to(user).select_related("evaluation", "department")
+    return qs.filter(status=status) if status else qs
+
+
+def rectifications_of_evaluator(user):
+    if not user.is_authenticated:
+        return Rectification.objects.none()
+    return Rectification.objects.filter(evaluation__evaluator=user)
+
+
+def monthly_stats(year: int | None = None, department_id: int | None = None) -> list[dict]:
+    """Per department and month: ratings, 好评 (非常满意/满意/基本满意), 差评, 差评 rectified
+    (closed with the evaluator's acceptance), 好评率 and 差评整改率. Ratings voided after a
+    successful contest (申诉成立) are left out."""
+    qs = Evaluation.objects.filter(voided=False)
+    if year:
+        qs = qs.filter(created_at__year=year)
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    rows = (
+        qs.annotate(month=TruncMonth("created_at"))
+        .values("month", "department_id")
+        .annotate(
+            total=Count("id"),
+            bad=Count("id", filter=Q(level__in=BAD_LEVELS)),
+            rectified=Count(
+                "id",
+                filter=Q(level__in=BAD_LEVELS, rectification__status=RectStatus.CLOSED),
+            ),
+        )
+        .order_by("month", "department_id")
+    )
+    names = dict(Department.objects.values_list("pk", "name"))
+    out = []
+    for r in rows:
+        good = r["total"] - r["bad"]
+        out.append(
+            {
+                "month": r["month"].strftime("%Y-%m") if r["month"] else "",
+                "department_id": r["department_id"],
+                "department": names.get(r["department_id"], ""),
+                "total": r["total"],
+                "good": good,
+                "bad": r["bad"],
+                "rectified": r["rectified"],
+                "good_rate": round(good / r["total"] * 100, 1) if r["total"] else None,
+                "rectify_rate": round(r["rectified"] / r["bad"] * 100, 1) if r["bad"] else None,
+            }
+        )
+    return out
+
+
+def stats_table(year=None):
+    """{department: {month: row}} and the sorted month list, for the public page."""
+    rows = monthly_stats(year)
+    table = defaultdict(dict)
+    months = sorted({r["month"] for r in rows})
+    for r in rows:
+        table[r["department"]][r["month"]] = r
+    return dict(sorted(table.items())), months

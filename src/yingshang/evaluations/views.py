@@ -1,0 +1,139 @@
+"""Pages of 好差评: the public monthly figures, the staff rectification desk, and the
+evaluator's verdict page."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yingshang.core.views import staff_required
+
+from . import selectors, services
+from .models import Level, Rectification, RectStatus
+
+SUBJECT_KEY = "evaluation_subjects"
+
+
+def stats(request):
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() else timezone.localdate().year
+    table, months = selectors.stats_table(year)
+    rows = [(dept, [by_month.get(m) for m in months]) for dept, by_month in table.items()]
+    return render(
+        request,
+        "evaluations/stats.html",
+        {"year": year, "months": months, "rows": rows, "years": range(year - 3, year + 2)},
+    )
+
+
+def _due_colour(rect, now):
+    if rect.due_at is None or rect.status in {RectStatus.CLOSED, RectStatus.VOIDED}:
+        return ""
+    if now > rect.due_at:
+        return "red"
+    from yingshang.core.workdays import working_days_between
+
+    return "amber" if working_days_between(now, rect.due_at) <= 2 else "green"
+
+
+@staff_required
+def evaluation_list(request):
+    qs = selectors.evaluations_for(request.user)
+    level = request.GET.get("level", "")
+    if level.isdigit():
+        qs = qs.filter(level=int(level))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "evaluations/evaluation_list.html", {"page": page, "levels": Level.choices}
+    )
+
+
+@staff_required
+def rectification_list(request):
+    status = request.GET.get("status", "")
+    qs = selectors.rectifications_for(request.user, status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    return render(
+        request,
+        "evaluations/rectification_list.html",
+        {
+            "page": page,
+            "rows": [(r, _due_colour(r, now)) for r in page],
+            "statuses": RectStatus.choices,
+            "status": status,
+        },
+    )
+
+
+@staff_required
+def rectification_detail(request, pk):
+    rect = Rectification.objects.get_visible_or_404(request.user, pk=pk)
+    return render(
+        request,
+        "evaluations/rectification_detail.html",
+        {
+            "rect": rect,
+            "events": rect.events.all(),
+            "bureau": services.is_bureau(request.user),
+            "is_department": request.user.department_id == rect.department_id
+            or request.user.is_superuser,
+            "colour": _due_colour(rect, timezone.now()),
+            "errors": request.session.pop("rect_errors", {}),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def rectification_action(request, pk):
+    rect = Rectification.objects.get_visible_or_404(request.user, pk=pk)
+    try:
+        services.rectification_step(
+            rect, request.user, request.POST.get("action", ""), request.POST.get("note", "")
+        )
+        messages.success(request, _("操作成功。"))
+    except ValidationError as exc:
+        request.session["rect_errors"] = exc.message_dict
+    return redirect("evaluations:rectification-detail", pk=rect.pk)
+
+
+def _evaluator_rect(request, pk):
+    rect = Rectification.objects.select_related("evaluation").filter(pk=pk).first()
+    if rect is None:
+        raise Http404
+    ev = rect.evaluation
+    own = request.user.is_authenticated and ev.evaluator_id == request.user.pk
+    verified = f"{ev.content_type_id}:{ev.object_id}" in request.session.get(SUBJECT_KEY, [])
+    if not (own or verified):
+        raise Http404
+    return rect, verified
+
+
+def verdict(request, pk):
+    """The evaluator sees the rectification and accepts or rejects it."""
+    rect, verified = _evaluator_rect(request, pk)
+    if request.method == "POST":
+        action = "accept" if request.POST.get("satisfied") == "yes" else "reject"
+        try:
+            services.rectification_step(
+                rect, request.user, action, request.POST.get("note", ""), verified=verified
+            )
+            messages.success(request, _("感谢您的确认。"))
+        except ValidationError as exc:
+            request.session["rect_errors"] = exc.message_dict
+        return redirect("evaluations:verdict", pk=rect.pk)
+    return render(
+        request,
+        "evaluations/verdict.html",
+        {"rect": rect, "errors": request.session.pop("rect_errors", {})},
+    )
+
+
+__all__ = ["datetime"]
