@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from yingshang.core import demo
-from yingshang.core.audit import audit_context
+import copy
+
+from yingshang.core import audit, demo
+from yingshang.core.models import AuditAction
 
 
 class Command(BaseCommand):
@@ -16,10 +18,28 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         tally = demo.Tally()
-        with audit_context(channel="demo"):
+        with audit.audit_context(channel="demo"):
             for step in demo.steps():
                 self.stdout.write(f"· {step.name} …")
+                before = copy.deepcopy(tally.counts)
                 step.run(options, tally, self.stdout)
+                changed = {
+                    kind: {
+                        k: v - before.get(kind, {}).get(k, 0)
+                        for k, v in counts.items()
+                        if k != "unchanged" and v - before.get(kind, {}).get(k, 0)
+                    }
+                    for kind, counts in tally.counts.items()
+                }
+                changed = {kind: c for kind, c in changed.items() if c}
+                if changed:
+                    # Bulk generators bypass per-row audit; the step as a whole is recorded.
+                    audit.record(
+                        AuditAction.CREATE,
+                        object_type="demo",
+                        object_repr=step.name,
+                        changes={"after": changed},
+                    )
         self.stdout.write(self.style.SUCCESS("Demo loaded. 演示数据已加载:"))
         for kind, counts in tally.counts.items():
             parts = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
