@@ -1,4 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+
+from . import views
+from .api import router
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    # portal
+    path("apply/bundle/<slug:key>/", views.apply_bundle, name="apply-bundle"),
+    path("apply/<str:code>/", views.apply_item, name="apply"),
+    path("my/cases/", views.my_cases, name="my-cases"),
+    path("my/cases/<str:number>/", views.my_case, name="my-case"),
+    path("my/cases/<str:number>/action/", views.my_case_action, name="my-case-action"),
+    path("track/", views.track, name="track"),
+    path("cases/materials/<int:pk>/", views.material_file, name="material-file"),
+    # workbench
+    path("staff/cases/", views.queue, name="queue"),
+    path("staff/cases/intake/", views.intake, name="intake"),
+    path("staff/cases/trips/", views.trips, name="trips"),
+    path("staff/cases/<str:number>/", views.case_detail, name="detail"),
+    path("staff/cases/<str:number>/action/", views.case_action, name="action"),
+    path("staff/cases/<str:number>/visit/", views.case_visit, name="visit"),
+    path("staff/cases/<str:number>/notice/<str:kind>.pdf", views.notice_pdf, name="notice"),
+    # API
+    path("api/cases/", include(router.urls)),
+]

@@ -1,0 +1,608 @@
+"""Writes of the cases app: submission (single item, bundle, window intake, API), visits,
+supplement resubmission with uploads, and the e-licence issued when a case is approved.
+
+Status changes go through ``workflow.transition`` only.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.cn import ric, uscc
+
+from yingshang.catalog.models import ItemKind, Material, ScopeOfService, ServiceItem
+from yingshang.core.models import Department, Division
+
+from . import uploads, workflow
+from .models import (
+    ApplicantKind,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseVisit,
+    Channel,
+    MaterialSource,
+    Status,
+)
+
+# --------------------------------------------------------------------------- numbers
+
+
+def allocate_number(division_code: str, when=None) -> str:
+    """Next case number: division code + date (Asia/Shanghai) + 5-digit daily sequence,
+    e.g. 5107002026112600001. One upsert statement on the per-day counter row: safe with any
+    number of app servers; numbers are unique, and may have gaps if a submission rolls back."""
+    day = timezone.localtime(when or timezone.now()).strftime("%Y%m%d")
+    prefix = f"{division_code[:6]}{day}"
+    table = "cases_casenumbercounter"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (prefix, last) VALUES (%s, 1) "
+            f"ON CONFLICT (prefix) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [prefix],
+        )
+        seq = cur.fetchone()[0]
+    return f"{prefix}{seq:05d}"
+
+
+# --------------------------------------------------------------------------- applicants
+
+
+@dataclass
+class Applicant:
+    kind: str
+    code: str
+    name: str
+    phone: str = ""
+    enterprise: object = None
+    person: object = None
+
+    @property
+    def holder(self):
+        return self.enterprise or self.person
+
+
+def resolve_applicant(
+    *, kind: str, code: str, name: str = "", phone: str = "", user=None, register=True
+) -> Applicant:
+    """Validate a USCC or ID number and find (or register) the applicant in the registry."""
+    from yingshang.registry import selectors as reg
+    from yingshang.registry import services as reg_services
+
+    code = (code or "").strip().upper()
+    name = (name or "").strip()
+    if kind == ApplicantKind.ENTERPRISE:
+        if not uscc.is_valid(code):
+            raise ValidationError({"applicant_code": _("统一社会信用代码无效。")})
+        enterprise = reg.enterprise_by_uscc(code)
+        if enterprise is None:
+            if not name:
+                raise ValidationError({"applicant_name": _("新企业须填写名称。")})
+            if not register:
+                raise ValidationError({"applicant_code": _("登记库中没有该企业。")})
+            enterprise = reg_services.register_enterprise(uscc=code, name=name, phone=phone)
+        if user is not None and user.is_authenticated and not user.role:
+            if not enterprise.users.filter(pk=user.pk).exists():
+                reg_services.link_enterprise_user(enterprise, user)
+        return Applicant(
+            kind, code, enterprise.name, phone or enterprise.phone, enterprise=enterprise
+        )
+    if kind == ApplicantKind.PERSON:
+        if not ric.is_valid(code):
+            raise ValidationError({"applicant_code": _("居民身份证号码无效。")})
+        person = reg.person_by_id_number(code)
+        if person is None:
+            if not name:
+                raise ValidationError({"applicant_name": _("请填写申请人姓名。")})
+            fields = {"phone": phone}
+            if user is not None and user.is_authenticated and not user.role:
+                if not hasattr(user, "person"):
+                    fields["user"] = user
+            person = reg_services.register_person(id_number=code, name=name, **fields)
+        return Applicant(kind, code, person.name, phone or person.phone, person=person)
+    raise ValidationError({"applicant_kind": _("申请人类型应为法人或自然人。")})
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def route(item: ServiceItem, division: Division | None):
+    """The version and department that handle ``item`` applied for in ``division``.
+
+    The handling department is always the item's implementing department. A local-scope item
+    (属地办理) must be applied for in its own division (or below it); city/province/national
+    scope items can be applied for anywhere in the city (全域通办)."""
+    if item is None or not item.is_active or item.current_version_id is None:
+        raise ValidationError({"item": _("事项不存在或已停用。")})
+    version = item.current_version
+    if division is not None and version.service_scope == ScopeOfService.LOCAL:
+        if not division.is_within(item.division):
+            raise ValidationError({"division": _("事项不在所选区划办理。")})
+    return version, item.department
+
+
+# --------------------------------------------------------------------------- materials
+
+
+@dataclass
+class Slot:
+    """One material the applicant provides once, possibly serving several items (bundles)."""
+
+    key: str
+    name: str
+    required: bool
+    licence_type: object = None
+    materials: list = field(default_factory=list)
+
+
+def material_slots(versions) -> list[Slot]:
+    """Materials of the versions, deduplicated by licence type or by name."""
+    slots: dict[str, Slot] = {}
+    mats = Material.objects.filter(version__in=versions).select_related("licence_type")
+    for m in mats.order_by("version_id", "order", "id"):
+        dedupe = f"lt{m.licence_type_id}" if m.licence_type_id else f"n:{m.name.strip()}"
+        slot = slots.get(dedupe)
+        if slot is None:
+            key = f"lt{m.licence_type_id}" if m.licence_type_id else f"m{m.id}"
+            slot = slots[dedupe] = Slot(
+                key, m.name, m.requirement == Material.Requirement.REQUIRED, m.licence_type
+            )
+        slot.required = slot.required or m.requirement == Material.Requirement.REQUIRED
+        slot.materials.append(m)
+    return list(slots.values())
+
+
+def reusable_licences(slots: list[Slot], holder) -> dict:
+    """slot key → the holder's valid e-licence that replaces the upload (免提交)."""
+    from yingshang.registry.selectors import licence_for
+
+    found = {}
+    if holder is None:
+        return found
+    for slot in slots:
+        if slot.licence_type is not None:
+            lic = licence_for(holder, slot.licence_type)
+            if lic is not None:
+                found[slot.key] = lic
+    return found
+
+
+def _check_uploads(slots, files: dict, reuse: dict, *, paper: set | None = None) -> dict:
+    """Validate uploads for slots; returns key → content type. Errors are field-level."""
+    errors = {}
+    kinds = {}
+    known = {s.key for s in slots}
+    for key in files:
+        if key not in known:
+            errors[f"material_{key}"] = _("未知材料。")
+    for slot in slots:
+        upload = files.get(slot.key)
+        if upload is not None:
+            try:
+                kinds[slot.key] = uploads.check(upload, f"material_{slot.key}")
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+        elif slot.required and slot.key not in reuse and slot.key not in (paper or set()):
+            errors[f"material_{slot.key}"] = _("缺少必要材料“%(n)s”。") % {"n": slot.name}
+    if errors:
+        raise ValidationError(errors)
+    return kinds
+
+
+def _save_materials(case, slots, files, kinds, reuse, *, paper=(), round_no=0):
+    rows = []
+    for slot in slots:
+        material = slot.materials[0] if slot.materials else None
+        if slot.key in files:
+            stored = uploads.store(files[slot.key], kinds[slot.key])
+            rows.append(
+                CaseMaterial(
+                    case=case,
+                    material=material,
+                    name=slot.name,
+                    source=MaterialSource.UPLOAD,
+                    stored_name=stored.stored_name,
+                    original_name=stored.original_name,
+                    content_type=stored.content_type,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                    round=round_no,
+                )
+            )
+        elif slot.key in reuse:
+            lic = reuse[slot.key]
+            rows.append(
+                CaseMaterial(
+                    case=case,
+                    material=material,
+                    name=slot.name,
+                    source=MaterialSource.ELICENCE,
+                    licence=lic,
+                    round=round_no,
+                )
+            )
+        elif slot.key in paper:
+            rows.append(
+                CaseMaterial(
+                    case=case,
+                    material=material,
+                    name=slot.name,
+                    source=MaterialSource.PAPER,
+                    round=round_no,
+                )
+            )
+    CaseMaterial.objects.bulk_create(rows)
+    return rows
+
+
+# --------------------------------------------------------------------------- submission
+
+
+def _event(case, action, actor, channel, to_status, note="", data=None, at=None):
+    CaseEvent.objects.create(
+        case=case,
+        at=at or case.submitted_at,
+        action=action,
+        from_status="",
+        to_status=to_status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        role=workflow._actor_role(actor),
+        channel=channel,
+        note=note,
+        data=data or {},
+    )
+
+
+def _new_case(
+    *,
+    number,
+    item,
+    version,
+    department,
+    applicant,
+    user,
+    division,
+    channel,
+    intake_department,
+    form_data,
+    now,
+    title,
+    bundle=None,
+    parent=None,
+):
+    return Case(
+        number=number,
+        item=item,
+        version=version,
+        bundle=bundle,
+        parent=parent,
+        title=title,
+        applicant_kind=applicant.kind,
+        enterprise=applicant.enterprise,
+        person=applicant.person,
+        applicant_name=applicant.name,
+        applicant_code=applicant.code,
+        applicant_phone=applicant.phone,
+        user=user if (user is not None and user.is_authenticated and not user.role) else None,
+        division=division,
+        department=department,
+        intake_department=intake_department,
+        channel=channel,
+        status=Status.SUBMITTED,
+        form_data=form_data or {},
+        submitted_at=now,
+        limit_days=version.committed_limit_days if version else 0,
+        visits_required=version.visits_required if version else 0,
+    )
+
+
+def submit_case(
+    *,
+    item: ServiceItem,
+    applicant: Applicant,
+    division: Division | None = None,
+    channel: str = Channel.ONLINE,
+    actor=None,
+    user=None,
+    files: dict | None = None,
+    paper: set | None = None,
+    form_data: dict | None = None,
+    intake_department: Department | None = None,
+) -> Case:
+    """申报 one item. ``files``: slot key → UploadedFile; ``paper``: slot keys received on paper at
+    a window. Required materials held as e-licences are taken from the registry (免提交)."""
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("未知渠道。")})
+    division = division or item.division
+    version, department = route(item, division)
+    slots = material_slots([version])
+    reuse = reusable_licences(slots, applicant.holder)
+    files = files or {}
+    kinds = _check_uploads(slots, files, reuse, paper=paper)
+    number = allocate_number(division.code)
+    now = timezone.now()
+    with transaction.atomic():
+        case = _new_case(
+            number=number,
+            item=item,
+            version=version,
+            department=department,
+            applicant=applicant,
+            user=user or actor,
+            division=division,
+            channel=channel,
+            intake_department=intake_department,
+            form_data=form_data,
+            now=now,
+            title=item.name,
+        )
+        case.save()
+        rows = _save_materials(case, slots, files, kinds, reuse, paper=paper or set())
+        _event(
+            case,
+            "submit",
+            actor,
+            channel,
+            Status.SUBMITTED,
+            data={
+                "materials": len(rows),
+                "reused_licences": [
+                    {"material": r.name, "licence": r.licence.number}
+                    for r in rows
+                    if r.source == MaterialSource.ELICENCE
+                ],
+            },
+        )
+        if channel == Channel.WINDOW:
+            record_visit(case, "submission", actor=actor, department=intake_department, at=now)
+        workflow._notify_later(case)
+    return case
+
+
+def submit_bundle(
+    *,
+    bundle,
+    applicant: Applicant,
+    division: Division | None = None,
+    channel: str = Channel.ONLINE,
+    actor=None,
+    user=None,
+    files: dict | None = None,
+    paper: set | None = None,
+    form_data: dict | None = None,
+    intake_department: Department | None = None,
+) -> Case:
+    """一件事一次办: one form and one set of materials → a parent case plus one sub-case per item,
+    each routed to the item's department and handled in parallel."""
+    if bundle is None or not bundle.is_active:
+        raise ValidationError({"bundle": _("一件事不存在或已停用。")})
+    division = division or bundle.division
+    items = [bi.item for bi in bundle.bundle_items.select_related("item__current_version")]
+    routes = []
+    errors = {}
+    for item in items:
+        try:
+            routes.append((item, *route(item, division)))
+        except ValidationError as exc:
+            errors.update({k: [f"{item.name}:{m}" for m in v] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    slots = material_slots([v for _i, v, _d in routes])
+    reuse = reusable_licences(slots, applicant.holder)
+    files = files or {}
+    kinds = _check_uploads(slots, files, reuse, paper=paper)
+    numbers = [allocate_number(division.code) for _ in range(len(routes) + 1)]
+    now = timezone.now()
+    with transaction.atomic():
+        parent = _new_case(
+            number=numbers[0],
+            item=None,
+            version=None,
+            department=routes[0][2],
+            applicant=applicant,
+            user=user or actor,
+            division=division,
+            channel=channel,
+            intake_department=intake_department,
+            form_data=form_data,
+            now=now,
+            title=bundle.name,
+            bundle=bundle,
+        )
+        parent.visits_required = max((v.visits_required for _i, v, _d in routes), default=0)
+        parent.save()
+        rows = _save_materials(parent, slots, files, kinds, reuse, paper=paper or set())
+        children = []
+        for (item, version, department), number in zip(routes, numbers[1:], strict=True):
+            child = _new_case(
+                number=number,
+                item=item,
+                version=version,
+                department=department,
+                applicant=applicant,
+                user=user or actor,
+                division=division,
+                channel=channel,
+                intake_department=intake_department,
+                form_data=form_data,
+                now=now,
+                title=item.name,
+                bundle=bundle,
+                parent=parent,
+            )
+            child.save()
+            children.append(child)
+            _event(
+                child, "submit", actor, channel, Status.SUBMITTED, data={"parent": parent.number}
+            )
+        _event(
+            parent,
+            "submit",
+            actor,
+            channel,
+            Status.SUBMITTED,
+            data={
+                "children": [c.number for c in children],
+                "materials": len(rows),
+                "reused_licences": [
+                    {"material": r.name, "licence": r.licence.number}
+                    for r in rows
+                    if r.source == MaterialSource.ELICENCE
+                ],
+            },
+        )
+        if channel == Channel.WINDOW:
+            record_visit(parent, "submission", actor=actor, department=intake_department, at=now)
+        workflow._notify_later(parent)
+    return parent
+
+
+def resubmit(case: Case, actor, channel: str = Channel.ONLINE, files: dict | None = None) -> Case:
+    """补正提交: upload the missing materials; the clock resumes. For a bundle, the parent holds
+    the materials and every sub-case waiting for a supplement is resubmitted."""
+    files = files or {}
+    with transaction.atomic():
+        if case.parent_id:
+            case = case.parent
+        if case.is_bundle_parent:
+            children = list(Case.objects.select_for_update().filter(parent=case).order_by("id"))
+            waiting = [c for c in children if c.status == Status.SUPPLEMENT]
+            target = Case.objects.select_for_update().get(pk=case.pk)
+            if target.user_id != getattr(actor, "pk", None) and not getattr(
+                actor, "is_staff_member", False
+            ):
+                from django.http import Http404
+
+                raise Http404
+            if not waiting:
+                workflow._disallowed(target, "resubmit")
+            missing = [m for c in waiting for m in c.missing_materials]
+        else:
+            target = case
+            fresh = Case.objects.get(pk=case.pk)
+            if fresh.status != Status.SUPPLEMENT:
+                workflow._disallowed(fresh, "resubmit")
+            missing = fresh.missing_materials
+            waiting = [fresh]
+        _store_supplement(target, missing, files)
+        for c in waiting:
+            workflow.transition(
+                c,
+                "resubmit",
+                actor,
+                channel,
+                materials=[m.get("name") for m in missing],
+            )
+        if channel == Channel.WINDOW:
+            record_visit(target, "supplement", actor=actor)
+        return Case.objects.get(pk=target.pk)
+
+
+def _store_supplement(case, missing, files):
+    versions = [case.version] if case.version_id else [c.version for c in case.children.all()]
+    slots = {s.key: s for s in material_slots(versions)}
+    wanted = []
+    errors = {}
+    for m in missing:
+        key = m.get("key") or ""
+        if key and key in slots:
+            wanted.append(slots[key])
+    for slot in wanted:
+        if slot.key not in files:
+            errors[f"material_{slot.key}"] = _("缺少补正材料“%(n)s”。") % {"n": slot.name}
+    if not wanted and missing and not files:
+        errors["materials"] = _("请上传补正材料。")
+    kinds = {}
+    for key, upload in files.items():
+        try:
+            kinds[key] = uploads.check(upload, f"material_{key}")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    round_no = max(case.materials.values_list("round", flat=True), default=0) + 1
+    rows = []
+    for key, upload in files.items():
+        stored = uploads.store(upload, kinds[key])
+        slot = slots.get(key)
+        rows.append(
+            CaseMaterial(
+                case=case,
+                material=slot.materials[0] if slot and slot.materials else None,
+                name=slot.name if slot else stored.original_name,
+                source=MaterialSource.UPLOAD,
+                stored_name=stored.stored_name,
+                original_name=stored.original_name,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                round=round_no,
+            )
+        )
+    CaseMaterial.objects.bulk_create(rows)
+
+
+# --------------------------------------------------------------------------- trips
+
+
+def record_visit(case: Case, kind: str, *, actor=None, department=None, at=None) -> CaseVisit:
+    """Record an on-site visit (跑动); flags 来回跑 when visits exceed the promised number."""
+    visit = CaseVisit.objects.create(
+        case=case,
+        kind=kind,
+        at=at or timezone.now(),
+        department=department or getattr(actor, "department", None),
+        recorded_by=actor if getattr(actor, "role", "") else None,
+    )
+    Case.objects.filter(pk=case.pk).update(visits=F("visits") + 1)
+    case.refresh_from_db(fields=["visits"])
+    flag = case.visits > case.visits_required
+    if flag != case.multiple_trips:
+        Case.objects.filter(pk=case.pk).update(multiple_trips=flag)
+        case.multiple_trips = flag
+    return visit
+
+
+# --------------------------------------------------------------------------- results
+
+
+def issue_result_licence(case: Case, now=None):
+    """When an approved case's version names a result licence type, the holder gets it as an
+    e-licence (registry) and the case event log records it."""
+    version = case.version
+    if version is None or version.result_licence_type_id is None:
+        return None
+    holder = case.enterprise or case.person
+    if holder is None:
+        return None
+    from yingshang.registry.services import issue_elicence
+
+    licence = issue_elicence(
+        holder,
+        version.result_licence_type,
+        case.department,
+        number=f"{version.result_licence_type.code}-{case.number}",
+        source_case_number=case.number,
+        data={"item": case.title, "case": case.number},
+    )
+    CaseEvent.objects.create(
+        case=case,
+        at=now or timezone.now(),
+        action="issue_licence",
+        from_status=case.status,
+        to_status=case.status,
+        actor_name="system",
+        role="system",
+        channel="system",
+        note=str(version.result_licence_type),
+        data={"licence": licence.number, "licence_type": version.result_licence_type.code},
+    )
+    return licence
+
+
+def is_immediate(case: Case) -> bool:
+    return bool(case.version and case.version.kind == ItemKind.IMMEDIATE)

@@ -1,0 +1,115 @@
+"""Uploaded materials: type checked by content (magic bytes), size-limited, stored under
+MEDIA_ROOT (outside the web root) with random names, read back only by permission-checked views.
+"""
+
+import hashlib
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+ALLOWED = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/ofd": ".ofd",
+}
+
+
+def sniff(head: bytes, data_for_zip=None) -> str | None:
+    """The content type judged from the bytes, or None for anything not allowed."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"PK\x03\x04") and data_for_zip is not None:
+        try:
+            with zipfile.ZipFile(data_for_zip) as zf:
+                names = {n.lower() for n in zf.namelist()}
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        if "ofd.xml" in names:
+            return "application/ofd"
+    return None
+
+
+@dataclass
+class StoredFile:
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def upload_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "cases"
+
+
+def check(upload, field: str) -> str:
+    """Validate an UploadedFile; return its content type or raise a field-level error."""
+    max_bytes = int(settings.UPLOAD_MAX_BYTES)
+    if upload.size > max_bytes:
+        raise ValidationError(
+            {
+                field: _("文件“%(name)s”超过大小上限 %(mb).0f MB。")
+                % {"name": upload.name, "mb": max_bytes / 1024 / 1024}
+            }
+        )
+    if upload.size == 0:
+        raise ValidationError({field: _("文件“%(name)s”为空。") % {"name": upload.name}})
+    upload.seek(0)
+    head = upload.read(8)
+    zip_source = None
+    if head.startswith(b"PK\x03\x04"):
+        upload.seek(0)
+        zip_source = io.BytesIO(upload.read())
+    kind = sniff(head, zip_source)
+    upload.seek(0)
+    if kind is None:
+        raise ValidationError(
+            {
+                field: _("文件“%(name)s”类型不支持:仅接受 PDF、JPG、PNG、OFD 文件(按内容识别)。")
+                % {"name": upload.name}
+            }
+        )
+    return kind
+
+
+def store(upload, content_type: str) -> StoredFile:
+    """Write the file under MEDIA_ROOT/cases/ab/<random><ext>; returns what the row keeps."""
+    token = secrets.token_hex(16)
+    rel = Path("cases") / token[:2] / (token + ALLOWED[content_type])
+    path = Path(settings.MEDIA_ROOT) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    upload.seek(0)
+    with open(path, "wb") as fh:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            fh.write(chunk)
+    path.chmod(0o640)
+    return StoredFile(
+        stored_name=str(rel),
+        original_name=Path(upload.name).name[:200],
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+
+
+def path_of(stored_name: str) -> Path:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / stored_name).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError("path outside MEDIA_ROOT")
+    return path
