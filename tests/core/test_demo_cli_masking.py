@@ -14,7 +14,7 @@ def test_demo_rerun_changes_nothing_and_prints_logins(mianyang):
     counts = (Division.objects.count(), Department.objects.count(), User.objects.count())
     audit_before = AuditEntry.objects.count()
     out = StringIO()
-    call_command("demo", "--quiet", stdout=out)
+    call_command("demo", "--quiet", "--only", "core", stdout=out)
     text = out.getvalue()
     assert (Division.objects.count(), Department.objects.count(), User.objects.count()) == counts
     assert "created" not in text.split("Demo logins")[0].split("演示数据已加载")[1]

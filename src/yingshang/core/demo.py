@@ -18,6 +18,12 @@ class DemoStep:
     run: Callable
     add_arguments: Callable | None = None
 
+    @property
+    def app(self) -> str:
+        """The app label of the module that registered the step (yingshang.cases.demo → cases)."""
+        parts = self.run.__module__.split(".")
+        return parts[1] if len(parts) > 2 else parts[0]
+
 
 _steps: list[DemoStep] = []
 

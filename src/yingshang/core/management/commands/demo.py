@@ -12,6 +12,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2019, help="random seed for generated data")
         parser.add_argument("--quiet", action="store_true", help="no progress bars")
+        parser.add_argument(
+            "--only",
+            default="",
+            help="comma-separated app labels whose steps run (default: all), e.g. core,catalog",
+        )
         for step in demo.steps():
             if step.add_arguments:
                 step.add_arguments(parser)
@@ -19,7 +24,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         tally = demo.Tally()
         with audit.audit_context(channel="demo"):
+            only = {a.strip() for a in options["only"].split(",") if a.strip()}
             for step in demo.steps():
+                if only and step.app not in only:
+                    continue
                 self.stdout.write(f"· {step.name} …")
                 before = copy.deepcopy(tally.counts)
                 step.run(options, tally, self.stdout)
