@@ -175,7 +175,7 @@ def _check_weights(rows: list[Row]) -> list[str]:
             continue
         total = math.fsum(city_weight[c][0] for c in cities)
         if not scoring.weights_sum_to_one([city_weight[c][0] for c in cities]):
-            lines = ", ".join(str(city_weight[c][1]) for c in sorted(cities))
+            lines = ", ".join(str(n) for n in sorted(city_weight[c][1] for c in cities))
             errors.append(
                 _("第 %(lines)s 行: %(parent)s 下各城市的权重之和为 %(total)s, 应为 1")
                 % {"lines": lines, "parent": parent, "total": f"{total:.9g}"}
