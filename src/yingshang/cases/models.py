@@ -380,6 +380,9 @@ class CaseVisit(models.Model):
         verbose_name_plural = _("到现场记录")
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d}"
+
 
 class MaterialSource(models.TextChoices):
     UPLOAD = "upload", _("上传")
@@ -436,6 +439,9 @@ class CaseNumberCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix"], name="case_counter_prefix")]
 
+    def __str__(self):
+        return f"{self.prefix}:{self.last}"
+
 
 class DemoBatch(models.Model):
     """Marker of a generated volume-demo batch (idempotency of ``yingshang demo --cases``)."""
@@ -443,3 +449,6 @@ class DemoBatch(models.Model):
     key = models.CharField(max_length=100, unique=True)
     cases = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.key

@@ -16,6 +16,7 @@ urlpatterns = [
     # workbench
     path("staff/cases/", views.queue, name="queue"),
     path("staff/cases/intake/", views.intake, name="intake"),
+    path("staff/cases/export.xlsx", views.export, name="export"),
     path("staff/cases/trips/", views.trips, name="trips"),
     path("staff/cases/<str:number>/", views.case_detail, name="detail"),
     path("staff/cases/<str:number>/action/", views.case_action, name="action"),

@@ -1,9 +1,609 @@
-from django.http import HttpResponse
+"""Portal pages (apply, my cases, tracking), the staff workbench (queue, case, window intake,
+trips) and the printable notices. Views validate input and call services; they never write
+models directly."""
+
+import base64
+import io
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from yingshang.catalog.models import Bundle, ServiceItem
+from yingshang.core.models import Division, DivisionLevel
+from yingshang.core.views import staff_required
+
+from . import selectors, services, sla, uploads, workflow
+from .models import (
+    ApplicantKind,
+    Case,
+    CaseMaterial,
+    Channel,
+    MaterialSource,
+    SlaState,
+    Status,
+    SuspendReason,
+    VisitKind,
+)
 
 
-def _stub(request, *a, **k):
-    return HttpResponse("")
+class ApplicantForm(forms.Form):
+    applicant_kind = forms.ChoiceField(
+        label=gettext_lazy("申请人类型"), choices=ApplicantKind.choices
+    )
+    applicant_code = forms.CharField(label=gettext_lazy("统一社会信用代码/身份证号"), max_length=18)
+    applicant_name = forms.CharField(label=gettext_lazy("名称/姓名"), max_length=200)
+    applicant_phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False)
+    division = forms.ModelChoiceField(
+        label=gettext_lazy("申办区划"),
+        queryset=Division.objects.filter(level__lte=DivisionLevel.COUNTY),
+        required=False,
+    )
 
 
-apply_bundle = apply_item = my_cases = my_case = my_case_action = track = material_file = _stub
-queue = intake = trips = case_detail = case_action = case_visit = notice_pdf = _stub
+def _apply_errors(form, exc: ValidationError):
+    for field, msgs in exc.message_dict.items():
+        target = field if field in form.fields else None
+        for m in msgs:
+            form.add_error(target, m) if target else form.add_error(None, f"{m}")
+
+
+def _files(request) -> dict:
+    return {
+        name[len("material_") :]: f
+        for name, f in request.FILES.items()
+        if name.startswith("material_")
+    }
+
+
+def _default_applicant(user) -> dict:
+    from yingshang.registry.selectors import holders_for_user
+
+    holders = holders_for_user(user)
+    if not holders:
+        return {"applicant_phone": user.phone}
+    h = holders[0]
+    if hasattr(h, "uscc"):
+        return {
+            "applicant_kind": "enterprise",
+            "applicant_code": h.uscc,
+            "applicant_name": h.name,
+            "applicant_phone": h.phone,
+        }
+    return {
+        "applicant_kind": "person",
+        "applicant_code": h.id_number,
+        "applicant_name": h.name,
+        "applicant_phone": h.phone,
+    }
+
+
+def _slot_rows(slots, holder):
+    reuse = services.reusable_licences(slots, holder)
+    return [{"slot": s, "licence": reuse.get(s.key)} for s in slots]
+
+
+def _apply(request, *, item=None, bundle=None):
+    if request.user.is_staff_member:
+        raise PermissionDenied(_("工作人员请使用综合窗口收件。"))
+    versions = (
+        [item.current_version]
+        if item
+        else [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
+    )
+    slots = services.material_slots([v for v in versions if v])
+    initial = _default_applicant(request.user)
+    initial["division"] = (item.division if item else bundle.division).pk
+    form = ApplicantForm(request.POST or None, initial=initial)
+    holder = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            applicant = services.resolve_applicant(
+                kind=d["applicant_kind"],
+                code=d["applicant_code"],
+                name=d["applicant_name"],
+                phone=d["applicant_phone"],
+                user=request.user,
+            )
+            common = dict(
+                applicant=applicant,
+                division=d["division"],
+                channel=Channel.ONLINE,
+                actor=request.user,
+                user=request.user,
+                files=_files(request),
+            )
+            if item:
+                case = services.submit_case(item=item, **common)
+            else:
+                case = services.submit_bundle(bundle=bundle, **common)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("申报成功,办件编号 %(n)s。") % {"n": case.number})
+            return redirect("cases:my-case", case.number)
+    else:
+        from yingshang.registry.selectors import holders_for_user
+
+        holders = holders_for_user(request.user)
+        holder = holders[0] if holders else None
+    return render(
+        request,
+        "cases/apply.html",
+        {
+            "form": form,
+            "item": item,
+            "bundle": bundle,
+            "items": [v.item for v in versions if v],
+            "rows": _slot_rows(slots, holder),
+            "max_mb": int(uploads.settings.UPLOAD_MAX_BYTES / 1024 / 1024),
+        },
+    )
+
+
+@login_required
+def apply_item(request, code):
+    item = get_object_or_404(
+        ServiceItem.objects.select_related("current_version", "division", "department"),
+        implementation_code=code,
+        is_active=True,
+    )
+    return _apply(request, item=item)
+
+
+@login_required
+def apply_bundle(request, key):
+    bundle = get_object_or_404(Bundle, key=key, is_active=True)
+    return _apply(request, bundle=bundle)
+
+
+@login_required
+def my_cases(request):
+    page = Paginator(selectors.cases_of_applicant(request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cases/my_cases.html", {"page": page})
+
+
+def _case_context(case):
+    children = list(case.children.select_related("department").order_by("id"))
+    material_case = case.parent if case.parent_id else case
+    return {
+        "case": case,
+        "children": children,
+        "events": selectors.events_of(case),
+        "materials": material_case.materials.select_related("licence"),
+        "sla_state": sla.state_of(case),
+        "visits": case.visit_log.select_related("department"),
+    }
+
+
+@login_required
+def my_case(request, number):
+    case = get_object_or_404(Case, number=number, user=request.user, parent__isnull=True)
+    ctx = _case_context(case)
+    ctx["actions"] = workflow.allowed_actions(case, by="applicant")
+    licences = []
+    holder = case.enterprise or case.person
+    if holder is not None:
+        from yingshang.registry.selectors import licences_of
+
+        licences = licences_of(holder)
+    ctx["licences"] = licences
+    return render(request, "cases/my_case.html", ctx)
+
+
+@login_required
+@require_POST
+def my_case_action(request, number):
+    case = get_object_or_404(Case, number=number, user=request.user, parent__isnull=True)
+    act = request.POST.get("action")
+    try:
+        if act == "resubmit":
+            services.resubmit(case, request.user, Channel.ONLINE, files=_files(request))
+            messages.success(request, _("补正材料已提交。"))
+        elif act == "withdraw":
+            if case.is_bundle_parent:
+                for child in case.children.filter(status__in=[s for s in Status.values]):
+                    if child.status not in (
+                        Status.COMPLETED,
+                        Status.DELIVERED,
+                        Status.REJECTED,
+                        Status.WITHDRAWN,
+                    ):
+                        workflow.transition(child, "withdraw", request.user, Channel.ONLINE)
+            else:
+                workflow.transition(case, "withdraw", request.user, Channel.ONLINE)
+            messages.success(request, _("办件已撤回。"))
+        else:
+            raise ValidationError({"action": _("未知操作。")})
+    except ValidationError as exc:
+        for msgs in exc.message_dict.values():
+            for m in msgs:
+                messages.error(request, m)
+        return redirect("cases:my-case", number)
+    return redirect("cases:my-case", number)
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=gettext_lazy("办件编号"), max_length=32)
+    last4 = forms.CharField(label=gettext_lazy("证件号码或手机号后4位"), min_length=4, max_length=4)
+
+
+def track(request):
+    form = TrackForm(request.GET or None)
+    case = None
+    ctx = {"form": form}
+    if request.GET and form.is_valid():
+        case = selectors.track(form.cleaned_data["number"], form.cleaned_data["last4"])
+        if case is None:
+            form.add_error(None, _("未找到办件:请核对办件编号和证件号码或手机号后4位。"))
+        else:
+            ctx.update(_case_context(case))
+            ctx["events"] = [e for e in ctx["events"]]
+            ctx["public"] = True
+    return render(request, "cases/track.html", ctx)
+
+
+@login_required
+def material_file(request, pk):
+    """Serve an uploaded file: to the applicant who owns the case or to staff who can see it
+    (a bundle's materials are visible to the staff of its sub-cases)."""
+    m = get_object_or_404(CaseMaterial.objects.select_related("case"), pk=pk)
+    if m.source != MaterialSource.UPLOAD:
+        raise Http404
+    case = m.case
+    user = request.user
+    allowed = case.user_id == user.pk and not user.role
+    if not allowed and user.is_staff_member:
+        visible = Case.objects.visible_to(user)
+        allowed = visible.filter(pk=case.pk).exists() or visible.filter(parent=case).exists()
+    if not allowed:
+        raise Http404
+    try:
+        path = uploads.path_of(m.stored_name)
+        fh = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    except (OSError, ValueError) as exc:
+        raise Http404 from exc
+    resp = FileResponse(fh, content_type=m.content_type, filename=m.original_name)
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+# --------------------------------------------------------------------------- workbench
+
+SLA_CLASSES = {
+    SlaState.ON_TIME: "sla-ok",
+    SlaState.WARNING: "sla-warn",
+    SlaState.OVERDUE: "sla-over",
+    SlaState.PAUSED: "sla-paused",
+    SlaState.NOT_STARTED: "sla-none",
+}
+
+
+@staff_required
+def queue(request):
+    g = request.GET
+    filters = {
+        "status": g.get("status", "open"),
+        "sla_state": g.get("sla_state", ""),
+        "q": g.get("q", "").strip(),
+        "item": g.get("item", "").strip(),
+    }
+    qs = selectors.queue_for(request.user, **filters)
+    page = Paginator(qs, 50).get_page(g.get("page"))
+    now = timezone.now()
+    rows = [
+        {"case": c, "sla": (st := sla.state_of(c, now)), "cls": SLA_CLASSES.get(st, "")}
+        for c in page.object_list
+    ]
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "statuses": Status.choices,
+            "sla_states": SlaState.choices,
+            "querystring": g.copy().urlencode() if g else "",
+        },
+    )
+
+
+def _transition_form_context(case):
+    return {
+        "templates": {k: [str(t) for t in v] for k, v in workflow.REASON_TEMPLATES.items()},
+        "suspend_reasons": SuspendReason.choices,
+        "visit_kinds": VisitKind.choices,
+        "actions": workflow.allowed_actions(case, by="staff"),
+        "labels": {k: str(e.label) for k, e in workflow.TRANSITIONS.items()},
+    }
+
+
+@staff_required
+def case_detail(request, number):
+    case = selectors.case_for_staff(request.user, number)
+    ctx = _case_context(case)
+    ctx.update(_transition_form_context(case))
+    ctx["slots"] = (
+        services.material_slots([case.version])
+        if case.version_id
+        else services.material_slots([c.version for c in ctx["children"]])
+    )
+    return render(request, "cases/detail.html", ctx)
+
+
+@staff_required
+@require_POST
+def case_action(request, number):
+    case = selectors.case_for_staff(request.user, number)
+    p = request.POST
+    act = p.get("action", "")
+    data = {
+        "reason": p.get("reason", ""),
+        "suspend_reason": p.get("suspend_reason", ""),
+        "outcome": p.get("outcome", ""),
+        "method": p.get("method", "delivery"),
+    }
+    if act == "request_supplement":
+        missing = []
+        keys = p.getlist("missing_key")
+        names = {s.key: s.name for s in _slots_for(case)}
+        for k in keys:
+            if k in names:
+                missing.append({"key": k, "name": names[k]})
+        for line in p.get("missing_other", "").splitlines():
+            if line.strip():
+                missing.append({"key": "", "name": line.strip()})
+        data["missing"] = missing
+    try:
+        workflow.transition(
+            case,
+            act,
+            request.user,
+            Channel.WINDOW if request.user.role == "clerk" else "online",
+            expected_version=p.get("lock_version") or None,
+            **data,
+        )
+        messages.success(
+            request,
+            _("已执行“%(a)s”。")
+            % {"a": str(workflow.TRANSITIONS[act].label) if act in workflow.TRANSITIONS else act},
+        )
+    except ValidationError as exc:
+        for msgs in exc.message_dict.values():
+            for m in msgs:
+                messages.error(request, m)
+    return redirect("cases:detail", number)
+
+
+def _slots_for(case):
+    if case.version_id:
+        return services.material_slots([case.version])
+    return services.material_slots([c.version for c in case.children.all()])
+
+
+@staff_required
+@require_POST
+def case_visit(request, number):
+    case = selectors.case_for_staff(request.user, number)
+    kind = request.POST.get("kind", "")
+    if kind not in VisitKind.values:
+        messages.error(request, _("请选择到现场事由。"))
+    else:
+        services.record_visit(case, kind, actor=request.user)
+        messages.success(request, _("已记录一次到现场。"))
+    return redirect("cases:detail", number)
+
+
+class IntakeForm(ApplicantForm):
+    item = forms.CharField(label=gettext_lazy("事项实施编码"), max_length=80, required=False)
+    bundle = forms.CharField(label=gettext_lazy("一件事标识"), max_length=50, required=False)
+    accept_now = forms.BooleanField(label=gettext_lazy("当场受理"), required=False)
+
+    def clean(self):
+        d = super().clean()
+        if bool(d.get("item")) == bool(d.get("bundle")):
+            raise ValidationError({"item": _("请选择一个事项或一件事。")})
+        return d
+
+
+@staff_required
+def intake(request):
+    """综合窗口收件: a clerk at any hall takes in any item of the city for the applicant; the case
+    is routed to the item's department (全域通办)."""
+    from yingshang.core.scoping import can_write
+
+    if not can_write(request.user):
+        raise PermissionDenied(_("只读角色不能收件。"))
+    code = request.POST.get("item") or request.GET.get("item", "")
+    key = request.POST.get("bundle") or request.GET.get("bundle", "")
+    item = (
+        ServiceItem.objects.filter(implementation_code=code, is_active=True).first()
+        if code
+        else None
+    )
+    bundle = Bundle.objects.filter(key=key, is_active=True).first() if key else None
+    initial = {"item": code, "bundle": key, "division": request.user.division_id}
+    form = IntakeForm(request.POST or None, initial=initial)
+    versions = []
+    if item:
+        versions = [item.current_version]
+    elif bundle:
+        versions = [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
+    slots = services.material_slots([v for v in versions if v])
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if code and item is None:
+                raise ValidationError({"item": _("事项不存在或已停用。")})
+            if key and bundle is None:
+                raise ValidationError({"bundle": _("一件事不存在或已停用。")})
+            applicant = services.resolve_applicant(
+                kind=d["applicant_kind"],
+                code=d["applicant_code"],
+                name=d["applicant_name"],
+                phone=d["applicant_phone"],
+            )
+            common = dict(
+                applicant=applicant,
+                division=d["division"] or request.user.division,
+                channel=Channel.WINDOW,
+                actor=request.user,
+                files=_files(request),
+                paper=set(request.POST.getlist("paper")),
+                intake_department=request.user.department,
+            )
+            if item:
+                case = services.submit_case(item=item, **common)
+                if d["accept_now"]:
+                    try:
+                        workflow.transition(case, "accept", request.user, Channel.WINDOW)
+                    except Http404:
+                        messages.info(request, _("已转办理部门受理。"))
+            else:
+                case = services.submit_bundle(bundle=bundle, **common)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("收件成功,办件编号 %(n)s。") % {"n": case.number})
+            visible = Case.objects.visible_to(request.user).filter(pk=case.pk).exists()
+            return redirect("cases:detail", case.number) if visible else redirect("cases:intake")
+    return render(
+        request,
+        "cases/intake.html",
+        {
+            "form": form,
+            "item": item,
+            "bundle": bundle,
+            "rows": _slot_rows(slots, None),
+            "items": ServiceItem.objects.filter(is_active=True)
+            .select_related("department")
+            .order_by("name")[:500],
+            "bundles": Bundle.objects.filter(is_active=True),
+        },
+    )
+
+
+@staff_required
+def trips(request):
+    by = "department" if request.GET.get("by") == "department" else "item"
+    rows = list(selectors.trips_summary(request.user, by=by)[:200])
+    return render(request, "cases/trips.html", {"rows": rows, "by": by})
+
+
+# --------------------------------------------------------------------------- notices
+
+NOTICE_KINDS = {
+    "acceptance": (gettext_lazy("受理通知书"), {"accept"}),
+    "rejection": (gettext_lazy("不予受理通知书"), {"reject"}),
+    "supplement": (gettext_lazy("补正告知书"), {"request_supplement"}),
+}
+
+
+def qr_data_uri(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buf = io.BytesIO()
+    img.save(buf)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def render_notice_pdf(request, case, kind) -> bytes:
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    title, actions = NOTICE_KINDS[kind]
+    event = case.events.filter(action__in=actions).order_by("-at", "-id").first()
+    if event is None:
+        raise Http404
+    track_url = request.build_absolute_uri(reverse("cases:track")) + f"?number={case.number}"
+    html = render_to_string(
+        "cases/notice.html",
+        {
+            "case": case,
+            "title": title,
+            "kind": kind,
+            "event": event,
+            "qr": qr_data_uri(track_url),
+            "track_url": track_url,
+            "today": timezone.localdate(),
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+@staff_required
+def notice_pdf(request, number, kind):
+    if kind not in NOTICE_KINDS:
+        raise Http404
+    case = selectors.case_for_staff(request.user, number)
+    pdf = render_notice_pdf(request, case, kind)
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{case.number}-{kind}.pdf"'
+    return resp
+
+
+@staff_required
+def export(request):
+    """The filtered queue as Excel (scoped like the page; applicant codes masked)."""
+    from yingshang.core import audit
+    from yingshang.core.exports import xlsx_response
+    from yingshang.core.models import AuditAction
+
+    g = request.GET
+    qs = selectors.cases_for(
+        request.user,
+        status=g.get("status", ""),
+        sla_state=g.get("sla_state", ""),
+        q=g.get("q", "").strip(),
+        item=g.get("item", "").strip(),
+    ).order_by("-submitted_at")[:100_000]
+    headers = [
+        _("办件编号"),
+        _("事项"),
+        _("申请人"),
+        _("证件号码"),
+        _("办理部门"),
+        _("渠道"),
+        _("状态"),
+        _("申报时间"),
+        _("到期时间"),
+        _("时效"),
+    ]
+    now = timezone.now()
+    rows = (
+        (
+            c.number,
+            c.title,
+            c.applicant_name,
+            c.masked_applicant_code,
+            c.department.name,
+            c.get_channel_display(),
+            c.get_status_display(),
+            timezone.localtime(c.submitted_at).replace(tzinfo=None),
+            timezone.localtime(c.due_at).replace(tzinfo=None) if c.due_at else "",
+            sla.state_of(c, now),
+        )
+        for c in qs.iterator(chunk_size=2000)
+    )
+    audit.record(
+        AuditAction.EXPORT,
+        object_type="cases.Case",
+        object_repr=_("办件导出"),
+        changes={"filters": g.dict()},
+    )
+    return xlsx_response("cases.xlsx", _("办件"), headers, rows)

@@ -1,0 +1,115 @@
+"""Reads of the cases app, scoped to the user."""
+
+import re
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from . import sla
+from .models import OPEN_STATUSES, Case, CaseEvent
+
+NUMBER_RE = re.compile(r"^\d{6,32}$")
+CODE_RE = re.compile(r"^[0-9A-Z]{15,18}$")
+
+
+def search_q(value: str) -> Q:
+    """Case number (prefix), applicant USCC/ID (prefix), or applicant name / item (contains)."""
+    value = (value or "").strip()
+    if not value:
+        return Q()
+    upper = value.upper()
+    if NUMBER_RE.match(value):
+        q = Q(number__startswith=value)
+        if len(value) >= 15:
+            q |= Q(applicant_code__startswith=upper)
+        return q
+    if CODE_RE.match(upper):
+        return Q(applicant_code__startswith=upper)
+    return Q(applicant_name__contains=value) | Q(title__contains=value)
+
+
+def search(qs, value: str):
+    return qs.filter(search_q(value))
+
+
+def cases_for(user, *, status="", sla_state="", q="", item="", department="", top_level=None):
+    qs = Case.objects.visible_to(user).select_related("department", "item", "parent")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if sla_state:
+        qs = qs.filter(sla.state_q(sla_state, timezone.now()))
+    if item:
+        qs = qs.filter(item__implementation_code=item)
+    if department:
+        qs = qs.filter(department_id=department)
+    if q:
+        qs = search(qs, q)
+    if top_level:
+        qs = qs.filter(Q(parent__isnull=True) & Q(bundle__isnull=True))
+    return qs
+
+
+def queue_for(user, **filters):
+    """The department queue: open cases, most urgent first (paused and unstarted last)."""
+    filters.setdefault("status", "open")
+    qs = cases_for(user, **filters).exclude(bundle__isnull=False, parent__isnull=True)
+    return qs.order_by("due_at", "submitted_at", "id")
+
+
+def case_for_staff(user, number: str) -> Case:
+    return Case.objects.select_related(
+        "item", "version", "department", "division", "parent", "bundle", "user"
+    ).get_visible_or_404(user, number=number)
+
+
+def cases_of_applicant(user):
+    """Portal: the user's own cases (bundle parents and single cases; no sub-cases)."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(user=user, parent__isnull=True)
+        .select_related("department", "item", "bundle")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def track(number: str, last_digits: str) -> Case | None:
+    """Public tracking: the case number plus the last 4 digits of the ID number or phone."""
+    number = (number or "").strip()
+    last = (last_digits or "").strip().upper()
+    if not NUMBER_RE.match(number) or len(last) != 4:
+        return None
+    case = (
+        Case.objects.select_related("department", "parent", "bundle").filter(number=number).first()
+    )
+    if case is None:
+        return None
+    if case.applicant_code.upper().endswith(last) or (
+        case.applicant_phone and case.applicant_phone.endswith(last)
+    ):
+        return case
+    return None
+
+
+def events_of(case: Case):
+    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+
+
+def trips_summary(user, *, by: str = "item"):
+    """来回跑 counts per item or per department, within the user's scope."""
+    qs = Case.objects.visible_to(user).filter(item__isnull=False)
+    if by == "department":
+        keys = ["department_id", "department__name"]
+    else:
+        keys = ["item_id", "item__name", "department__name"]
+    return (
+        qs.values(*keys)
+        .annotate(
+            cases=Count("id"),
+            visits=Sum("visits"),
+            multiple=Count("id", filter=Q(multiple_trips=True)),
+        )
+        .order_by("-multiple", "-cases")
+    )

@@ -1,0 +1,252 @@
+"""Portal (apply, my cases, tracking, uploads) and workbench (queue, actions, intake, notices,
+trips) through the pages; scoping through page, API and export."""
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from yingshang.cases import workflow
+from yingshang.cases.models import Case, CaseMaterial, MaterialSource, Status
+from yingshang.cases.services import material_slots
+
+from .conftest import PDF, PNG, RIC, USCC, ofd_bytes, upload
+
+
+def _apply_data(item, **extra):
+    data = {
+        "applicant_kind": "enterprise",
+        "applicant_code": USCC,
+        "applicant_name": "绵阳示例科技有限公司",
+        "applicant_phone": "13812345678",
+        "division": item.division_id,
+    }
+    data.update(extra)
+    return data
+
+
+def _files_for(item, content=PDF, name="a.pdf"):
+    return {
+        f"material_{s.key}": upload(name, content) for s in material_slots([item.current_version])
+    }
+
+
+def test_apply_online_creates_case(client, catalog, portal_users):
+    client.force_login(portal_users["qiye"])
+    item = catalog["registration"]
+    url = reverse("cases:apply", args=[item.implementation_code])
+    page = client.get(url)
+    assert "住所使用证明" in page.content.decode()
+    r = client.post(url, {**_apply_data(item), **_files_for(item)})
+    assert r.status_code == 302
+    case = Case.objects.get(user=portal_users["qiye"])
+    assert r["Location"] == reverse("cases:my-case", args=[case.number])
+    assert case.channel == "online" and case.status == Status.SUBMITTED
+    mats = list(case.materials.all())
+    assert len(mats) == 2 and all(m.stored_name for m in mats)
+    # stored outside the web root with a random name, served only to the owner
+    assert "a.pdf" not in mats[0].stored_name
+    r = client.get(reverse("cases:material-file", args=[mats[0].pk]))
+    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
+    page = client.get(reverse("cases:my-cases")).content.decode()
+    assert case.number in page
+
+
+@pytest.mark.parametrize(
+    "content,name,field_msg",
+    [
+        (b"MZ\x90\x00 not a pdf", "evil.pdf", "类型不支持"),
+        (b"", "empty.pdf", "为空"),
+    ],
+)
+def test_apply_rejects_bad_files_and_writes_nothing(
+    client, catalog, portal_users, content, name, field_msg
+):
+    client.force_login(portal_users["qiye"])
+    item = catalog["registration"]
+    r = client.post(
+        reverse("cases:apply", args=[item.implementation_code]),
+        {**_apply_data(item), **_files_for(item, content, name)},
+    )
+    assert r.status_code == 200
+    assert field_msg in r.content.decode()
+    assert Case.objects.count() == 0 and CaseMaterial.objects.count() == 0
+
+
+def test_apply_oversize_missing_material_invalid_uscc(client, catalog, portal_users, settings):
+    client.force_login(portal_users["qiye"])
+    item = catalog["registration"]
+    url = reverse("cases:apply", args=[item.implementation_code])
+    settings.UPLOAD_MAX_BYTES = 100
+    r = client.post(url, {**_apply_data(item), **_files_for(item, PDF + b"x" * 200)})
+    assert "超过大小上限" in r.content.decode()
+    settings.UPLOAD_MAX_BYTES = 10_000
+    files = _files_for(item)
+    files.pop(next(iter(files)))
+    r = client.post(url, {**_apply_data(item), **files})
+    assert "缺少必要材料" in r.content.decode()
+    r = client.post(
+        url, {**_apply_data(item, applicant_code="91510700MA6ABCDE10"), **_files_for(item)}
+    )
+    assert "统一社会信用代码无效" in r.content.decode()
+    r = client.post(
+        url,
+        {
+            **_apply_data(item, applicant_kind="person", applicant_code="510703199001011230"),
+            **_files_for(item),
+        },
+    )
+    assert "居民身份证号码无效" in r.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_png_and_ofd_accepted(client, catalog, portal_users):
+    client.force_login(portal_users["qiye"])
+    item = catalog["registration"]
+    slots = material_slots([item.current_version])
+    files = {
+        f"material_{slots[0].key}": upload("a.png", PNG),
+        f"material_{slots[1].key}": upload("b.ofd", ofd_bytes()),
+    }
+    r = client.post(
+        reverse("cases:apply", args=[item.implementation_code]), {**_apply_data(item), **files}
+    )
+    assert r.status_code == 302
+    types = set(CaseMaterial.objects.values_list("content_type", flat=True))
+    assert types == {"image/png", "application/ofd"}
+
+
+def test_unknown_item_404_and_local_item_wrong_division(client, catalog, portal_users):
+    client.force_login(portal_users["qiye"])
+    assert client.get(reverse("cases:apply", args=["NOPE"])).status_code == 404
+    item = catalog["local"]
+    r = client.post(
+        reverse("cases:apply", args=[item.implementation_code]),
+        {**_apply_data(item, division=catalog["jiangyou_div"].pk), **_files_for(item)},
+    )
+    assert "事项不在所选区划办理" in r.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_track_without_login(client, submitted):
+    url = reverse("cases:track")
+    r = client.get(url, {"number": submitted.number, "last4": USCC[-4:]})
+    body = r.content.decode()
+    assert submitted.number in body and "已申报" in body
+    r = client.get(url, {"number": submitted.number, "last4": "5678"})  # phone digits
+    assert "已申报" in r.content.decode()
+    r = client.get(url, {"number": submitted.number, "last4": "0000"})
+    assert "未找到办件" in r.content.decode()
+
+
+def test_material_file_permissions(client, submitted, portal_users, staff):
+    m = submitted.materials.first()
+    url = reverse("cases:material-file", args=[m.pk])
+    client.force_login(portal_users["shimin"])
+    assert client.get(url).status_code == 404
+    client.force_login(staff["jiangyou_chengban"])
+    assert client.get(url).status_code == 404
+    client.force_login(staff["chengban"])
+    assert client.get(url).status_code == 200
+
+
+def test_workbench_queue_actions_and_notices(client, submitted, staff):
+    client.force_login(staff["chengban"])
+    r = client.get(reverse("cases:queue"))
+    assert submitted.number in r.content.decode()
+    url = reverse("cases:action", args=[submitted.number])
+    r = client.post(url, {"action": "complete", "outcome": "approved"}, follow=True)
+    assert "不能执行" in r.content.decode()
+    slot = material_slots([submitted.version])[1]
+    client.post(url, {"action": "request_supplement", "missing_key": [slot.key], "lock_version": 0})
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUPPLEMENT
+    assert submitted.missing_materials == [{"key": slot.key, "name": slot.name}]
+    pdf = client.get(reverse("cases:notice", args=[submitted.number, "supplement"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (
+        client.get(reverse("cases:notice", args=[submitted.number, "acceptance"])).status_code
+        == 404
+    )
+    # stale lock_version → refused
+    r = client.post(url, {"action": "reject", "reason": "x", "lock_version": 0}, follow=True)
+    assert "已被他人处理" in r.content.decode()
+
+
+def test_acceptance_notice_pdf_has_number(client, submitted, staff):
+    workflow.transition(submitted, "accept", staff["chengban"])
+    client.force_login(staff["chengban"])
+    pdf = client.get(reverse("cases:notice", args=[submitted.number, "acceptance"]))
+    assert pdf["Content-Type"] == "application/pdf" and len(pdf.content) > 2000
+
+
+def test_window_intake_any_hall_routes_to_department(client, catalog, staff):
+    """A Jiangyou clerk takes in a city item (全域通办): routed to the city market bureau."""
+    clerk = staff["jiangyou_chuangkou"]
+    client.force_login(clerk)
+    item = catalog["registration"]
+    slots = material_slots([item.current_version])
+    r = client.post(
+        reverse("cases:intake"),
+        {
+            **_apply_data(item, division=clerk.division_id),
+            "item": item.implementation_code,
+            f"material_{slots[0].key}": upload(),
+            "paper": [slots[1].key],
+        },
+    )
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert case.channel == "window" and case.department == item.department
+    assert case.division == clerk.division and case.visits == 1
+    assert case.materials.filter(source=MaterialSource.PAPER).count() == 1
+    # the local Fucheng item cannot be taken in at a Jiangyou window
+    r = client.post(
+        reverse("cases:intake"),
+        {
+            **_apply_data(catalog["local"], division=clerk.division_id),
+            "item": catalog["local"].implementation_code,
+        },
+    )
+    assert "事项不在所选区划办理" in r.content.decode()
+
+
+def test_trips_flag_and_summary(client, submitted, staff):
+    from yingshang.cases.services import record_visit
+
+    record_visit(submitted, "original_check", actor=staff["chengban"])
+    submitted.refresh_from_db()
+    assert submitted.visits == 1 and submitted.multiple_trips  # promised 0 visits
+    client.force_login(staff["chengban"])
+    r = client.get(reverse("cases:trips"))
+    assert "企业设立登记" in r.content.decode()
+
+
+def test_scoping_page_api_export(client, catalog, staff):
+    """A Jiangyou clerk cannot read or change a Fucheng case: page, API, export."""
+    from yingshang.cases.services import resolve_applicant, submit_case
+
+    item = catalog["local"]
+    applicant = resolve_applicant(kind="person", code=RIC, name="李四")
+    case = submit_case(
+        item=item,
+        applicant=applicant,
+        division=catalog["fucheng"],
+        files={s.key: upload() for s in material_slots([item.current_version])},
+    )
+    client.force_login(staff["jiangyou_chuangkou"])
+    assert client.get(reverse("cases:detail", args=[case.number])).status_code == 404
+    r = client.post(reverse("cases:action", args=[case.number]), {"action": "accept"})
+    assert r.status_code == 404
+    assert client.get(f"/api/cases/{case.number}/").status_code == 404
+    assert client.post(f"/api/cases/{case.number}/accept/", {}).status_code == 404
+    assert client.get("/api/cases/").json()["count"] == 0
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(client.get(reverse("cases:export")).content))
+    assert wb.active.max_row == 1  # header only
+    client.force_login(staff["fucheng_chengban"])
+    assert client.get(reverse("cases:detail", args=[case.number])).status_code == 200
+    wb = load_workbook(io.BytesIO(client.get(reverse("cases:export")).content))
+    assert wb.active.max_row == 2
+    assert RIC not in str([c.value for c in wb.active[2]])  # masked
