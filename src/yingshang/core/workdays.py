@@ -59,6 +59,7 @@ class _Calendar:
     rows: tuple  # (years, days) exactly as read from the database; the version stamp
     is_work: np.ndarray  # bool, one per day from FIRST_YEAR-01-01
     cum_le: np.ndarray  # int64, working days in [FIRST_YEAR-01-01, day]
+    packed: np.ndarray  # int64, (cum_le - is_work) * 2 + (not is_work); see add_working_days_bulk
     workdays: np.ndarray  # int64, days since 1970-01-01 of every working day, ascending
     year_provisional: np.ndarray  # bool, index year - FIRST_YEAR
     provisional_cum: np.ndarray  # int64, len n_years + 1: provisional years before index
@@ -100,10 +101,12 @@ def _build(rows: tuple) -> _Calendar:
     for year, status in years:
         if FIRST_YEAR <= year <= LAST_YEAR:
             year_provisional[year - FIRST_YEAR] = status != CalendarStatus.CONFIRMED
+    cum_le = np.cumsum(is_work, dtype=np.int64)
     return _Calendar(
         rows=rows,
         is_work=is_work,
-        cum_le=np.cumsum(is_work, dtype=np.int64),
+        cum_le=cum_le,
+        packed=(cum_le - is_work) * 2 + ~is_work,
         workdays=np.flatnonzero(is_work).astype(np.int64) + _ORIGIN,
         year_provisional=year_provisional,
         provisional_cum=np.concatenate(([0], np.cumsum(year_provisional, dtype=np.int64))),
@@ -310,21 +313,38 @@ def add_working_days_bulk(start_days: np.ndarray, n: np.ndarray) -> np.ndarray:
     if not np.issubdtype(n.dtype, np.integer) or n.dtype == np.bool_:
         raise TypeError(f"n must be an integer array, got dtype {n.dtype}")
     days, n = np.broadcast_arrays(days, n)
-    if n.size and int(n.min()) < 0:
+    if days.size == 0:
+        return np.empty(days.shape, dtype="datetime64[D]")
+    n_min, n_max = int(n.min()), int(n.max())
+    if n_min < 0:
         raise ValueError("n must not be negative")
     cal = _calendar()
-    index, nat = _bulk_indices(days, "start_days")
-    position = cal.cum_le[index]
-    position += n
-    position -= 1
-    zero = n == 0
-    if zero.any():
-        position += zero & ~cal.is_work[index]
-    if position.size and int(position.max()) >= len(cal.workdays):
+    raw = days.view(np.int64)
+    lo, hi = int(raw.min()), int(raw.max())
+    nat = None
+    if lo < _ORIGIN or hi >= _END:  # NaT (the smallest int64) or out of range: slow path
+        index, nat = _bulk_indices(days, "start_days")
+        if nat is not None:
+            n = np.where(nat, 0, n)
+            valid = index[~nat]
+            hi = int(valid.max()) + _ORIGIN if valid.size else _ORIGIN
+    else:
+        index = np.subtract(raw, _ORIGIN)  # buffer 1
+    if int(cal.packed[hi - _ORIGIN] >> 1) + n_max >= len(cal.workdays):
         raise OutOfCalendarRange(f"a due date lies after {LAST_YEAR}")
-    due = cal.workdays[position].view("datetime64[D]")
+    # packed = (position of the first working day >= the day) * 2 + (1 if a rest day)
+    # due position = first + max(n - rest, 0): n = 0 keeps a working day or rolls forward,
+    # n >= 1 counts from the day after (a rest day's first working day is already day 1).
+    position = cal.packed.take(index, mode="clip")  # buffer 2
+    rest = index  # reuse buffer 1
+    np.bitwise_and(position, 1, out=rest)
+    np.subtract(n, rest, out=rest)
+    np.maximum(rest, 0, out=rest)
+    np.right_shift(position, 1, out=position)
+    position += rest
+    due = cal.workdays.take(position, mode="clip", out=rest).view("datetime64[D]")
     if nat is not None:
-        due[nat] = np.datetime64("NaT")
+        due[nat] = np.datetime64("NaT", "D")
     return due
 
 
