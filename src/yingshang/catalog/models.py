@@ -102,6 +102,13 @@ class ServiceItem(models.Model):
         verbose_name = _("政务服务事项")
         verbose_name_plural = _("政务服务事项")
         ordering = ["implementation_code"]
+        indexes = [
+            # The portal's and the API's filters: active items by division / department / theme.
+            models.Index(fields=["is_active", "division"], name="item_active_division"),
+            models.Index(fields=["is_active", "department"], name="item_active_department"),
+            models.Index(fields=["is_active", "theme"], name="item_active_theme"),
+            models.Index(fields=["category"], name="item_category"),
+        ]
 
     def __str__(self):
         return self.name
@@ -163,6 +170,13 @@ class ServiceItemVersion(models.Model):
 
     def __str__(self):
         return f"{self.item.name} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        # A version is immutable once written: cases point at it, so its terms never change.
+        # Changes are published as a new version (catalog.services.publish_new_version).
+        if self.pk is not None and not kwargs.pop("_allow_update", False):
+            raise PermissionError("a service item version is immutable; publish a new version")
+        super().save(*args, **kwargs)
 
     @property
     def compression_rate(self) -> float | None:

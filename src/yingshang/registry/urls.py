@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import api
 
 app_name = "registry"
-urlpatterns: list = []
+
+router = DefaultRouter()
+router.register("enterprises", api.EnterpriseViewSet)
+router.register("licences", api.ELicenceViewSet)
+
+urlpatterns = [
+    path("api/registry/", include(router.urls)),
+]

@@ -1,0 +1,534 @@
+"""The catalog's Excel template (openpyxl): export and all-or-nothing import that round-trip.
+
+Sheets: 事项 (one row per item, the terms of its current version), 材料 (one row per material of
+the current version), 说明 (what each column means). See docs/catalog.md.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from yingshang.core.models import Department, Division
+from yingshang.core.scoping import scope_filter
+from yingshang.registry.models import LicenceType
+
+from . import services
+from .models import (
+    Category,
+    ItemKind,
+    Material,
+    OnlineDepth,
+    ScopeOfService,
+    ServiceItem,
+    Theme,
+)
+
+ITEMS_SHEET = "事项"
+MATERIALS_SHEET = "材料"
+README_SHEET = "说明"
+
+YES, NO = "是", "否"
+
+
+def _choices(choices) -> dict:
+    return {str(value): str(label) for value, label in choices}
+
+
+# (header, field, kind, description, required)
+ITEM_COLUMNS = [
+    ("基本编码", "basic_code", "text", "政务服务事项基本编码(GB/T 39554.1)", True),
+    (
+        "实施编码",
+        "implementation_code",
+        "text",
+        "实施编码:事项的唯一标识,导入时据此匹配已有事项",
+        True,
+    ),
+    ("事项名称", "name", "text", "事项名称", True),
+    (
+        "事项类型",
+        "category",
+        Category,
+        "行政许可、行政确认、行政给付、行政裁决、行政奖励、行政备案、其他行政权力、公共服务",
+        True,
+    ),
+    ("实施部门", "department", "department", "实施部门全称,须属于“实施区划代码”所指区划", True),
+    ("实施区划代码", "division", "division", "实施区划的行政区划代码,如 510700、510781", True),
+    ("服务对象", "theme", Theme, "个人、法人、个人和法人", True),
+    (
+        "主题",
+        "life_events",
+        "text",
+        "主题分类(人生事件/企业经营事件),以顿号分隔,如:开办企业、投资建设",
+        False,
+    ),
+    ("办件类型", "kind", ItemKind, "即办件(承诺时限须为0)或承诺件", True),
+    ("法定时限", "legal_limit_days", "int", "法定办结时限,工作日", True),
+    ("承诺时限", "committed_limit_days", "int", "承诺办结时限,工作日,不得超过法定时限", True),
+    ("到现场次数", "visits_required", "int", "申请人须到办事现场的次数:0、1、2……", True),
+    (
+        "网上办理深度",
+        "online_depth",
+        OnlineDepth,
+        "仅线下办理、网上咨询、网上收件、网上预审、网上受理、全程网办",
+        True,
+    ),
+    ("通办范围", "service_scope", ScopeOfService, "属地办理、全市通办、全省通办、跨省通办", True),
+    ("是否进驻大厅", "in_hall", "bool", "是 / 否", True),
+    ("收费标准", "fee_text", "text", "收费依据与标准;不收费填“不收费”", False),
+    ("收费金额", "fee_amount", "decimal", "元,不收费填 0", False),
+    ("设定依据", "legal_basis", "text", "法律法规依据", False),
+    ("办事指南", "guide", "text", "办理流程、地点、咨询方式等", False),
+    (
+        "办理结果证照",
+        "result_licence_type",
+        "licence",
+        "办结后发放的电子证照类型代码(见证照类型),无则留空",
+        False,
+    ),
+]
+MATERIAL_COLUMNS = [
+    ("实施编码", "implementation_code", "text", "所属事项的实施编码,须出现在“事项”表中", True),
+    ("序号", "order", "int", "材料在事项中的顺序,1、2、3……", True),
+    ("材料名称", "name", "text", "材料名称", True),
+    ("必要性", "requirement", Material.Requirement, "必要 或 容缺/情形性", True),
+    ("适用情形", "condition", "text", "情形性材料的适用情形", False),
+    ("形式", "form", Material.Form, "原件、复印件、原件和复印件、电子材料", True),
+    ("份数", "copies", "int", "份数,至少1", True),
+    (
+        "可替代证照代码",
+        "licence_type",
+        "licence",
+        "可用该类电子证照/共享数据替代(免提交)时填证照类型代码",
+        False,
+    ),
+]
+ITEM_LABELS = {f: h for h, f, *_ in ITEM_COLUMNS}
+MATERIAL_LABELS = {f: h for h, f, *_ in MATERIAL_COLUMNS}
+
+ALIASES = {
+    "requirement": {
+        "必须": "required",
+        "必需": "required",
+        "非必要": "conditional",
+        "容缺": "conditional",
+        "情形性": "conditional",
+    },
+}
+
+
+class CatalogImportError(ValidationError):
+    """An import refused as a whole. ``row_errors`` maps (sheet, row) to messages."""
+
+    def __init__(self, row_errors: dict[tuple[str, int], list[str]]):
+        self.row_errors = row_errors
+        lines = [
+            _("“%(sheet)s”表第%(row)d行:%(msg)s")
+            % {"sheet": sheet, "row": row, "msg": ";".join(msgs)}
+            if row
+            else _("“%(sheet)s”表:%(msg)s") % {"sheet": sheet, "msg": ";".join(msgs)}
+            for (sheet, row), msgs in sorted(row_errors.items())
+        ]
+        super().__init__(lines)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0  # item fields changed in place
+    new_versions: int = 0  # terms or materials changed → a new version
+    unchanged: int = 0
+    codes: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- export
+
+
+def _cell_value(kind, value):
+    if isinstance(kind, type) and hasattr(kind, "choices"):
+        return _choices(kind.choices).get(str(value), str(value))
+    if kind == "bool":
+        return YES if value else NO
+    if kind == "department":
+        return value.name
+    if kind == "division":
+        return value.code
+    if kind == "licence":
+        return value.code if value else ""
+    if kind == "decimal":
+        return float(value or 0)
+    return value
+
+
+def _readme_rows():
+    rows = [(_("工作表"), _("列"), _("必填"), _("说明"))]
+    for sheet, columns in ((ITEMS_SHEET, ITEM_COLUMNS), (MATERIALS_SHEET, MATERIAL_COLUMNS)):
+        for header, _f, _k, desc, required in columns:
+            rows.append((sheet, header, YES if required else NO, desc))
+    rows.append(("", "", "", ""))
+    rows.append(
+        (
+            _("规则"),
+            "",
+            "",
+            _(
+                "导入按实施编码匹配事项:新编码新增事项;名称、类型、部门等直接更新;时限、办件类型、"
+                "到现场次数、网上办理深度、通办范围、收费、依据、指南、结果证照或材料有变化时生成"
+                "新版本,旧版本保留给已受理的办件。任何一行有错则整个文件不导入。"
+            ),
+        )
+    )
+    rows.append((_("证照类型代码"), "", "", ""))
+    for lt in LicenceType.objects.order_by("code"):
+        rows.append(("", lt.code, "", lt.name))
+    return rows
+
+
+def export_workbook(items=None) -> bytes:
+    """The template filled with ``items`` (default: all items), current versions only."""
+    if items is None:
+        items = ServiceItem.objects.all()
+    items = (
+        items.select_related(
+            "department",
+            "division",
+            "current_version",
+            "current_version__result_licence_type",
+        )
+        .prefetch_related("current_version__materials__licence_type")
+        .order_by("implementation_code")
+    )
+    with translation.override("zh-hans"):
+        wb = Workbook()
+        ws = wb.active
+        ws.title = ITEMS_SHEET
+        ms = wb.create_sheet(MATERIALS_SHEET)
+        rs = wb.create_sheet(README_SHEET)
+        bold = Font(bold=True)
+        fill = PatternFill("solid", fgColor="F2DCDB")
+        for sheet, columns in ((ws, ITEM_COLUMNS), (ms, MATERIAL_COLUMNS)):
+            sheet.append([c[0] for c in columns])
+            for cell, col in zip(sheet[1], columns, strict=True):
+                cell.font = bold
+                if col[4]:
+                    cell.fill = fill
+            sheet.freeze_panes = "A2"
+        for item in items:
+            version = item.current_version
+            if version is None:
+                continue
+            row = []
+            for _h, name, kind, _d, _r in ITEM_COLUMNS:
+                owner = version if name in services.VERSION_FIELDS else item
+                value = getattr(owner, name)
+                row.append(_cell_value(kind, value))
+            ws.append(row)
+            for m in version.materials.all():
+                ms.append(
+                    [
+                        _cell_value(
+                            kind,
+                            item.implementation_code
+                            if name == "implementation_code"
+                            else getattr(m, name),
+                        )
+                        for _h, name, kind, _d, _r in MATERIAL_COLUMNS
+                    ]
+                )
+        for row in _readme_rows():
+            rs.append(list(row))
+        for cell in rs[1]:
+            cell.font = bold
+        rs.column_dimensions["D"].width = 80
+        for c in rs["D"]:
+            c.alignment = Alignment(wrap_text=True)
+        for sheet in (ws, ms):
+            for col in sheet.columns:
+                sheet.column_dimensions[col[0].column_letter].width = 16
+        buf = BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+
+# ---------------------------------------------------------------- import
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class _Parser:
+    def __init__(self):
+        self.departments: dict = {}
+        self.divisions = {d.code: d for d in Division.objects.all()}
+        self.licences = {}
+        for lt in LicenceType.objects.all():
+            self.licences[lt.code] = lt
+            self.licences.setdefault(lt.name, lt)
+
+    def department(self, division, name):
+        key = (division.pk, name)
+        if key not in self.departments:
+            self.departments[key] = Department.objects.filter(division=division, name=name).first()
+        return self.departments[key]
+
+    def parse(self, name, kind, raw, errors, label):
+        text = _text(raw)
+        if isinstance(kind, type) and hasattr(kind, "choices"):
+            lookup = {}
+            for value, lbl in kind.choices:
+                lookup[str(lbl)] = value
+                lookup[str(value)] = value
+            lookup.update(ALIASES.get(name, {}))
+            if text not in lookup:
+                errors.append(
+                    _("“%(col)s”的值“%(v)s”无效,应为:%(ok)s")
+                    % {"col": label, "v": text, "ok": "、".join(str(lb) for _v, lb in kind.choices)}
+                )
+                return None
+            return lookup[text]
+        if kind == "int":
+            if text == "":
+                return None
+            try:
+                return int(float(text)) if float(text).is_integer() else text
+            except ValueError:
+                return text  # reported by the service validation as 应为整数
+        if kind == "bool":
+            if text in (YES, "Y", "y", "1", "true", "True", "TRUE"):
+                return True
+            if text in (NO, "N", "n", "0", "false", "False", "FALSE", ""):
+                return False
+            errors.append(_("“%(col)s”应为“是”或“否”。") % {"col": label})
+            return None
+        if kind == "decimal":
+            try:
+                return Decimal(text or "0")
+            except ArithmeticError:
+                errors.append(_("“%(col)s”应为数字。") % {"col": label})
+                return None
+        if kind == "licence":
+            if not text:
+                return None
+            if text not in self.licences:
+                errors.append(_("“%(col)s”:未知的证照类型“%(v)s”。") % {"col": label, "v": text})
+                return None
+            return self.licences[text]
+        if kind == "division":
+            if text not in self.divisions:
+                errors.append(_("“%(col)s”:未知的区划代码“%(v)s”。") % {"col": label, "v": text})
+                return None
+            return self.divisions[text]
+        return text
+
+
+def _headers(ws, columns, sheet_name, errors):
+    header = [_text(c.value) for c in next(ws.iter_rows(min_row=1, max_row=1), [])]
+    index = {}
+    for h, name, *_rest in columns:
+        if h in header:
+            index[name] = header.index(h)
+        else:
+            errors.setdefault((sheet_name, 1), []).append(_("缺少列“%(col)s”。") % {"col": h})
+    return index
+
+
+def _rows(ws):
+    for n, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if row and any(_text(v) for v in row):
+            yield n, row
+
+
+def _field_errors(exc_dict: dict, labels: dict) -> list[str]:
+    out = []
+    for name, msg in exc_dict.items():
+        out.append(f"“{labels.get(name, name)}”:{msg}")
+    return out
+
+
+def parse_workbook(content: bytes):
+    """Read and validate the whole workbook; returns the parsed items or raises
+    CatalogImportError naming every failing row and column."""
+    try:
+        wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable upload is one clear error
+        raise ValidationError(
+            {"file": _("无法读取Excel文件(应为 .xlsx):%(e)s") % {"e": exc}}
+        ) from exc
+    errors: dict[tuple[str, int], list[str]] = {}
+    for sheet in (ITEMS_SHEET, MATERIALS_SHEET):
+        if sheet not in wb.sheetnames:
+            errors[(sheet, 0)] = [_("缺少工作表“%(s)s”。") % {"s": sheet}]
+    if errors:
+        raise CatalogImportError(errors)
+    parser = _Parser()
+    ws, ms = wb[ITEMS_SHEET], wb[MATERIALS_SHEET]
+    item_index = _headers(ws, ITEM_COLUMNS, ITEMS_SHEET, errors)
+    mat_index = _headers(ms, MATERIAL_COLUMNS, MATERIALS_SHEET, errors)
+    if errors:
+        raise CatalogImportError(errors)
+
+    items: dict[str, dict] = {}
+    rows_of: dict[str, int] = {}
+    seen_codes: set[str] = set()
+    for n, row in _rows(ws):
+        row_errors: list[str] = []
+        values = {}
+        for h, name, kind, _d, _req in ITEM_COLUMNS:
+            if kind == "department":
+                continue
+            raw = row[item_index[name]] if item_index[name] < len(row) else None
+            values[name] = parser.parse(name, kind, raw, row_errors, h)
+        dept_name = _text(
+            row[item_index["department"]] if item_index["department"] < len(row) else ""
+        )
+        if values.get("division") is not None:
+            dept = parser.department(values["division"], dept_name)
+            if dept is None:
+                row_errors.append(
+                    _("“实施部门”:区划 %(d)s 没有名为“%(n)s”的部门。")
+                    % {"d": values["division"].code, "n": dept_name}
+                )
+            values["department"] = dept
+        code = values.get("implementation_code") or ""
+        seen_codes.add(code)
+        if code in rows_of:
+            row_errors.append(
+                _("“实施编码”:%(c)s 与第%(r)d行重复。") % {"c": code, "r": rows_of[code]}
+            )
+        if not row_errors:
+            item_values = {k: values[k] for k in ("implementation_code", *services.ITEM_FIELDS)}
+            version_values = {k: values[k] for k in services.VERSION_FIELDS}
+            version_values = services._clean_text(version_values)
+            item_values = services._clean_text(item_values)
+            errs = services.validate_item_values(item_values)
+            errs.update(services.validate_version_values(version_values))
+            row_errors.extend(_field_errors(errs, ITEM_LABELS))
+            values = {**item_values, **version_values}
+        if row_errors:
+            errors[(ITEMS_SHEET, n)] = row_errors
+        else:
+            rows_of[code] = n
+            items[code] = {"values": values, "row": n, "materials": []}
+
+    orders: dict[tuple[str, int], int] = {}
+    for n, row in _rows(ms):
+        row_errors = []
+        values = {}
+        for h, name, kind, _d, _req in MATERIAL_COLUMNS:
+            raw = row[mat_index[name]] if mat_index[name] < len(row) else None
+            values[name] = parser.parse(name, kind, raw, row_errors, h)
+        code = values.pop("implementation_code")
+        order = values.pop("order")
+        if code not in seen_codes:
+            row_errors.append(_("“实施编码”:%(c)s 不在“事项”表中。") % {"c": code})
+        elif code not in items:
+            continue  # the item's own row failed and is reported there
+        if not isinstance(order, int):
+            row_errors.append(_("“序号”应为整数。"))
+        elif (code, order) in orders:
+            row_errors.append(
+                _("“序号”:%(o)d 与第%(r)d行重复。") % {"o": order, "r": orders[(code, order)]}
+            )
+        if not row_errors:
+            values = services._clean_text(values)
+            row_errors.extend(
+                _field_errors(services.validate_material_values(values), MATERIAL_LABELS)
+            )
+        if row_errors:
+            errors[(MATERIALS_SHEET, n)] = row_errors
+        else:
+            orders[(code, order)] = n
+            items[code]["materials"].append((order, values))
+    if errors:
+        raise CatalogImportError(errors)
+    for entry in items.values():
+        entry["materials"] = [v for _o, v in sorted(entry["materials"], key=lambda t: t[0])]
+    return items
+
+
+def _check_scope(items: dict, user):
+    if user is None:
+        return
+    q = scope_filter(ServiceItem, user)
+    if q is None:
+        return
+    errors = {}
+    from yingshang.core.models import DEPARTMENT_ROLES
+
+    for code, entry in items.items():
+        v = entry["values"]
+        ok = bool(user.division_id) and v["division"].is_within(user.division)
+        if user.role in DEPARTMENT_ROLES:
+            ok = ok and v["department"].pk == user.department_id
+        existing = ServiceItem.objects.filter(implementation_code=code).first()
+        if existing and not ServiceItem.objects.visible_to(user).filter(pk=existing.pk).exists():
+            ok = False
+        if not ok:
+            errors[(ITEMS_SHEET, entry["row"])] = [
+                _("“实施编码”:%(c)s 不在您的管理范围内。") % {"c": code}
+            ]
+    if errors:
+        raise CatalogImportError(errors)
+
+
+@transaction.atomic
+def import_workbook(content: bytes, user=None) -> ImportResult:
+    """Import the template: all or nothing. New codes create items; changed item fields update
+    in place; changed terms or materials publish a new version; identical rows change nothing.
+    ``user``: the staff member importing (their scope is enforced); None for the command."""
+    items = parse_workbook(content)
+    _check_scope(items, user)
+    result = ImportResult()
+    existing = {
+        i.implementation_code: i
+        for i in ServiceItem.objects.filter(implementation_code__in=list(items)).select_related(
+            "current_version"
+        )
+    }
+    for code, entry in items.items():
+        values = entry["values"]
+        item_values = {k: values[k] for k in services.ITEM_FIELDS}
+        version_values = {k: values[k] for k in services.VERSION_FIELDS}
+        item = existing.get(code)
+        try:
+            if item is None:
+                services.create_item(
+                    implementation_code=code,
+                    materials=entry["materials"],
+                    **item_values,
+                    **version_values,
+                )
+                result.created += 1
+            else:
+                outcome = services.update_item(
+                    item, materials=entry["materials"], **item_values, **version_values
+                )
+                if outcome.new_version is not None:
+                    result.new_versions += 1
+                if outcome.item_changed:
+                    result.updated += 1
+                if outcome.new_version is None and not outcome.item_changed:
+                    result.unchanged += 1
+        except ValidationError as exc:
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            raise CatalogImportError(
+                {
+                    (ITEMS_SHEET, entry["row"]): _field_errors(
+                        {k: ";".join(v) for k, v in detail.items()}, ITEM_LABELS
+                    )
+                }
+            ) from exc
+        result.codes.append(code)
+    return result
