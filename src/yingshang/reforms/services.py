@@ -1,0 +1,734 @@
+"""Writes of the reforms app: one function per use case, each in a transaction. Every state
+change of a task appends a TaskEvent (actor, time, note)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import logging
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yingshang.core.models import Department, Role
+from yingshang.core.scoping import can_write
+
+from . import matching
+from .models import (
+    Contribution,
+    DeadlineKind,
+    EventKind,
+    EvidenceFile,
+    Measure,
+    Milestone,
+    Programme,
+    ProgressReport,
+    Reminder,
+    ReminderReason,
+    ReportStatus,
+    Task,
+    TaskEvent,
+    TaskState,
+)
+from .parsing import ParseResult
+from .progress import compute_state, period_of, previous_period, weighted
+
+log = logging.getLogger(__name__)
+
+# --- permissions ---------------------------------------------------------------------------
+
+BUREAU_FUNCTION = "gov_service"
+
+
+def is_bureau(user) -> bool:
+    """The supervision bureau (市政务服务监督管理局), supervisors and administrators review,
+    import and send reminders."""
+    if not (user and user.is_authenticated and can_write(user)):
+        return False
+    if user.is_superuser or user.role in (Role.SUPERVISOR, Role.ADMIN):
+        return True
+    return bool(user.department_id and user.department.function_key == BUREAU_FUNCTION)
+
+
+def _require_bureau(user):
+    if not is_bureau(user):
+        raise PermissionDenied(_("只有督查部门(政务服务监督管理局)可以执行此操作。"))
+
+
+def user_leads(user, task) -> bool:
+    return bool(user.department_id) and task.lead_units.filter(pk=user.department_id).exists()
+
+
+def user_joins(user, task) -> bool:
+    return bool(user.department_id) and task.partner_units.filter(pk=user.department_id).exists()
+
+
+def _now(at=None):
+    return at or timezone.now()
+
+
+def _today(at=None) -> datetime.date:
+    return timezone.localdate(_now(at))
+
+
+def _event(task, kind, *, actor=None, note="", at=None, from_state="", to_state=""):
+    return TaskEvent.objects.create(
+        task=task,
+        at=_now(at),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+    )
+
+
+# --- programmes ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_programme(
+    *,
+    user=None,
+    title: str,
+    issue_date: datetime.date,
+    division,
+    doc_number: str = "",
+    year: int | None = None,
+    reporting_cycle: str = "monthly",
+    lag_margin: int = 15,
+) -> Programme:
+    if user is not None:
+        _require_bureau(user)
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("方案名称不能为空。")
+    if not issue_date:
+        errors["issue_date"] = _("请填写印发日期。")
+    if lag_margin is not None and not 0 <= int(lag_margin) <= 100:
+        errors["lag_margin"] = _("滞后容差应在0到100之间。")
+    if errors:
+        raise ValidationError(errors)
+    programme = Programme(
+        title=title.strip(),
+        doc_number=doc_number.strip(),
+        issue_date=issue_date,
+        year=year or issue_date.year,
+        reporting_cycle=reporting_cycle,
+        lag_margin=lag_margin,
+        division=division,
+    )
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPreview:
+    result: ParseResult
+    matches: dict[str, matching.UnitMatch]
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def to_confirm(self) -> list[matching.UnitMatch]:
+        return [m for m in self.matches.values() if m.needs_confirmation]
+
+    @property
+    def unknown(self) -> list[matching.UnitMatch]:
+        return [m for m in self.matches.values() if m.status == matching.UNKNOWN]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def candidate_departments(programme):
+    return Department.objects.filter(division=programme.division, is_active=True)
+
+
+def preview_import(programme: Programme, result: ParseResult) -> ImportPreview:
+    """Validate a parse result against the programme and the departments, writing nothing."""
+    matches = matching.match_units(result.unit_names, candidate_departments(programme))
+    preview = ImportPreview(result, matches)
+    preview.errors += [str(e) for e in result.errors]
+    if not result.tasks and not result.errors:
+        preview.errors.append(_("文件中没有可导入的任务。"))
+    existing = set(programme.tasks.values_list("number", flat=True))
+    for t in result.tasks:
+        where = _("第%(line)d行") % {"line": t.line} if t.line else ""
+        if t.number in existing:
+            preview.errors.append(
+                _("%(where)s:任务编号“%(number)s”在方案中已存在。")
+                % {"where": where, "number": t.number}
+            )
+        if t.deadline and t.deadline < programme.issue_date:
+            preview.errors.append(
+                _("%(where)s:完成时限 %(deadline)s 早于方案印发日期 %(issued)s(“%(text)s”)。")
+                % {
+                    "where": where,
+                    "deadline": t.deadline.isoformat(),
+                    "issued": programme.issue_date.isoformat(),
+                    "text": t.deadline_text,
+                }
+            )
+        if t.deadline_kind == "none":
+            preview.warnings.append(
+                _("%(where)s:任务%(number)s未写明完成时限,按方案年度年底(%(year)s年12月31日)计。")
+                % {"where": where, "number": t.number, "year": programme.year}
+            )
+        for u in t.lead_units + t.partner_units:
+            m = matches[u]
+            if m.status == matching.UNKNOWN:
+                preview.errors.append(
+                    _("%(where)s:单位“%(unit)s”不在本级部门名录中,请先在部门管理中维护或修改文件。")
+                    % {"where": where, "unit": u}
+                )
+        if t.lead_units and all(matches[u].status == matching.COLLECTIVE for u in t.lead_units):
+            preview.errors.append(
+                _("%(where)s:牵头单位必须是具体部门,“%(unit)s”不能作为牵头单位。")
+                % {"where": where, "unit": "、".join(t.lead_units)}
+            )
+    return preview
+
+
+@transaction.atomic
+def import_tasks(
+    programme: Programme,
+    result: ParseResult,
+    *,
+    user=None,
+    confirmed: dict[str, int] | None = None,
+    accept_fuzzy: bool = False,
+) -> list[Task]:
+    """Import all parsed tasks into ``programme`` or nothing.
+
+    ``confirmed`` maps every non-exact unit name to the department chosen on the confirmation
+    screen; ``accept_fuzzy`` accepts the proposed matches as they are (command line)."""
+    if user is not None:
+        _require_bureau(user)
+    preview = preview_import(programme, result)
+    errors = list(preview.errors)
+    confirmed = confirmed or {}
+    candidates = {d.pk: d for d in candidate_departments(programme)}
+    resolved: dict[str, Department | None] = {}
+    unconfirmed = []
+    for name, m in preview.matches.items():
+        if m.status == matching.EXACT:
+            resolved[name] = candidates[m.department_id]
+        elif m.status == matching.COLLECTIVE:
+            resolved[name] = None
+        elif name in confirmed and confirmed[name]:
+            dept = candidates.get(int(confirmed[name]))
+            if dept is None:
+                errors.append(_("单位“%(unit)s”选择的部门无效。") % {"unit": name})
+            resolved[name] = dept
+        elif m.needs_confirmation and accept_fuzzy:
+            resolved[name] = candidates[m.department_id]
+        elif m.needs_confirmation:
+            unconfirmed.append(
+                _("单位“%(unit)s”未精确匹配,建议匹配为“%(dept)s”,请确认。")
+                % {"unit": name, "dept": m.department_name}
+            )
+    errors += unconfirmed
+    if errors:
+        raise ValidationError({"file": errors})
+
+    measures: dict[int, Measure] = {m.number: m for m in programme.measures.all()}
+    seq = (programme.tasks.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    created = []
+    actor = user if getattr(user, "is_authenticated", False) else None
+    for t in result.tasks:
+        measure = measures.get(t.measure_number)
+        if measure is None:
+            measure = Measure.objects.create(
+                programme=programme,
+                number=t.measure_number or 1,
+                title=t.measure or programme.title,
+            )
+            measures[measure.number] = measure
+        kind = {
+            "long_term": DeadlineKind.LONG_TERM,
+            "ongoing": DeadlineKind.ONGOING,
+        }.get(t.deadline_kind, DeadlineKind.DATE)
+        deadline = t.deadline
+        if kind == DeadlineKind.DATE and deadline is None:
+            deadline = datetime.date(programme.year, 12, 31)
+        task = Task.objects.create(
+            programme=programme,
+            measure=measure,
+            number=t.number,
+            seq=seq,
+            content=t.content,
+            leader_name=t.leader_name,
+            leader_title=t.leader_title,
+            collective_units=[
+                u for u in t.lead_units + t.partner_units if resolved.get(u, 0) is None
+            ],
+            deadline_kind=kind,
+            deadline=deadline if kind == DeadlineKind.DATE else None,
+            deadline_text=t.deadline_text[:100],
+            reporting_cycle=t.cycle,
+            start_date=programme.issue_date,
+            expected_outputs=t.expected_outputs,
+            indicator_keys=t.indicator_keys,
+            source_line=t.line or None,
+        )
+        seq += 1
+        leads = [resolved[u] for u in t.lead_units if resolved.get(u)]
+        task.lead_units.set(leads)
+        task.partner_units.set(
+            [resolved[u] for u in t.partner_units if resolved.get(u) and resolved[u] not in leads]
+        )
+        _event(task, EventKind.CREATED, actor=actor, note=_("由导入创建"), to_state=task.state)
+        created.append(task)
+    return created
+
+
+# --- evidence ------------------------------------------------------------------------------
+
+_ZIP_MARKERS = {
+    "docx": "word/document.xml",
+    "xlsx": "xl/workbook.xml",
+    "ofd": "ofd.xml",
+}
+ALLOWED_EVIDENCE = ("pdf", "jpg", "jpeg", "png", "ofd", "docx", "xlsx")
+
+
+def sniff_evidence(data: bytes) -> str | None:
+    """The real type of an evidence file by its content, or None."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = {n.lower() for n in zf.namelist()}
+        except zipfile.BadZipFile:
+            return None
+        for kind, marker in _ZIP_MARKERS.items():
+            if marker in names:
+                return kind
+    return None
+
+
+def validate_evidence(uploaded) -> tuple[bytes, str]:
+    name = getattr(uploaded, "name", "") or ""
+    size = getattr(uploaded, "size", None)
+    limit = settings.UPLOAD_MAX_BYTES
+    if size is not None and size > limit:
+        raise ValidationError(
+            {
+                "files": _("文件“%(name)s”超过大小上限 %(mb).0f MB。")
+                % {"name": name, "mb": limit / 1024 / 1024}
+            }
+        )
+    data = uploaded.read()
+    if len(data) > limit:
+        raise ValidationError(
+            {
+                "files": _("文件“%(name)s”超过大小上限 %(mb).0f MB。")
+                % {"name": name, "mb": limit / 1024 / 1024}
+            }
+        )
+    ext = Path(name).suffix.lower().lstrip(".")
+    kind = sniff_evidence(data)
+    if kind is None or ext not in ALLOWED_EVIDENCE:
+        raise ValidationError(
+            {
+                "files": _(
+                    "文件“%(name)s”类型不支持:佐证材料只接受 PDF、JPG、PNG、OFD、DOCX、XLSX。"
+                )
+                % {"name": name}
+            }
+        )
+    if (ext == "jpeg" and kind != "jpg") or (ext != "jpeg" and ext != kind):
+        raise ValidationError(
+            {
+                "files": _("文件“%(name)s”的内容与扩展名不符(实际为 %(kind)s)。")
+                % {"name": name, "kind": kind.upper()}
+            }
+        )
+    return data, kind
+
+
+def _store_files(task, files, *, report=None, contribution=None):
+    checked = [(f, *validate_evidence(f)) for f in files or []]
+    for f, data, kind in checked:
+        ev = EvidenceFile(
+            task=task,
+            report=report,
+            contribution=contribution,
+            original_name=Path(f.name).name[:200],
+            kind=kind,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        ev.file.save(f"{uuid.uuid4().hex}.{kind}", ContentFile(data), save=False)
+        ev.save()
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+def _decimal(value, field_name: str) -> Decimal:
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field_name: _("进度必须是0到100之间的数字。")}) from None
+    if not d.is_finite() or d < 0 or d > 100:
+        raise ValidationError({field_name: _("进度必须在0到100之间(收到 %(v)s)。") % {"v": value}})
+    return d.quantize(Decimal("0.01"))
+
+
+def _milestone_progress(task) -> Decimal | None:
+    ms = list(task.milestones.all())
+    if not ms:
+        return None
+    return weighted((m.percent, m.weight) for m in ms)
+
+
+@transaction.atomic
+def submit_report(
+    task: Task,
+    *,
+    user,
+    percent=None,
+    text: str,
+    files=(),
+    decrease_reason: str = "",
+    milestone_percents: dict | None = None,
+    department: Department | None = None,
+    at=None,
+) -> ProgressReport:
+    """A lead unit reports progress for the current period."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.is_closed:
+        raise ValidationError({"task": _("任务已销号,不能再报送进度。")})
+    if not can_write(user) or not (user_leads(user, task) or is_bureau(user)):
+        raise PermissionDenied(_("只有牵头单位可以报送进度。"))
+    errors = {}
+    if not (text or "").strip():
+        errors["text"] = _("请填写进展情况。")
+    milestones = {m.pk: m for m in task.milestones.all()}
+    updates = {}
+    for key, value in (milestone_percents or {}).items():
+        m = milestones.get(int(key))
+        if m is None:
+            errors["milestones"] = _("节点 %(id)s 不属于该任务。") % {"id": key}
+            continue
+        try:
+            updates[m] = _decimal(value, "milestones")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if updates:
+        for m, v in updates.items():
+            m.percent = v
+        value = weighted((m.percent, m.weight) for m in milestones.values())
+    else:
+        try:
+            value = _decimal(percent, "percent")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            value = None
+    if value is not None and value < task.progress and not decrease_reason.strip():
+        errors["decrease_reason"] = _(
+            "报送进度 %(new)s%% 低于当前进度 %(old)s%%,下调进度须说明原因。"
+        ) % {"new": value, "old": task.progress}
+    if errors:
+        raise ValidationError(errors)
+    now = _now(at)
+    today = timezone.localdate(now)
+    if department is None:
+        department = (
+            user.department if user_leads(user, task) else task.lead_units.order_by("pk").first()
+        )
+    report = ProgressReport.objects.create(
+        task=task,
+        department=department,
+        author=user if user.is_authenticated else None,
+        submitted_at=now,
+        period=period_of(today, task.effective_cycle),
+        percent=value,
+        text=text.strip(),
+        decrease_reason=decrease_reason.strip(),
+    )
+    _store_files(task, files, report=report)
+    for m, v in updates.items():
+        if v >= 100 and not m.reached_on:
+            m.reached_on = today
+        m.save()
+    task.progress = value
+    task.last_report_on = today
+    task.save(update_fields=["progress", "last_report_on"])
+    _event(
+        task,
+        EventKind.REPORT,
+        actor=user,
+        at=now,
+        note=_("报送进度 %(p)s%%") % {"p": value},
+    )
+    recompute_task(task, today=today, actor=user, at=now)
+    return report
+
+
+@transaction.atomic
+def add_contribution(task: Task, *, user, text: str, files=(), at=None) -> Contribution:
+    """A participating unit adds its part."""
+    if task.is_closed:
+        raise ValidationError({"task": _("任务已销号,不能再报送进度。")})
+    if not can_write(user) or not (user_joins(user, task) or user_leads(user, task)):
+        raise PermissionDenied(_("只有参与单位可以报送分工进展。"))
+    if not (text or "").strip():
+        raise ValidationError({"text": _("请填写分工进展。")})
+    now = _now(at)
+    c = Contribution.objects.create(
+        task=task, department=user.department, author=user, submitted_at=now, text=text.strip()
+    )
+    _store_files(task, files, contribution=c)
+    _event(
+        task,
+        EventKind.CONTRIBUTION,
+        actor=user,
+        at=now,
+        note=_("%(dept)s报送分工进展") % {"dept": user.department},
+    )
+    return c
+
+
+@transaction.atomic
+def review_report(report: ProgressReport, *, user, accept: bool, note: str = "", at=None):
+    """The bureau accepts a report, or returns it for revision with a reason. Accepting a 100 %
+    report closes (销号) the task."""
+    _require_bureau(user)
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    task = Task.objects.select_for_update().get(pk=report.task_id)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError({"status": _("该报告已审核,不能重复审核。")})
+    if task.is_closed:
+        raise ValidationError({"task": _("任务已销号。")})
+    if not accept and not note.strip():
+        raise ValidationError({"review_note": _("退回须说明原因。")})
+    now = _now(at)
+    report.status = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
+    report.reviewed_by = user
+    report.reviewed_at = now
+    report.review_note = note.strip()
+    report.save()
+    if not accept:
+        previous = (
+            task.reports.exclude(status=ReportStatus.RETURNED)
+            .exclude(pk=report.pk)
+            .order_by("-submitted_at", "-id")
+            .first()
+        )
+        if _milestone_progress(task) is None:
+            task.progress = previous.percent if previous else Decimal(0)
+            task.save(update_fields=["progress"])
+        _event(task, EventKind.RETURNED, actor=user, at=now, note=note.strip())
+        return report
+    _event(task, EventKind.ACCEPTED, actor=user, at=now, note=note.strip())
+    if report.percent >= 100:
+        old = task.state
+        task.closed_at = now
+        task.completed_on = timezone.localdate(report.submitted_at)
+        task.progress = Decimal(100)
+        task.save(update_fields=["closed_at", "completed_on", "progress"])
+        _event(task, EventKind.CLOSED, actor=user, at=now, note=_("审核通过,销号"))
+        if not recompute_task(task, today=timezone.localdate(now), actor=user, at=now):
+            log.debug("task %s closed in state %s", task.pk, old)
+    return report
+
+
+def _reported_periods(task) -> set[str]:
+    cycle = task.effective_cycle
+    return {
+        period_of(timezone.localdate(at), cycle)
+        for at in task.reports.values_list("submitted_at", flat=True)
+    }
+
+
+def state_for(task: Task, today: datetime.date, reported_periods: set[str] | None = None) -> str:
+    return compute_state(
+        today=today,
+        start=task.start_date,
+        deadline=task.deadline,
+        progress=float(task.progress),
+        closed=task.is_closed,
+        completed_on=task.completed_on,
+        reported_periods=_reported_periods(task) if reported_periods is None else reported_periods,
+        cycle=task.effective_cycle,
+        margin=float(task.programme.lag_margin),
+    )
+
+
+def recompute_task(task: Task, *, today=None, actor=None, at=None, note: str = "") -> bool:
+    """Recompute one task's state; append an event when it changes. True if changed."""
+    today = today or _today(at)
+    new = state_for(task, today)
+    if new == task.state:
+        return False
+    old = task.state
+    task.state = new
+    task.save(update_fields=["state"])
+    _event(
+        task,
+        EventKind.STATE,
+        actor=actor,
+        at=at,
+        from_state=old,
+        to_state=new,
+        note=note
+        or _("%(old)s → %(new)s")
+        % {
+            "old": TaskState(old).label,
+            "new": TaskState(new).label,
+        },
+    )
+    return True
+
+
+# --- reminders and the daily sweep ---------------------------------------------------------
+
+
+def _notify(reminder: Reminder) -> bool:
+    """Deliver a reminder through the notifications app when it exists; the Reminder row is
+    the record either way."""
+    try:
+        from yingshang.notifications.services import notify  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    from yingshang.core.models import User
+
+    recipients = list(User.objects.filter(department=reminder.department, is_active=True))
+    if not recipients:
+        return False
+    try:
+        notify(
+            recipients,
+            title=_("催办:任务%(n)s") % {"n": reminder.task.number},
+            body=f"{reminder.get_reason_display()}:{reminder.task.content[:80]}",
+            link=f"/staff/reforms/tasks/{reminder.task_id}/",
+        )
+    except Exception:  # noqa: BLE001 - a failed channel must not undo the reminder record
+        log.exception("reminder notification failed")
+        return False
+    return True
+
+
+@transaction.atomic
+def send_reminder(
+    task: Task, *, user=None, reason: str = ReminderReason.MANUAL, note: str = "", at=None
+) -> list[Reminder]:
+    """催办: one Reminder per lead unit, recorded and (if possible) notified."""
+    if user is not None:
+        _require_bureau(user)
+    if task.is_closed:
+        raise ValidationError({"task": _("任务已销号,无需催办。")})
+    now = _now(at)
+    period = period_of(timezone.localdate(now), task.effective_cycle)
+    out = []
+    for dept in task.lead_units.all():
+        r = Reminder.objects.create(
+            task=task,
+            department=dept,
+            sent_at=now,
+            sent_by=user if getattr(user, "is_authenticated", False) else None,
+            reason=reason,
+            period=period,
+            note=note,
+        )
+        out.append(r)
+        transaction.on_commit(lambda r=r: _mark_notified(r))
+    _event(
+        task,
+        EventKind.REMINDER,
+        actor=user,
+        at=now,
+        note=f"{ReminderReason(reason).label} {note}".strip(),
+    )
+    return out
+
+
+def _mark_notified(reminder: Reminder):
+    if _notify(reminder):
+        Reminder.objects.filter(pk=reminder.pk).update(notified=True)
+
+
+@dataclass
+class SweepResult:
+    tasks: int = 0
+    changed: int = 0
+    reminders: int = 0
+
+
+def sweep(today: datetime.date | None = None, programme: Programme | None = None) -> SweepResult:
+    """Daily job: recompute every open task's state and send the reminders due — once per
+    task, reason and period."""
+    at = None
+    if today is not None and today != timezone.localdate():
+        at = timezone.make_aware(datetime.datetime.combine(today, datetime.time(9, 0)))
+    today = today or timezone.localdate()
+    result = SweepResult()
+    qs = Task.objects.filter(closed_at__isnull=True).select_related("programme")
+    if programme is not None:
+        qs = qs.filter(programme=programme)
+    for task in qs.iterator(chunk_size=200):
+        with transaction.atomic():
+            result.tasks += 1
+            if recompute_task(task, today=today, at=at, note=_("每日巡检")):
+                result.changed += 1
+            reason = None
+            if task.state == TaskState.OVERDUE:
+                reason = ReminderReason.OVERDUE
+            elif task.state == TaskState.LAGGING:
+                label, _first, _last = previous_period(today, task.effective_cycle)
+                periods = _reported_periods(task)
+                if label not in periods and period_of(today, task.effective_cycle) not in periods:
+                    reason = ReminderReason.MISSING_REPORT
+                else:
+                    reason = ReminderReason.LAGGING
+            if reason is None:
+                continue
+            period = period_of(today, task.effective_cycle)
+            if task.reminders.filter(reason=reason, period=period).exists():
+                continue
+            result.reminders += len(send_reminder(task, reason=reason, at=at))
+    return result
+
+
+# --- milestones ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_milestone(task: Task, *, user=None, title: str, due_date, weight=1) -> Milestone:
+    if user is not None:
+        _require_bureau(user)
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("请填写节点名称。")
+    if due_date and due_date < task.programme.issue_date:
+        errors["due_date"] = _("节点日期早于方案印发日期。")
+    if Decimal(str(weight)) <= 0:
+        errors["weight"] = _("权重必须大于0。")
+    if errors:
+        raise ValidationError(errors)
+    return Milestone.objects.create(
+        task=task, title=title.strip(), due_date=due_date, weight=weight
+    )
