@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/core/", include(core_router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("notifications/", include("yingshang.notifications.urls")),
+    path("", include("yingshang.notifications.urls")),
     # Each domain app mounts its own pages (staff/<app>/…, public pages) and API (api/<app>/…).
     path("", include("yingshang.registry.urls")),
     path("", include("yingshang.catalog.urls")),
