@@ -1,0 +1,188 @@
+"""Public portal pages (no login): landing, item search, item guide, bundle guide; and the
+staff catalog page (list, Excel export and import)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yingshang.core import audit
+from yingshang.core.models import AuditAction, Division, DivisionLevel
+from yingshang.core.scoping import can_write
+from yingshang.core.views import staff_required
+
+from . import excel, selectors
+from .models import Category, Theme
+
+PAGE_SIZE = 20
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+def _hook(name: str, fallback: str, *args) -> str:
+    """A link to a page another app owns (apply, track): its route when it exists, else the
+    agreed path."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return fallback
+
+
+def _portal_context(**extra):
+    return {"track_url": _hook("cases:track", "/track/"), **extra}
+
+
+def portal_home(request):
+    bundles = selectors.public_bundles()
+    return render(
+        request,
+        "portal/home.html",
+        _portal_context(
+            bundles=bundles,
+            life_events=selectors.life_events(16),
+            person_count=selectors.search_items(theme=Theme.PERSON).count(),
+            enterprise_count=selectors.search_items(theme=Theme.ENTERPRISE).count(),
+        ),
+    )
+
+
+def _divisions():
+    return (
+        Division.objects.filter(
+            level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY], service_items__is_active=True
+        )
+        .distinct()
+        .order_by("path")
+    )
+
+
+def service_search(request):
+    g = request.GET
+    filters = {
+        "q": g.get("q", "").strip()[:100],
+        "department": g.get("department", "").strip(),
+        "division_code": g.get("division", "").strip(),
+        "theme": g.get("theme", "").strip(),
+        "life_event": g.get("event", "").strip()[:50],
+        "category": g.get("category", "").strip(),
+    }
+    qs = selectors.search_items(**filters).order_by("division__path", "name", "implementation_code")
+    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    params = g.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "portal/search.html",
+        _portal_context(
+            page=page,
+            filters=filters,
+            querystring=params.urlencode(),
+            departments=selectors.portal_departments(),
+            divisions=_divisions(),
+            themes=Theme.choices,
+            categories=Category.choices,
+            life_events=selectors.life_events(30),
+        ),
+    )
+
+
+def service_detail(request, code):
+    item = selectors.item_by_code(code)
+    version = item.current_version
+    return render(
+        request,
+        "portal/item.html",
+        _portal_context(
+            item=item,
+            version=version,
+            materials=list(version.materials.all()),
+            bundles=item.bundles.filter(is_active=True),
+            apply_url=_hook("cases:apply", f"/apply/{item.implementation_code}/", code),
+        ),
+    )
+
+
+def bundle_detail(request, key):
+    bundle = selectors.bundle_by_key(key)
+    return render(
+        request,
+        "portal/bundle.html",
+        _portal_context(
+            bundle=bundle,
+            bundle_items=list(bundle.bundle_items.all()),
+            materials=selectors.bundle_materials(bundle),
+            limits=selectors.bundle_limits(bundle),
+            apply_url=_hook("cases:apply-bundle", f"/apply/bundle/{bundle.key}/", key),
+        ),
+    )
+
+
+@staff_required
+def staff_catalog(request):
+    q = request.GET.get("q", "").strip()
+    qs = selectors.staff_items(request.user, q=q)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "catalog/staff_list.html",
+        {"page": page, "q": q, "can_import": can_write(request.user), "errors": []},
+    )
+
+
+@staff_required
+def staff_export(request):
+    qs = selectors.staff_items(request.user)
+    content = excel.export_workbook(qs)
+    audit.record(
+        AuditAction.EXPORT,
+        object_type="catalog.ServiceItem",
+        object_repr=_("事项目录导出"),
+        changes={"items": qs.count()},
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="catalog.xlsx"'
+    return response
+
+
+@staff_required
+@require_POST
+def staff_import(request):
+    if not can_write(request.user):
+        raise PermissionDenied(_("您没有导入事项的权限。"))
+    upload = request.FILES.get("file")
+    errors = []
+    if upload is None:
+        errors = [_("请选择要导入的Excel文件。")]
+    elif upload.size > MAX_UPLOAD:
+        errors = [_("文件过大(不超过10MB)。")]
+    else:
+        try:
+            result = excel.import_workbook(upload.read(), request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request,
+                _("导入成功:新增 %(c)d 项,更新 %(u)d 项,发布新版本 %(v)d 项,未变 %(n)d 项。")
+                % {
+                    "c": result.created,
+                    "u": result.updated,
+                    "v": result.new_versions,
+                    "n": result.unchanged,
+                },
+            )
+            return redirect("catalog:staff-list")
+    qs = selectors.staff_items(request.user)
+    page = Paginator(qs, 50).get_page(1)
+    return render(
+        request,
+        "catalog/staff_list.html",
+        {"page": page, "q": "", "can_import": True, "errors": errors},
+        status=400,
+    )
