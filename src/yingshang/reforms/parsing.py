@@ -507,7 +507,7 @@ def _title_of(block: _Block) -> str:
     m = re.search(r"[。;;]", t)
     if m and m.start() > 0:
         t = t[: m.start()]
-    return t.strip().rstrip("。:: ")
+    return re.sub(r"[。:: ]+$", "", t.strip())
 
 
 def parse_document(text: str, year: int | None = None) -> ParseResult:
