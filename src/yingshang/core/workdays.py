@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.db import connection
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIRST_YEAR = 1900
@@ -73,10 +74,24 @@ _state_lock = threading.Lock()
 _local = threading.local()  # .pending: this thread's open transaction wrote calendar rows
 
 
-def _recheck_seconds() -> float:
-    from django.conf import settings
+_recheck: float | None = None  # cached setting; reset by setting_changed
 
-    return float(getattr(settings, "YINGSHANG_CALENDAR_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
+
+def _recheck_seconds() -> float:
+    global _recheck
+    if _recheck is None:
+        from django.conf import settings
+
+        _recheck = float(
+            getattr(settings, "YINGSHANG_CALENDAR_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS)
+        )
+    return _recheck
+
+
+def _on_setting_changed(setting, **kwargs):
+    global _recheck
+    if setting == "YINGSHANG_CALENDAR_RECHECK_SECONDS":
+        _recheck = None
 
 
 def _read_rows() -> tuple:
@@ -117,8 +132,6 @@ def _build(rows: tuple) -> _Calendar:
 def _calendar() -> _Calendar:
     """The current calendar, re-checked against the database when due (see module docstring)."""
     global _state
-    from django.db import connection
-
     pending = getattr(_local, "pending", False)
     if pending and not connection.in_atomic_block:
         # The transaction that wrote calendar rows has ended (committed or rolled back).
@@ -163,8 +176,10 @@ def _on_calendar_write(sender, using=None, **kwargs):
 
 
 def _connect_signals():
+    from django.core.signals import setting_changed
     from django.db.models import signals
 
+    setting_changed.connect(_on_setting_changed, dispatch_uid="yingshang_workdays_setting")
     for model in ("core.CalendarDay", "core.CalendarYear"):
         for signal in (signals.post_save, signals.post_delete):
             signal.connect(
