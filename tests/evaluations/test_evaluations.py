@@ -1,0 +1,182 @@
+"""好差评: rating rules (finished, once per channel, applicant only), the rectification flow to the
+evaluator's verdict, the contest (申诉) decided by the bureau, and the public monthly figures."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from yingshang.appeals import services as appeals
+from yingshang.core.models import User
+from yingshang.evaluations import services
+from yingshang.evaluations.models import Evaluation, Rectification, RectStatus
+from yingshang.evaluations.selectors import monthly_stats
+
+from .conftest import MONDAY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def power_handler(depts):
+    return User.objects.create_user(
+        "power1", role="handler", division=depts["power"].division, department=depts["power"]
+    )
+
+
+@pytest.fixture
+def closed_appeal(submit, office, depts, power_handler, portal_user):
+    def _make(**over):
+        a = submit(user=portal_user, **over)
+        a = appeals.dispatch(a, office, depts["power"], now=MONDAY)
+        a = appeals.reply(a, power_handler, "已接电", now=MONDAY)
+        return appeals.confirm(a, portal_user, True, now=MONDAY)
+
+    return _make
+
+
+def test_rating_refused_when_not_finished(submit, portal_user):
+    a = submit(user=portal_user)
+    with pytest.raises(ValidationError) as exc:
+        services.submit_evaluation(a, portal_user, 5)
+    assert "subject" in exc.value.message_dict
+    assert not Evaluation.objects.exists()
+
+
+def test_rating_by_someone_else_refused(closed_appeal, staff):
+    a = closed_appeal()
+    with pytest.raises(ValidationError) as exc:
+        services.submit_evaluation(a, staff["chengban"], 5)
+    assert exc.value.message_dict["evaluator"] == ["只有申请人本人可以评价。"]
+
+
+def test_once_per_channel_and_good_rating_has_no_rectification(closed_appeal, portal_user):
+    a = closed_appeal()
+    ev = services.submit_evaluation(a, portal_user, 5, {"efficiency": 4}, "很好")
+    assert ev.channel == "online" and ev.dimensions["efficiency"] == 4
+    assert ev.dimensions["overall"] == 5 and set(ev.dimensions) == {
+        "overall", "efficiency", "guide_accuracy", "convenience", "usability"
+    }
+    assert not Rectification.objects.exists()
+    with pytest.raises(ValidationError) as exc:
+        services.submit_evaluation(a, portal_user, 4, now=MONDAY)
+    assert "subject" in exc.value.message_dict
+    assert Evaluation.objects.count() == 1
+
+
+def test_bad_level_and_dimension_refused(closed_appeal, portal_user):
+    a = closed_appeal()
+    with pytest.raises(ValidationError) as exc:
+        services.submit_evaluation(a, portal_user, 7)
+    assert "level" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.submit_evaluation(a, portal_user, 4, {"attitude": 3})  # an offline dimension
+    assert "dimensions" in exc.value.message_dict
+
+
+def test_rectification_flow_to_evaluator_verdict(closed_appeal, portal_user, power_handler, office, staff):
+    a = closed_appeal()
+    ev = services.submit_evaluation(a, portal_user, 1, comment="拖了很久")
+    rect = ev.rectification
+    assert rect.status == RectStatus.VERIFYING and rect.department == ev.department
+    with pytest.raises(ValidationError):  # another department cannot act
+        services.rectification_step(rect, staff["chengban"], "verify")
+    rect = services.rectification_step(rect, power_handler, "verify", "属实", now=MONDAY)
+    assert rect.status == RectStatus.RECTIFYING
+    assert (rect.due_at - MONDAY).days == 21  # 15 working days
+    with pytest.raises(ValidationError) as exc:
+        services.rectification_step(rect, power_handler, "report", "")
+    assert "measures" in exc.value.message_dict
+    rect = services.rectification_step(rect, power_handler, "report", "已优化接电流程")
+    assert rect.status == RectStatus.CALLBACK
+    with pytest.raises(ValidationError):  # the department cannot call back itself
+        services.rectification_step(rect, power_handler, "callback", "回访")
+    rect = services.rectification_step(rect, office, "callback", "已电话回访")
+    assert rect.status == RectStatus.AWAITING_VERDICT
+    with pytest.raises(ValidationError) as exc:
+        services.rectification_step(rect, office, "accept")
+    assert "evaluator" in exc.value.message_dict
+    rect = services.rectification_step(rect, portal_user, "reject", "还没改好")
+    assert rect.status == RectStatus.RECTIFYING and rect.rounds == 2
+    rect = services.rectification_step(rect, power_handler, "report", "第二轮整改")
+    rect = services.rectification_step(rect, office, "callback", "再次回访")
+    rect = services.rectification_step(rect, portal_user, "accept", "认可")
+    assert rect.status == RectStatus.CLOSED and rect.verdict_satisfied is True
+    assert list(rect.events.order_by("id").values_list("action", flat=True)) == [
+        "open", "verify", "report", "callback", "reject", "report", "callback", "accept"
+    ]
+    [row] = monthly_stats()
+    assert row["bad"] == 1 and row["rectified"] == 1 and row["rectify_rate"] == 100.0
+    assert row["good_rate"] == 0.0
+
+
+def test_contest_decided_by_bureau(closed_appeal, portal_user, power_handler, office):
+    a = closed_appeal()
+    b = closed_appeal(title="另一件事", text="供电公司电表更换后电费异常,请核查计费是否正确。")
+    ev = services.submit_evaluation(a, portal_user, 2)
+    services.submit_evaluation(b, portal_user, 5)
+    rect = services.rectification_step(ev.rectification, power_handler, "contest", "不属于本部门职责")
+    assert rect.status == RectStatus.CONTESTED
+    with pytest.raises(ValidationError):
+        services.rectification_step(rect, power_handler, "overturn", "自己裁定")
+    rect = services.rectification_step(rect, office, "overturn", "申诉成立")
+    assert rect.status == RectStatus.VOIDED
+    ev.refresh_from_db()
+    assert ev.voided
+    [row] = monthly_stats()
+    assert row["total"] == 1 and row["good_rate"] == 100.0 and row["bad"] == 0
+
+
+def test_public_stats_page_and_api(closed_appeal, portal_user, client):
+    a = closed_appeal()
+    services.submit_evaluation(a, portal_user, 4, now=MONDAY)
+    r = client.get("/evaluations/stats/?year=2025")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "国网绵阳供电公司" in html and "100.0%" in html and "2025-06" in html
+    data = client.get("/api/evaluations/stats/?year=2025").json()
+    assert data[0]["department"] == "国网绵阳供电公司" and data[0]["good_rate"] == 100.0
+
+
+def test_api_rating_and_errors(closed_appeal, submit, portal_user, client, login):
+    a = closed_appeal()
+    c = login(portal_user)
+    r = c.post(
+        "/api/evaluations/",
+        {"subject_type": "appeals.appeal", "subject_id": str(a.pk), "level": 2, "comment": "慢"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    assert Rectification.objects.filter(evaluation_id=r.json()["id"]).exists()
+    r = c.post(
+        "/api/evaluations/",
+        {"subject_type": "appeals.appeal", "subject_id": str(a.pk), "level": 5},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "subject" in r.json()
+    open_one = submit(user=portal_user, title="未办结", text="请问企业开办需要多少天可以办完?")
+    r = c.post(
+        "/api/evaluations/",
+        {"subject_type": "appeals.appeal", "subject_id": str(open_one.pk), "level": 5},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and r.json()["subject"] == ["办理尚未完成,暂不能评价。"]
+    r = c.post(
+        "/api/evaluations/",
+        {"subject_type": "core.user", "subject_id": "1", "level": 5},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "subject_type" in r.json()
+    # the evaluator sees their rectification and can give the verdict through the API
+    rect = Rectification.objects.get()
+    assert c.get(f"/api/evaluations/rectifications/{rect.pk}/").status_code == 200
+    r = c.post(f"/api/evaluations/rectifications/{rect.pk}/step/", {"action": "accept"}, content_type="application/json")
+    assert r.status_code == 400 and "status" in r.json()
+
+
+def test_rectification_scoping(closed_appeal, portal_user, staff, login, power_handler):
+    a = closed_appeal()
+    ev = services.submit_evaluation(a, portal_user, 1)
+    rect = ev.rectification
+    assert login(staff["chengban"]).get(f"/staff/evaluations/rectifications/{rect.pk}/").status_code == 404
+    assert login(staff["chengban"]).get(f"/api/evaluations/rectifications/{rect.pk}/").status_code == 404
+    r = login(power_handler).get(f"/staff/evaluations/rectifications/{rect.pk}/")
+    assert r.status_code == 200 and "待核实" in r.content.decode()
