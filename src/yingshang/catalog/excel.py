@@ -384,15 +384,20 @@ def parse_workbook(content: bytes):
     seen_codes: set[str] = set()
     for n, row in _rows(ws):
         row_errors: list[str] = []
+        failed: set[str] = set()
         values = {}
         for h, name, kind, _d, _req in ITEM_COLUMNS:
             if kind == "department":
                 continue
             raw = row[item_index[name]] if item_index[name] < len(row) else None
+            count = len(row_errors)
             values[name] = parser.parse(name, kind, raw, row_errors, h)
+            if len(row_errors) > count:
+                failed.add(name)
         dept_name = _text(
             row[item_index["department"]] if item_index["department"] < len(row) else ""
         )
+        values["department"] = None
         if values.get("division") is not None:
             dept = parser.department(values["division"], dept_name)
             if dept is None:
@@ -401,21 +406,24 @@ def parse_workbook(content: bytes):
                     % {"d": values["division"].code, "n": dept_name}
                 )
             values["department"] = dept
+        if values["department"] is None:
+            failed.update({"department", "division"})
         code = values.get("implementation_code") or ""
         seen_codes.add(code)
         if code in rows_of:
             row_errors.append(
                 _("“实施编码”:%(c)s 与第%(r)d行重复。") % {"c": code, "r": rows_of[code]}
             )
-        if not row_errors:
-            item_values = {k: values[k] for k in ("implementation_code", *services.ITEM_FIELDS)}
-            version_values = {k: values[k] for k in services.VERSION_FIELDS}
-            version_values = services._clean_text(version_values)
-            item_values = services._clean_text(item_values)
-            errs = services.validate_item_values(item_values)
-            errs.update(services.validate_version_values(version_values))
-            row_errors.extend(_field_errors(errs, ITEM_LABELS))
-            values = {**item_values, **version_values}
+        item_values = services._clean_text(
+            {k: values[k] for k in ("implementation_code", *services.ITEM_FIELDS)}
+        )
+        version_values = services._clean_text({k: values[k] for k in services.VERSION_FIELDS})
+        errs = services.validate_item_values(item_values)
+        errs.update(services.validate_version_values(version_values))
+        row_errors.extend(
+            _field_errors({k: v for k, v in errs.items() if k not in failed}, ITEM_LABELS)
+        )
+        values = {**item_values, **version_values}
         if row_errors:
             errors[(ITEMS_SHEET, n)] = row_errors
         else:
@@ -425,10 +433,14 @@ def parse_workbook(content: bytes):
     orders: dict[tuple[str, int], int] = {}
     for n, row in _rows(ms):
         row_errors = []
+        failed = set()
         values = {}
         for h, name, kind, _d, _req in MATERIAL_COLUMNS:
             raw = row[mat_index[name]] if mat_index[name] < len(row) else None
+            count = len(row_errors)
             values[name] = parser.parse(name, kind, raw, row_errors, h)
+            if len(row_errors) > count:
+                failed.add(name)
         code = values.pop("implementation_code")
         order = values.pop("order")
         if code not in seen_codes:
@@ -441,11 +453,11 @@ def parse_workbook(content: bytes):
             row_errors.append(
                 _("“序号”:%(o)d 与第%(r)d行重复。") % {"o": order, "r": orders[(code, order)]}
             )
-        if not row_errors:
-            values = services._clean_text(values)
-            row_errors.extend(
-                _field_errors(services.validate_material_values(values), MATERIAL_LABELS)
-            )
+        values = services._clean_text(values)
+        errs = services.validate_material_values(values)
+        row_errors.extend(
+            _field_errors({k: v for k, v in errs.items() if k not in failed}, MATERIAL_LABELS)
+        )
         if row_errors:
             errors[(MATERIALS_SHEET, n)] = row_errors
         else:
