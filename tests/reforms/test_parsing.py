@@ -174,10 +174,42 @@ def _xlsx():
     ws = wb.active
     ws.append(["绵阳进一步优化营商环境工作任务清单"])
     ws.merge_cells("A1:G1")
-    ws.append(["序号", "政策措施", "任务内容", "牵头领导", "牵头\n单位", "参与/配合单位", "完成时限"])
-    ws.append([1, "一、深化放管服改革", "压缩企业开办时间\n至3个工作日", "刘某某\n常务副市长", "市市场监管局", "市公安局、市税务局\n人行绵阳中支", "6月底前"])
-    ws.append([2, None, "推行证照分离改革", None, "市市场监督管理局", "市政务服务监督管理局，市司法局", datetime.datetime(2019, 10, 31)])
-    ws.append([3, "二、提升政务服务", "市信息共享平台与部门业务系统对接，构建全市统一的数据库", "陈某某（副市长）", "市政务服务监督管理局", "市大数据中心/市经济和信息化局", "持续推进"])
+    ws.append(
+        ["序号", "政策措施", "任务内容", "牵头领导", "牵头\n单位", "参与/配合单位", "完成时限"]
+    )
+    ws.append(
+        [
+            1,
+            "一、深化放管服改革",
+            "压缩企业开办时间\n至3个工作日",
+            "刘某某\n常务副市长",
+            "市市场监管局",
+            "市公安局、市税务局\n人行绵阳中支",
+            "6月底前",
+        ]
+    )
+    ws.append(
+        [
+            2,
+            None,
+            "推行证照分离改革",
+            None,
+            "市市场监督管理局",
+            "市政务服务监督管理局，市司法局",
+            datetime.datetime(2019, 10, 31),
+        ]
+    )
+    ws.append(
+        [
+            3,
+            "二、提升政务服务",
+            "市信息共享平台与部门业务系统对接，构建全市统一的数据库",
+            "陈某某（副市长）",
+            "市政务服务监督管理局",
+            "市大数据中心/市经济和信息化局",
+            "持续推进",
+        ]
+    )
     ws.merge_cells("B3:B4")
     ws.merge_cells("D3:D4")
     buf = io.BytesIO()
@@ -213,7 +245,10 @@ def test_csv_blank_measure_forward_filled_and_bad_rows_reported():
         "1,,任务丁,市商务局,,年内\n"
     )
     r = parse_file("list.csv", csv_text.encode("gb18030"), year=2019)
-    assert r.tasks[0].measure == "优化营商环境" and r.tasks[0].partner_units == ["市财政局", "市商务局"]
+    assert r.tasks[0].measure == "优化营商环境" and r.tasks[0].partner_units == [
+        "市财政局",
+        "市商务局",
+    ]
     lines = {(e.line, e.field) for e in r.errors}
     assert (3, "deadline") in lines  # 下个月吧
     assert (4, "lead_units") in lines

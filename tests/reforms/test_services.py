@@ -12,7 +12,6 @@ from yingshang.reforms import matching, selectors, services
 from yingshang.reforms.models import (
     EventKind,
     Reminder,
-    ReportStatus,
     Task,
     TaskEvent,
     TaskState,
@@ -31,14 +30,28 @@ def at(d):
 
 def test_fuzzy_and_alias_matches(mianyang, programme):
     m = matching.match_units(
-        ["市市场监管局", "市发改委", "市政务服务监督管理局", "市纪委(监委)", "市经济信息化局", "各县(市、区)人民政府", "市火星局"],
+        [
+            "市市场监管局",
+            "市发改委",
+            "市政务服务监督管理局",
+            "市纪委(监委)",
+            "市经济信息化局",
+            "各县(市、区)人民政府",
+            "市火星局",
+        ],
         services.candidate_departments(programme),
     )
     assert m["市政务服务监督管理局"].status == matching.EXACT
-    assert (m["市市场监管局"].status, m["市市场监管局"].department_name) == ("alias", "市市场监督管理局")
+    assert (m["市市场监管局"].status, m["市市场监管局"].department_name) == (
+        "alias",
+        "市市场监督管理局",
+    )
     assert m["市发改委"].department_name == "市发展改革委"
     assert m["市纪委(监委)"].department_name == "市纪委监委"
-    assert (m["市经济信息化局"].status, m["市经济信息化局"].department_name) == ("fuzzy", "市经济和信息化局")
+    assert (m["市经济信息化局"].status, m["市经济信息化局"].department_name) == (
+        "fuzzy",
+        "市经济和信息化局",
+    )
     assert m["各县(市、区)人民政府"].status == matching.COLLECTIVE
     assert m["市火星局"].status == matching.UNKNOWN
 
@@ -225,7 +238,13 @@ BASE = dict(
             TaskState.COMPLETED_LATE,
         ),
         (
-            dict(today=D(2019, 5, 5), deadline=None, progress=5, reported_periods={"2019-Q1"}, cycle="quarterly"),
+            dict(
+                today=D(2019, 5, 5),
+                deadline=None,
+                progress=5,
+                reported_periods={"2019-Q1"},
+                cycle="quarterly",
+            ),
             TaskState.ON_TRACK,  # standing task reports quarterly
         ),
     ],
@@ -244,9 +263,7 @@ def test_rollup_by_weight(imported, staff):
     m1 = services.add_milestone(t31, user=bureau, title="方案", due_date=D(2019, 3, 1), weight=1)
     m2 = services.add_milestone(t31, user=bureau, title="上线", due_date=D(2019, 9, 1), weight=3)
     t31.refresh_from_db()
-    services.submit_report(
-        t31, user=bureau, text="x", milestone_percents={m1.pk: 100, m2.pk: 20}
-    )
+    services.submit_report(t31, user=bureau, text="x", milestone_percents={m1.pk: 100, m2.pk: 20})
     t31.refresh_from_db()
     assert t31.progress == Decimal("40.00")  # (100·1 + 20·3) / 4
     services.submit_report(t32, user=bureau, percent=80, text="x")
