@@ -397,6 +397,11 @@ def test_admin_list_flags_provisional_years_and_actions(calendar, admin_client):
     url = reverse("admin:core_calendaryear_changelist")
     page = admin_client.get(url).content.decode()
     assert page.count("⚠") == 1 and "暂定" in page  # 2027 only
+    assert "248" in page and "261" not in page
+    only_2027 = admin_client.get(url, {"year": 2027}).content.decode()  # the page's admin link
+    assert "⚠" in only_2027 and ">2026<" not in only_2027
+    form = admin_client.get(reverse("admin:core_calendaryear_change", args=[calendar[2027].pk]))
+    assert "尚未确认" in form.content.decode()
     response = admin_client.post(
         url, {"action": "confirm_arrangement", "_selected_action": [calendar[2027].pk]}
     )

@@ -120,7 +120,6 @@ class CalendarDayInline(admin.TabularInline):
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ("year", "status_flag", "working_days", "day_count", "source")
     list_filter = ("status",)
-    search_fields = ("year",)
     inlines = [CalendarDayInline]
     readonly_fields = ("working_days",)
     fields = ("year", "status", "working_days", "source", "note")
