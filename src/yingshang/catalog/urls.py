@@ -6,8 +6,8 @@ from . import api, views
 app_name = "catalog"
 
 router = DefaultRouter()
-router.register("items", api.ItemViewSet)
-router.register("bundles", api.BundleViewSet, basename="bundle")
+router.register("items", api.ItemViewSet, basename="api-item")
+router.register("bundles", api.BundleViewSet, basename="api-bundle")
 
 urlpatterns = [
     # Public portal (no login). The cases app adds /apply/… and /track/.

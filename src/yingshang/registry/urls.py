@@ -6,8 +6,8 @@ from . import api
 app_name = "registry"
 
 router = DefaultRouter()
-router.register("enterprises", api.EnterpriseViewSet)
-router.register("licences", api.ELicenceViewSet)
+router.register("enterprises", api.EnterpriseViewSet, basename="api-enterprise")
+router.register("licences", api.ELicenceViewSet, basename="api-licence")
 
 urlpatterns = [
     path("api/registry/", include(router.urls)),
