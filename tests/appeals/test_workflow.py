@@ -34,7 +34,10 @@ def test_submit_sets_number_sign_due_and_event(submit, portal_user):
         ({"contact_name": ""}, "contact_name"),
         ({"uscc": "91510700MA62000000"}, "uscc"),
         ({"uscc": ""}, "uscc"),
-        ({"appellant_kind": "person", "person_name": "张三", "id_number": "510703199001011230"}, "id_number"),
+        (
+            {"appellant_kind": "person", "person_name": "张三", "id_number": "510703199001011230"},
+            "id_number",
+        ),
     ],
 )
 def test_bad_submissions_are_refused_and_nothing_written(submit, over, field):
@@ -77,11 +80,15 @@ def test_flow_dispatch_reply_confirm(submit, office, depts, staff, portal_user):
 def test_unresolved_reopens_or_escalates(submit, office, depts, portal_user):
     from yingshang.core.models import User
 
-    h = User.objects.create_user("tax1", role="handler", division=depts["tax"].division, department=depts["tax"])
+    h = User.objects.create_user(
+        "tax1", role="handler", division=depts["tax"].division, department=depts["tax"]
+    )
     a = submit(user=portal_user, topic="tax")
     a = services.dispatch(a, office, depts["tax"], now=MONDAY)
     a = services.reply(a, h, "已答复", now=MONDAY)
-    a = services.confirm(a, portal_user, False, "reopen", "没解决", now=MONDAY + datetime.timedelta(days=1))
+    a = services.confirm(
+        a, portal_user, False, "reopen", "没解决", now=MONDAY + datetime.timedelta(days=1)
+    )
     assert a.status == Status.DISPATCHED and a.resolved is False
     a = services.reply(a, h, "再次答复")
     a = services.confirm(a, portal_user, False, "escalate", "还是没解决")
@@ -105,7 +112,9 @@ def test_extension_max_and_approval(submit, office, depts, settings):
     from yingshang.core.models import User
 
     settings.APPEAL_MAX_EXTENSION_DAYS = 10
-    h = User.objects.create_user("land1", role="handler", division=depts["land"].division, department=depts["land"])
+    h = User.objects.create_user(
+        "land1", role="handler", division=depts["land"].division, department=depts["land"]
+    )
     a = submit(topic="land")
     a = services.dispatch(a, office, depts["land"], now=MONDAY)
     due = a.due_at
@@ -126,7 +135,12 @@ def test_extension_max_and_approval(submit, office, depts, settings):
 
 def test_sweep_escalates_overdue(submit, office, depts):
     late = submit()
-    on_time = submit(title="另一个诉求", text="请问开办企业需要哪些材料,能否网上办理营业执照。", topic="startup", appeal_type="consult")
+    on_time = submit(
+        title="另一个诉求",
+        text="请问开办企业需要哪些材料,能否网上办理营业执照。",
+        topic="startup",
+        appeal_type="consult",
+    )
     services.dispatch(on_time, office, depts["market"], now=MONDAY)
     # Wednesday: the unsigned one is past its 1-working-day sign limit; the dispatched one (3 days) is not
     result = services.sweep_overdue(now=MONDAY + datetime.timedelta(days=2))
@@ -150,7 +164,9 @@ def test_repeat_detection_links_similar_appeal(submit):
     other = submit(uscc=make_uscc(2), now=MONDAY + datetime.timedelta(days=3))
     assert other.repeat_of is None  # a different enterprise
     unrelated = submit(
-        text="我们想申请科技型中小企业研发费用补贴,请问申报条件和时间。", title="研发补贴", topic="policy"
+        text="我们想申请科技型中小企业研发费用补贴,请问申报条件和时间。",
+        title="研发补贴",
+        topic="policy",
     )
     assert unrelated.repeat_of is None
 

@@ -49,7 +49,12 @@ FORM_FIELDS = [
 
 
 def _errors(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    if not hasattr(exc, "error_dict"):
+        return {"non_field": exc.messages}
+    errors = dict(exc.message_dict)
+    if "__all__" in errors:
+        errors["non_field"] = errors.pop("__all__")
+    return errors
 
 
 def _grant(request, appeal):
