@@ -301,3 +301,23 @@ def test_statistics_per_unit_and_leader(imported, staff):
     assert units["市政务服务监督管理局"]["tasks"] == 3
     assert s["units"][0]["unit"] == "市政务服务监督管理局"
     assert s["total"] == 6
+
+
+def test_reminder_notifies_unit_staff_and_job_registered(
+    imported, staff, django_capture_on_commit_callbacks
+):
+    from yingshang.core.jobs import registry
+    from yingshang.notifications.models import Notification
+
+    t = Task.objects.get(programme=imported, number="2.1")  # market: chengban, kezhang
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_reminder(t, user=staff["jianduyuan"], note="请报送")
+    reminder = t.reminders.get()
+    assert reminder.notified
+    assert (
+        Notification.objects.filter(recipient__in=[staff["chengban"], staff["kezhang"]]).count()
+        == 2
+    )
+    import yingshang.reforms.jobs  # noqa: F401
+
+    assert registry.get("reforms.sweep") is not None

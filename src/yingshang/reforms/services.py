@@ -608,28 +608,31 @@ def recompute_task(task: Task, *, today=None, actor=None, at=None, note: str = "
 
 
 def _notify(reminder: Reminder) -> bool:
-    """Deliver a reminder through the notifications app when it exists; the Reminder row is
-    the record either way."""
+    """Deliver a reminder to the staff of the reminded unit through the notification centre;
+    the Reminder row is the record either way."""
     try:
-        from yingshang.notifications.services import notify  # type: ignore[attr-defined]
+        from yingshang.notifications.services import notify
     except ImportError:
         return False
     from yingshang.core.models import User
 
-    recipients = list(User.objects.filter(department=reminder.department, is_active=True))
-    if not recipients:
-        return False
-    try:
-        notify(
-            recipients,
-            title=_("催办:任务%(n)s") % {"n": reminder.task.number},
-            body=f"{reminder.get_reason_display()}:{reminder.task.content[:80]}",
-            link=f"/staff/reforms/tasks/{reminder.task_id}/",
-        )
-    except Exception:  # noqa: BLE001 - a failed channel must not undo the reminder record
-        log.exception("reminder notification failed")
-        return False
-    return True
+    recipients = list(
+        User.objects.filter(department=reminder.department, is_active=True).exclude(role="")
+    )
+    sent = False
+    for user in recipients:
+        try:
+            notify(
+                user,
+                title=_("催办:任务%(n)s") % {"n": reminder.task.number},
+                body=f"{reminder.get_reason_display()}:{reminder.task.content[:80]}",
+                link=f"/staff/reforms/tasks/{reminder.task_id}/",
+                category="reforms.reminder",
+            )
+            sent = True
+        except Exception:  # noqa: BLE001 - a failed channel must not undo the reminder record
+            log.exception("reminder notification failed")
+    return sent
 
 
 @transaction.atomic
