@@ -36,7 +36,9 @@ def _handler_for(case, staff):
     )[0]
 
 
-def test_bundle_splits_deduplicates_and_rolls_up(catalog, enterprise_applicant, portal_users, staff):
+def test_bundle_splits_deduplicates_and_rolls_up(
+    catalog, enterprise_applicant, portal_users, staff
+):
     parent, slots = _bundle_case(catalog, enterprise_applicant, portal_users["qiye"])
     # 公司登记申请书 (two items) and 营业执照 (two items) are asked once each
     names = sorted(s.name for s in slots)
@@ -58,8 +60,12 @@ def test_bundle_splits_deduplicates_and_rolls_up(catalog, enterprise_applicant, 
     # a supplement on one sub-case shows on the parent; the applicant resubmits once
     seal = next(c for c in children if c.department.function_key == "police")
     slot = next(s for s in slots if s.name == "公司登记申请书")
-    workflow.transition(seal, "request_supplement", handlers[seal.pk],
-                        missing=[{"key": slot.key, "name": slot.name}])
+    workflow.transition(
+        seal,
+        "request_supplement",
+        handlers[seal.pk],
+        missing=[{"key": slot.key, "name": slot.name}],
+    )
     parent.refresh_from_db()
     assert parent.status == Status.SUPPLEMENT
     with pytest.raises(ValidationError):
@@ -142,7 +148,9 @@ def test_api_submit_list_filter_transition(api_system, catalog, staff):
     number = r.json()["number"]
     case = Case.objects.get(number=number)
     assert case.channel == "api" and case.materials.count() == 2
-    r = api_system.get("/api/cases/", {"status": "submitted", "item": catalog["registration"].implementation_code})
+    r = api_system.get(
+        "/api/cases/", {"status": "submitted", "item": catalog["registration"].implementation_code}
+    )
     assert r.json()["count"] == 1 and r.json()["results"][0]["number"] == number
     assert api_system.get("/api/cases/", {"status": "accepted"}).json()["count"] == 0
     assert api_system.get("/api/cases/", {"q": number[:12]}).json()["count"] == 1
@@ -161,10 +169,14 @@ def test_api_bad_payloads_field_level_zh_en(api_system, catalog):
     assert r.status_code == 400
     body = r.json()
     assert "applicant_code" in body and "applicant_kind" in body
-    r = api_system.post("/api/cases/", _payload(catalog["registration"], item="NOPE"), format="json")
+    r = api_system.post(
+        "/api/cases/", _payload(catalog["registration"], item="NOPE"), format="json"
+    )
     assert r.status_code == 400 and r.json()["item"] == ["事项不存在。"]
     r = api_system.post(
-        "/api/cases/", _payload(catalog["registration"], item="NOPE"), format="json",
+        "/api/cases/",
+        _payload(catalog["registration"], item="NOPE"),
+        format="json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert r.status_code == 400 and r.json()["item"] == ["Unknown service item."]

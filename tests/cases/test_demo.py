@@ -22,7 +22,12 @@ def test_volume_demo_plausible_and_idempotent(catalog):
     assert 0.06 * total < supp < 0.13 * total
     assert CaseEvent.objects.filter(action="suspend").exists()
     assert CaseVisit.objects.count() == sum(Case.objects.values_list("visits", flat=True))
-    assert set(Case.objects.values_list("channel", flat=True)) == {"online", "window", "api", "wechat"}
+    assert set(Case.objects.values_list("channel", flat=True)) == {
+        "online",
+        "window",
+        "api",
+        "wechat",
+    }
     # due dates respect the limit: every accepted case's due is after acceptance
     for c in Case.objects.exclude(accepted_at=None)[:200]:
         assert c.due_at >= c.accepted_at
