@@ -1,0 +1,161 @@
+"""Indicator values computed from a small hand-made dataset (see conftest.py)."""
+
+import pytest
+
+from yingshang.monitoring import compute
+from yingshang.monitoring.models import Fact, IndicatorValue
+
+from .conftest import D1, D2, days
+
+pytestmark = pytest.mark.django_db
+
+START = D1 - days(5)
+
+
+def value(indicator, kind, start, dim, member):
+    row = IndicatorValue.objects.filter(
+        indicator=indicator,
+        period_kind=kind,
+        period_start=start,
+        dimension=dim,
+        dimension_id=member,
+    ).first()
+    return row
+
+
+def v(*args):
+    row = value(*args)
+    return None if row is None else row.value
+
+
+def test_day_values_match_hand_computed(dataset):
+    compute.recompute(START, D2)
+    city = dataset["city"].pk
+    assert v("gov.on_time_rate", "day", D1, "city", city) == pytest.approx(50.0)
+    assert v("gov.first_time_rate", "day", D1, "city", city) == pytest.approx(50.0)
+    assert v("gov.fully_online_rate", "day", D1, "city", city) == pytest.approx(50.0)
+    assert v("gov.mean_trips", "day", D1, "city", city) == pytest.approx(1.0)
+    assert v("gov.max_one_trip_rate", "day", D1, "city", city) == pytest.approx(50.0)
+    assert v("gov.mean_handling_days", "day", D1, "city", city) == pytest.approx(5.0)
+    row = value("gov.on_time_rate", "day", D1, "city", city)
+    assert (row.numerator, row.denominator) == (1.0, 2.0)
+    # D2: B1 (Jiangyou, 即办件) and the bundle's sub-case (item A)
+    assert v("gov.on_time_rate", "day", D2, "city", city) == pytest.approx(100.0)
+    assert v("gov.instant_share", "day", D2, "city", city) == pytest.approx(50.0)
+    jy = dataset["jiangyou"].pk
+    assert v("gov.instant_share", "day", D2, "division", jy) == pytest.approx(100.0)
+    dept = dataset["market"].pk
+    assert v("gov.instant_share", "day", D2, "department", dept) == pytest.approx(0.0)
+
+
+def test_rollup_to_month_and_item(dataset):
+    compute.recompute(START, D2)
+    month = D1.replace(day=1)
+    city = dataset["city"].pk
+    assert v("gov.on_time_rate", "month", month, "city", city) == pytest.approx(75.0)
+    item_a = dataset["item_a"].pk
+    assert v("gov.on_time_rate", "month", month, "item", item_a) == pytest.approx(200 / 3)
+    week = D1  # D1 is a Monday
+    assert v("gov.on_time_rate", "week", week, "city", city) == pytest.approx(75.0)
+    # the item dimension is kept for months, quarters and years only
+    assert not IndicatorValue.objects.filter(period_kind="day", dimension="item").exists()
+
+
+def test_no_data_is_not_zero(dataset):
+    compute.recompute(START, D2)
+    city = dataset["city"].pk
+    # D1 had completed cases but no 即办件: a real 0
+    assert v("gov.instant_share", "day", D1, "city", city) == 0.0
+    # Jiangyou had no case on D1: no value at all (无数据), not 0
+    assert value("gov.instant_share", "day", D1, "division", dataset["jiangyou"].pk) is None
+    # a day with a case falling due but none completed: stored as no data (NULL), not 0
+    row = value("gov.on_time_rate", "day", D1 - days(1), "city", city)
+    assert row.value is None and row.denominator == 0
+    # a day without any case: no row at all
+    assert value("gov.on_time_rate", "day", D1 - days(2), "city", city) is None
+
+
+def test_catalog_indicators(dataset):
+    compute.recompute(START, D2)
+    month, city = D1.replace(day=1), dataset["city"].pk
+    assert v("gov.online_available_rate", "month", month, "city", city) == pytest.approx(50.0)
+    assert v("gov.cross_area_rate", "month", month, "city", city) == pytest.approx(50.0)
+    assert v("gov.materials_exempt_share", "month", month, "city", city) == pytest.approx(50.0)
+    assert v("gov.limit_compression_rate", "month", month, "city", city) == pytest.approx(
+        100 * (1 - 5 / 21)
+    )
+    jy = dataset["jiangyou"].pk
+    assert v("gov.online_available_rate", "month", month, "division", jy) == 0.0
+
+
+def test_starting_a_business_from_the_bundle(dataset):
+    compute.recompute(START, D2)
+    city = dataset["city"].pk
+    assert v("sb.procedures", "day", D2, "city", city) == pytest.approx(3.0)
+    assert v("sb.time", "day", D2, "city", city) == pytest.approx(3.0)
+    assert v("sb.cost", "day", D2, "city", city) == pytest.approx(0.2)
+    assert v("sb.min_capital", "day", D2, "city", city) == 0.0
+    expected = (100 * 15 / 17 + 100 * 97 / 99.5 + 100 * 199.8 / 200 + 100) / 4
+    assert v("sb", "day", D2, "city", city) == pytest.approx(expected)
+    assert v("composite", "day", D2, "city", city) is not None
+    # the other topics have no operational data: no score
+    assert value("cp", "day", D2, "city", city) is None
+
+
+def test_starting_a_business_without_income_is_no_data(dataset, settings):
+    settings.MONITORING_INCOME_PER_CAPITA = None
+    compute.recompute(START, D2)
+    city = dataset["city"].pk
+    assert v("sb.procedures", "day", D2, "city", city) == pytest.approx(3.0)
+    assert value("sb.cost", "day", D2, "city", city).value is None
+    assert value("sb", "day", D2, "city", city).value is None
+
+
+def _snapshot():
+    return sorted(
+        IndicatorValue.objects.values_list(
+            "indicator",
+            "period_kind",
+            "period_start",
+            "dimension",
+            "dimension_id",
+            "division_path",
+            "department_id",
+            "value",
+            "numerator",
+            "denominator",
+        )
+    )
+
+
+def test_incremental_equals_full(dataset):
+    day = START
+    while day <= D2:
+        compute.recompute(day, day)
+        day += days(1)
+    incremental = _snapshot()
+    IndicatorValue.objects.all().delete()
+    Fact.objects.all().delete()
+    compute.recompute(START, D2)
+    full = _snapshot()
+    assert len(full) > 50
+    assert incremental == full
+
+
+def test_recompute_is_idempotent(dataset):
+    compute.recompute(START, D2)
+    first = _snapshot()
+    compute.recompute(START, D2)
+    assert _snapshot() == first
+
+
+def test_daily_job_recomputes_yesterday(dataset):
+    import datetime
+
+    from yingshang.monitoring.jobs import daily_recompute
+
+    now = datetime.datetime(2026, 10, 14, 2, 30, tzinfo=datetime.UTC)
+    summary = compute.recompute_yesterday(now=now)
+    assert summary.start == summary.end == D2
+    assert v("gov.on_time_rate", "day", D2, "city", dataset["city"].pk) == pytest.approx(100.0)
+    assert daily_recompute.name  # registered as a task
