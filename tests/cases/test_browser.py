@@ -35,7 +35,7 @@ def test_bundle_journey(live_server, catalog, browser_page, staff):
     from yingshang.core.models import User
 
     base = live_server.url
-    qiye = User.objects.create_user("qiye_b", password=PASSWORD, full_name="企业经办人")
+    User.objects.create_user("qiye_b", password=PASSWORD, full_name="企业经办人")
     handlers = {}
     for c_key in ("registration", "seal", "invoice"):
         dept = catalog[c_key].department
