@@ -72,7 +72,7 @@ def test_no_data_is_not_zero(dataset):
     row = value("gov.on_time_rate", "day", D1 - days(1), "city", city)
     assert row.value is None and row.denominator == 0
     # a day without any case: no row at all
-    assert value("gov.on_time_rate", "day", D1 - days(2), "city", city) is None
+    assert value("gov.on_time_rate", "day", D1 - days(4), "city", city) is None
 
 
 def test_catalog_indicators(dataset):
