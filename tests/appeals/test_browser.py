@@ -62,9 +62,16 @@ def test_portal_to_department_reply_rate_close_and_overdue_escalation(
         topic = ["power", "tax", "land"][i % 3]
         key, title, text = make_text(rng, topic, "help", "涪城区", "机械制造")
         a = services.submit_appeal(
-            channel="portal", appellant_kind="enterprise", uscc=make_uscc(500 + i),
-            enterprise_name=f"训练企业{i}", contact_name="甲", contact_phone="13800000000",
-            appeal_type="help", topic=topic, title=title, text=text,
+            channel="portal",
+            appellant_kind="enterprise",
+            uscc=make_uscc(500 + i),
+            enterprise_name=f"训练企业{i}",
+            contact_name="甲",
+            contact_phone="13800000000",
+            appeal_type="help",
+            topic=topic,
+            title=title,
+            text=text,
         )
         services.dispatch(a, office, depts[key])
     services.train_dispatch_model()
@@ -83,7 +90,9 @@ def test_portal_to_department_reply_rate_close_and_overdue_escalation(
     portal.select_option("#id_appeal_type", "help")
     portal.select_option("#id_topic", "power")
     portal.fill("#id_title", "新厂房用电报装")
-    portal.fill("#id_text", "我公司新厂房用电报装两个月了,变压器增容一直没有安排,供电线路也没架设。")
+    portal.fill(
+        "#id_text", "我公司新厂房用电报装两个月了,变压器增容一直没有安排,供电线路也没架设。"
+    )
     portal.click("#submit")
     number = portal.inner_text("#appeal-number").strip()
     assert portal.inner_text("#appeal-status") == "待签收"
@@ -125,9 +134,16 @@ def test_portal_to_department_reply_rate_close_and_overdue_escalation(
 
     # 5. an overdue appeal escalates automatically (sweep run with a 'now' in the future)
     late = services.submit_appeal(
-        channel="portal", appellant_kind="enterprise", uscc=make_uscc(43),
-        enterprise_name="逾期测试公司", contact_name="乙", contact_phone="13800001111",
-        appeal_type="consult", topic="tax", title="留抵退税", text="增值税留抵退税什么时候到账?",
+        channel="portal",
+        appellant_kind="enterprise",
+        uscc=make_uscc(43),
+        enterprise_name="逾期测试公司",
+        contact_name="乙",
+        contact_phone="13800001111",
+        appeal_type="consult",
+        topic="tax",
+        title="留抵退税",
+        text="增值税留抵退税什么时候到账?",
     )
     services.dispatch(late, office, depts["tax"])
     result = services.sweep_overdue(now=timezone.now() + datetime.timedelta(days=30))

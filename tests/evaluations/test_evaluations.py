@@ -53,7 +53,11 @@ def test_once_per_channel_and_good_rating_has_no_rectification(closed_appeal, po
     ev = services.submit_evaluation(a, portal_user, 5, {"efficiency": 4}, "很好")
     assert ev.channel == "online" and ev.dimensions["efficiency"] == 4
     assert ev.dimensions["overall"] == 5 and set(ev.dimensions) == {
-        "overall", "efficiency", "guide_accuracy", "convenience", "usability"
+        "overall",
+        "efficiency",
+        "guide_accuracy",
+        "convenience",
+        "usability",
     }
     assert not Rectification.objects.exists()
     with pytest.raises(ValidationError) as exc:
@@ -72,7 +76,9 @@ def test_bad_level_and_dimension_refused(closed_appeal, portal_user):
     assert "dimensions" in exc.value.message_dict
 
 
-def test_rectification_flow_to_evaluator_verdict(closed_appeal, portal_user, power_handler, office, staff):
+def test_rectification_flow_to_evaluator_verdict(
+    closed_appeal, portal_user, power_handler, office, staff
+):
     a = closed_appeal()
     ev = services.submit_evaluation(a, portal_user, 1, comment="拖了很久")
     rect = ev.rectification
@@ -101,7 +107,14 @@ def test_rectification_flow_to_evaluator_verdict(closed_appeal, portal_user, pow
     rect = services.rectification_step(rect, portal_user, "accept", "认可")
     assert rect.status == RectStatus.CLOSED and rect.verdict_satisfied is True
     assert list(rect.events.order_by("id").values_list("action", flat=True)) == [
-        "open", "verify", "report", "callback", "reject", "report", "callback", "accept"
+        "open",
+        "verify",
+        "report",
+        "callback",
+        "reject",
+        "report",
+        "callback",
+        "accept",
     ]
     [row] = monthly_stats()
     assert row["bad"] == 1 and row["rectified"] == 1 and row["rectify_rate"] == 100.0
@@ -113,7 +126,9 @@ def test_contest_decided_by_bureau(closed_appeal, portal_user, power_handler, of
     b = closed_appeal(title="另一件事", text="供电公司电表更换后电费异常,请核查计费是否正确。")
     ev = services.submit_evaluation(a, portal_user, 2)
     services.submit_evaluation(b, portal_user, 5)
-    rect = services.rectification_step(ev.rectification, power_handler, "contest", "不属于本部门职责")
+    rect = services.rectification_step(
+        ev.rectification, power_handler, "contest", "不属于本部门职责"
+    )
     assert rect.status == RectStatus.CONTESTED
     with pytest.raises(ValidationError):
         services.rectification_step(rect, power_handler, "overturn", "自己裁定")
@@ -168,7 +183,11 @@ def test_api_rating_and_errors(closed_appeal, submit, portal_user, client, login
     # the evaluator sees their rectification and can give the verdict through the API
     rect = Rectification.objects.get()
     assert c.get(f"/api/evaluations/rectifications/{rect.pk}/").status_code == 200
-    r = c.post(f"/api/evaluations/rectifications/{rect.pk}/step/", {"action": "accept"}, content_type="application/json")
+    r = c.post(
+        f"/api/evaluations/rectifications/{rect.pk}/step/",
+        {"action": "accept"},
+        content_type="application/json",
+    )
     assert r.status_code == 400 and "status" in r.json()
 
 
@@ -176,7 +195,13 @@ def test_rectification_scoping(closed_appeal, portal_user, staff, login, power_h
     a = closed_appeal()
     ev = services.submit_evaluation(a, portal_user, 1)
     rect = ev.rectification
-    assert login(staff["chengban"]).get(f"/staff/evaluations/rectifications/{rect.pk}/").status_code == 404
-    assert login(staff["chengban"]).get(f"/api/evaluations/rectifications/{rect.pk}/").status_code == 404
+    assert (
+        login(staff["chengban"]).get(f"/staff/evaluations/rectifications/{rect.pk}/").status_code
+        == 404
+    )
+    assert (
+        login(staff["chengban"]).get(f"/api/evaluations/rectifications/{rect.pk}/").status_code
+        == 404
+    )
     r = login(power_handler).get(f"/staff/evaluations/rectifications/{rect.pk}/")
     assert r.status_code == 200 and "待核实" in r.content.decode()

@@ -7,7 +7,15 @@ class EventInline(admin.TabularInline):
     model = AppealEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["action", "from_status", "to_status", "actor_name", "actor_role", "at", "note"]
+    readonly_fields = [
+        "action",
+        "from_status",
+        "to_status",
+        "actor_name",
+        "actor_role",
+        "at",
+        "note",
+    ]
 
 
 @admin.register(Appeal)

@@ -37,7 +37,9 @@ class AppealSerializer(serializers.ModelSerializer):
     lead_department_name = serializers.CharField(
         source="lead_department.name", read_only=True, default=None
     )
-    repeat_of_number = serializers.CharField(source="repeat_of.number", read_only=True, default=None)
+    repeat_of_number = serializers.CharField(
+        source="repeat_of.number", read_only=True, default=None
+    )
     deadline_colour = serializers.SerializerMethodField()
 
     class Meta:
@@ -185,7 +187,9 @@ class AppealViewSet(
     def sign(self, request, pk=None):
         ser = NoteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return self._done(services.sign(self.get_object(), request.user, ser.validated_data["note"]))
+        return self._done(
+            services.sign(self.get_object(), request.user, ser.validated_data["note"])
+        )
 
     @extend_schema(request=DispatchSerializer, responses=AppealDetailSerializer)
     @action(detail=True, methods=["post"], url_path="dispatch")
@@ -215,7 +219,9 @@ class AppealViewSet(
     def reply(self, request, pk=None):
         ser = ReplySerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return self._done(services.reply(self.get_object(), request.user, ser.validated_data["text"]))
+        return self._done(
+            services.reply(self.get_object(), request.user, ser.validated_data["text"])
+        )
 
     @extend_schema(request=ExtensionRequestSerializer, responses=AppealDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -243,7 +249,9 @@ class AppealViewSet(
     def escalate(self, request, pk=None):
         ser = NoteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return self._done(services.escalate(self.get_object(), request.user, ser.validated_data["note"]))
+        return self._done(
+            services.escalate(self.get_object(), request.user, ser.validated_data["note"])
+        )
 
 
 class PortalAppealSerializer(serializers.ModelSerializer):
@@ -440,7 +448,10 @@ class CommitmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         ser = CommitmentStepSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         c = services.commitment_step(
-            self.get_object(), request.user, ser.validated_data["action"], ser.validated_data["note"]
+            self.get_object(),
+            request.user,
+            ser.validated_data["action"],
+            ser.validated_data["note"],
         )
         return Response(CommitmentSerializer(c).data)
 

@@ -37,15 +37,79 @@ from .text import tokenize
 SH = ZoneInfo("Asia/Shanghai")
 YEAR = 2019
 
-AREAS = ["涪城区", "游仙区", "安州区", "三台县", "盐亭县", "梓潼县", "北川县", "平武县", "江油市", "高新区", "经开区", "科创区"]
-INDUSTRIES = ["电子信息", "汽车零部件", "食品加工", "新材料", "精细化工", "物流仓储", "生物医药", "机械制造", "建材", "软件开发", "农产品加工", "餐饮服务", "商贸流通", "文化旅游"]
-NAME_HEADS = ["长虹", "九洲", "涪江", "富乐", "科城", "西科", "绵州", "李白", "仙海", "越王", "芙蓉", "三江", "华丰", "嘉陵", "东辰", "金鑫", "蜀兴", "天府", "巴蜀", "安昌"]
-NAME_TAILS = ["科技有限公司", "实业有限公司", "电子有限公司", "食品有限公司", "新材料股份有限公司", "物流有限公司", "机械制造有限公司", "生物科技有限公司", "建材有限责任公司", "商贸有限公司"]
+AREAS = [
+    "涪城区",
+    "游仙区",
+    "安州区",
+    "三台县",
+    "盐亭县",
+    "梓潼县",
+    "北川县",
+    "平武县",
+    "江油市",
+    "高新区",
+    "经开区",
+    "科创区",
+]
+INDUSTRIES = [
+    "电子信息",
+    "汽车零部件",
+    "食品加工",
+    "新材料",
+    "精细化工",
+    "物流仓储",
+    "生物医药",
+    "机械制造",
+    "建材",
+    "软件开发",
+    "农产品加工",
+    "餐饮服务",
+    "商贸流通",
+    "文化旅游",
+]
+NAME_HEADS = [
+    "长虹",
+    "九洲",
+    "涪江",
+    "富乐",
+    "科城",
+    "西科",
+    "绵州",
+    "李白",
+    "仙海",
+    "越王",
+    "芙蓉",
+    "三江",
+    "华丰",
+    "嘉陵",
+    "东辰",
+    "金鑫",
+    "蜀兴",
+    "天府",
+    "巴蜀",
+    "安昌",
+]
+NAME_TAILS = [
+    "科技有限公司",
+    "实业有限公司",
+    "电子有限公司",
+    "食品有限公司",
+    "新材料股份有限公司",
+    "物流有限公司",
+    "机械制造有限公司",
+    "生物科技有限公司",
+    "建材有限责任公司",
+    "商贸有限公司",
+]
 
 # topic → [(department function_key, weight, keywords)]
 TOPICS = {
     "startup": [
-        ("market", 6, ["营业执照", "名称核准", "经营范围", "注册登记", "变更登记", "股权变更", "个体工商户"]),
+        (
+            "market",
+            6,
+            ["营业执照", "名称核准", "经营范围", "注册登记", "变更登记", "股权变更", "个体工商户"],
+        ),
         ("police", 2, ["刻制公章", "印章备案", "公章刻制"]),
         ("tax", 2, ["税务登记", "发票申领", "税控设备"]),
     ],
@@ -58,7 +122,11 @@ TOPICS = {
         ("gas_utility", 5, ["天然气", "燃气报装", "气价", "燃气管道", "供气"]),
     ],
     "land": [
-        ("land", 7, ["土地出让", "用地指标", "不动产登记", "规划许可", "宗地", "土地证", "国有建设用地"]),
+        (
+            "land",
+            7,
+            ["土地出让", "用地指标", "不动产登记", "规划许可", "宗地", "土地证", "国有建设用地"],
+        ),
         ("housing", 3, ["施工许可", "竣工验收", "建设工程", "商品房预售"]),
     ],
     "financing": [
@@ -143,13 +211,48 @@ REPLIES = [
 ]
 
 SESSIONS = [
-    ("2019-02-21", "促进民营经济健康发展新闻发布会(第一场)", "优化营商环境政策措施解读", ["gov_service", "development", "economy", "market"]),
-    ("2019-02-22", "促进民营经济健康发展新闻发布会(第二场)", "破解民营企业融资难融资贵", ["financial", "central_bank", "finance", "economy"]),
-    ("2019-02-26", "促进民营经济健康发展新闻发布会(第三场)", "企业开办和工程建设项目审批提速", ["market", "housing", "land", "gov_service"]),
-    ("2019-02-28", "促进民营经济健康发展新闻发布会(第四场)", "减税降费与涉企收费清理", ["tax", "finance", "development"]),
-    ("2019-03-01", "促进民营经济健康发展新闻发布会(第五场)", "用电用水用气和用地要素保障", ["power", "water_utility", "gas_utility", "land"]),
-    ("2019-03-05", "促进民营经济健康发展新闻发布会(第六场)", "人才引进与用工保障", ["hr", "education", "police"]),
-    ("2019-03-08", "促进民营经济健康发展新闻发布会(第七场)", "规范涉企执法检查和政策兑现", ["market", "urban", "environment", "economy", "science"]),
+    (
+        "2019-02-21",
+        "促进民营经济健康发展新闻发布会(第一场)",
+        "优化营商环境政策措施解读",
+        ["gov_service", "development", "economy", "market"],
+    ),
+    (
+        "2019-02-22",
+        "促进民营经济健康发展新闻发布会(第二场)",
+        "破解民营企业融资难融资贵",
+        ["financial", "central_bank", "finance", "economy"],
+    ),
+    (
+        "2019-02-26",
+        "促进民营经济健康发展新闻发布会(第三场)",
+        "企业开办和工程建设项目审批提速",
+        ["market", "housing", "land", "gov_service"],
+    ),
+    (
+        "2019-02-28",
+        "促进民营经济健康发展新闻发布会(第四场)",
+        "减税降费与涉企收费清理",
+        ["tax", "finance", "development"],
+    ),
+    (
+        "2019-03-01",
+        "促进民营经济健康发展新闻发布会(第五场)",
+        "用电用水用气和用地要素保障",
+        ["power", "water_utility", "gas_utility", "land"],
+    ),
+    (
+        "2019-03-05",
+        "促进民营经济健康发展新闻发布会(第六场)",
+        "人才引进与用工保障",
+        ["hr", "education", "police"],
+    ),
+    (
+        "2019-03-08",
+        "促进民营经济健康发展新闻发布会(第七场)",
+        "规范涉企执法检查和政策兑现",
+        ["market", "urban", "environment", "economy", "science"],
+    ),
 ]
 COMMITMENT_STATES = [
     CommitmentStatus.VERIFIED,
@@ -210,7 +313,8 @@ def _enterprises(rng, tally, count=120):
             Enterprise(
                 uscc=code,
                 name=name,
-                legal_representative=rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["伟", "芳", "强", "敏", "军", "洁"]),
+                legal_representative=rng.choice("王李张刘陈杨赵黄周吴")
+                + rng.choice(["伟", "芳", "强", "敏", "军", "洁"]),
                 division=rng.choice(divisions) if divisions else None,
             )
         )
@@ -233,8 +337,13 @@ def _demo_users(tally, enterprise):
     for username, full_name, role, dept in rows:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, full_name=full_name, role=role, department=dept,
-                        division=city if role else None)
+            user = User(
+                username=username,
+                full_name=full_name,
+                role=role,
+                department=dept,
+                division=city if role else None,
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
             tally.add("staff", "created")
@@ -254,15 +363,26 @@ def load_appeals(options, tally: Tally, out):
         enterprises = _enterprises(rng, tally)
         users = _demo_users(tally, enterprises[0])
         if Appeal.objects.filter(number=first_number).exists() or n <= 0:
-            tally.add("appeals", "unchanged", Appeal.objects.filter(number__startswith=f"SQ{YEAR}").count())
+            tally.add(
+                "appeals",
+                "unchanged",
+                Appeal.objects.filter(number__startswith=f"SQ{YEAR}").count(),
+            )
             return
         city = Division.objects.get(code=settings.YINGSHANG_CITY_CODE)
-        city_depts = {d.function_key: d for d in Department.objects.filter(division=city).exclude(function_key="")}
+        city_depts = {
+            d.function_key: d
+            for d in Department.objects.filter(division=city).exclude(function_key="")
+        }
         county_depts = {}
-        for d in Department.objects.filter(division__level=3, division__is_management_area=False).select_related("division"):
+        for d in Department.objects.filter(
+            division__level=3, division__is_management_area=False
+        ).select_related("division"):
             county_depts[(d.division.name, d.function_key)] = d
         office_user = users["qiyefuwu"]
-        _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally)
+        _load_appeals(
+            rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally
+        )
         _load_sessions(rng, enterprises, city, city_depts, office_user, tally)
     from . import services
 
@@ -270,15 +390,19 @@ def load_appeals(options, tally: Tally, out):
         m = services.train_dispatch_model()
         tally.add("dispatch model", "created")
         if out is not None:
-            out.write(f"  dispatch model: top-1 {m['top1']:.1%}, top-3 {m['top3']:.1%} "
-                      f"on {m['n_test']} held-out appeals")
+            out.write(
+                f"  dispatch model: top-1 {m['top1']:.1%}, top-3 {m['top3']:.1%} "
+                f"on {m['n_test']} held-out appeals"
+            )
     except Exception as exc:  # noqa: BLE001 - the demo stays usable without a model
         if out is not None:
             out.write(f"  dispatch model not trained: {exc}")
 
 
 def _at(day: datetime.date, rng) -> datetime.datetime:
-    return datetime.datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59), tzinfo=SH)
+    return datetime.datetime(
+        day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59), tzinfo=SH
+    )
 
 
 def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally):
@@ -293,7 +417,11 @@ def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_us
         day = start + datetime.timedelta(days=int(i * days / n))
         submitted = _at(day, rng)
         topic = rng.choices(topics, weights=topic_weights)[0]
-        atype = AppealType.POLICY if topic == "policy" and rng.random() < 0.7 else rng.choices(types, weights=list(TYPE_WEIGHTS.values()))[0]
+        atype = (
+            AppealType.POLICY
+            if topic == "policy" and rng.random() < 0.7
+            else rng.choices(types, weights=list(TYPE_WEIGHTS.values()))[0]
+        )
         is_person = rng.random() < 0.12
         ent = rng.choice(enterprises)
         area = rng.choice(AREAS)
@@ -309,12 +437,16 @@ def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_us
             enterprise=None if is_person else ent,
             uscc="" if is_person else ent.uscc,
             enterprise_name="" if is_person else ent.name,
-            person_name=rng.choice("王李张刘陈杨") + rng.choice(["先生", "女士"]) if is_person else "",
-            contact_name=rng.choice("王李张刘陈杨赵黄") + rng.choice(["经理", "主任", "会计", "先生", "女士"]),
+            person_name=rng.choice("王李张刘陈杨") + rng.choice(["先生", "女士"])
+            if is_person
+            else "",
+            contact_name=rng.choice("王李张刘陈杨赵黄")
+            + rng.choice(["经理", "主任", "会计", "先生", "女士"]),
             contact_phone=f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
             applicant_user=users["qiye"] if (not is_person and ent == enterprises[0]) else None,
             channel=rng.choices(
-                [Channel.PORTAL, Channel.HOTLINE, Channel.VISIT, Channel.API], weights=[55, 30, 10, 5]
+                [Channel.PORTAL, Channel.HOTLINE, Channel.VISIT, Channel.API],
+                weights=[55, 30, 10, 5],
             )[0],
             appeal_type=atype,
             topic=topic,
@@ -333,7 +465,9 @@ def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_us
         a.limit_days = limit
         a.due_at = add_working_days(dispatched, limit).due
         late = rng.random() < 0.08
-        reply_at = dispatched + datetime.timedelta(days=rng.uniform(0.5, limit * 1.3 if not late else limit * 2.2))
+        reply_at = dispatched + datetime.timedelta(
+            days=rng.uniform(0.5, limit * 1.3 if not late else limit * 2.2)
+        )
         outcome = "closed"
         if late and reply_at > a.due_at:
             a.escalated_at = a.due_at + datetime.timedelta(minutes=15)
@@ -361,7 +495,10 @@ def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_us
         plans.append(outcome)
     Appeal.objects.bulk_create(appeals, batch_size=1000)
     tally.add("appeals", "created", len(appeals))
-    saved = {a.number: a for a in Appeal.objects.filter(number__in=[a.number for a in appeals]).only("id", "number")}
+    saved = {
+        a.number: a
+        for a in Appeal.objects.filter(number__in=[a.number for a in appeals]).only("id", "number")
+    }
     events = []
     handler_name = "承办人"
     for a, outcome in zip(appeals, plans, strict=True):
@@ -369,21 +506,90 @@ def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_us
         ev = [
             ("submit", "", Status.SUBMITTED, a.submitted_at, "", "诉求人", a.get_channel_display()),
             ("sign", Status.SUBMITTED, Status.SIGNED, a.signed_at, str(office_user), "承办人", ""),
-            ("dispatch", Status.SIGNED, Status.DISPATCHED, a.dispatched_at, str(office_user), "承办人", ""),
+            (
+                "dispatch",
+                Status.SIGNED,
+                Status.DISPATCHED,
+                a.dispatched_at,
+                str(office_user),
+                "承办人",
+                "",
+            ),
         ]
         if a.escalated_at:
-            ev.append(("escalate", Status.DISPATCHED, Status.ESCALATED, a.escalated_at, "system", "系统", "逾期未办结"))
+            ev.append(
+                (
+                    "escalate",
+                    Status.DISPATCHED,
+                    Status.ESCALATED,
+                    a.escalated_at,
+                    "system",
+                    "系统",
+                    "逾期未办结",
+                )
+            )
         if a.replied_at:
             before = Status.ESCALATED if a.escalated_at else Status.DISPATCHED
-            ev.append(("reply", before, Status.REPLIED, a.replied_at, a.lead_department.name, handler_name, a.reply_text))
+            ev.append(
+                (
+                    "reply",
+                    before,
+                    Status.REPLIED,
+                    a.replied_at,
+                    a.lead_department.name,
+                    handler_name,
+                    a.reply_text,
+                )
+            )
         if outcome == "unresolved":
             # first reply not accepted, reopened, then resolved
-            ev.append(("reopen", Status.REPLIED, Status.DISPATCHED, a.replied_at + datetime.timedelta(hours=20), "", "诉求人", "问题仍未解决"))
-            ev.append(("reply", Status.DISPATCHED, Status.REPLIED, a.replied_at + datetime.timedelta(days=1), a.lead_department.name, handler_name, "已再次协调解决。"))
+            ev.append(
+                (
+                    "reopen",
+                    Status.REPLIED,
+                    Status.DISPATCHED,
+                    a.replied_at + datetime.timedelta(hours=20),
+                    "",
+                    "诉求人",
+                    "问题仍未解决",
+                )
+            )
+            ev.append(
+                (
+                    "reply",
+                    Status.DISPATCHED,
+                    Status.REPLIED,
+                    a.replied_at + datetime.timedelta(days=1),
+                    a.lead_department.name,
+                    handler_name,
+                    "已再次协调解决。",
+                )
+            )
         if a.closed_at:
-            ev.append(("confirm", Status.REPLIED, Status.CLOSED, max(a.closed_at, a.replied_at + datetime.timedelta(days=1, hours=1)), "", "诉求人", ""))
+            ev.append(
+                (
+                    "confirm",
+                    Status.REPLIED,
+                    Status.CLOSED,
+                    max(a.closed_at, a.replied_at + datetime.timedelta(days=1, hours=1)),
+                    "",
+                    "诉求人",
+                    "",
+                )
+            )
         for action, fr, to, at, name, role, note in ev:
-            events.append(AppealEvent(appeal_id=pk, action=action, from_status=fr, to_status=to, at=at, actor_name=name, actor_role=role, note=note))
+            events.append(
+                AppealEvent(
+                    appeal_id=pk,
+                    action=action,
+                    from_status=fr,
+                    to_status=to,
+                    at=at,
+                    actor_name=name,
+                    actor_role=role,
+                    note=note,
+                )
+            )
     AppealEvent.objects.bulk_create(events, batch_size=2000)
     tally.add("appeal events", "created", len(events))
 
@@ -410,8 +616,17 @@ def _load_sessions(rng, enterprises, city, city_depts, office_user, tally):
         tally.add("qa sessions", "created")
         for qi in range(5):
             dept = depts[qi % len(depts)]
-            topic = next((t for t, specs in TOPICS.items() if any(k == dept.function_key for k, *_r in specs)), "policy")
-            _k, _t, text = make_text(rng, topic, AppealType.HELP, rng.choice(AREAS), rng.choice(INDUSTRIES))
+            topic = next(
+                (
+                    t
+                    for t, specs in TOPICS.items()
+                    if any(k == dept.function_key for k, *_r in specs)
+                ),
+                "policy",
+            )
+            _k, _t, text = make_text(
+                rng, topic, AppealType.HELP, rng.choice(AREAS), rng.choice(INDUSTRIES)
+            )
             q = QAQuestion.objects.create(
                 session=s,
                 order=qi + 1,
@@ -455,10 +670,24 @@ def _load_sessions(rng, enterprises, city, city_depts, office_user, tally):
                 CommitmentStatus.COMPLETED: ["start", "complete"],
                 CommitmentStatus.VERIFIED: ["start", "complete", "verify"],
             }[status]
-            states = {"start": CommitmentStatus.IN_PROGRESS, "overdue": CommitmentStatus.OVERDUE, "complete": CommitmentStatus.COMPLETED, "verify": CommitmentStatus.VERIFIED}
+            states = {
+                "start": CommitmentStatus.IN_PROGRESS,
+                "overdue": CommitmentStatus.OVERDUE,
+                "complete": CommitmentStatus.COMPLETED,
+                "verify": CommitmentStatus.VERIFIED,
+            }
             prev = CommitmentStatus.PENDING
-            CommitmentEvent.objects.create(commitment=c, action="create", to_status=prev, actor_name=str(office_user), at=t0)
+            CommitmentEvent.objects.create(
+                commitment=c, action="create", to_status=prev, actor_name=str(office_user), at=t0
+            )
             for k, action in enumerate(path):
-                CommitmentEvent.objects.create(commitment=c, action=action, from_status=prev, to_status=states[action], actor_name=dept.name if action != "overdue" else "system", at=t0 + datetime.timedelta(days=10 * (k + 1)))
+                CommitmentEvent.objects.create(
+                    commitment=c,
+                    action=action,
+                    from_status=prev,
+                    to_status=states[action],
+                    actor_name=dept.name if action != "overdue" else "system",
+                    at=t0 + datetime.timedelta(days=10 * (k + 1)),
+                )
                 prev = states[action]
             tally.add("commitments", "created")

@@ -61,7 +61,11 @@ class Status(models.TextChoices):
 
 # Allowed status changes: status → {action: new status}. Every edge is reviewed here.
 TRANSITIONS: dict[str, dict[str, str]] = {
-    Status.SUBMITTED: {"sign": Status.SIGNED, "dispatch": Status.DISPATCHED, "escalate": Status.ESCALATED},
+    Status.SUBMITTED: {
+        "sign": Status.SIGNED,
+        "dispatch": Status.DISPATCHED,
+        "escalate": Status.ESCALATED,
+    },
     Status.SIGNED: {"dispatch": Status.DISPATCHED, "escalate": Status.ESCALATED},
     Status.DISPATCHED: {
         "reply": Status.REPLIED,
@@ -120,9 +124,7 @@ class Appeal(models.Model):
     dispatched to a lead department (+ co-handlers), replied, confirmed and rated."""
 
     number = models.CharField(_("诉求编号"), max_length=20, unique=True)
-    appellant_kind = models.CharField(
-        _("诉求人类型"), max_length=12, choices=AppellantKind.choices
-    )
+    appellant_kind = models.CharField(_("诉求人类型"), max_length=12, choices=AppellantKind.choices)
     enterprise = models.ForeignKey(
         "registry.Enterprise",
         verbose_name=_("企业"),
@@ -323,6 +325,9 @@ class Extension(models.Model):
         verbose_name_plural = _("延期申请")
         ordering = ["requested_at"]
 
+    def __str__(self):
+        return f"{self.appeal_id} +{self.days}"
+
 
 class DispatchModel(models.Model):
     """A trained dispatch classifier, serialised (numpy .npz) in the database so that every app
@@ -339,6 +344,9 @@ class DispatchModel(models.Model):
         verbose_name = _("分办模型")
         verbose_name_plural = _("分办模型")
         ordering = ["-id"]
+
+    def __str__(self):
+        return f"#{self.pk} top-1 {self.top1} top-3 {self.top3}"
 
 
 # --- Q&A sessions (政企面对面) ---
@@ -484,3 +492,6 @@ class CommitmentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.commitment_id} {self.action}"

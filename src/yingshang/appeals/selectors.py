@@ -56,7 +56,9 @@ def appeals_for(user, queue="", q="", status=""):
     if status:
         qs = qs.filter(status=status)
     if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(enterprise_name__icontains=q))
+        qs = qs.filter(
+            Q(number__icontains=q) | Q(title__icontains=q) | Q(enterprise_name__icontains=q)
+        )
     if queue in {"sign", "open"}:
         return qs.order_by("due_at", "sign_due", "pk")
     return qs.order_by("-submitted_at", "-pk")

@@ -8,7 +8,6 @@ import datetime
 import logging
 import uuid
 import zipfile
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -152,7 +151,10 @@ def _check_edge(appeal, action):
         raise ValidationError(
             {
                 "status": _("诉求当前状态为“%(status)s”,不能执行“%(action)s”。")
-                % {"status": appeal.get_status_display(), "action": ACTION_LABELS.get(action, action)}
+                % {
+                    "status": appeal.get_status_display(),
+                    "action": ACTION_LABELS.get(action, action),
+                }
             }
         )
     return TRANSITIONS[appeal.status][action]
@@ -308,7 +310,9 @@ def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> 
         id_number=data.get("id_number", "") or "",
         contact_name=data["contact_name"].strip(),
         contact_phone=data["contact_phone"],
-        applicant_user=None if staff_entry or not getattr(user, "is_authenticated", False) else user,
+        applicant_user=None
+        if staff_entry or not getattr(user, "is_authenticated", False)
+        else user,
         channel=channel,
         appeal_type=data["appeal_type"],
         topic=data["topic"],
@@ -349,7 +353,9 @@ def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> 
     if repeat is not None:
         other, score = repeat
         appeal.repeat_of, appeal.repeat_score = other, round(score, 3)
-        Appeal.objects.filter(pk=appeal.pk).update(repeat_of=other, repeat_score=appeal.repeat_score)
+        Appeal.objects.filter(pk=appeal.pk).update(
+            repeat_of=other, repeat_score=appeal.repeat_score
+        )
         _event(
             appeal,
             "repeat",
@@ -540,7 +546,9 @@ def reply(appeal, user, text, now=None) -> Appeal:
     _notify_appellant(
         appeal, _("您的诉求 %(n)s 已答复,请确认是否解决") % {"n": appeal.number}, text
     )
-    _notify_service_office(_("诉求 %(n)s 已答复") % {"n": appeal.number}, "", f"/staff/appeals/{appeal.pk}/")
+    _notify_service_office(
+        _("诉求 %(n)s 已答复") % {"n": appeal.number}, "", f"/staff/appeals/{appeal.pk}/"
+    )
     return appeal
 
 
@@ -564,9 +572,7 @@ def request_extension(appeal, user, days, reason, now=None) -> Extension:
     if appeal.extension_days + days > limit:
         raise ValidationError(
             {
-                "days": _(
-                    "延期超过上限:累计最多延期 %(max)d 个工作日,已延期 %(used)d 个工作日。"
-                )
+                "days": _("延期超过上限:累计最多延期 %(max)d 个工作日,已延期 %(used)d 个工作日。")
                 % {"max": limit, "used": appeal.extension_days}
             }
         )
@@ -594,7 +600,10 @@ def decide_extension(extension, user, approve: bool, note="", now=None) -> Exten
     if approve:
         if appeal.extension_days + ext.days > conf.max_extension_days():
             raise ValidationError(
-                {"days": _("延期超过上限:累计最多延期 %(max)d 个工作日。") % {"max": conf.max_extension_days()}}
+                {
+                    "days": _("延期超过上限:累计最多延期 %(max)d 个工作日。")
+                    % {"max": conf.max_extension_days()}
+                }
             )
         before = appeal.status
         appeal.status = _check_edge(appeal, "extend")
@@ -641,8 +650,14 @@ def escalate(appeal, user=None, reason="", now=None) -> Appeal:
     appeal.save()
     _event(appeal, "escalate", before, user, reason, now)
     _notify_leaders(appeal, reason)
-    _notify_department(appeal.lead_department, _("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number}, reason)
-    _notify_service_office(_("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number}, reason, f"/staff/appeals/{appeal.pk}/")
+    _notify_department(
+        appeal.lead_department, _("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number}, reason
+    )
+    _notify_service_office(
+        _("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number},
+        reason,
+        f"/staff/appeals/{appeal.pk}/",
+    )
     _notify_appellant(appeal, _("您的诉求 %(n)s 已提请市领导督办") % {"n": appeal.number})
     return appeal
 
@@ -671,7 +686,9 @@ def confirm(appeal, user, resolved: bool, next_step="reopen", note="", verified=
         appeal.resolved, appeal.closed_at = True, now
         appeal.save()
         _event(appeal, "confirm", before, actor, note, now, role=_("诉求人"))
-        _notify_department(appeal.lead_department, _("诉求 %(n)s 企业确认已解决") % {"n": appeal.number})
+        _notify_department(
+            appeal.lead_department, _("诉求 %(n)s 企业确认已解决") % {"n": appeal.number}
+        )
         return appeal
     if next_step not in {"reopen", "escalate"}:
         raise ValidationError({"next_step": _("请选择重新办理或提请市领导督办。")})
@@ -704,7 +721,9 @@ def instruct(appeal, user, note, now=None) -> AppealEvent:
     if appeal.escalated_at is None:
         raise ValidationError({"status": _("只有已升级督办的诉求可以批示。")})
     ev = _event(appeal, "instruct", appeal.status, user, note, now)
-    _notify_department(appeal.lead_department, _("市领导对诉求 %(n)s 作出批示") % {"n": appeal.number}, note)
+    _notify_department(
+        appeal.lead_department, _("市领导对诉求 %(n)s 作出批示") % {"n": appeal.number}, note
+    )
     return ev
 
 
@@ -712,10 +731,16 @@ def sweep_overdue(now=None) -> dict:
     """Escalate every appeal past its sign or reply deadline, and mark overdue commitments.
     Each appeal in its own transaction (one failure does not stop the sweep)."""
     now = now or timezone.now()
-    unsigned = Appeal.objects.filter(status=Status.SUBMITTED, sign_due__lt=now).values_list("pk", flat=True)
-    unreplied = Appeal.objects.filter(
-        status__in=[Status.SIGNED, Status.DISPATCHED], escalated_at__isnull=True
-    ).filter(Q(due_at__lt=now) | Q(status=Status.SIGNED, sign_due__lt=now)).values_list("pk", flat=True)
+    unsigned = Appeal.objects.filter(status=Status.SUBMITTED, sign_due__lt=now).values_list(
+        "pk", flat=True
+    )
+    unreplied = (
+        Appeal.objects.filter(
+            status__in=[Status.SIGNED, Status.DISPATCHED], escalated_at__isnull=True
+        )
+        .filter(Q(due_at__lt=now) | Q(status=Status.SIGNED, sign_due__lt=now))
+        .values_list("pk", flat=True)
+    )
     result = {"escalated": 0, "commitments_overdue": 0}
     for pk, reason in [(pk, _("逾期未签收")) for pk in unsigned] + [
         (pk, _("逾期未办结")) for pk in unreplied
@@ -741,7 +766,9 @@ def sweep_overdue(now=None) -> dict:
 
 
 @transaction.atomic
-def create_session(*, user, title, date, theme, venue="", leaders="", departments=(), enterprises=()):
+def create_session(
+    *, user, title, date, theme, venue="", leaders="", departments=(), enterprises=()
+):
     _require_service_office(user)
     if not (title or "").strip() or not (theme or "").strip():
         raise ValidationError({"title": _("请填写场次名称和主题。")})
@@ -755,8 +782,16 @@ def create_session(*, user, title, date, theme, venue="", leaders="", department
 
 @transaction.atomic
 def add_question(
-    session, *, user, question, answering_department, answer="", enterprise=None, asker="",
-    commitment=None, now=None,
+    session,
+    *,
+    user,
+    question,
+    answering_department,
+    answer="",
+    enterprise=None,
+    asker="",
+    commitment=None,
+    now=None,
 ) -> QAQuestion:
     """Record a question and its answer; ``commitment`` = {"content", "deadline"} when the
     answer promises action (the owner is the answering department)."""
@@ -788,10 +823,19 @@ def add_question(
             division=answering_department.division,
         )
         CommitmentEvent.objects.create(
-            commitment=c, action="create", to_status=c.status, actor=user, actor_name=str(user),
+            commitment=c,
+            action="create",
+            to_status=c.status,
+            actor=user,
+            actor_name=str(user),
             at=now or timezone.now(),
         )
-        _notify_department(answering_department, _("政企面对面承诺事项待落实"), c.content, "/staff/appeals/commitments/")
+        _notify_department(
+            answering_department,
+            _("政企面对面承诺事项待落实"),
+            c.content,
+            "/staff/appeals/commitments/",
+        )
     return q
 
 
@@ -804,7 +848,10 @@ def commitment_step(commitment, user, action, note="", now=None) -> Commitment:
     edges = COMMITMENT_TRANSITIONS.get(c.status, {})
     if action not in edges:
         raise ValidationError(
-            {"status": _("承诺事项当前状态为“%(s)s”,不能执行该操作。") % {"s": c.get_status_display()}}
+            {
+                "status": _("承诺事项当前状态为“%(s)s”,不能执行该操作。")
+                % {"s": c.get_status_display()}
+            }
         )
     if user is not None:
         if action in {"verify", "reject"}:
@@ -823,7 +870,13 @@ def commitment_step(commitment, user, action, note="", now=None) -> Commitment:
     c.save()
     name, _label = _actor_label(user)
     CommitmentEvent.objects.create(
-        commitment=c, action=action, from_status=before, to_status=c.status,
-        actor=user if user is not None else None, actor_name=name or "system", at=now, note=note,
+        commitment=c,
+        action=action,
+        from_status=before,
+        to_status=c.status,
+        actor=user if user is not None else None,
+        actor_name=name or "system",
+        at=now,
+        note=note,
     )
     return c

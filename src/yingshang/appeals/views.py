@@ -131,16 +131,16 @@ def portal_new(request):
             return redirect("appeals:portal-detail", number=appeal.number)
     if not data and request.user.is_authenticated and not request.user.role:
         data = {"contact_name": request.user.full_name, "contact_phone": request.user.phone}
-    return render(
-        request, "appeals/portal_new.html", _form_context(data=data, errors=errors)
-    )
+    return render(request, "appeals/portal_new.html", _form_context(data=data, errors=errors))
 
 
 def portal_track(request):
     error = ""
     if request.method == "POST":
         appeal, _v = portal_lookup(
-            request.POST.get("number", ""), request.POST.get("phone_last4", "").strip(), request.user
+            request.POST.get("number", ""),
+            request.POST.get("phone_last4", "").strip(),
+            request.user,
         )
         if appeal is not None:
             _grant(request, appeal)
@@ -237,7 +237,10 @@ def attachment_download(request, pk):
         "ofd": "application/ofd",
     }[att.kind]
     response = FileResponse(
-        att.file.open("rb"), content_type=content_type, as_attachment=True, filename=att.original_name
+        att.file.open("rb"),
+        content_type=content_type,
+        as_attachment=True,
+        filename=att.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -314,7 +317,9 @@ def staff_detail(request, pk):
     is_lead = bool(appeal.lead_department_id) and (
         user.department_id == appeal.lead_department_id or user.is_superuser
     )
-    departments = Department.objects.filter(is_active=True, kind__in=["government", "utility", "other"]).select_related("division")
+    departments = Department.objects.filter(
+        is_active=True, kind__in=["government", "utility", "other"]
+    ).select_related("division")
     return render(
         request,
         "appeals/staff_detail.html",
@@ -329,7 +334,8 @@ def staff_detail(request, pk):
             "is_lead": is_lead,
             "can": appeal.allowed_actions(),
             "departments": departments.order_by("division__path", "name"),
-            "suggestions": appeal.suggestions or services.suggest_departments(appeal.tokens.split()),
+            "suggestions": appeal.suggestions
+            or services.suggest_departments(appeal.tokens.split()),
             "colour": selectors.deadline_colour(selectors.appeal_due(appeal)),
             "due": selectors.appeal_due(appeal),
             "is_leader": user.role == "leader",
@@ -349,7 +355,9 @@ def staff_action(request, pk, action):
             services.sign(appeal, user, note)
         elif action == "dispatch":
             lead = Department.objects.filter(pk=post.get("lead_department") or 0).first()
-            co = Department.objects.filter(pk__in=[p for p in post.getlist("co_departments") if p.isdigit()])
+            co = Department.objects.filter(
+                pk__in=[p for p in post.getlist("co_departments") if p.isdigit()]
+            )
             services.dispatch(appeal, user, lead, list(co), note)
         elif action == "reply":
             services.reply(appeal, user, post.get("text", ""))
@@ -420,7 +428,9 @@ def commitments(request):
 def commitment_action(request, pk):
     c = Commitment.objects.get_visible_or_404(request.user, pk=pk)
     try:
-        services.commitment_step(c, request.user, request.POST.get("action", ""), request.POST.get("note", ""))
+        services.commitment_step(
+            c, request.user, request.POST.get("action", ""), request.POST.get("note", "")
+        )
         messages.success(request, _("操作成功。"))
     except ValidationError as exc:
         request.session["appeal_errors"] = _errors(exc)

@@ -60,7 +60,9 @@ def resolve_subject(subject_type: str, subject_id: str):
         model = None
     if model is None or not hasattr(model, "evaluation_subject_info"):
         raise DjangoValidationError({"subject_type": _("不可评价的事项类型。")})
-    obj = model._default_manager.filter(pk=subject_id).first() if str(subject_id).isdigit() else None
+    obj = (
+        model._default_manager.filter(pk=subject_id).first() if str(subject_id).isdigit() else None
+    )
     if obj is None:
         raise DjangoValidationError({"subject_id": _("评价事项不存在。")})
     return obj
@@ -82,7 +84,9 @@ class EvaluationViewSet(
         user = self.request.user
         if user.is_staff_member:
             return selectors.evaluations_for(user).select_related("content_type")
-        return Evaluation.objects.filter(evaluator=user).select_related("content_type", "department")
+        return Evaluation.objects.filter(evaluator=user).select_related(
+            "content_type", "department"
+        )
 
     @extend_schema(request=EvaluationInputSerializer, responses={201: EvaluationSerializer})
     def create(self, request):
@@ -139,7 +143,16 @@ class StepSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
         choices=[
             (a, a)
-            for a in ("verify", "contest", "uphold", "overturn", "report", "callback", "accept", "reject")
+            for a in (
+                "verify",
+                "contest",
+                "uphold",
+                "overturn",
+                "report",
+                "callback",
+                "accept",
+                "reject",
+            )
         ]
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -167,7 +180,10 @@ class RectificationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
         ser = StepSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         rect = services.rectification_step(
-            self.get_object(), request.user, ser.validated_data["action"], ser.validated_data["note"]
+            self.get_object(),
+            request.user,
+            ser.validated_data["action"],
+            ser.validated_data["note"],
         )
         return Response(RectificationSerializer(Rectification.objects.get(pk=rect.pk)).data)
 

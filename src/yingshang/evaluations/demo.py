@@ -30,7 +30,13 @@ COMMENTS = {
 RECT_STATES = (
     [RectStatus.CLOSED] * 14
     + [RectStatus.RECTIFYING] * 2
-    + [RectStatus.CALLBACK, RectStatus.AWAITING_VERDICT, RectStatus.CONTESTED, RectStatus.VOIDED, RectStatus.VERIFYING]
+    + [
+        RectStatus.CALLBACK,
+        RectStatus.AWAITING_VERDICT,
+        RectStatus.CONTESTED,
+        RectStatus.VOIDED,
+        RectStatus.VERIFYING,
+    ]
 )
 
 
@@ -56,7 +62,9 @@ def load_evaluations(options, tally: Tally, out):
         info = a.evaluation_subject_info()
         level = rng.choices(list(LEVEL_WEIGHTS), weights=list(LEVEL_WEIGHTS.values()))[0]
         channel = info["channel"]
-        dims = {k: max(1, min(5, level + rng.choice([-1, 0, 0, 0, 1]))) for k, _l in DIMENSIONS[channel]}
+        dims = {
+            k: max(1, min(5, level + rng.choice([-1, 0, 0, 0, 1]))) for k, _l in DIMENSIONS[channel]
+        }
         dims["overall"] = level
         evaluations.append(
             Evaluation(
@@ -119,7 +127,9 @@ def load_evaluations(options, tally: Tally, out):
         rects.append((r, steps, t0))
     Rectification.objects.bulk_create([r for r, _s, _t in rects], batch_size=1000)
     Evaluation.objects.filter(pk__in=voided).update(voided=True)
-    by_eval = dict(Rectification.objects.filter(evaluation__in=bad).values_list("evaluation_id", "pk"))
+    by_eval = dict(
+        Rectification.objects.filter(evaluation__in=bad).values_list("evaluation_id", "pk")
+    )
     flow = {
         "verify": (RectStatus.VERIFYING, RectStatus.RECTIFYING),
         "contest": (RectStatus.VERIFYING, RectStatus.CONTESTED),
@@ -130,9 +140,26 @@ def load_evaluations(options, tally: Tally, out):
     }
     for r, steps, t0 in rects:
         pk = by_eval[r.evaluation_id]
-        rect_events.append(RectificationEvent(rectification_id=pk, action="open", to_status=RectStatus.VERIFYING, actor_name="system", at=t0))
+        rect_events.append(
+            RectificationEvent(
+                rectification_id=pk,
+                action="open",
+                to_status=RectStatus.VERIFYING,
+                actor_name="system",
+                at=t0,
+            )
+        )
         for k, action in enumerate(steps):
             fr, to = flow[action]
-            rect_events.append(RectificationEvent(rectification_id=pk, action=action, from_status=fr, to_status=to, actor_name="demo", at=t0 + datetime.timedelta(days=2 * (k + 1))))
+            rect_events.append(
+                RectificationEvent(
+                    rectification_id=pk,
+                    action=action,
+                    from_status=fr,
+                    to_status=to,
+                    actor_name="demo",
+                    at=t0 + datetime.timedelta(days=2 * (k + 1)),
+                )
+            )
     RectificationEvent.objects.bulk_create(rect_events, batch_size=2000)
     tally.add("rectifications", "created", len(rects))

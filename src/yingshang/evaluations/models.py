@@ -166,7 +166,9 @@ class Rectification(models.Model):
 
 
 class RectificationEvent(models.Model):
-    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="events")
+    rectification = models.ForeignKey(
+        Rectification, on_delete=models.CASCADE, related_name="events"
+    )
     action = models.CharField(max_length=20)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
@@ -179,3 +181,6 @@ class RectificationEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.rectification_id} {self.action}"

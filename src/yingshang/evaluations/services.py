@@ -21,7 +21,6 @@ from .models import (
     Level,
     Rectification,
     RectificationEvent,
-    RectStatus,
 )
 
 logger = logging.getLogger("yingshang.evaluations")
@@ -77,7 +76,9 @@ def clean_level(value, field="level") -> int:
     except (TypeError, ValueError):
         level = 0
     if level not in Level.values:
-        raise ValidationError({field: _("评价等级必须是非常满意、满意、基本满意、不满意或非常不满意之一。")})
+        raise ValidationError(
+            {field: _("评价等级必须是非常满意、满意、基本满意、不满意或非常不满意之一。")}
+        )
     return level
 
 
@@ -93,9 +94,7 @@ def submit_evaluation(
     if not info.get("finished"):
         errors["subject"] = [_("办理尚未完成,暂不能评价。")]
     applicant = info.get("applicant_user_id")
-    is_applicant = verified or (
-        applicant is not None and getattr(user, "pk", None) == applicant
-    )
+    is_applicant = verified or (applicant is not None and getattr(user, "pk", None) == applicant)
     if not is_applicant:
         errors["evaluator"] = [_("只有申请人本人可以评价。")]
     channel = channel or info.get("channel") or EvalChannel.ONLINE
@@ -116,7 +115,9 @@ def submit_evaluation(
     for key in allowed:
         dims.setdefault(key, level)
     ct = ContentType.objects.get_for_model(subject)
-    if Evaluation.objects.filter(content_type=ct, object_id=str(subject.pk), channel=channel).exists():
+    if Evaluation.objects.filter(
+        content_type=ct, object_id=str(subject.pk), channel=channel
+    ).exists():
         raise ValidationError({"subject": _("该事项已评价,每个事项只能评价一次。")})
     department = info["department"]
     if department is None:
@@ -194,7 +195,10 @@ def rectification_step(rect, user, action, note="", verified=False, now=None) ->
     edges = RECT_TRANSITIONS.get(rect.status, {})
     if action not in edges:
         raise ValidationError(
-            {"status": _("整改当前状态为“%(s)s”,不能执行该操作。") % {"s": rect.get_status_display()}}
+            {
+                "status": _("整改当前状态为“%(s)s”,不能执行该操作。")
+                % {"s": rect.get_status_display()}
+            }
         )
     note = (note or "").strip()
     if action in {"verify", "contest", "report"}:
@@ -248,10 +252,15 @@ def rectification_step(rect, user, action, note="", verified=False, now=None) ->
     )
     link = f"/staff/evaluations/rectifications/{rect.pk}/"
     if action == "contest":
-        for u in User.objects.filter(department__function_key=BUREAU_KEY, department__division__code=settings.YINGSHANG_CITY_CODE).exclude(role=""):
+        for u in User.objects.filter(
+            department__function_key=BUREAU_KEY,
+            department__division__code=settings.YINGSHANG_CITY_CODE,
+        ).exclude(role=""):
             _notify(u, _("差评申诉待裁定"), note, link)
     elif action in {"uphold", "overturn", "reject"}:
-        _notify_department(rect.department, _("差评整改:%(s)s") % {"s": rect.get_status_display()}, note, link)
+        _notify_department(
+            rect.department, _("差评整改:%(s)s") % {"s": rect.get_status_display()}, note, link
+        )
     elif action == "callback" and rect.evaluation.evaluator_id:
         _notify(
             rect.evaluation.evaluator,

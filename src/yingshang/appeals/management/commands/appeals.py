@@ -23,8 +23,10 @@ class Command(BaseCommand):
         with audit_context(channel="command"):
             if options["sub"] == "sweep":
                 result = services.sweep_overdue()
-                self.stdout.write(f"escalated {result['escalated']}, commitments overdue "
-                                  f"{result['commitments_overdue']}")
+                self.stdout.write(
+                    f"escalated {result['escalated']}, commitments overdue "
+                    f"{result['commitments_overdue']}"
+                )
                 return
             try:
                 m = services.train_dispatch_model(options["test_share"], options["seed"])
