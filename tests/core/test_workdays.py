@@ -280,13 +280,21 @@ def test_set_day_recounts_and_invalidates_the_cache(calendar):
     assert CalendarYear.objects.get(year=2026).working_days == 248
 
 
-def test_rolled_back_write_does_not_leave_a_stale_calendar(calendar):
-    monday = D(2026, 3, 2)
+def test_rolled_back_write_does_not_leave_a_stale_calendar(calendar, django_assert_max_num_queries):
+    monday = D(2026, 3, 9)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        calendar_services.set_day(2026, monday, DayKind.HOLIDAY, "回滚")
+        assert not is_working_day(monday)
+        with django_assert_max_num_queries(0):  # read once, then trusted in this transaction
+            assert not any(is_working_day(monday) for _ in range(200))
+        raise RuntimeError
+    assert is_working_day(monday)
     with pytest.raises(RuntimeError), transaction.atomic():
         calendar_services.set_day(2026, monday, DayKind.HOLIDAY, "回滚")
         assert not is_working_day(monday)
         raise RuntimeError
-    assert is_working_day(monday)
+    with transaction.atomic():  # a new block at the same depth: re-read, not the rolled-back one
+        assert is_working_day(monday)
 
 
 def test_other_processes_see_changes_after_the_recheck_interval(calendar, settings):

@@ -16,9 +16,10 @@ without a CalendarYear row follow the Monday–Friday rule and are provisional.
 Freshness across processes and servers: the loaded calendar is compared with the database at most
 every ``YINGSHANG_CALENDAR_RECHECK_SECONDS`` seconds (default 5; the check reads the few hundred
 exception rows and rebuilds the arrays only if they changed). A write in this process (service,
-admin, any ``save``/``delete``) invalidates immediately via model signals, and inside a
-transaction that wrote calendar rows every call re-checks, so a rolled-back write never leaves a
-stale calendar behind.
+admin, any ``save``/``delete``) invalidates immediately via model signals. While a transaction
+that wrote calendar rows is open, a calendar read inside it is trusted only as long as no atomic
+block has been left or entered and no further calendar row written; otherwise it is re-read — so a
+rolled-back write never leaves a stale calendar behind (this also keeps tests isolated).
 """
 
 import datetime
@@ -66,7 +67,8 @@ class _Calendar:
     provisional_cum: np.ndarray  # int64, len n_years + 1: provisional years before index
     statuses: dict  # year → status for the years that have a CalendarYear row
     checked_at: float = 0.0
-    volatile: bool = False  # built from uncommitted writes: re-check on every call
+    volatile: bool = False  # read inside a transaction that wrote calendar rows
+    transaction_key: tuple | None = None  # that transaction's state (see _transaction_key)
 
 
 _state: _Calendar | None = None
@@ -129,6 +131,13 @@ def _build(rows: tuple) -> _Calendar:
     )
 
 
+def _transaction_key() -> tuple:
+    """Identifies "this thread's open transaction, as of its last calendar write": the write
+    count and the open atomic blocks (a rolled-back block leaves the list, a new transaction has
+    new block objects; the tuple keeps them referenced, so identities cannot be reused)."""
+    return getattr(_local, "writes", 0), tuple(connection.atomic_blocks)
+
+
 def _calendar() -> _Calendar:
     """The current calendar, re-checked against the database when due (see module docstring)."""
     global _state
@@ -138,12 +147,14 @@ def _calendar() -> _Calendar:
         _local.pending = pending = False
     state = _state
     now = time.monotonic()
-    if (
-        state is not None
-        and not pending
-        and not state.volatile
-        and now - state.checked_at < _recheck_seconds()
-    ):
+    fresh = state is not None and now - state.checked_at < _recheck_seconds()
+    if pending:
+        # Inside a transaction that wrote calendar rows: trust only a calendar loaded in this
+        # very transaction state, since the writes may still be rolled back.
+        key = _transaction_key()
+        if fresh and state.volatile and state.transaction_key == key:
+            return state
+    elif fresh and not state.volatile:
         return state
     with _state_lock:
         rows = _read_rows()
@@ -152,6 +163,7 @@ def _calendar() -> _Calendar:
             state = _build(rows)
         state.checked_at = now
         state.volatile = pending
+        state.transaction_key = key if pending else None
         _state = state
     return state
 
@@ -167,6 +179,7 @@ def _on_calendar_write(sender, using=None, **kwargs):
 
     invalidate_cache()
     _local.pending = True
+    _local.writes = getattr(_local, "writes", 0) + 1
 
     def committed():
         _local.pending = False
