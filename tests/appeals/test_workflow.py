@@ -188,3 +188,46 @@ def test_scoping(submit, office, depts, staff, login):
     assert client.get(f"/staff/appeals/{a.pk}/").status_code == 404
     assert client.get(f"/api/appeals/{a.pk}/").status_code == 404
     assert client.get(f"/api/appeals/{b.pk}/").status_code == 200
+
+
+def test_steps_notify_the_people_concerned(
+    submit, office, depts, staff, portal_user, django_capture_on_commit_callbacks
+):
+    from yingshang.core.models import User
+    from yingshang.notifications.models import Notification
+
+    h = User.objects.create_user(
+        "power9", role="handler", division=depts["power"].division, department=depts["power"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        a = submit(user=portal_user)
+    assert Notification.objects.filter(recipient=office, category="appeals").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispatch(a, office, depts["power"])
+    n = Notification.objects.get(recipient=h)
+    assert a.number in n.title and n.link == f"/staff/appeals/{a.pk}/"
+    assert Notification.objects.filter(
+        recipient=portal_user, title__contains="国网绵阳供电公司"
+    ).exists()
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sweep_overdue(now=timezone.now() + datetime.timedelta(days=30))
+    # the overdue escalation reaches the city leader, who may then instruct
+    assert Notification.objects.filter(
+        recipient=staff["shilingdao"], title__contains="升级"
+    ).exists()
+    with pytest.raises(ValidationError):
+        services.instruct(a, staff["chengban"], "加快")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.instruct(a, staff["shilingdao"], "请一周内解决")
+    assert Notification.objects.filter(recipient=h, title__contains="批示").exists()
+    assert a.events.filter(action="instruct", actor=staff["shilingdao"]).exists()
+
+
+def test_sweep_is_a_registered_periodic_job():
+    from yingshang.core import jobs
+
+    jobs.autodiscover()
+    job = jobs.registry.get("appeals.deadline_sweep")
+    assert "0:15:00" in str(job.schedule)

@@ -161,7 +161,9 @@ class AppealViewSet(
     """企业诉求 (staff, scoped): queues, staff entry (hotline, visit, Q&A), sign, dispatch,
     reply, extension, escalation."""
 
-    queryset = Appeal.objects.select_related("lead_department", "repeat_of")
+    queryset = Appeal.objects.select_related("lead_department", "repeat_of").prefetch_related(
+        "co_departments"
+    )
     filterset_fields = ["status", "appeal_type", "topic", "channel", "lead_department"]
 
     def get_serializer_class(self):
