@@ -330,3 +330,57 @@ def test_openapi_schema_lists_endpoints(client, mianyang):
         "/api/evaluations/stats/",
     ]:
         assert p in paths, p
+
+
+def test_api_records_session_and_questions(mianyang, office, depts, staff, login, client):
+    from yingshang.registry.models import Enterprise
+
+    Enterprise.objects.create(uscc=make_uscc(400), name="绵阳发布会企业有限公司")
+    r = client.post(
+        "/api/appeals/sessions/", {"date": "2019-02-21"}, content_type="application/json"
+    )
+    assert r.status_code == 403
+    r = login(staff["chengban"]).post(
+        "/api/appeals/sessions/",
+        {"date": "2019-02-21", "title": "x", "theme": "y"},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "user" in r.json()
+    c = login(office)
+    r = c.post(
+        "/api/appeals/sessions/",
+        {
+            "date": "2019-02-21",
+            "title": "第一场",
+            "theme": "融资",
+            "departments": [depts["financial"].pk],
+            "enterprises": [make_uscc(400)],
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    sid = r.json()["id"]
+    assert r.json()["enterprise_count"] == 1
+    r = c.post(
+        f"/api/appeals/sessions/{sid}/questions/",
+        {
+            "question": "转贷资金门槛高",
+            "answering_department": depts["financial"].pk,
+            "answer": "一个月内出台细则",
+            "enterprise": make_uscc(400),
+            "commitment_content": "出台应急转贷细则",
+            "commitment_deadline": "2019-03-31",
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["commitments"][0]["status"] == "pending"
+    r = c.post(
+        f"/api/appeals/sessions/{sid}/questions/",
+        {"question": "x", "answering_department": depts["financial"].pk, "commitment_content": "y"},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "deadline" in r.json()
+    from yingshang.appeals.models import Commitment, QAQuestion
+
+    assert QAQuestion.objects.count() == 1 and Commitment.objects.count() == 1

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from yingshang.core.api import AuditContextMixin, ScopedViewSetMixin
+from yingshang.core.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
 from yingshang.core.models import Department
 
 from . import selectors, services
@@ -415,11 +415,43 @@ class QASessionSerializer(serializers.ModelSerializer):
         ]
 
 
-class QASessionViewSet(viewsets.ReadOnlyModelViewSet):
-    """政企面对面: the public record of every session, its questions, answers and commitments."""
+class QASessionInputSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    date = serializers.DateField()
+    theme = serializers.CharField(required=False, allow_blank=True, default="")
+    venue = serializers.CharField(required=False, allow_blank=True, default="")
+    leaders = serializers.CharField(required=False, allow_blank=True, default="")
+    departments = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), many=True, required=False
+    )
+    enterprises = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="USCCs of invited enterprises"
+    )
 
-    permission_classes = [permissions.AllowAny]
+
+class QuestionInputSerializer(serializers.Serializer):
+    question = serializers.CharField(required=False, allow_blank=True, default="")
+    answering_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    answer = serializers.CharField(required=False, allow_blank=True, default="")
+    enterprise = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="USCC"
+    )
+    asker = serializers.CharField(required=False, allow_blank=True, default="")
+    commitment_content = serializers.CharField(required=False, allow_blank=True, default="")
+    commitment_deadline = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
+    """政企面对面: the public record of every session, its questions, answers and commitments.
+    The service office records sessions (POST) and their questions (POST …/questions/); an answer
+    that promises action becomes a commitment (commitment_content + commitment_deadline)."""
+
     serializer_class = QASessionSerializer
+
+    def get_permissions(self):
+        if self.action in {"create", "questions"}:
+            return [StaffWritePermission()]
+        return [permissions.AllowAny()]
 
     def get_queryset(self):
         return selectors.public_sessions().prefetch_related(
@@ -428,6 +460,51 @@ class QASessionViewSet(viewsets.ReadOnlyModelViewSet):
             "questions__answering_department",
             "departments",
         )
+
+    @extend_schema(request=QASessionInputSerializer, responses={201: QASessionSerializer})
+    def create(self, request):
+        from yingshang.registry.models import Enterprise
+
+        ser = QASessionInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        s = services.create_session(
+            user=request.user,
+            title=d["title"],
+            date=d["date"],
+            theme=d["theme"],
+            venue=d["venue"],
+            leaders=d["leaders"],
+            departments=d.get("departments", []),
+            enterprises=Enterprise.objects.filter(uscc__in=d.get("enterprises", [])),
+        )
+        return Response(QASessionSerializer(s).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=QuestionInputSerializer, responses={201: QuestionSerializer})
+    @action(detail=True, methods=["post"])
+    def questions(self, request, pk=None):
+        from yingshang.registry.models import Enterprise
+
+        session = self.get_object()
+        ser = QuestionInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        commitment = None
+        if d["commitment_content"] or d["commitment_deadline"]:
+            commitment = {"content": d["commitment_content"], "deadline": d["commitment_deadline"]}
+        q = services.add_question(
+            session,
+            user=request.user,
+            question=d["question"],
+            answering_department=d["answering_department"],
+            answer=d["answer"],
+            enterprise=Enterprise.objects.filter(uscc=d["enterprise"]).first()
+            if d["enterprise"]
+            else None,
+            asker=d["asker"],
+            commitment=commitment,
+        )
+        return Response(QuestionSerializer(q).data, status=status.HTTP_201_CREATED)
 
 
 class CommitmentStepSerializer(serializers.Serializer):
