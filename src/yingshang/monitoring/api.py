@@ -90,3 +90,121 @@ class BenchmarkScoreViewSet(AuditContextMixin, viewsets.ViewSet):
 router = DefaultRouter()
 router.register("benchmark-values", BenchmarkValueViewSet)
 router.register("benchmark-scores", BenchmarkScoreViewSet, basename="benchmark-score")
+
+
+# --------------------------------------------------------------------- live indicator values
+
+from yingshang.core.api import ScopedViewSetMixin  # noqa: E402
+
+from . import dashboard as dash  # noqa: E402
+from .models import IndicatorValue  # noqa: E402
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    display = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "id",
+            "indicator",
+            "period_kind",
+            "period_start",
+            "dimension",
+            "dimension_id",
+            "value",
+            "display",
+            "numerator",
+            "denominator",
+            "computed_at",
+            "definitions_version",
+        ]
+
+    def get_display(self, obj) -> str:
+        return dash.fmt(obj.value)
+
+
+class IndicatorValueViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """指标值: the stored time series, scoped (a county sees its county). ``value`` null = 无数据."""
+
+    queryset = IndicatorValue.objects.all().order_by("indicator", "period_kind", "period_start")
+    serializer_class = IndicatorValueSerializer
+    filterset_fields = {
+        "indicator": ["exact"],
+        "period_kind": ["exact"],
+        "period_start": ["exact", "gte", "lte"],
+        "dimension": ["exact"],
+        "dimension_id": ["exact"],
+    }
+
+
+_card_fields = {
+    "key": serializers.CharField(),
+    "name": serializers.CharField(),
+    "group": serializers.CharField(),
+    "unit": serializers.CharField(),
+    "value": serializers.FloatField(allow_null=True),
+    "display": serializers.CharField(),
+    "score": serializers.FloatField(allow_null=True),
+    "best": serializers.FloatField(),
+    "worst": serializers.FloatField(),
+    "gap_to_frontier": serializers.FloatField(allow_null=True),
+    "previous": serializers.FloatField(allow_null=True),
+    "benchmarks": serializers.ListField(child=serializers.DictField()),
+}
+CardSerializer = type("MonitoringCardSerializer", (serializers.Serializer,), _card_fields)
+
+_dashboard_fields = {
+    "kind": serializers.CharField(),
+    "period": serializers.CharField(),
+    "period_start": serializers.DateField(),
+    "period_end": serializers.DateField(),
+    "dimension": serializers.CharField(),
+    "division": serializers.DictField(),
+    "indicator": serializers.CharField(),
+    "cards": CardSerializer(many=True),
+    "trend": serializers.ListField(child=serializers.DictField()),
+    "counties": serializers.ListField(child=serializers.DictField()),
+    "ranking": serializers.ListField(child=serializers.DictField()),
+}
+DashboardSerializer = type(
+    "MonitoringDashboardSerializer", (serializers.Serializer,), _dashboard_fields
+)
+
+
+class DashboardViewSet(AuditContextMixin, viewsets.ViewSet):
+    """监测看板: cards (value, frontier score, gap, benchmarks), trend, counties, ranking of one
+    period for the city or a county, from stored values. A division outside the caller's scope
+    answers 404."""
+
+    permission_classes = [StaffWritePermission]
+    serializer_class = DashboardSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=["day", "week", "month", "quarter", "year"]),
+            OpenApiParameter("period", str, description="2026-10, 2026-Q4, 2026-W42, 2026 …"),
+            OpenApiParameter("division", int, description="city or county id (default: own)"),
+            OpenApiParameter("indicator", str, description="trend/ranking indicator"),
+        ],
+        responses=DashboardSerializer,
+    )
+    def list(self, request):
+        from rest_framework.exceptions import ValidationError as DRFValidationError
+
+        q = request.query_params
+        try:
+            data = dash.dashboard(
+                request.user,
+                kind=q.get("kind"),
+                period=q.get("period"),
+                division=q.get("division"),
+                indicator=q.get("indicator"),
+            )
+        except ValueError as exc:
+            raise DRFValidationError({"period": [str(exc)]}) from exc
+        return Response(data)
+
+
+router.register("values", IndicatorValueViewSet, basename="indicator-value")
+router.register("dashboard", DashboardViewSet, basename="monitoring-dashboard")

@@ -56,3 +56,106 @@ def benchmark_list(request):
             "parents": parents,
         },
     )
+
+
+# ------------------------------------------------------------------------------ dashboards
+
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.http import FileResponse, Http404  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402
+
+from yingshang.core.models import Division, DivisionLevel  # noqa: E402
+
+from . import dashboard as dash  # noqa: E402
+from .periods import KINDS  # noqa: E402
+
+
+def _dashboard_context(request):
+    try:
+        data = dash.dashboard(
+            request.user,
+            kind=request.GET.get("kind"),
+            period=request.GET.get("period"),
+            division=request.GET.get("division"),
+            indicator=request.GET.get("indicator"),
+        )
+    except ValueError as exc:
+        raise Http404 from exc
+    divisions = Division.objects.visible_to(request.user).filter(
+        level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY]
+    )
+    if not request.user.is_superuser and request.user.division_id:
+        depth = request.user.division.path.count("/")
+        divisions = [d for d in divisions if d.path.count("/") >= depth]
+    defs = load_definitions()
+    return {
+        "data": data,
+        "kinds": KINDS,
+        "divisions": divisions,
+        "indicators": [(k, i.name_zh) for k, i in defs.indicators.items() if i.has_bounds],
+    }
+
+
+@staff_required
+def dashboard(request):
+    """监测看板 (desk dashboard)."""
+    return render(request, "monitoring/dashboard.html", _dashboard_context(request))
+
+
+@staff_required
+def screen(request):
+    """大屏: the same data, full screen, dark, refreshed every 5 minutes."""
+    return render(request, "monitoring/screen.html", _dashboard_context(request))
+
+
+@staff_required
+def drill(request, indicator, dimension, member, kind, period):
+    from . import drilldown
+
+    try:
+        ctx = drilldown.context(request.user, indicator, dimension, member, kind, period)
+    except (KeyError, ValueError) as exc:
+        raise Http404 from exc
+    return render(request, "monitoring/drill.html", ctx)
+
+
+@staff_required
+def supervision(request):
+    from . import supervision as sup
+
+    return render(request, "monitoring/supervision.html", sup.context(request))
+
+
+@staff_required
+def process(request):
+    from . import process as proc
+
+    return render(request, "monitoring/process.html", proc.context(request))
+
+
+@staff_required
+def reports(request):
+    from . import reports as rep
+
+    if request.method == "POST":
+        if not request.user.is_superuser and request.user.role not in ("supervisor", "admin"):
+            raise PermissionDenied
+        try:
+            month = rep.parse_month(request.POST.get("month", ""))
+        except ValueError as exc:
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest(str(exc))
+        rep.generate(month)
+        return redirect("monitoring:reports")
+    return render(request, "monitoring/reports.html", rep.context(request))
+
+
+@staff_required
+def report_download(request, name):
+    from . import reports as rep
+
+    path = rep.report_path(request.user, name)
+    if path is None:
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

@@ -4,6 +4,9 @@ indicator definition file.
     yingshang monitoring score FILE.csv [--json]
     yingshang monitoring load-benchmarks FILE.csv --period 2020 [--source TEXT]
     yingshang monitoring check-definitions [FILE.toml]
+    yingshang monitoring recompute [--from YYYY-MM-DD --to YYYY-MM-DD] [--kinds day,month]
+    yingshang monitoring report --month 2026-10
+    yingshang monitoring xes --out FILE.xes [--item CODE --from --to]
 
 Bad input is refused with row numbers and exit status 2; nothing is stored.
 """
@@ -39,6 +42,17 @@ class Command(BaseCommand):
         load.add_argument("--source", default="", help="where the figures come from")
         check = sub.add_parser("check-definitions", help="validate an indicator definition file")
         check.add_argument("file", nargs="?")
+        rec = sub.add_parser("recompute", help="recompute the indicator time series")
+        rec.add_argument("--from", dest="start", help="first day (default: a year ago)")
+        rec.add_argument("--to", dest="end", help="last day (default: yesterday)")
+        rec.add_argument("--kinds", default="day,week,month,quarter,year")
+        rep = sub.add_parser("report", help="generate the monthly report (Excel and PDF)")
+        rep.add_argument("--month", required=True, help="YYYY-MM")
+        xes = sub.add_parser("xes", help="export the case event log as XES (IEEE 1849)")
+        xes.add_argument("--out", required=True)
+        xes.add_argument("--item", help="catalog basic code")
+        xes.add_argument("--from", dest="start")
+        xes.add_argument("--to", dest="end")
 
     def handle(self, *args, **options):
         lang = options.get("lang")
@@ -48,6 +62,8 @@ class Command(BaseCommand):
             sub = options["subcommand"]
             if sub == "check-definitions":
                 return self._check(options)
+            if sub in ("recompute", "report", "xes"):
+                return getattr(self, f"_{sub}")(options)
             defs = self._definitions()
             rows = self._read(options["file"], defs)
             if sub == "score":
@@ -143,3 +159,53 @@ class Command(BaseCommand):
             self.stdout.write(line)
             for key, value in t["components"].items():
                 self.stdout.write(f"      {key:<22} {value:8.4f}")
+
+    @staticmethod
+    def _date(text, name):
+        import datetime
+
+        if not text:
+            return None
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError as exc:
+            raise CommandError(
+                _("%(name)s 日期格式应为 YYYY-MM-DD: %(v)s") % {"name": name, "v": text},
+                returncode=2,
+            ) from exc
+
+    def _recompute(self, options):
+        from ...compute import default_range, recompute
+        from ...periods import KINDS
+
+        start, end = default_range()
+        start = self._date(options["start"], "--from") or start
+        end = self._date(options["end"], "--to") or end
+        kinds = tuple(k.strip() for k in options["kinds"].split(",") if k.strip())
+        bad = [k for k in kinds if k not in KINDS]
+        if bad or end < start:
+            raise CommandError(
+                _("参数无效: %(bad)s") % {"bad": ", ".join(bad) or "--to < --from"}, returncode=2
+            )
+        summary = recompute(start, end, kinds)
+        self.stdout.write(str(summary))
+
+    def _report(self, options):
+        from ...reports import generate, parse_month
+
+        try:
+            month = parse_month(options["month"])
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        with audit_context(channel="cli"):
+            for path in generate(month):
+                self.stdout.write(str(path))
+
+    def _xes(self, options):
+        from ...process import write_xes
+
+        start = self._date(options["start"], "--from")
+        end = self._date(options["end"], "--to")
+        with open(options["out"], "w", encoding="utf-8") as out:
+            n = write_xes(out, item=options["item"], start=start, end=end)
+        self.stdout.write(_("已导出 %(n)d 个事件到 %(path)s") % {"n": n, "path": options["out"]})

@@ -1,0 +1,285 @@
+"""Reads for the dashboards, the API and the reports — from stored values only, scoped.
+
+Every read goes through ``IndicatorValue.objects.visible_to(user)``: a county supervisor sees
+its county (and its departments and items), never the city total or another county; a
+department-bound role sees its department.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import Http404
+from django.utils import timezone
+
+from yingshang.core.models import Department, Division, DivisionLevel
+
+from . import scoring
+from .compute import COMPOSITE
+from .definitions import DB_TOPICS, load_definitions
+from .models import BenchmarkValue, IndicatorValue
+from .periods import KINDS, label, next_start, parse_label, period_start
+
+CARD_GROUPS = ("db", "gov", "appeals", "evaluations", "supervision")
+NO_DATA = "无数据"
+
+
+def visible_values(user):
+    return IndicatorValue.objects.visible_to(user)
+
+
+def home_member(user) -> tuple[str, int | None]:
+    """The dimension member a user's dashboard opens on: the city, or the user's county."""
+    if user.is_superuser or not user.division_id:
+        city = Division.objects.filter(level=DivisionLevel.CITY).order_by("code").first()
+        return "city", city.pk if city else None
+    path = user.division.path.strip("/").split("/")
+    if len(path) <= 2:
+        return "city", Division.objects.get(code=path[-1]).pk
+    return "division", Division.objects.get(code=path[2]).pk
+
+
+def resolve_member(user, division_id: str | int | None) -> tuple[str, int, Division]:
+    """(dimension, id, division) for a ``division`` filter; 404 when not visible."""
+    if division_id in (None, ""):
+        dim, pk = home_member(user)
+        if pk is None:
+            raise Http404
+        return dim, pk, Division.objects.get(pk=pk)
+    try:
+        division = Division.objects.visible_to(user).get(pk=int(division_id))
+    except (Division.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if division.level == DivisionLevel.CITY:
+        dim = "city"
+    elif division.level == DivisionLevel.COUNTY:
+        dim = "division"
+    else:
+        raise Http404
+    # A county user may not open the city total even though the city row is an ancestor.
+    if not visible_values(user).filter(dimension=dim, dimension_id=division.pk).exists():
+        if not user.is_superuser and not (
+            user.division_id and division.path.startswith(user.division.path)
+        ):
+            raise Http404
+    return dim, division.pk, division
+
+
+def parse_period(kind: str | None, text: str | None) -> tuple[str, datetime.date]:
+    kind = kind if kind in KINDS else "month"
+    if text:
+        return kind, parse_label(kind, text)
+    latest = (
+        IndicatorValue.objects.filter(period_kind=kind)
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+    return kind, latest or period_start(kind, timezone.localdate())
+
+
+def fmt(value, unit: str = "") -> str:
+    if value is None:
+        return NO_DATA
+    if unit == "%":
+        return f"{value:.1f}%"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def _benchmark_values(defs) -> dict[str, list[dict]]:
+    """Latest benchmark period: {indicator key: [{entity, value}]} for topics and components."""
+    from .selectors import benchmark_results
+
+    result = benchmark_results()
+    out: dict[str, list[dict]] = {}
+    if not result.get("period"):
+        return out
+    for group in ("parents", "entities"):
+        for entity, data in result.get(group, {}).items():
+            for topic, t in data["topics"].items():
+                out.setdefault(topic, []).append({"entity": entity, "value": t["score"]})
+    raw: dict[tuple[str, str], list[float]] = {}
+    for b in BenchmarkValue.objects.filter(period=result["period"]):
+        key = b.indicator.removesuffix("_men").removesuffix("_women")
+        if key in defs.indicators:
+            raw.setdefault((key, b.entity), []).append(b.value)
+    for (key, entity), vals in raw.items():
+        out.setdefault(key, []).append({"entity": entity, "value": sum(vals) / len(vals)})
+    return out
+
+
+def cards(user, kind, start, dim, member) -> list[dict]:
+    """Indicator cards of one member and period: value, frontier score, gap to the frontier,
+    benchmarks with the gap, the previous period's value."""
+    defs = load_definitions()
+    rows = {
+        r.indicator: r
+        for r in visible_values(user).filter(
+            period_kind=kind, period_start=start, dimension=dim, dimension_id=member
+        )
+    }
+    prev_start = _previous(kind, start)
+    prev = dict(
+        visible_values(user)
+        .filter(period_kind=kind, period_start=prev_start, dimension=dim, dimension_id=member)
+        .values_list("indicator", "value")
+    )
+    bench = _benchmark_values(defs)
+    out = []
+    comp = rows.get(COMPOSITE)
+    out.append(
+        {
+            "key": COMPOSITE,
+            "name": "综合指数",
+            "group": "composite",
+            "unit": "score",
+            "value": comp.value if comp else None,
+            "display": fmt(comp.value if comp else None),
+            "score": comp.value if comp else None,
+            "best": 100.0,
+            "worst": 0.0,
+            "gap_to_frontier": (100.0 - comp.value) if comp and comp.value is not None else None,
+            "previous": prev.get(COMPOSITE),
+            "numerator": None,
+            "denominator": None,
+            "benchmarks": [],
+        }
+    )
+    for key, ind in defs.indicators.items():
+        if ind.group not in CARD_GROUPS or not ind.has_bounds:
+            continue
+        if ind.group == "db" and key not in DB_TOPICS and "." not in key:
+            continue
+        row = rows.get(key)
+        value = row.value if row else None
+        score = scoring.indicator_score(defs, key, value)
+        gap = None
+        if value is not None:
+            gap = (ind.best - value) if ind.direction == "higher" else (value - ind.best)
+        out.append(
+            {
+                "key": key,
+                "name": ind.name_zh,
+                "name_en": ind.name_en,
+                "group": ind.group,
+                "unit": ind.unit,
+                "value": value,
+                "display": fmt(value, ind.unit),
+                "score": score,
+                "best": ind.best,
+                "worst": ind.worst,
+                "gap_to_frontier": gap,
+                "previous": prev.get(key),
+                "numerator": row.numerator if row else None,
+                "denominator": row.denominator if row else None,
+                "benchmarks": [
+                    {
+                        "entity": b["entity"],
+                        "value": b["value"],
+                        "gap": None if value is None else value - b["value"],
+                    }
+                    for b in bench.get(key, [])
+                ],
+            }
+        )
+    return out
+
+
+def _previous(kind, start):
+    day = start - datetime.timedelta(days=1)
+    return period_start(kind, day)
+
+
+def trend(user, kind, dim, member, indicator=COMPOSITE, n=12, until=None) -> list[dict]:
+    until = until or period_start(kind, timezone.localdate())
+    starts = [until]
+    for _ in range(n - 1):
+        starts.append(_previous(kind, starts[-1]))
+    starts.reverse()
+    got = dict(
+        visible_values(user)
+        .filter(
+            indicator=indicator,
+            period_kind=kind,
+            dimension=dim,
+            dimension_id=member,
+            period_start__in=starts,
+        )
+        .values_list("period_start", "value")
+    )
+    return [{"period": label(kind, s), "start": s.isoformat(), "value": got.get(s)} for s in starts]
+
+
+def counties(user, kind, start, indicator=COMPOSITE) -> list[dict]:
+    """The visible counties with the indicator's value (for the county chart)."""
+    values = dict(
+        visible_values(user)
+        .filter(indicator=indicator, period_kind=kind, period_start=start, dimension="division")
+        .values_list("dimension_id", "value")
+    )
+    divisions = Division.objects.visible_to(user).filter(level=DivisionLevel.COUNTY)
+    return [
+        {"id": d.pk, "code": d.code, "name": d.name, "value": values.get(d.pk)}
+        for d in divisions.order_by("code")
+        if d.pk in values or not d.is_management_area
+    ]
+
+
+def ranking(user, kind, start, indicator=COMPOSITE, dimension="department", within=None, n=20):
+    """Members of ``dimension`` ranked by the indicator (best first; no data last)."""
+    defs = load_definitions()
+    qs = visible_values(user).filter(
+        indicator=indicator, period_kind=kind, period_start=start, dimension=dimension
+    )
+    if within is not None:
+        qs = qs.filter(division_path__startswith=within.path)
+    rows = list(qs.values("dimension_id", "value", "numerator", "denominator"))
+    lower = indicator in defs.indicators and defs.indicators[indicator].direction == "lower"
+    rows.sort(key=lambda r: (r["value"] is None, (r["value"] or 0) * (1 if lower else -1)))
+    names = {}
+    if dimension == "department":
+        names = dict(
+            Department.objects.filter(pk__in=[r["dimension_id"] for r in rows]).values_list(
+                "pk", "name"
+            )
+        )
+    elif dimension in ("division", "city"):
+        names = dict(
+            Division.objects.filter(pk__in=[r["dimension_id"] for r in rows]).values_list(
+                "pk", "name"
+            )
+        )
+    else:
+        from django.apps import apps
+
+        Item = apps.get_model("catalog.ServiceItem")
+        names = dict(
+            Item.objects.filter(pk__in=[r["dimension_id"] for r in rows]).values_list("pk", "name")
+        )
+    return [
+        {**r, "name": names.get(r["dimension_id"], str(r["dimension_id"])), "rank": i}
+        for i, r in enumerate(rows[:n], start=1)
+    ]
+
+
+def dashboard(user, *, kind=None, period=None, division=None, indicator=None) -> dict:
+    kind, start = parse_period(kind, period)
+    dim, member, div = resolve_member(user, division)
+    defs = load_definitions()
+    indicator = indicator if indicator in defs.indicators or indicator == COMPOSITE else COMPOSITE
+    return {
+        "kind": kind,
+        "period": label(kind, start),
+        "period_start": start.isoformat(),
+        "period_end": (next_start(kind, start) - datetime.timedelta(days=1)).isoformat(),
+        "dimension": dim,
+        "division": {"id": div.pk, "code": div.code, "name": div.name},
+        "indicator": indicator,
+        "definitions_version": defs.version,
+        "cards": cards(user, kind, start, dim, member),
+        "trend": trend(user, kind, dim, member, indicator, until=start),
+        "counties": counties(user, kind, start, indicator) if dim == "city" else [],
+        "ranking": ranking(
+            user, kind, start, indicator, "department", within=div if dim == "division" else None
+        ),
+    }

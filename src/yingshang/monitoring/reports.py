@@ -1,0 +1,187 @@
+"""The monthly report (月度报告): Excel (openpyxl, native Excel charts) and PDF (WeasyPrint,
+charts drawn as SVG on the server in Noto Sans CJK SC), for the city, from stored values.
+
+Files are written under ``settings.VAR_DIR / "reports"`` (outside the web root) as
+``yingshang-monitoring-YYYY-MM.xlsx`` / ``.pdf`` and downloaded through a permission-checked
+view: the city report is for city-level staff (and administrators); others get 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from yingshang.core.models import Division, DivisionLevel, User
+
+from . import dashboard as dash
+from . import supervision, svg
+from .compute import COMPOSITE
+from .periods import label
+
+NAME_RE = re.compile(r"^yingshang-monitoring-(\d{4}-\d{2})\.(xlsx|pdf)$")
+
+
+def reports_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def parse_month(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text.strip() + "-01")
+    except ValueError as exc:
+        raise ValueError(f"bad month {text!r}, expected YYYY-MM") from exc
+
+
+def _system_user():
+    return User(username="report", is_superuser=True, is_active=True)
+
+
+def collect(month: datetime.date) -> dict:
+    """Everything the report shows, for the city, month ``month``."""
+    user = _system_user()
+    month = month.replace(day=1)
+    city = Division.objects.filter(level=DivisionLevel.CITY).order_by("code").first()
+    data = dash.dashboard(user, kind="month", period=label("month", month), division=city.pk)
+    sup = supervision.table(user, month)
+    return {
+        "month": month,
+        "label": label("month", month),
+        "city": city,
+        "data": data,
+        "supervision": sup,
+        "generated_at": timezone.localtime(),
+    }
+
+
+def write_excel(info: dict, path: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "指标"
+    ws.append([f"{info['city'].name}营商环境动态监测月报 {info['label']}"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(["指标", "代码", "数值", "单位", "得分(前沿=100)", "距前沿", "上期", "分子", "分母"])
+    for c in info["data"]["cards"]:
+        ws.append(
+            [
+                c["name"],
+                c["key"],
+                c["value"] if c["value"] is not None else dash.NO_DATA,
+                c["unit"],
+                c["score"],
+                c["gap_to_frontier"],
+                c["previous"],
+                c.get("numerator"),
+                c.get("denominator"),
+            ]
+        )
+    ws.column_dimensions["A"].width = 30
+
+    cs = wb.create_sheet("各县")
+    cs.append(["县(市、区)", "综合指数"])
+    counties = info["data"]["counties"]
+    for d in counties:
+        cs.append([d["name"], d["value"]])
+    if counties:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "各县(市、区)综合指数"
+        chart.add_data(
+            Reference(cs, min_col=2, min_row=1, max_row=len(counties) + 1), titles_from_data=True
+        )
+        chart.set_categories(Reference(cs, min_col=1, min_row=2, max_row=len(counties) + 1))
+        chart.height, chart.width = 9, 16
+        cs.add_chart(chart, "D2")
+
+    ts = wb.create_sheet("趋势")
+    ts.append(["月份", "综合指数"])
+    trend = info["data"]["trend"]
+    for p in trend:
+        ts.append([p["period"], p["value"]])
+    line = LineChart()
+    line.title = "综合指数趋势"
+    line.add_data(
+        Reference(ts, min_col=2, min_row=1, max_row=len(trend) + 1), titles_from_data=True
+    )
+    line.set_categories(Reference(ts, min_col=1, min_row=2, max_row=len(trend) + 1))
+    line.height, line.width = 9, 16
+    ts.add_chart(line, "D2")
+
+    ss = wb.create_sheet("效能通报")
+    sup = info["supervision"]
+    ss.append(["部门", *sup["columns"], "合计", "红旗"])
+    for r in sup["departments"]:
+        ss.append([r["department"].name, *r["counts"], r["total"], "、".join(r["flags"])])
+    ss.column_dimensions["A"].width = 30
+    wb.save(path)
+    return path
+
+
+def write_pdf(info: dict, path: Path) -> Path:
+    from weasyprint import HTML
+
+    data = info["data"]
+    charts = {
+        "counties": svg.bar_chart(
+            "各县(市、区)综合指数",
+            [d["name"] for d in data["counties"]],
+            [d["value"] for d in data["counties"]],
+        )
+        if data["counties"]
+        else "",
+        "trend": svg.line_chart(
+            "综合指数趋势",
+            [p["period"][2:] for p in data["trend"]],
+            [p["value"] for p in data["trend"]],
+        ),
+    }
+    html = render_to_string("monitoring/report.html", {**info, "charts": charts})
+    HTML(string=html).write_pdf(path)
+    return path
+
+
+def generate(month: datetime.date) -> list[Path]:
+    info = collect(month)
+    base = reports_dir() / f"yingshang-monitoring-{info['label']}"
+    return [
+        write_excel(info, base.with_suffix(".xlsx")),
+        write_pdf(info, base.with_suffix(".pdf")),
+    ]
+
+
+def can_download(user) -> bool:
+    if user.is_superuser:
+        return True
+    return bool(user.role and user.division_id and user.division.level <= DivisionLevel.CITY)
+
+
+def report_path(user, name: str) -> Path | None:
+    if not can_download(user) or not NAME_RE.match(name):
+        return None
+    path = reports_dir() / name
+    return path if path.is_file() else None
+
+
+def context(request) -> dict:
+    files = []
+    if can_download(request.user):
+        files = sorted((p for p in reports_dir().iterdir() if NAME_RE.match(p.name)), reverse=True)
+    return {
+        "files": files,
+        "can_generate": request.user.is_superuser or request.user.role in ("supervisor", "admin"),
+        "allowed": can_download(request.user),
+        "default_month": label(
+            "month", (timezone.localdate().replace(day=1) - datetime.timedelta(days=1))
+        ),
+        "composite": COMPOSITE,
+    }
