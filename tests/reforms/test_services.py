@@ -12,6 +12,7 @@ from yingshang.reforms import matching, selectors, services
 from yingshang.reforms.models import (
     EventKind,
     Reminder,
+    ReportStatus,
     Task,
     TaskEvent,
     TaskState,
@@ -321,3 +322,38 @@ def test_reminder_notifies_unit_staff_and_job_registered(
     import yingshang.reforms.jobs  # noqa: F401
 
     assert registry.get("reforms.sweep") is not None
+
+
+def test_demo_history_shows_every_state(programme, staff):
+    """The demo's history generator on a small programme: every state and light appears."""
+    from yingshang.core.demo import Tally
+    from yingshang.reforms.demo import _history
+    from yingshang.reforms.models import STATE_LIGHT, Light
+
+    as_of = D(2019, 12, 20)
+    lines = ["一、措施"]
+    # scenarios are dealt in turn: 4 due tasks, 6 running ones and a standing one cover all
+    ends = ["3月底前", "4月底前", "5月底前", "6月底前"] + ["2020年3月底前"] * 6 + ["长期坚持"]
+    for i, end in enumerate(ends, start=1):
+        lines.append(f"{i}.任务{i},{end}。(市发展改革委牵头,市财政局配合)")
+    result = parse_document("\n".join(lines), year=2019)
+    services.import_tasks(programme, result)
+    _history(programme, as_of, 2019, Tally())
+    states = set(Task.objects.filter(programme=programme).values_list("state", flat=True))
+    assert states == set(TaskState.values)
+    assert {STATE_LIGHT[s] for s in states} == set(Light.values)
+    assert Reminder.objects.filter(task__programme=programme).exists()
+    assert _report_status_counts(programme)["returned"] >= 1
+
+
+def _report_status_counts(programme):
+    from django.db.models import Count
+
+    from yingshang.reforms.models import ProgressReport
+
+    rows = (
+        ProgressReport.objects.filter(task__programme=programme)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return {**{s: 0 for s in ReportStatus.values}, **dict(rows)}

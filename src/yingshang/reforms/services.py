@@ -397,6 +397,15 @@ def _decimal(value, field_name: str) -> Decimal:
     return d.quantize(Decimal("0.01"))
 
 
+def _locked(task_pk) -> Task:
+    """The task row locked for update, with its programme and division loaded."""
+    return (
+        Task.objects.select_related("programme__division")
+        .select_for_update(of=("self",))
+        .get(pk=task_pk)
+    )
+
+
 def _milestone_progress(task) -> Decimal | None:
     ms = list(task.milestones.all())
     if not ms:
@@ -418,10 +427,11 @@ def submit_report(
     at=None,
 ) -> ProgressReport:
     """A lead unit reports progress for the current period."""
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    task = _locked(task.pk)
     if task.is_closed:
         raise ValidationError({"task": _("任务已销号,不能再报送进度。")})
-    if not can_write(user) or not (user_leads(user, task) or is_bureau(user)):
+    leads = user_leads(user, task)
+    if not can_write(user) or not (leads or is_bureau(user)):
         raise PermissionDenied(_("只有牵头单位可以报送进度。"))
     errors = {}
     if not (text or "").strip():
@@ -456,9 +466,7 @@ def submit_report(
     now = _now(at)
     today = timezone.localdate(now)
     if department is None:
-        department = (
-            user.department if user_leads(user, task) else task.lead_units.order_by("pk").first()
-        )
+        department = user.department if leads else task.lead_units.order_by("pk").first()
     report = ProgressReport.objects.create(
         task=task,
         department=department,
@@ -518,7 +526,7 @@ def review_report(report: ProgressReport, *, user, accept: bool, note: str = "",
     report closes (销号) the task."""
     _require_bureau(user)
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    task = Task.objects.select_for_update().get(pk=report.task_id)
+    task = _locked(report.task_id)
     if report.status != ReportStatus.SUBMITTED:
         raise ValidationError({"status": _("该报告已审核,不能重复审核。")})
     if task.is_closed:
@@ -689,7 +697,7 @@ def sweep(today: datetime.date | None = None, programme: Programme | None = None
         at = timezone.make_aware(datetime.datetime.combine(today, datetime.time(9, 0)))
     today = today or timezone.localdate()
     result = SweepResult()
-    qs = Task.objects.filter(closed_at__isnull=True).select_related("programme")
+    qs = Task.objects.filter(closed_at__isnull=True).select_related("programme__division")
     if programme is not None:
         qs = qs.filter(programme=programme)
     for task in qs.iterator(chunk_size=200):
