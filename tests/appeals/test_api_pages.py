@@ -384,3 +384,38 @@ def test_api_records_session_and_questions(mianyang, office, depts, staff, login
     from yingshang.appeals.models import Commitment, QAQuestion
 
     assert QAQuestion.objects.count() == 1 and Commitment.objects.count() == 1
+
+
+def test_staff_session_pages(mianyang, office, depts, login, staff):
+    c = login(office)
+    r = c.post("/staff/appeals/sessions/", {"date": "2019-02-22", "title": "", "theme": ""})
+    assert "请填写场次名称和主题" in r.content.decode()
+    r = c.post(
+        "/staff/appeals/sessions/",
+        {
+            "date": "2019-02-22",
+            "title": "第二场",
+            "theme": "融资",
+            "departments": [depts["financial"].pk],
+        },
+    )
+    assert r.status_code == 302
+    url = r["Location"]
+    r = c.post(
+        url,
+        {
+            "question": "贷款难",
+            "answering_department": depts["financial"].pk,
+            "answer": "专项对接",
+            "commitment_content": "两周内组织银企对接",
+            "commitment_deadline": "2019-03-08",
+        },
+    )
+    assert r.status_code == 302
+    html = c.get(url).content.decode()
+    assert "两周内组织银企对接" in html and "待落实" in html
+    # department staff cannot record
+    r = login(staff["chengban"]).post(
+        url, {"question": "x", "answering_department": depts["market"].pk}
+    )
+    assert "只有企业服务科" in r.content.decode()

@@ -20,6 +20,8 @@ urlpatterns = [
     path("staff/appeals/", views.queue, name="queue"),
     path("staff/appeals/new/", views.staff_new, name="staff-new"),
     path("staff/appeals/commitments/", views.commitments, name="commitments"),
+    path("staff/appeals/sessions/", views.staff_sessions, name="staff-sessions"),
+    path("staff/appeals/sessions/<int:pk>/", views.staff_session, name="staff-session"),
     path(
         "staff/appeals/commitments/<int:pk>/",
         views.commitment_action,

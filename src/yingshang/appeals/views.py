@@ -1,6 +1,8 @@
 """Pages of the appeals app: the portal (raise, follow, confirm, rate; Q&A session records) and
 the staff workbench (queues with deadline colours, the appeal page with its actions)."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -26,6 +28,7 @@ from .models import (
     CommitmentStatus,
     Extension,
     QAQuestion,
+    QASession,
     Status,
     Topic,
     is_service_office,
@@ -438,3 +441,95 @@ def commitment_action(request, pk):
 
 
 __all__ = ["QAQuestion", "Status"]
+
+
+@staff_required
+def staff_sessions(request):
+    """The service office records Q&A sessions (政企面对面)."""
+    from yingshang.registry.models import Enterprise
+
+    errors, data = {}, {}
+    if request.method == "POST":
+        data = request.POST
+        try:
+            date = datetime.date.fromisoformat(request.POST.get("date", ""))
+        except ValueError:
+            errors = {"date": [_("请填写日期。")]}
+        else:
+            try:
+                s = services.create_session(
+                    user=request.user,
+                    title=request.POST.get("title", ""),
+                    date=date,
+                    theme=request.POST.get("theme", ""),
+                    venue=request.POST.get("venue", ""),
+                    leaders=request.POST.get("leaders", ""),
+                    departments=Department.objects.filter(
+                        pk__in=[p for p in request.POST.getlist("departments") if p.isdigit()]
+                    ),
+                    enterprises=Enterprise.objects.filter(
+                        uscc__in=request.POST.get("enterprises", "").split()
+                    ),
+                )
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                return redirect("appeals:staff-session", pk=s.pk)
+    return render(
+        request,
+        "appeals/staff_sessions.html",
+        {
+            "sessions": QASession.objects.visible_to(request.user),
+            "departments": Department.objects.filter(division__code=services.city().code),
+            "office": is_service_office(request.user),
+            "errors": errors,
+            "data": data,
+        },
+    )
+
+
+@staff_required
+def staff_session(request, pk):
+    from yingshang.registry.models import Enterprise
+
+    session = QASession.objects.get_visible_or_404(request.user, pk=pk)
+    errors = {}
+    if request.method == "POST":
+        post = request.POST
+        commitment = None
+        if post.get("commitment_content") or post.get("commitment_deadline"):
+            try:
+                deadline = datetime.date.fromisoformat(post.get("commitment_deadline", ""))
+            except ValueError:
+                deadline = None
+            commitment = {"content": post.get("commitment_content", ""), "deadline": deadline}
+        try:
+            services.add_question(
+                session,
+                user=request.user,
+                question=post.get("question", ""),
+                answering_department=Department.objects.filter(
+                    pk=post.get("answering_department") or 0
+                ).first(),
+                answer=post.get("answer", ""),
+                enterprise=Enterprise.objects.filter(uscc=post.get("enterprise", "")).first(),
+                asker=post.get("asker", ""),
+                commitment=commitment,
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("已记录。"))
+            return redirect("appeals:staff-session", pk=session.pk)
+    return render(
+        request,
+        "appeals/staff_session.html",
+        {
+            "session": session,
+            "questions": session.questions.select_related("answering_department", "enterprise"),
+            "departments": session.departments.all()
+            or Department.objects.filter(division__code=services.city().code),
+            "office": is_service_office(request.user),
+            "errors": errors,
+        },
+    )
