@@ -302,3 +302,41 @@ def test_demo_programme_text_has_seed_figures():
     assert "研究制定提升市县两级政府决策和运行效率的措施。" in contents
     assert any("《绵阳市高层次人才服务卡管理办法》" in c for c in contents)
     assert all(t.leader_name for t in r.tasks)
+
+
+def test_style_e_heading_notes_and_space_separated_keys():
+    r = parse_file(FIXTURES / "style_e_inherited.txt", year=2019)
+    assert r.errors == []
+    t = by_number(r)
+    assert list(t) == ["1", "2", "3"]
+    # a heading-level note whose numbered items have none: the items are its sub-items
+    assert t["2"].lead_units == ["市税务局"]
+    assert t["2"].partner_units == ["市财政局", "市人力资源和社会保障局"]
+    assert "1.推广电子税务局" in t["2"].content and "2.压缩纳税时间" in t["2"].content
+    assert t["2"].deadline == D(2019, 12, 31)  # latest of 年底前 and 2019年9月底前
+    # 〔牵头单位:A  责任单位:B〕 separated by spaces only; inline (1)(2) sub-items
+    assert t["3"].lead_units == ["市自然资源和规划局"]
+    assert t["3"].partner_units == ["市税务局", "市住房和城乡建设局"]
+    assert "（1）推行“互联网+不动产登记”" in t["3"].content
+    assert t["3"].deadline is None  # “5个工作日内” is a time limit, not a deadline
+
+
+def test_tasks_inherit_their_headings_note():
+    text = (
+        "一、优化税收服务\n"
+        "（一）推行电子税务局（市税务局牵头，市财政局配合）\n"
+        "1.网上办税率达到90%,年底前完成。\n"
+        "2.压缩纳税时间,9月底前完成。\n"
+        "（二）优化登记服务\n"
+        "1.不动产登记5日办结,6月底前完成。（牵头单位：市自然资源和规划局）\n"
+        "2.企业开办3日办结,6月底前完成。（牵头单位：市市场监督管理局）\n"
+        "3.社保登记网上办理,6月底前完成。（牵头单位：市人力资源和社会保障局）\n"
+    )
+    r = parse_document(text, year=2019)
+    assert r.errors == []
+    t = by_number(r)
+    assert list(t) == ["1.1", "1.2", "2.1", "2.2", "2.3"]
+    assert t["1.1"].measure == "推行电子税务局"
+    assert (t["1.2"].lead_units, t["1.2"].partner_units) == (["市税务局"], ["市财政局"])
+    assert t["1.2"].deadline == D(2019, 9, 30)
+    assert t["2.3"].lead_units == ["市人力资源和社会保障局"]

@@ -209,3 +209,14 @@ def test_programme_create_page(staff, login, mianyang):
         == 403
     )
     assert datetime.date(2019, 2, 1) == p.issue_date
+
+
+def test_supervision_lists_only_visible_tasks(imported, staff, login):
+    bureau_task = Task.objects.get(programme=imported, number="3.1")
+    services.send_reminder(bureau_task, user=staff["jianduyuan"], note="请报送")
+    services.submit_report(bureau_task, user=staff["jianduyuan"], percent=10, text="x")
+    html = login(staff["chengban"]).get(reverse("reforms:supervision", args=[imported.pk]))
+    body = html.content.decode()
+    assert "推进“一网通办”" not in body
+    html = login(staff["jianduyuan"]).get(reverse("reforms:supervision", args=[imported.pk]))
+    assert "推进“一网通办”" in html.content.decode()

@@ -184,10 +184,18 @@ def flagged_units(user, programme):
     return sorted(out, key=lambda r: (-r["overdue_tasks"], -r["missing_reports"], r["unit"]))
 
 
+def reminders_for(user, programme):
+    return (
+        Reminder.objects.visible_to(user)
+        .filter(task__in=tasks_for(user, programme).values("pk"))
+        .select_related("task", "department")
+    )
+
+
 def pending_reviews(user, programme):
     return (
         ProgressReport.objects.visible_to(user)
-        .filter(task__programme=programme, status=ReportStatus.SUBMITTED)
+        .filter(task__in=tasks_for(user, programme).values("pk"), status=ReportStatus.SUBMITTED)
         .select_related("task", "department", "author")
         .order_by("submitted_at")
     )

@@ -564,12 +564,11 @@ def review_report(report: ProgressReport, *, user, accept: bool, note: str = "",
     return report
 
 
-def _reported_periods(task) -> set[str]:
+def _reported_periods(task, today: datetime.date | None = None) -> set[str]:
+    """Periods with a report (returned ones count: the unit did report), up to ``today``."""
     cycle = task.effective_cycle
-    return {
-        period_of(timezone.localdate(at), cycle)
-        for at in task.reports.values_list("submitted_at", flat=True)
-    }
+    days = (timezone.localdate(at) for at in task.reports.values_list("submitted_at", flat=True))
+    return {period_of(d, cycle) for d in days if today is None or d <= today}
 
 
 def state_for(task: Task, today: datetime.date, reported_periods: set[str] | None = None) -> str:
@@ -580,7 +579,9 @@ def state_for(task: Task, today: datetime.date, reported_periods: set[str] | Non
         progress=float(task.progress),
         closed=task.is_closed,
         completed_on=task.completed_on,
-        reported_periods=_reported_periods(task) if reported_periods is None else reported_periods,
+        reported_periods=(
+            _reported_periods(task, today) if reported_periods is None else reported_periods
+        ),
         cycle=task.effective_cycle,
         margin=float(task.programme.lag_margin),
     )
@@ -710,7 +711,7 @@ def sweep(today: datetime.date | None = None, programme: Programme | None = None
                 reason = ReminderReason.OVERDUE
             elif task.state == TaskState.LAGGING:
                 label, _first, _last = previous_period(today, task.effective_cycle)
-                periods = _reported_periods(task)
+                periods = _reported_periods(task, today)
                 if label not in periods and period_of(today, task.effective_cycle) not in periods:
                     reason = ReminderReason.MISSING_REPORT
                 else:

@@ -451,8 +451,6 @@ def supervision(request, pk):
             % {"t": r.tasks, "c": r.changed, "r": r.reminders},
         )
         return redirect("reforms:supervision", pk=programme.pk)
-    from .models import Reminder
-
     return render(
         request,
         "reforms/supervision.html",
@@ -461,9 +459,7 @@ def supervision(request, pk):
             "pending": selectors.pending_reviews(request.user, programme)[:200],
             "escalation": selectors.escalation_list(request.user, programme),
             "flagged": selectors.flagged_units(request.user, programme),
-            "reminders": Reminder.objects.visible_to(request.user)
-            .filter(task__programme=programme)
-            .select_related("task", "department")[:100],
+            "reminders": selectors.reminders_for(request.user, programme)[:100],
             "is_bureau": services.is_bureau(request.user),
         },
     )
