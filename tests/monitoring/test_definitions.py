@@ -54,7 +54,7 @@ def test_builtin_file_is_valid_and_complete():
         "ge.procedures ge.time ge.cost ge.reliability_index rp.procedures rp.time rp.cost "
         "rp.quality_index".split()
     )
-    assert defs.mapping["sb"]["bundle_keys"] == ["qiye_kaiban"]
+    assert defs.mapping["sb"]["bundle_keys"] == ["qiye-kaiban"]  # the catalog demo bundle key
 
 
 def test_good_minimal_file():

@@ -106,6 +106,25 @@ class Members:
 
 def _store_facts(source: str, start, end, rows: list[FactRow]) -> None:
     Fact.objects.filter(source=source, day__gte=start, day__lte=end).delete()
+    if connection.vendor == "postgresql" and rows:
+        import json
+
+        table = Fact._meta.db_table
+        with connection.cursor() as cursor:
+            cols = "source, day, division_id, department_id, item_id, data"
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(
+                        (
+                            source,
+                            r.day,
+                            r.division_id,
+                            r.department_id,
+                            r.item_id,
+                            json.dumps(dict(r.data)),
+                        )
+                    )
+        return
     objs = [
         Fact(
             source=source,
