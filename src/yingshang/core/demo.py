@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from .calendar_services import demo_seed_calendar
 from .data import mianyang as data
 from .models import Department, DepartmentKind, Division, DivisionLevel, Role, User
 from .services import save_department, save_division
@@ -155,6 +156,9 @@ def load_staff(options, tally: Tally, out):
         if status != "unchanged":
             user.save()
         tally.add("staff", status)
+
+
+demo_step(30, "working-day calendar")(demo_seed_calendar)
 
 
 def demo_logins() -> list[tuple[str, str, str, str]]:

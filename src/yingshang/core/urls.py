@@ -9,8 +9,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", views.home, name="workbench"),
-    # Until the portal (catalog app) mounts "/", the root leads staff to their workbench.
-    path("", views.root, name="home"),
     path("staff/divisions/", views.division_list, name="division-list"),
     path("staff/departments/", views.department_list, name="department-list"),
     path("staff/departments/<int:pk>/", views.department_detail, name="department-detail"),

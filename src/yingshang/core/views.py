@@ -30,18 +30,17 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        if not self.request.user.is_staff_member:
+            return "/"
+        return super().get_default_redirect_url()
+
 
 def _date(value):
     try:
         return datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def root(request):
-    from django.shortcuts import redirect
-
-    return redirect("core:workbench")
 
 
 @staff_required
@@ -178,7 +177,12 @@ def audit_export(request):
 
 @staff_required
 def calendar_view(request):
+    from django.utils import timezone
+
     from .workdays import year_overview
 
-    year = int(request.GET.get("year") or datetime.date.today().year)
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
     return render(request, "core/calendar.html", {"overview": year_overview(year), "year": year})

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
-
 import copy
+
+from django.core.management.base import BaseCommand
 
 from yingshang.core import audit, demo
 from yingshang.core.models import AuditAction
@@ -55,4 +55,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write("Demo logins 演示账号 (http://127.0.0.1:8000/):")
         for username, password, role, where in demo.demo_logins():
+            self.stdout.write(f"  {username:<20} {password:<16} {role:<10} {where}")
+        from yingshang.registry.demo import portal_logins
+
+        self.stdout.write("Portal logins 门户账号 (http://127.0.0.1:8000/):")
+        for username, password, role, where in portal_logins():
             self.stdout.write(f"  {username:<20} {password:<16} {role:<10} {where}")
