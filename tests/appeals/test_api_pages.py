@@ -419,3 +419,8 @@ def test_staff_session_pages(mianyang, office, depts, login, staff):
         url, {"question": "x", "answering_department": depts["market"].pk}
     )
     assert "只有企业服务科" in r.content.decode()
+
+
+def test_portal_page_in_english(client, mianyang):
+    html = client.get("/appeals/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Raise an appeal" in html and "Enterprise Q&amp;A sessions" in html

@@ -342,11 +342,26 @@ EN = {
     "附件“%(name)s”超过大小上限 %(mb).0f MB。": "Attachment “%(name)s” exceeds the size limit of %(mb).0f MB.",
     "非常不满意": "Very dissatisfied",
     "非常满意": "Very satisfied",
+    "公开页面": "Public page",
+    "记录提问和答复": "Record a question and its answer",
+    "承诺内容(答复承诺办理时填写)": "Commitment (when the answer promises action)",
+    "保存": "Save",
+    "新增场次": "New session",
+    "请填写日期。": "Please give the date.",
+    "已记录。": "Recorded.",
+    "提问企业(统一社会信用代码)": "Asking enterprise (USCC)",
+    "受邀企业(统一社会信用代码,空格分隔)": "Invited enterprises (USCCs, separated by spaces)",
 }
 
 
 def fill(po: Path) -> int:
     text = po.read_text()
+    # fuzzy guesses from makemessages are never kept: the table decides
+    text = re.sub(
+        r'#, fuzzy\n(?:#\| msgid ".*"\n)+msgid "(.*)"\nmsgstr ".*"',
+        lambda m: f'msgid "{m.group(1)}"\nmsgstr ""',
+        text,
+    )
     missing = 0
 
     def repl(m):
