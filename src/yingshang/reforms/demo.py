@@ -23,7 +23,7 @@ from yingshang.core.models import Department, Division, User
 from yingshang.core.scoping import can_write
 
 from . import services
-from .demo_data import LEADERS, MEASURES
+from .demo_data import INDICATOR_KEYS, LEADERS, MEASURES
 from .models import Programme, ReportStatus, Task
 from .parsing import parse_document
 
@@ -136,6 +136,12 @@ def load_reforms(options, tally, out):
         )
         result = parse_document(programme_text(issue), year=issue.year)
         tasks = services.import_tasks(programme, result)
+        for task in tasks:
+            keys = sorted(
+                {k for phrase, ks in INDICATOR_KEYS if phrase in task.content for k in ks}
+            )
+            if keys:
+                Task.objects.filter(pk=task.pk).update(indicator_keys=keys)
     tally.add("reform programmes", "created")
     tally.add("reform tasks", "created", len(tasks))
     with transaction.atomic():

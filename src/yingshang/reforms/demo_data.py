@@ -7,6 +7,29 @@ Each task: (content, lead function key, partner function keys, deadline) where t
 a month offset from the issue month (rendered as “YYYY年M月底前”), or a standing phrase.
 """
 
+# Indicator keys (monitoring) a task is meant to move, by a phrase of its content.
+INDICATOR_KEYS = [
+    ("企业开办", ["starting_business"]),
+    ("注销", ["starting_business"]),
+    ("工程建设项目", ["construction_permits"]),
+    ("不动产登记", ["registering_property"]),
+    ("接电", ["getting_electricity"]),
+    ("用电报装", ["getting_electricity"]),
+    ("用水报装", ["getting_water_gas"]),
+    ("用气报装", ["getting_water_gas"]),
+    ("纳税", ["paying_taxes"]),
+    ("办税", ["paying_taxes"]),
+    ("融资", ["getting_credit"]),
+    ("知识产权", ["intellectual_property"]),
+    ("网上可办率", ["government_services"]),
+    ("综合窗口", ["government_services"]),
+    ("承诺办结时限", ["government_services"]),
+    ("好差评", ["government_services"]),
+    ("中小投资者", ["protecting_minority_investors"]),
+    ("通关", ["trading_across_borders"]),
+    ("招标投标", ["bidding", "government_procurement"]),
+]
+
 LEADERS = [
     ("刘建国", "常务副市长"),
     ("陈卫东", "副市长"),
@@ -162,8 +185,8 @@ MEASURES = [
             (
                 "为外来投资者和高层次人才及其家属、子女在落户、就业、就医、上学等方面提供便利,"
                 "制定《绵阳市高层次人才服务卡管理办法》",
-                "hr",
-                ["police", "education", "health"],
+                "gov_service",
+                ["hr", "police", "education", "health"],
                 6,
             ),
             ("建设人才服务中心,推行人才服务“一站式”办理", "hr", ["gov_service"], 10),
@@ -281,7 +304,7 @@ MEASURES = [
         4,
         [
             ("完善守信联合激励和失信联合惩戒机制", "development", ["market", "central_bank"], 13),
-            ("推行信用承诺制,对守信企业实行容缺受理", "gov_service", ["development"], 8),
+            ("推行信用承诺制,对守信企业实行容缺受理", "development", ["gov_service"], 8),
             ("建设市公共信用信息平台", "development", ["data"], 16),
         ],
     ),
