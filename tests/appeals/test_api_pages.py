@@ -423,4 +423,8 @@ def test_staff_session_pages(mianyang, office, depts, login, staff):
 
 def test_portal_page_in_english(client, mianyang):
     html = client.get("/appeals/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Raise an appeal" in html and "Enterprise Q&amp;A sessions" in html
+    assert (
+        "Raise an appeal" in html
+        and "Enterprise Q&A sessions" in html
+        and "Ratings published" in html
+    )
