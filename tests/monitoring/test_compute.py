@@ -159,3 +159,127 @@ def test_daily_job_recomputes_yesterday(dataset):
     assert summary.start == summary.end == D2
     assert v("gov.on_time_rate", "day", D2, "city", dataset["city"].pk) == pytest.approx(100.0)
     assert daily_recompute.name  # registered as a task
+
+
+def test_missing_source_model_is_no_data(dataset, monkeypatch):
+    from yingshang.monitoring import sources
+    from yingshang.monitoring.sources import appeals as appeals_source
+
+    real = sources.model
+    monkeypatch.setattr(
+        appeals_source, "model", lambda label: None if label.startswith("appeals.") else real(label)
+    )
+    assert not appeals_source.AppealsSource().available()
+    compute.recompute(START, D2)
+    assert not IndicatorValue.objects.filter(indicator__startswith="appeals.").exists()
+    assert IndicatorValue.objects.filter(indicator="gov.on_time_rate").exists()
+
+
+def test_jobs_are_registered_with_the_scheduler():
+    from yingshang.core import jobs
+
+    jobs.autodiscover()
+    names = {j.name: str(j.schedule) for j in jobs.registry.jobs()}
+    assert names["monitoring.daily_recompute"] == "daily at 02:30"
+    assert names["monitoring.monthly_report"] == "monthly on 1 at 06:00"
+
+
+def test_appeals_evaluations_and_tasks(dataset):
+    from django.contrib.contenttypes.models import ContentType
+
+    from yingshang.appeals.models import Appeal
+    from yingshang.evaluations.models import Evaluation, Rectification
+    from yingshang.reforms.models import Measure, Programme, Task
+
+    from .conftest import at
+
+    city, market = dataset["city"], dataset["market"]
+
+    def appeal(n, **kw):
+        return Appeal.objects.create(
+            number=f"AP{n}",
+            appellant_kind="enterprise",
+            enterprise_name="某公司",
+            contact_name="张三",
+            contact_phone="13800000000",
+            channel="portal",
+            appeal_type="help",
+            topic="startup",
+            title="诉求",
+            text="内容",
+            division=city,
+            lead_department=market,
+            submitted_at=at(D1, 9),
+            sign_due=at(D1, 17),
+            **kw,
+        )
+
+    first = appeal(
+        1,
+        signed_at=at(D1, 10),
+        status="closed",
+        due_at=at(D2, 17),
+        replied_at=at(D2, 9),
+        closed_at=at(D2, 10),
+        resolved=True,
+    )
+    appeal(
+        2,
+        signed_at=at(D1 + days(1), 10),
+        status="closed",
+        due_at=at(D2, 8),
+        replied_at=at(D2, 9),
+        closed_at=at(D2, 10),
+        resolved=False,
+        repeat_of=first,
+    )
+    ct = ContentType.objects.get_for_model(Appeal)
+    for i, level in enumerate((5, 4, 1)):
+        ev = Evaluation.objects.create(
+            content_type=ct,
+            object_id=str(i),
+            subject_label="x",
+            department=market,
+            division=city,
+            channel="online",
+            level=level,
+            created_at=at(D1, 12),
+        )
+    Rectification.objects.create(
+        evaluation=ev,
+        department=market,
+        division=city,
+        status="closed",
+        opened_at=at(D1, 13),
+        due_at=at(D2, 17),
+        closed_at=at(D2, 9),
+    )
+    prog = Programme.objects.create(
+        title="方案", issue_date=D1 - days(60), year=2026, division=city
+    )
+    measure = Measure.objects.create(programme=prog, number=1, title="措施")
+    for n, (deadline, done) in enumerate(((D1, D1 - days(1)), (D1, None)), start=1):
+        t = Task.objects.create(
+            programme=prog,
+            measure=measure,
+            number=str(n),
+            content="任务",
+            deadline=deadline,
+            start_date=D1 - days(30),
+            completed_on=done,
+        )
+        t.lead_units.add(market)
+
+    compute.recompute(START, D2)
+    c = city.pk
+    assert v("appeals.signed_in_time_rate", "day", D1, "city", c) == pytest.approx(50.0)
+    assert v("appeals.repeat_rate", "day", D1, "city", c) == pytest.approx(50.0)
+    assert v("appeals.on_time_rate", "day", D2, "city", c) == pytest.approx(50.0)
+    assert v("appeals.satisfaction_rate", "day", D2, "city", c) == pytest.approx(50.0)
+    assert v("evaluations.good_rate", "day", D1, "city", c) == pytest.approx(200 / 3)
+    assert v("evaluations.bad_rectified_rate", "day", D1, "city", c) == pytest.approx(100.0)
+    assert v("supervision.tasks_on_time_rate", "day", D1, "city", c) == pytest.approx(50.0)
+    assert v("supervision.tasks_on_time_rate", "day", D1, "department", market.pk) == 50.0
+    # at the end of D2 the undone task (deadline D1) is lagging
+    assert v("supervision.lagging_tasks", "day", D2, "city", c) == 1.0
+    assert v("supervision.lagging_tasks", "day", D1, "city", c) == 0.0
