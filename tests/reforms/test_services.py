@@ -357,3 +357,15 @@ def _report_status_counts(programme):
         .annotate(n=Count("id"))
     )
     return {**{s: 0 for s in ReportStatus.values}, **dict(rows)}
+
+
+def test_messages_have_english(task, staff):
+    from django.utils import translation
+
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as exc:
+            services.submit_report(task, user=staff["jianduyuan"], percent=120, text="x")
+        assert exc.value.message_dict["percent"] == [
+            "Progress must be between 0 and 100 (got 120)."
+        ]
+        assert str(TaskState.LAGGING.label) == "Lagging"

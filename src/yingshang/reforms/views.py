@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yingshang.core import audit
 from yingshang.core.exports import xlsx_response
@@ -25,6 +26,7 @@ from . import selectors, services
 from .models import (
     Cycle,
     EvidenceFile,
+    Light,
     Measure,
     Programme,
     ProgressReport,
@@ -107,24 +109,24 @@ def _task_rows(tasks):
             t.deadline_text,
             float(t.progress),
             t.get_state_display(),
-            {"green": "绿", "yellow": "黄", "red": "红"}[t.light],
+            str(Light(t.light).label),
             t.last_report_on.isoformat() if t.last_report_on else "",
         ]
 
 
 TASK_HEADERS = [
-    "序号",
-    "政策措施",
-    "任务内容",
-    "牵头领导",
-    "牵头单位",
-    "参与单位",
-    "完成时限",
-    "时限原文",
-    "进度(%)",
-    "状态",
-    "亮灯",
-    "最近报送",
+    gettext_lazy("序号"),
+    gettext_lazy("政策措施"),
+    gettext_lazy("任务内容"),
+    gettext_lazy("牵头领导"),
+    gettext_lazy("牵头单位"),
+    gettext_lazy("参与单位"),
+    gettext_lazy("完成时限"),
+    gettext_lazy("时限原文"),
+    gettext_lazy("进度(%)"),
+    gettext_lazy("状态"),
+    gettext_lazy("亮灯"),
+    gettext_lazy("最近报送"),
 ]
 
 
@@ -155,7 +157,7 @@ def schedule(request, pk):
         return xlsx_response(
             f"schedule-{programme.pk}.xlsx",
             _("进度表"),
-            [_(h) for h in TASK_HEADERS],
+            [str(h) for h in TASK_HEADERS],
             list(_task_rows(tasks)),
         )
     context = {
@@ -207,8 +209,10 @@ def statistics(request, pk):
         "leaders": [x["leader"] for x in stats["leaders"]],
         "leader_completion": [x["completion_rate"] for x in stats["leaders"]],
         "leader_on_time": [x["on_time_rate"] for x in stats["leaders"]],
+        "labels": {"completion": _("完成率"), "on_time": _("按期完成率")},
         "states": [
-            {"name": label, "value": stats["states"][value]} for value, label in TaskState.choices
+            {"name": str(label), "value": stats["states"][value]}
+            for value, label in TaskState.choices
         ],
     }
     return render(
