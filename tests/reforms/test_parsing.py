@@ -123,6 +123,8 @@ def test_duplicate_numbers_in_one_measure():
         ("持续推进", None, "ongoing"),
         ("每季度", None, "ongoing"),
         ("3个月内", None, "none"),
+        ("三年内", None, "none"),
+        ("明年底前", None, "none"),
     ],
 )
 def test_deadline_phrases(text, date, kind):
