@@ -231,3 +231,22 @@ def test_sweep_is_a_registered_periodic_job():
     jobs.autodiscover()
     job = jobs.registry.get("appeals.deadline_sweep")
     assert "0:15:00" in str(job.schedule)
+
+
+def test_personal_data_masked_in_audit_log_and_lists(submit, office, login):
+    from yingshang.core.models import AuditEntry
+
+    a = submit(
+        appellant_kind="person",
+        person_name="张三",
+        id_number="11010519491231002X",
+        uscc="",
+        enterprise_name="",
+    )
+    entry = AuditEntry.objects.filter(object_type="appeals.Appeal", object_id=str(a.pk)).first()
+    after = entry.changes["after"]
+    assert after["contact_phone"] == "138****5678"
+    assert after["id_number"] == "110105********002X"
+    html = login(office).get("/staff/appeals/?queue=sign").content.decode()
+    assert "110105********002X" in html and "11010519491231002X" not in html
+    assert "13812345678" not in login(office).get(f"/staff/appeals/{a.pk}/").content.decode()
