@@ -89,7 +89,12 @@ _DATE_PATTERNS = [
     ),
     ("half", re.compile(rf"(?<![\d年])(上|下)半年(?:末)?{_TAIL}")),
     ("quarter", re.compile(rf"(?<![\d年])(?:第)?([一二三四])季度末{_TAIL}")),
-    ("thisyear", re.compile(rf"(?<![\d一二三四五六七八九十两几多明去])(?:年底前|年底|年内|年末|今年底|当年底){_TAIL}")),
+    (
+        "thisyear",
+        re.compile(
+            rf"(?<![\d一二三四五六七八九十两几多明去])(?:年底前|年底|年内|年末|今年底|当年底){_TAIL}"
+        ),
+    ),
 ]
 _STANDING = [
     (re.compile(r"长期坚持|长期推进|长期执行|常态化推进"), STANDING_LONG_TERM),
