@@ -49,6 +49,9 @@ def home(request):
 
     links = []
     for name, label in [
+        ("catalog:staff-list", _("政务服务事项")),
+        ("reforms:programme-list", _("督查督办")),
+        ("monitoring:benchmarks", _("对标数据")),
         ("core:division-list", _("行政区划")),
         ("core:department-list", _("部门")),
         ("core:calendar", _("工作日历")),
