@@ -146,7 +146,7 @@ def test_api_errors_in_english(client, mianyang):
     assert r.status_code == 400
     body = r.json()
     assert set(body) >= {"uscc", "text", "contact_phone", "contact_name", "enterprise_name"}
-    assert "is not valid" in body["uscc"][0]
+    assert "123" in body["uscc"][0] and "valid" in body["uscc"][0]  # wording: registry catalogue
     assert body["text"] == ["Please describe the problem."]
     assert not Appeal.objects.exists()
 

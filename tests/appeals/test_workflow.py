@@ -250,3 +250,14 @@ def test_personal_data_masked_in_audit_log_and_lists(submit, office, login):
     html = login(office).get("/staff/appeals/?queue=sign").content.decode()
     assert "110105********002X" in html and "11010519491231002X" not in html
     assert "13812345678" not in login(office).get(f"/staff/appeals/{a.pk}/").content.decode()
+
+
+def test_records_are_written_in_the_default_language(submit, office):
+    from django.utils import translation
+
+    with translation.override("en"):
+        a = submit()
+        services.sweep_overdue(now=MONDAY + datetime.timedelta(days=5))
+    a.refresh_from_db()
+    assert a.escalation_reason == "逾期未签收"
+    assert set(a.events.values_list("actor_role", flat=True)) == {"诉求人", "系统"}

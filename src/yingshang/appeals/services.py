@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import override
 from stdnum.cn import ric, uscc
 
 from yingshang.core.models import Department, Division, Role, User
@@ -72,7 +73,18 @@ def service_office_department() -> Department | None:
     ).first()
 
 
+def stored_language():
+    """Records (events, reasons) are written in the site's default language, whatever language
+    the request that caused them was in; error messages follow the request's language."""
+    return override(settings.LANGUAGE_CODE)
+
+
 def _actor_label(user) -> tuple[str, str]:
+    with stored_language():
+        return _actor_label_inner(user)
+
+
+def _actor_label_inner(user) -> tuple[str, str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return "", _("诉求人")
     if user.role:
@@ -85,7 +97,8 @@ def _actor_label(user) -> tuple[str, str]:
 def _event(appeal, action, from_status, user=None, note="", at=None, data=None, role=""):
     name, label = _actor_label(user)
     if user is None and not role:
-        name, label = "system", _("系统")
+        with stored_language():
+            name, label = "system", _("系统")
     return AppealEvent.objects.create(
         appeal=appeal,
         action=action,
@@ -337,14 +350,16 @@ def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> 
         )
         att.file.save(stored, ContentFile(upload.read()), save=False)
         att.save()
+    with stored_language():
+        channel_label, appellant_role = str(Channel(channel).label), _("诉求人")
     _event(
         appeal,
         "submit",
         "",
         user if staff_entry else None,
-        note=Channel(channel).label,
+        note=channel_label,
         at=now,
-        role="" if staff_entry else _("诉求人"),
+        role="" if staff_entry else appellant_role,
     )
     suggest = suggest_departments(tokens)
     repeat = find_repeat(appeal, set(tokens), now)
@@ -361,7 +376,7 @@ def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> 
             "repeat",
             appeal.status,
             None,
-            note=_("与诉求 %(n)s 相似度 %(s).0f%%") % {"n": other.number, "s": score * 100},
+            note=_repeat_note(other.number, score),
             at=now,
             data={"repeat_of": other.number, "score": appeal.repeat_score},
         )
@@ -371,6 +386,16 @@ def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> 
         f"/staff/appeals/{appeal.pk}/",
     )
     return appeal
+
+
+def _repeat_note(number, score) -> str:
+    with stored_language():
+        return _("与诉求 %(n)s 相似度 %(s).0f%%") % {"n": number, "s": score * 100}
+
+
+def _appellant_role() -> str:
+    with stored_language():
+        return _("诉求人")
 
 
 def appeal_number(pk: int, when: datetime.datetime) -> str:
@@ -685,7 +710,7 @@ def confirm(appeal, user, resolved: bool, next_step="reopen", note="", verified=
         appeal.status = _check_edge(appeal, "confirm")
         appeal.resolved, appeal.closed_at = True, now
         appeal.save()
-        _event(appeal, "confirm", before, actor, note, now, role=_("诉求人"))
+        _event(appeal, "confirm", before, actor, note, now, role=_appellant_role())
         _notify_department(
             appeal.lead_department, _("诉求 %(n)s 企业确认已解决") % {"n": appeal.number}
         )
@@ -695,12 +720,14 @@ def confirm(appeal, user, resolved: bool, next_step="reopen", note="", verified=
     appeal.resolved = False
     if next_step == "escalate":
         appeal.save()
-        return escalate(appeal, None, _("企业确认未解决:%(note)s") % {"note": note}, now)
+        with stored_language():
+            reason = _("企业确认未解决:%(note)s") % {"note": note}
+        return escalate(appeal, None, reason, now)
     before = appeal.status
     appeal.status = _check_edge(appeal, "reopen")
     appeal.due_at, appeal.due_provisional = _due(now, appeal.limit_days)
     appeal.save()
-    _event(appeal, "reopen", before, actor, note, now, role=_("诉求人"))
+    _event(appeal, "reopen", before, actor, note, now, role=_appellant_role())
     _notify_department(
         appeal.lead_department,
         _("诉求 %(n)s 企业确认未解决,请重新办理") % {"n": appeal.number},
@@ -730,6 +757,11 @@ def instruct(appeal, user, note, now=None) -> AppealEvent:
 def sweep_overdue(now=None) -> dict:
     """Escalate every appeal past its sign or reply deadline, and mark overdue commitments.
     Each appeal in its own transaction (one failure does not stop the sweep)."""
+    with stored_language():
+        return _sweep_overdue(now)
+
+
+def _sweep_overdue(now=None) -> dict:
     now = now or timezone.now()
     unsigned = Appeal.objects.filter(status=Status.SUBMITTED, sign_due__lt=now).values_list(
         "pk", flat=True

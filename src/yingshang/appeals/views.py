@@ -370,7 +370,10 @@ def staff_action(request, pk, action):
             ext = get_object_or_404(Extension, pk=post.get("extension") or 0, appeal=appeal)
             services.decide_extension(ext, user, post.get("approve") == "yes", note)
         elif action == "escalate":
-            services.escalate(appeal, user, note or _("企业服务科提请督办"))
+            if not note:
+                with services.stored_language():
+                    note = _("企业服务科提请督办")
+            services.escalate(appeal, user, note)
         elif action == "instruct":
             services.instruct(appeal, user, note)
         else:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from yingshang.core.models import Role, User
 from yingshang.core.workdays import add_working_days
@@ -240,13 +241,15 @@ def rectification_step(rect, user, action, note="", verified=False, now=None) ->
         rect.due_at, rect.due_provisional = due.due, due.provisional
     rect.save()
     actor = user if getattr(user, "is_authenticated", False) else None
+    with override(settings.LANGUAGE_CODE):  # records in the default language
+        evaluator_label = _("评价人")
     RectificationEvent.objects.create(
         rectification=rect,
         action=action,
         from_status=before,
         to_status=rect.status,
         actor=actor,
-        actor_name=str(actor) if actor else _("评价人"),
+        actor_name=str(actor) if actor else evaluator_label,
         at=now,
         note=note,
     )
