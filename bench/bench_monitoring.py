@@ -176,6 +176,56 @@ def pg_passes() -> dict:
     return {"seconds": time.perf_counter() - t0, "passes": times, "rows": rows}
 
 
+CASE_COLS = (
+    "title, applicant_kind, applicant_name, applicant_code, applicant_phone, channel, status, "
+    "step, outcome, reason, resume_status, missing_materials, suspend_reason, form_data, "
+    "submitted_at, accepted_at, completed_at, delivered_at, updated_at, limit_days, due_at, "
+    "warn_at, due_provisional, paused_since, paused_days, final_sla_state, working_days_used, "
+    "days_saved, visits, visits_required, multiple_trips, lock_version, bundle_id, "
+    "department_id, division_id, enterprise_id, intake_department_id, item_id, parent_id, "
+    "person_id, user_id, version_id"
+)
+EVENT_COLS = "at, action, from_status, to_status, actor_name, role, channel, note, data, actor_id"
+
+
+def replicate(factor: int) -> None:
+    """Multiply the generated cases (same dates, new ids and numbers) to reach factor × N rows,
+    with their 补正 events (the only events the recompute reads). One statement per copy
+    (autocommit), secondary indexes dropped meanwhile and rebuilt after. For benchmarks only."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT max(id), count(*) FROM cases_case")
+        top, n = cur.fetchone()
+        offset = 10 ** len(str(top))
+        cur.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i LEFT JOIN pg_constraint c "
+            "ON c.conname = i.indexname WHERE i.tablename IN ('cases_case', 'cases_caseevent') "
+            "AND c.conname IS NULL"
+        )
+        indexes = cur.fetchall()
+        for name, _ddl in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+        for k in range(1, factor):
+            t = time.perf_counter()
+            cur.execute(
+                f"INSERT INTO cases_case (id, number, {CASE_COLS}) SELECT id + {k * offset}, "
+                f"number || '-{k}', {CASE_COLS} FROM cases_case WHERE id < {offset}"
+            )
+            cur.execute(
+                f"INSERT INTO cases_caseevent (case_id, {EVENT_COLS}) SELECT case_id + "
+                f"{k * offset}, {EVENT_COLS} FROM cases_caseevent WHERE case_id < {offset} "
+                "AND to_status = 'supplement_requested'"
+            )
+            print(f"  copy {k}: {time.perf_counter() - t:.0f} s", flush=True)
+        for _name, ddl in indexes:
+            cur.execute(ddl)
+        cur.execute("SELECT setval('cases_case_id_seq', (SELECT max(id) FROM cases_case))")
+        cur.execute("ANALYZE cases_case")
+        cur.execute("ANALYZE cases_caseevent")
+    print(f"replicated {n:,} cases × {factor}")
+
+
 def api_latency(n: int) -> dict:
     from django.test import Client
 
@@ -184,12 +234,15 @@ def api_latency(n: int) -> dict:
 
     admin = User.objects.filter(is_superuser=True).first() or User.objects.get(username="admin")
     latest = (
-        IndicatorValue.objects.filter(period_kind="month")
+        IndicatorValue.objects.filter(period_kind="month", dimension="city")
         .order_by("-period_start")
         .values_list("period_start", flat=True)
         .first()
     )
     county = Division.objects.filter(level=3, is_management_area=False).first()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     client.force_login(admin)
     urls = [
@@ -219,6 +272,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--keep-csv", type=Path)
     parser.add_argument("--skip-recompute", action="store_true")
+    parser.add_argument(
+        "--replicate", type=int, metavar="K", help="first multiply the generated cases K times"
+    )
     args = parser.parse_args()
 
     import django
@@ -238,6 +294,8 @@ def main() -> int:
         pg_version = cur.fetchone()[0]
     info = machine()
     print("machine:", ", ".join(f"{k} {v}" for k, v in info.items()), f", PostgreSQL {pg_version}")
+    if args.replicate and args.replicate > 1:
+        replicate(args.replicate)
     n_cases = Case.objects.count()
     n_events = CaseEvent.objects.count()
     span = Case.objects.aggregate(lo=Min("submitted_at"), hi=Max("submitted_at"))

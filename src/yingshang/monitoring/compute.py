@@ -109,21 +109,15 @@ def _store_facts(source: str, start, end, rows: list[FactRow]) -> None:
     if connection.vendor == "postgresql" and rows:
         import json
 
-        table = Fact._meta.db_table
-        with connection.cursor() as cursor:
-            cols = "source, day, division_id, department_id, item_id, data"
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(
-                        (
-                            source,
-                            r.day,
-                            r.division_id,
-                            r.department_id,
-                            r.item_id,
-                            json.dumps(dict(r.data)),
-                        )
-                    )
+        cols = "source, day, division_id, department_id, item_id, data"
+        _copy_text(
+            Fact._meta.db_table,
+            cols,
+            [
+                (source, r.day, r.division_id, r.department_id, r.item_id, json.dumps(dict(r.data)))
+                for r in rows
+            ],
+        )
         return
     objs = [
         Fact(
@@ -308,11 +302,7 @@ def _write_values(kind: str, starts: list, rows: list[tuple]) -> None:
             "department_id, value, numerator, denominator, computed_at, definitions_version"
         )
         table = IndicatorValue._meta.db_table
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        _copy_text(table, cols, rows)
         return
     fields = (
         "indicator period_kind period_start dimension dimension_id division_path department_id "
@@ -324,6 +314,27 @@ def _write_values(kind: str, starts: list, rows: list[tuple]) -> None:
         kwargs["department_id"] = kwargs.pop("department_id")
         objs.append(IndicatorValue(**kwargs))
     IndicatorValue.objects.bulk_create(objs, batch_size=2000)
+
+
+def _copy_text(table: str, cols: str, rows: list[tuple], chunk: int = 50_000) -> None:
+    """COPY rows in PostgreSQL text format, written in large chunks (the values are keys,
+    paths, numbers, dates and instants: no tab, newline or backslash to escape)."""
+
+    def cell(v):
+        if v is None:
+            return "\\N"
+        if isinstance(v, datetime.datetime):
+            return v.isoformat()
+        if isinstance(v, float):
+            return repr(v)
+        return str(v)
+
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for i in range(0, len(rows), chunk):
+                copy.write(
+                    "".join("\t".join(cell(v) for v in row) + "\n" for row in rows[i : i + chunk])
+                )
 
 
 def _finite(x):
