@@ -205,3 +205,24 @@ def test_rectification_scoping(closed_appeal, portal_user, staff, login, power_h
     )
     r = login(power_handler).get(f"/staff/evaluations/rectifications/{rect.pk}/")
     assert r.status_code == 200 and "待核实" in r.content.decode()
+
+
+def test_generic_rate_page(closed_appeal, submit, portal_user, login, client, staff):
+    a = closed_appeal()
+    url = f"/evaluations/rate/appeals.appeal/{a.pk}/"
+    assert client.get(url).status_code == 404  # a stranger
+    assert client.get("/evaluations/rate/core.user/1/").status_code == 404
+    c = login(portal_user)
+    r = c.get(url)
+    assert r.status_code == 200 and a.number in r.content.decode()
+    r = c.post(url, {"level": "2", "dim_efficiency": "1", "comment": "慢"})
+    assert r.status_code == 302
+    ev = Evaluation.objects.get()
+    assert ev.level == 2 and ev.dimensions["efficiency"] == 1
+    assert Rectification.objects.filter(evaluation=ev).exists()
+    r = c.post(url, {"level": "5"})
+    assert "该事项已评价" in r.content.decode() and Evaluation.objects.count() == 1
+    assert "不满意" in c.get(url).content.decode()
+    b = submit(user=portal_user, title="未完成", text="请问外资企业设立登记要多久?")
+    r = c.post(f"/evaluations/rate/appeals.appeal/{b.pk}/", {"level": "5"})
+    assert "办理尚未完成" in r.content.decode()

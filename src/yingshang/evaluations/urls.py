@@ -8,6 +8,11 @@ app_name = "evaluations"
 urlpatterns = [
     path("evaluations/stats/", views.stats, name="stats"),
     path("evaluations/rectifications/<int:pk>/", views.verdict, name="verdict"),
+    path(
+        "evaluations/rate/<str:subject_type>/<str:subject_id>/",
+        views.rate,
+        name="rate",
+    ),
     path("staff/evaluations/", views.evaluation_list, name="list"),
     path("staff/evaluations/rectifications/", views.rectification_list, name="rectifications"),
     path(

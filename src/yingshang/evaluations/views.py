@@ -137,3 +137,57 @@ def verdict(request, pk):
 
 
 __all__ = ["datetime"]
+
+
+def rate(request, subject_type, subject_id):
+    """A generic rating page for any subject implementing the protocol (cases, appeals …):
+    the applicant (logged in, or proved through the subject's own check and recorded in the
+    session) rates it once per channel."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from .api import resolve_subject
+    from .models import DIMENSIONS, Evaluation
+
+    try:
+        subject = resolve_subject(subject_type, subject_id)
+    except DjangoValidationError as exc:
+        raise Http404 from exc
+    info = subject.evaluation_subject_info()
+    key = services.subject_key(subject)
+    verified = key in request.session.get(SUBJECT_KEY, [])
+    own = request.user.is_authenticated and info.get("applicant_user_id") == request.user.pk
+    if not (own or verified):
+        raise Http404
+    channel = info.get("channel") or "online"
+    errors = {}
+    if request.method == "POST":
+        dims = {k: request.POST.get(f"dim_{k}", "") for k, _l in DIMENSIONS[channel]}
+        try:
+            services.submit_evaluation(
+                subject,
+                request.user,
+                request.POST.get("level"),
+                dims,
+                request.POST.get("comment", ""),
+                verified=verified and not own,
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, _("感谢您的评价。"))
+            return redirect(request.path)
+    rated = Evaluation.objects.filter(
+        content_type_id=int(key.split(":")[0]), object_id=str(subject.pk), channel=channel
+    ).first()
+    return render(
+        request,
+        "evaluations/rate.html",
+        {
+            "label": info.get("label"),
+            "finished": info.get("finished"),
+            "rated": rated,
+            "levels": Level.choices,
+            "dimensions": [(k, label) for k, label in DIMENSIONS[channel] if k != "overall"],
+            "errors": errors,
+        },
+    )
