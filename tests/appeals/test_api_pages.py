@@ -428,3 +428,60 @@ def test_portal_page_in_english(client, mianyang):
         and "Enterprise Q&A sessions" in html
         and "Ratings published" in html
     )
+
+
+def test_logged_in_portal_user_sees_own_appeals(client, mianyang, portal_user, login):
+    c = login(portal_user)
+    r = _portal_post(c)
+    assert r.status_code == 302
+    a = Appeal.objects.get()
+    assert a.applicant_user == portal_user
+    assert a.number in c.get("/appeals/").content.decode()
+
+
+def test_staff_entry_page(mianyang, staff, login):
+    data = {
+        "channel": "hotline",
+        "appellant_kind": "person",
+        "person_name": "王先生",
+        "contact_name": "王先生",
+        "contact_phone": "13500002222",
+        "appeal_type": "complaint",
+        "topic": "enforcement",
+        "text": "城管执法人员态度粗暴,没收了店门口的招牌。",
+    }
+    r = login(staff["chengban"]).post("/staff/appeals/new/", data)
+    assert r.status_code == 403
+    r = login(staff["chuangkou"]).post("/staff/appeals/new/", data)
+    assert r.status_code == 302
+    a = Appeal.objects.get()
+    assert a.channel == "hotline" and a.applicant_user is None
+    assert a.events.get().actor == staff["chuangkou"]
+
+
+def test_staff_pages_extension_and_escalation(mianyang, staff, office, depts, login, submit):
+    a = submit(topic="startup")
+    c_office = login(office)
+    r = c_office.post(f"/staff/appeals/{a.pk}/dispatch/", {"lead_department": depts["market"].pk})
+    assert r.status_code == 302
+    c = login(staff["chengban"])
+    c.post(f"/staff/appeals/{a.pk}/extend/", {"days": "99", "reason": "复杂"})
+    html = c.get(f"/staff/appeals/{a.pk}/").content.decode()
+    assert "延期超过上限" in html
+    c.post(f"/staff/appeals/{a.pk}/extend/", {"days": "3", "reason": "需要现场核查"})
+    from yingshang.appeals.models import Extension
+
+    ext = Extension.objects.get()
+    c_office = login(office)
+    html = c_office.get(f"/staff/appeals/{a.pk}/").content.decode()
+    assert "需要现场核查" in html and "延期审批" in html
+    c_office.post(
+        f"/staff/appeals/{a.pk}/decide-extension/", {"extension": ext.pk, "approve": "yes"}
+    )
+    a.refresh_from_db()
+    assert a.extension_days == 3
+    c_office.post(f"/staff/appeals/{a.pk}/escalate/", {"note": ""})
+    a.refresh_from_db()
+    assert a.status == Status.ESCALATED and a.escalation_reason == "企业服务科提请督办"
+    html = login(staff["shilingdao"]).get("/staff/appeals/?queue=escalated").content.decode()
+    assert a.number in html
