@@ -226,3 +226,31 @@ def test_generic_rate_page(closed_appeal, submit, portal_user, login, client, st
     b = submit(user=portal_user, title="未完成", text="请问外资企业设立登记要多久?")
     r = c.post(f"/evaluations/rate/appeals.appeal/{b.pk}/", {"level": "5"})
     assert "办理尚未完成" in r.content.decode()
+
+
+def test_overdue_rectification_is_flagged_once(
+    closed_appeal, portal_user, power_handler, office, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from yingshang.notifications.models import Notification
+
+    a = closed_appeal()
+    ev = services.submit_evaluation(a, portal_user, 1)
+    services.rectification_step(ev.rectification, power_handler, "verify", "属实", now=MONDAY)
+    assert services.sweep_overdue_rectifications(now=MONDAY + datetime.timedelta(days=10)) == 0
+    later = MONDAY + datetime.timedelta(days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_overdue_rectifications(now=later) == 1
+    assert services.sweep_overdue_rectifications(now=later) == 0
+    rect = Rectification.objects.get()
+    assert rect.overdue_at == later and rect.events.filter(action="overdue").count() == 1
+    assert Notification.objects.filter(recipient=power_handler, title__contains="逾期").exists()
+    assert Notification.objects.filter(recipient=office, title__contains="逾期").exists()
+
+
+def test_rectification_sweep_is_a_periodic_job():
+    from yingshang.core import jobs
+
+    jobs.autodiscover()
+    assert jobs.registry.get("evaluations.rectification_sweep")

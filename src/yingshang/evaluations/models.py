@@ -150,6 +150,7 @@ class Rectification(models.Model):
     verdict_note = models.TextField(_("评价人意见"), blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     rounds = models.PositiveSmallIntegerField(_("整改轮次"), default=1)
+    overdue_at = models.DateTimeField(_("逾期时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division"

@@ -22,6 +22,7 @@ from .models import (
     Level,
     Rectification,
     RectificationEvent,
+    RectStatus,
 )
 
 logger = logging.getLogger("yingshang.evaluations")
@@ -237,6 +238,7 @@ def rectification_step(rect, user, action, note="", verified=False, now=None) ->
     elif action == "reject":
         rect.verdict_satisfied, rect.verdict_note = False, note
         rect.rounds += 1
+        rect.overdue_at = None
         due = add_working_days(now, rectification_days())
         rect.due_at, rect.due_provisional = due.due, due.provisional
     rect.save()
@@ -272,3 +274,39 @@ def rectification_step(rect, user, action, note="", verified=False, now=None) ->
             f"/evaluations/rectifications/{rect.pk}/",
         )
     return rect
+
+
+def sweep_overdue_rectifications(now=None) -> int:
+    """Mark rectifications past their limit (once per round) and tell the department and the
+    bureau. Returns how many were found overdue."""
+    now = now or timezone.now()
+    found = 0
+    with override(settings.LANGUAGE_CODE):
+        for rect in Rectification.objects.filter(
+            status=RectStatus.RECTIFYING, due_at__lt=now, overdue_at__isnull=True
+        ).select_related("evaluation"):
+            with transaction.atomic():
+                updated = Rectification.objects.filter(pk=rect.pk, overdue_at__isnull=True).update(
+                    overdue_at=now
+                )
+                if not updated:
+                    continue
+                RectificationEvent.objects.create(
+                    rectification=rect,
+                    action="overdue",
+                    from_status=rect.status,
+                    to_status=rect.status,
+                    actor_name="system",
+                    at=now,
+                    note=_("超过整改时限"),
+                )
+                title = _("差评整改逾期:%(s)s") % {"s": rect.evaluation.subject_label}
+                link = f"/staff/evaluations/rectifications/{rect.pk}/"
+                _notify_department(rect.department, title, "", link)
+                for u in User.objects.filter(
+                    department__function_key=BUREAU_KEY,
+                    department__division__code=settings.YINGSHANG_CITY_CODE,
+                ).exclude(role=""):
+                    _notify(u, title, "", link)
+            found += 1
+    return found

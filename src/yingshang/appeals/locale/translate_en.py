@@ -349,6 +349,9 @@ EN = {
     "新增场次": "New session",
     "请填写日期。": "Please give the date.",
     "已记录。": "Recorded.",
+    "超过整改时限": "Past the rectification limit",
+    "差评整改逾期:%(s)s": "Rectification overdue: %(s)s",
+    "逾期时间": "Overdue since",
     "提问企业(统一社会信用代码)": "Asking enterprise (USCC)",
     "受邀企业(统一社会信用代码,空格分隔)": "Invited enterprises (USCCs, separated by spaces)",
 }
