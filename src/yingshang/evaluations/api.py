@@ -82,6 +82,8 @@ class EvaluationViewSet(
 
     def get_queryset(self):
         user = self.request.user
+        if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
+            return Evaluation.objects.none()
         if user.is_staff_member:
             return selectors.evaluations_for(user).select_related("content_type")
         return Evaluation.objects.filter(evaluator=user).select_related(
@@ -167,6 +169,8 @@ class RectificationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
+        if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
+            return Rectification.objects.none()
         qs = (
             selectors.rectifications_for(user)
             if user.is_staff_member
