@@ -268,6 +268,9 @@ def demo_uscc(seq: int) -> str:
     return base + uscc_mod.calc_check_digit(base + "0")
 
 
+POLICY_KEYS = {k for k, *_r in TOPICS["policy"]}
+
+
 def add_arguments(parser):
     parser.add_argument(
         "--appeals", type=int, default=5000, help="number of demo appeals (default 5000)"
@@ -278,8 +281,13 @@ def _weighted(rng, items):
     return rng.choices(items, weights=[w for _k, w, *_r in items])[0]
 
 
-def make_text(rng, topic, appeal_type, area, industry):
-    key, _w, words = _weighted(rng, TOPICS[topic])
+def make_text(rng, topic, appeal_type, area, industry, key=None):
+    """(department key, title, text) of a demo appeal on ``topic`` — for department ``key``
+    if given, else for a department drawn by the topic's weights."""
+    if key is None:
+        key, _w, words = _weighted(rng, TOPICS[topic])
+    else:
+        words = next(w for k, _w, w in TOPICS[topic] if k == key)
     kw = rng.choice(words)
     if rng.random() < 0.25:  # an ambiguous appeal mentions a sibling department's matter too
         _k2, _w2, words2 = rng.choice(TOPICS[topic])
@@ -625,7 +633,14 @@ def _load_sessions(rng, enterprises, city, city_depts, office_user, tally):
                 "policy",
             )
             _k, _t, text = make_text(
-                rng, topic, AppealType.HELP, rng.choice(AREAS), rng.choice(INDUSTRIES)
+                rng,
+                topic,
+                AppealType.HELP,
+                rng.choice(AREAS),
+                rng.choice(INDUSTRIES),
+                key=dept.function_key
+                if topic != "policy" or dept.function_key in POLICY_KEYS
+                else None,
             )
             q = QAQuestion.objects.create(
                 session=s,

@@ -88,6 +88,22 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
 
+ACTION_LABELS = {
+    "submit": _("提交"),
+    "sign": _("签收"),
+    "dispatch": _("交办"),
+    "redispatch": _("改派"),
+    "reply": _("答复"),
+    "extend": _("延期"),
+    "extend_request": _("申请延期"),
+    "extend_refused": _("延期不予批准"),
+    "escalate": _("升级督办"),
+    "confirm": _("确认已解决"),
+    "reopen": _("重新办理"),
+    "repeat": _("疑似重复"),
+    "instruct": _("领导批示"),
+}
+
 
 class AppealQuerySet(ScopedQuerySet):
     def visible_to(self, user):
@@ -223,6 +239,8 @@ class Appeal(models.Model):
     def appellant_label(self) -> str:
         if self.appellant_kind == AppellantKind.ENTERPRISE:
             return self.enterprise_name
+        if not self.id_number:
+            return self.person_name
         return f"{self.person_name}({mask_id_number(self.id_number)})"
 
     @property
@@ -296,6 +314,14 @@ class AppealEvent(models.Model):
 
     def __str__(self):
         return f"{self.appeal_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self):
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def to_status_label(self):
+        return Status(self.to_status).label if self.to_status in Status.values else self.to_status
 
 
 class Extension(models.Model):

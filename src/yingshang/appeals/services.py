@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import override
 from stdnum.cn import ric, uscc
 
@@ -27,6 +26,7 @@ from yingshang.core.workdays import add_working_days
 from . import conf
 from .classifier import NaiveBayes, active_model, evaluate, tokens_for
 from .models import (
+    ACTION_LABELS,
     COMMITMENT_TRANSITIONS,
     OPEN_STATUSES,
     SERVICE_OFFICE_KEY,
@@ -171,23 +171,6 @@ def _check_edge(appeal, action):
             }
         )
     return TRANSITIONS[appeal.status][action]
-
-
-ACTION_LABELS = {
-    "submit": _l("提交"),
-    "sign": _l("签收"),
-    "dispatch": _l("交办"),
-    "redispatch": _l("改派"),
-    "reply": _l("答复"),
-    "extend": _l("延期"),
-    "extend_request": _l("申请延期"),
-    "extend_refused": _l("延期不予批准"),
-    "escalate": _l("升级督办"),
-    "confirm": _l("确认已解决"),
-    "reopen": _l("重新办理"),
-    "repeat": _l("疑似重复"),
-    "instruct": _l("领导批示"),
-}
 
 
 def _require_service_office(user):
