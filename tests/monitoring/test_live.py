@@ -259,3 +259,22 @@ def test_recompute_command(dataset):
     with pytest.raises(CommandError):
         call_command("monitoring", "recompute", "--kinds", "decade")
     _ = datetime
+
+
+def test_benchmarks_beside_own_values_with_gap(computed, staff):
+    from yingshang.monitoring import benchmarks, dashboard, services
+    from yingshang.monitoring.definitions import load_definitions
+
+    csv = (
+        Path(__file__).resolve().parents[2] / "src/yingshang/monitoring/data/db2020_china.csv"
+    ).read_text(encoding="utf-8")
+    services.load_benchmarks(benchmarks.parse(csv, load_definitions()), period="2020")
+    cards = {
+        c["key"]: c
+        for c in dashboard.cards(staff["jianduyuan"], "day", D2, "city", computed["city"].pk)
+    }
+    sb = cards["sb"]
+    china = next(b for b in sb["benchmarks"] if b["entity"] == "China")
+    assert china["value"] == pytest.approx(94.0921, abs=1e-3)
+    assert china["gap"] == pytest.approx(sb["value"] - china["value"])
+    assert sb["gap_to_frontier"] == pytest.approx(100 - sb["value"])
