@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup lint format demo bench clean
+.PHONY: run test setup lint format demo bench clean messages
 
 setup:
 	@scripts/bootstrap
@@ -26,6 +26,9 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+messages: setup
+	scripts/messages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -243,7 +243,9 @@ def test_api_404_in_english(staff, login):
     client = login(staff["chuangkou"])
     english = client.get("/api/core/divisions/999999/", HTTP_ACCEPT_LANGUAGE="en")
     assert english.status_code == 404
-    assert english.json()["detail"] == "No Division matches the given query."
+    assert english.json()["detail"] == "Not found."
+    chinese_missing = client.get("/api/core/divisions/999999/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese_missing.json()["detail"] == "未找到。"
     page = client.get("/api/core/divisions/", {"page": 999}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 404 and page.json()["detail"] == "Invalid page."
     chinese = client.get("/api/core/divisions/", {"page": 999}, HTTP_ACCEPT_LANGUAGE="zh-hans")

@@ -2,8 +2,9 @@
 the exception handler (field-level messages), ScopedViewSetMixin and AuditContextMixin."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -14,6 +15,9 @@ from .scoping import can_write
 
 def exception_handler(exc, context):
     """Django ValidationErrors raised by services become 400s with field-level messages."""
+    if isinstance(exc, Http404):
+        # One translated answer for missing and out-of-scope objects alike ("未找到。").
+        exc = NotFound()
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
