@@ -143,6 +143,7 @@ def cards(user, kind, start, dim, member) -> list[dict]:
             "numerator": None,
             "denominator": None,
             "benchmarks": [],
+            "headline": True,
         }
     )
     for key, ind in defs.indicators.items():
@@ -172,6 +173,7 @@ def cards(user, kind, start, dim, member) -> list[dict]:
                 "previous": prev.get(key),
                 "numerator": row.numerator if row else None,
                 "denominator": row.denominator if row else None,
+                "headline": ind.weight > 0,
                 "benchmarks": [
                     {
                         "entity": b["entity"],
@@ -275,6 +277,9 @@ def dashboard(user, *, kind=None, period=None, division=None, indicator=None) ->
         "dimension": dim,
         "division": {"id": div.pk, "code": div.code, "name": div.name},
         "indicator": indicator,
+        "indicator_name": defs.indicators[indicator].name_zh
+        if indicator in defs.indicators
+        else "综合指数",
         "definitions_version": defs.version,
         "cards": cards(user, kind, start, dim, member),
         "trend": trend(user, kind, dim, member, indicator, until=start),
