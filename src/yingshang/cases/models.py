@@ -48,6 +48,7 @@ OPEN_STATUSES = (
     Status.IN_PROCESS,
     Status.SUSPENDED,
 )
+OPEN_STATUS_VALUES = [str(s.value) for s in OPEN_STATUSES]
 FINISHED_STATUSES = (Status.COMPLETED, Status.DELIVERED, Status.REJECTED, Status.WITHDRAWN)
 
 
@@ -87,20 +88,23 @@ class CaseQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         """Department roles see their department's cases; other staff see the cases handled by
         a department of their subtree *or* applied for in it (a county window sees what it took
-        in for a city department)."""
-        from yingshang.core.models import DEPARTMENT_ROLES
+        in for a city department). Written as id subqueries (no joins) so that large queues
+        and searches stay on the case table's indexes."""
+        from yingshang.core.models import DEPARTMENT_ROLES, Department, Division
         from yingshang.core.scoping import scope_filter
 
         q = scope_filter(self.model, user)
         if q is None:
             return self
-        if user.role and user.division_id and user.role not in DEPARTMENT_ROLES:
-            path = user.division.path
-            return self.filter(
-                models.Q(department__division__path__startswith=path)
-                | models.Q(division__path__startswith=path)
-            )
-        return self.filter(q)
+        if not (user.role and user.division_id):
+            return self.filter(q)
+        path = user.division.path
+        if user.role in DEPARTMENT_ROLES:
+            # a department user's department lies in their division (User.clean)
+            return self.filter(department_id=user.department_id)
+        depts = Department.objects.filter(division__path__startswith=path).values("id")
+        divisions = Division.objects.filter(path__startswith=path).values("id")
+        return self.filter(models.Q(department_id__in=depts) | models.Q(division_id__in=divisions))
 
     def top_level(self):
         """Cases the applicant sees: single cases and bundle parents (no sub-cases)."""
@@ -121,6 +125,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # covered by a composite index below
     )
     version = models.ForeignKey(
         "catalog.ServiceItemVersion",
@@ -129,6 +134,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # versions are immutable and never deleted
     )
     bundle = models.ForeignKey(
         "catalog.Bundle",
@@ -174,6 +180,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="cases",
+        db_index=False,  # covered by a composite index below
     )
     division = models.ForeignKey(
         "core.Division",
@@ -186,6 +193,7 @@ class Case(models.Model):
         verbose_name=_("办理部门"),
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # covered by a composite index below
     )
     intake_department = models.ForeignKey(
         "core.Department",
@@ -245,12 +253,21 @@ class Case(models.Model):
             # Department queue: open cases of a department ordered by due date.
             models.Index(fields=["department", "status", "due_at"], name="case_queue"),
             models.Index(fields=["status", "due_at"], name="case_status_due"),
+            # open-case queues read in due order without a sort (partial: open cases only)
+            models.Index(
+                fields=["department", "due_at"],
+                name="case_open_dept_due",
+                condition=models.Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="case_open_due",
+                condition=models.Q(status__in=OPEN_STATUS_VALUES),
+            ),
             models.Index(fields=["submitted_at"], name="case_submitted"),
             models.Index(fields=["item", "submitted_at"], name="case_item_submitted"),
             models.Index(fields=["applicant_code"], name="case_applicant_code"),
-            models.Index(fields=["applicant_name"], name="case_applicant_name"),
             models.Index(fields=["user", "submitted_at"], name="case_user"),
-            models.Index(fields=["parent"], name="case_parent"),
         ]
 
     def __str__(self):
@@ -301,7 +318,9 @@ class CaseEventQuerySet(ScopedQuerySet):
 class CaseEvent(models.Model):
     """One transition of a case: the log monitoring and process analysis read. Append-only."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", db_index=False
+    )  # covered by caseevent_case_at
     at = models.DateTimeField(_("时间"), default=timezone.now)
     action = models.CharField(_("操作"), max_length=24)
     from_status = models.CharField(_("原状态"), max_length=24, blank=True)
@@ -314,6 +333,7 @@ class CaseEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
     role = models.CharField(_("角色"), max_length=20, blank=True)
@@ -373,6 +393,7 @@ class CaseVisit(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
 
     class Meta:

@@ -301,7 +301,7 @@ def queue(request):
         "item": g.get("item", "").strip(),
     }
     qs = selectors.queue_for(request.user, **filters)
-    page = Paginator(qs, 50).get_page(g.get("page"))
+    page = selectors.CappedPaginator(qs, 50).get_page(g.get("page"))
     now = timezone.now()
     rows = [
         {"case": c, "sla": (st := sla.state_of(c, now)), "cls": SLA_CLASSES.get(st, "")}
