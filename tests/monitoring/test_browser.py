@@ -1,7 +1,5 @@
 """The dashboards in a real browser: ECharts (vendored) draws the charts without script errors."""
 
-from pathlib import Path
-
 import pytest
 
 from yingshang.monitoring import compute
@@ -10,12 +8,6 @@ from .conftest import D1, D2, days
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-pass-2026"
-STATIC = Path(__file__).resolve().parents[2] / "src" / "yingshang" / "static"
-
-
-def _from_source(route):
-    rel = route.request.url.split("/static/", 1)[1].split("?", 1)[0]
-    route.fulfill(path=str(STATIC / rel))
 
 
 def test_dashboard_and_screen_draw_charts(live_server, dataset, staff, browser_page, tmp_path):
@@ -25,12 +17,16 @@ def test_dashboard_and_screen_draw_charts(live_server, dataset, staff, browser_p
     user.save()
     page = browser_page
     errors = []
-    # src/yingshang/static (vendored ECharts, base.css) is not on STATICFILES_DIRS yet (reported
-    # to the lead): serve those files from the source tree so the test checks the charts.
-    page.route(f"{live_server.url}/static/vendor/**", _from_source)
-    page.route(f"{live_server.url}/static/yingshang/**", _from_source)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status == 404 else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"{msg.text} {msg.location.get('url')}")
+            if msg.type == "error" and "favicon" not in (msg.location.get("url") or "")
+            else None
+        ),
+    )
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
