@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import BenchmarkValue
+from .models import BenchmarkValue, IndicatorValue
 
 
 @admin.register(BenchmarkValue)
@@ -8,3 +8,31 @@ class BenchmarkValueAdmin(admin.ModelAdmin):
     list_display = ["period", "entity", "indicator", "value", "weight", "source"]
     list_filter = ["period", "indicator"]
     search_fields = ["entity", "indicator"]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    """Read-only: values are written by the computation only."""
+
+    list_display = [
+        "indicator",
+        "period_kind",
+        "period_start",
+        "dimension",
+        "dimension_id",
+        "value",
+        "numerator",
+        "denominator",
+        "computed_at",
+    ]
+    list_filter = ["period_kind", "dimension", "indicator"]
+    date_hierarchy = "period_start"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
