@@ -485,3 +485,12 @@ def test_staff_pages_extension_and_escalation(mianyang, staff, office, depts, lo
     assert a.status == Status.ESCALATED and a.escalation_reason == "企业服务科提请督办"
     html = login(staff["shilingdao"]).get("/staff/appeals/?queue=escalated").content.decode()
     assert a.number in html
+
+
+def test_portal_form_prefilled_for_enterprise_account(client, mianyang, portal_user, login):
+    from yingshang.registry.models import Enterprise
+
+    e = Enterprise.objects.create(uscc=make_uscc(77), name="绵阳预填有限公司")
+    e.users.add(portal_user)
+    html = login(portal_user).get("/appeals/new/").content.decode()
+    assert make_uscc(77) in html and "绵阳预填有限公司" in html and "钱经理" in html

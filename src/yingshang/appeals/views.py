@@ -134,6 +134,11 @@ def portal_new(request):
             return redirect("appeals:portal-detail", number=appeal.number)
     if not data and request.user.is_authenticated and not request.user.role:
         data = {"contact_name": request.user.full_name, "contact_phone": request.user.phone}
+        enterprise = request.user.enterprises.order_by("pk").first()
+        if enterprise is not None:  # a portal account acting for a registered enterprise
+            data.update(
+                appellant_kind="enterprise", uscc=enterprise.uscc, enterprise_name=enterprise.name
+            )
     return render(request, "appeals/portal_new.html", _form_context(data=data, errors=errors))
 
 
