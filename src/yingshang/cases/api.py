@@ -144,6 +144,17 @@ class CaseCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class CaseCreatedSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    department = serializers.IntegerField()
+    channel = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    limit_days = serializers.IntegerField()
+
+
 class TransitionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
     reason = serializers.CharField(required=False, allow_blank=True)
@@ -247,7 +258,7 @@ class CaseViewSet(
             return CaseCreateSerializer
         return CaseSerializer
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseCreatedSerializer})
     def create(self, request, *args, **kwargs):
         ser = CaseCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -287,7 +298,19 @@ class CaseViewSet(
             if bundle is None:
                 raise serializers.ValidationError({"bundle": [_("一件事不存在。")]})
             case = services.submit_bundle(bundle=bundle, **common)
-        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "number": case.number,
+                "title": case.title,
+                "status": case.status,
+                "status_label": case.get_status_display(),
+                "department": case.department_id,
+                "channel": case.channel,
+                "submitted_at": case.submitted_at,
+                "limit_days": case.limit_days,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         responses=inline_serializer(

@@ -7,8 +7,8 @@ Status changes go through ``workflow.transition`` only.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
@@ -31,12 +31,43 @@ from .models import (
 # --------------------------------------------------------------------------- numbers
 
 
+_known_sequences: set[str] = set()
+
+
 def allocate_number(division_code: str, when=None) -> str:
     """Next case number: division code + date (Asia/Shanghai) + 5-digit daily sequence,
-    e.g. 5107002026112600001. One upsert statement on the per-day counter row: safe with any
-    number of app servers; numbers are unique, and may have gaps if a submission rolls back."""
+    e.g. 5107002026112600001.
+
+    PostgreSQL: one sequence per (division, day), created on first use; ``nextval`` never
+    blocks and is never rolled back, so any number of app servers allocate concurrently without
+    a lock held until commit (numbers are unique; a failed submission leaves a gap).
+    SQLite (one writer at a time anyway): an upserted counter row in the caller's transaction.
+    """
     day = timezone.localtime(when or timezone.now()).strftime("%Y%m%d")
     prefix = f"{division_code[:6]}{day}"
+    if connection.vendor == "postgresql":
+        seq_name = f"cases_no_{prefix}"
+        with connection.cursor() as cur:
+            if seq_name not in _known_sequences:
+                try:
+                    with transaction.atomic():
+                        cur.execute(f"CREATE SEQUENCE {seq_name}")
+                        # numbers handed out before the sequence existed (counter rows of an
+                        # earlier version, imports): continue after the highest one
+                        cur.execute(
+                            "SELECT max(number) FROM cases_case WHERE number LIKE %s "
+                            "AND length(number) = %s",
+                            [prefix + "%", len(prefix) + 5],
+                        )
+                        highest = cur.fetchone()[0]
+                        if highest:
+                            cur.execute("SELECT setval(%s, %s)", [seq_name, int(highest[-5:])])
+                except (ProgrammingError, IntegrityError):
+                    pass  # it exists (created by another server or session)
+                _known_sequences.add(seq_name)
+            cur.execute("SELECT nextval(%s)", [seq_name])
+            seq = cur.fetchone()[0]
+        return f"{prefix}{seq:05d}"
     table = "cases_casenumbercounter"
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
@@ -83,7 +114,12 @@ def resolve_applicant(
                 raise ValidationError({"applicant_name": _("新企业须填写名称。")})
             if not register:
                 raise ValidationError({"applicant_code": _("登记库中没有该企业。")})
-            enterprise = reg_services.register_enterprise(uscc=code, name=name, phone=phone)
+            try:
+                enterprise = reg_services.register_enterprise(uscc=code, name=name, phone=phone)
+            except (IntegrityError, ValidationError):  # maybe registered concurrently
+                enterprise = reg.enterprise_by_uscc(code)
+                if enterprise is None:
+                    raise
         if user is not None and user.is_authenticated and not user.role:
             if not enterprise.users.filter(pk=user.pk).exists():
                 reg_services.link_enterprise_user(enterprise, user)
@@ -101,7 +137,12 @@ def resolve_applicant(
             if user is not None and user.is_authenticated and not user.role:
                 if not hasattr(user, "person"):
                     fields["user"] = user
-            person = reg_services.register_person(id_number=code, name=name, **fields)
+            try:
+                person = reg_services.register_person(id_number=code, name=name, **fields)
+            except (IntegrityError, ValidationError):  # maybe registered concurrently
+                person = reg.person_by_id_number(code)
+                if person is None:
+                    raise
         return Applicant(kind, code, person.name, phone or person.phone, person=person)
     raise ValidationError({"applicant_kind": _("申请人类型应为法人或自然人。")})
 
@@ -138,8 +179,23 @@ class Slot:
     materials: list = field(default_factory=list)
 
 
+_slot_cache: dict[tuple, list] = {}
+
+
 def material_slots(versions) -> list[Slot]:
-    """Materials of the versions, deduplicated by licence type or by name."""
+    """Materials of the versions, deduplicated by licence type or by name. Item versions are
+    immutable, so the result is cached per process by version ids."""
+    key = tuple(sorted(v.pk for v in versions))
+    cached = _slot_cache.get(key)
+    if cached is None:
+        cached = _material_slots(versions)
+        if len(_slot_cache) > 5000:
+            _slot_cache.clear()
+        _slot_cache[key] = cached
+    return [Slot(s.key, s.name, s.required, s.licence_type, list(s.materials)) for s in cached]
+
+
+def _material_slots(versions) -> list[Slot]:
     slots: dict[str, Slot] = {}
     mats = Material.objects.filter(version__in=versions).select_related("licence_type")
     for m in mats.order_by("version_id", "order", "id"):
@@ -157,16 +213,23 @@ def material_slots(versions) -> list[Slot]:
 
 def reusable_licences(slots: list[Slot], holder) -> dict:
     """slot key → the holder's valid e-licence that replaces the upload (免提交)."""
-    from yingshang.registry.selectors import licence_for
+    from yingshang.registry.selectors import licences_of
 
     found = {}
-    if holder is None:
+    wanted = {s.licence_type.pk: s.key for s in slots if s.licence_type is not None}
+    if holder is None or holder.pk is None or not wanted:
         return found
-    for slot in slots:
-        if slot.licence_type is not None:
-            lic = licence_for(holder, slot.licence_type)
-            if lic is not None:
-                found[slot.key] = lic
+    # one query for all licence types; same rule as registry.selectors.licence_for (valid,
+    # unexpired, newest first)
+    today = timezone.localdate()
+    qs = (
+        licences_of(holder)
+        .filter(licence_type_id__in=wanted)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("-issued_on", "-id")
+    )
+    for lic in qs:
+        found.setdefault(wanted[lic.licence_type_id], lic)
     return found
 
 
@@ -323,11 +386,10 @@ def submit_case(
     reuse = reusable_licences(slots, applicant.holder)
     files = files or {}
     kinds = _check_uploads(slots, files, reuse, paper=paper)
-    number = allocate_number(division.code)
     now = timezone.now()
     with transaction.atomic():
         case = _new_case(
-            number=number,
+            number=allocate_number(division.code, now),
             item=item,
             version=version,
             department=department,
@@ -395,9 +457,9 @@ def submit_bundle(
     reuse = reusable_licences(slots, applicant.holder)
     files = files or {}
     kinds = _check_uploads(slots, files, reuse, paper=paper)
-    numbers = [allocate_number(division.code) for _ in range(len(routes) + 1)]
     now = timezone.now()
     with transaction.atomic():
+        numbers = [allocate_number(division.code, now) for _ in range(len(routes) + 1)]
         parent = _new_case(
             number=numbers[0],
             item=None,
