@@ -350,6 +350,16 @@ EN = {
     "请填写日期。": "Please give the date.",
     "已记录。": "Recorded.",
     "改派": "Redispatch",
+    "好评率 = 非常满意、满意、基本满意 / 全部评价;差评整改率 = 经评价人确认整改完成的差评 / 差评(申诉成立的评价不计)。": (
+        "Good-rating rate = very satisfied, satisfied and basically satisfied / all ratings; "
+        "rectification rate = negative ratings whose rectification the evaluator accepted / "
+        "negative ratings (ratings voided after a successful contest are left out)."
+    ),
+    "企业和群众可以通过本渠道直接向市委市政府反映问题,企业服务科签收后交由责任部门限时办理。": (
+        "Enterprises and citizens can raise problems directly with the city government here; the "
+        "enterprise service office signs for them and dispatches them to the responsible "
+        "department with a deadline."
+    ),
     "延期不予批准": "Extension refused",
     "升级督办": "Escalate",
     "确认已解决": "Confirmed resolved",
@@ -365,11 +375,25 @@ EN = {
 def fill(po: Path) -> int:
     text = po.read_text()
     # fuzzy guesses from makemessages are never kept: the table decides
-    text = re.sub(
-        r'#, fuzzy\n(?:#\| msgid ".*"\n)+msgid "(.*)"\nmsgstr ".*"',
-        lambda m: f'msgid "{m.group(1)}"\nmsgstr ""',
-        text,
-    )
+    blocks = text.split("\n\n")
+    for i, block in enumerate(blocks):
+        lines = block.split("\n")
+        flag = next((j for j, line in enumerate(lines) if line.startswith("#,")), None)
+        if flag is None or "fuzzy" not in lines[flag]:
+            continue
+        flags = [f.strip() for f in lines[flag][2:].split(",") if f.strip() != "fuzzy"]
+        lines[flag] = "#, " + ", ".join(flags) if flags else None
+        lines = [line for line in lines if line is not None and not line.startswith("#|")]
+        if any(line.startswith("msgid") and line != 'msgid ""' for line in lines) or (
+            lines and not lines[-1].startswith('"Plural')
+        ):
+            k = next(j for j, line in enumerate(lines) if line.startswith("msgstr"))
+            if block.lstrip().startswith('msgid ""\nmsgstr ""'):
+                pass  # the header
+            else:
+                lines = lines[:k] + ['msgstr ""']
+        blocks[i] = "\n".join(lines)
+    text = "\n\n".join(blocks)
     missing = 0
 
     def repl(m):
@@ -384,6 +408,17 @@ def fill(po: Path) -> int:
         return f'msgid "{msgid}"\nmsgstr "{en}"'
 
     text = re.sub(r'msgid "(.*)"\nmsgstr ""', repl, text)
+
+    def repl_multi(m):  # msgid "" followed by continuation lines
+        nonlocal missing
+        msgid = "".join(re.findall(r'"(.*)"', m.group(1)))
+        en = EN.get(msgid)
+        if en is None:
+            missing += 1
+            return m.group(0)
+        return f'msgid ""\n{m.group(1)}msgstr "{en}"'
+
+    text = re.sub(r'msgid ""\n((?:".*"\n)+)msgstr ""\n', lambda m: repl_multi(m) + "\n", text)
     text = text.replace("#, fuzzy\n", "")
     po.write_text(text)
     subprocess.run(["msgfmt", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
