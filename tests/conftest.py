@@ -12,6 +12,15 @@ DEMO_PASSWORD = "mianyang2019!"
 
 
 @pytest.fixture(autouse=True)
+def _reset_language(settings):
+    """A request with Accept-Language: en leaves English active in this thread; reset it."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "uploads"
     # Fast hashing for accounts made in tests; argon2 stays to verify the preloaded demo staff.

@@ -51,6 +51,10 @@ def home(request):
     for name, label in [
         ("catalog:staff-list", _("政务服务事项")),
         ("reforms:programme-list", _("督查督办")),
+        ("appeals:queue", _("企业诉求")),
+        ("appeals:commitments", _("承诺事项")),
+        ("evaluations:list", _("好差评")),
+        ("evaluations:rectifications", _("差评整改")),
         ("monitoring:benchmarks", _("对标数据")),
         ("core:division-list", _("行政区划")),
         ("core:department-list", _("部门")),
