@@ -5,6 +5,7 @@ Status changes go through ``workflow.transition`` only.
 """
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, ProgrammingError, connection, transaction
@@ -63,8 +64,9 @@ def allocate_number(division_code: str, when=None) -> str:
                         if highest:
                             cur.execute("SELECT setval(%s, %s)", [seq_name, int(highest[-5:])])
                 except (ProgrammingError, IntegrityError):
-                    pass  # it exists (created by another server or session)
-                _known_sequences.add(seq_name)
+                    pass  # it exists (created by another server or session, or earlier here)
+                # remember it only once it is committed (creation is transactional)
+                transaction.on_commit(partial(_known_sequences.add, seq_name))
             cur.execute("SELECT nextval(%s)", [seq_name])
             seq = cur.fetchone()[0]
         return f"{prefix}{seq:05d}"
