@@ -7,7 +7,6 @@ append an ``AppealEvent`` and notify after commit.
 import datetime
 import logging
 import uuid
-import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from stdnum.cn import ric, uscc
 
+from yingshang.core import uploads
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.core.workdays import add_working_days
 
@@ -53,11 +53,7 @@ from .text import jaccard
 logger = logging.getLogger("yingshang.appeals")
 
 STAFF_CHANNELS = {Channel.HOTLINE, Channel.VISIT, Channel.QA_SESSION}
-MAGIC = {
-    "pdf": (b"%PDF-",),
-    "jpg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-}
+ATTACHMENT_KINDS = {"pdf", "jpg", "png", "ofd"}
 
 
 # --- helpers ---
@@ -186,14 +182,6 @@ def _due(start, days):
 # --- attachments ---
 
 
-def detect_kind(head: bytes) -> str | None:
-    """The file format by magic bytes: pdf, jpg, png or ofd (a zip package holding OFD.xml)."""
-    for kind, signatures in MAGIC.items():
-        if any(head.startswith(s) for s in signatures):
-            return kind
-    return None
-
-
 def check_attachment(upload) -> str:
     """Validate one upload by content and size; returns its kind. Raises ValidationError."""
     name = getattr(upload, "name", "file")
@@ -204,19 +192,8 @@ def check_attachment(upload) -> str:
                 % {"name": name, "mb": settings.UPLOAD_MAX_BYTES / 1024 / 1024}
             }
         )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    kind = detect_kind(head)
-    if kind is None and head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(upload) as z:
-                if any(n.upper().endswith("OFD.XML") for n in z.namelist()):
-                    kind = "ofd"
-        except zipfile.BadZipFile:
-            kind = None
-        upload.seek(0)
-    if kind is None:
+    kind = uploads.sniff(upload)
+    if kind not in ATTACHMENT_KINDS:
         raise ValidationError(
             {"attachments": _("附件“%(name)s”不是 PDF、JPG、PNG 或 OFD 文件。") % {"name": name}}
         )

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import logging
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yingshang.core import uploads
 from yingshang.core.models import Department, Role
 from yingshang.core.scoping import can_write
 
@@ -300,32 +299,7 @@ def import_tasks(
 
 # --- evidence ------------------------------------------------------------------------------
 
-_ZIP_MARKERS = {
-    "docx": "word/document.xml",
-    "xlsx": "xl/workbook.xml",
-    "ofd": "ofd.xml",
-}
 ALLOWED_EVIDENCE = ("pdf", "jpg", "jpeg", "png", "ofd", "docx", "xlsx")
-
-
-def sniff_evidence(data: bytes) -> str | None:
-    """The real type of an evidence file by its content, or None."""
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = {n.lower() for n in zf.namelist()}
-        except zipfile.BadZipFile:
-            return None
-        for kind, marker in _ZIP_MARKERS.items():
-            if marker in names:
-                return kind
-    return None
 
 
 def validate_evidence(uploaded) -> tuple[bytes, str]:
@@ -348,7 +322,7 @@ def validate_evidence(uploaded) -> tuple[bytes, str]:
             }
         )
     ext = Path(name).suffix.lower().lstrip(".")
-    kind = sniff_evidence(data)
+    kind = uploads.sniff(data)
     if kind is None or ext not in ALLOWED_EVIDENCE:
         raise ValidationError(
             {
