@@ -263,6 +263,10 @@ EN = {
     "您申请的“%(t)s”状态已更新为“%(s)s”。": "Your application “%(t)s” is now “%(s)s”.",
     "需补正材料:%(m)s": " Materials to supplement: %(m)s",
     "理由:%(r)s": " Reason: %(r)s",
+    "上一页": "Previous",
+    "下一页": "Next",
+    "第 %(n)s 页,超过 %(cap)s 条": "Page %(n)s, more than %(cap)s cases",
+    "第 %(n)s / %(total)s 页,共 %(count)s 条": "Page %(n)s of %(total)s, %(count)s cases",
 }
 
 
