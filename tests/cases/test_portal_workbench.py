@@ -250,3 +250,45 @@ def test_scoping_page_api_export(client, catalog, staff):
     wb = load_workbook(io.BytesIO(client.get(reverse("cases:export")).content))
     assert wb.active.max_row == 2
     assert RIC not in str([c.value for c in wb.active[2]])  # masked
+
+
+def test_search_and_capped_queue(client, submitted, staff, monkeypatch):
+    from yingshang.cases import selectors
+
+    clerk = staff["chuangkou"]
+    assert list(selectors.cases_for(clerk, q=submitted.number)) == [submitted]
+    assert list(selectors.cases_for(clerk, q=submitted.number[:12])) == [submitted]
+    assert list(selectors.cases_for(clerk, q=USCC)) == [submitted]
+    assert list(selectors.cases_for(clerk, q="示例科技")) == [submitted]
+    assert list(selectors.cases_for(clerk, q="企业设立")) == [submitted]  # item name
+    assert list(selectors.cases_for(clerk, q="不存在的名字")) == []
+    monkeypatch.setattr(selectors.CappedPaginator, "cap", 0)
+    client.force_login(staff["chengban"])
+    body = client.get(reverse("cases:queue")).content.decode()
+    assert "超过 0 条" in body and submitted.number in body
+
+
+def test_staff_cannot_use_portal_apply(client, catalog, staff):
+    client.force_login(staff["chuangkou"])
+    item = catalog["registration"]
+    assert client.get(reverse("cases:apply", args=[item.implementation_code])).status_code == 403
+
+
+def test_county_window_sees_what_it_took_in(catalog, staff):
+    """A Jiangyou clerk's intake of a city item stays visible to the clerk (applied in Jiangyou)
+    and to the city market handler (handling department), not to Fucheng's handler."""
+    from yingshang.cases.services import resolve_applicant, submit_case
+
+    item = catalog["registration"]
+    case = submit_case(
+        item=item,
+        applicant=resolve_applicant(kind="enterprise", code=USCC, name="某公司"),
+        division=catalog["jiangyou_div"],
+        channel="window",
+        actor=staff["jiangyou_chuangkou"],
+        files={s.key: upload() for s in material_slots([item.current_version])},
+    )
+    assert Case.objects.visible_to(staff["jiangyou_chuangkou"]).filter(pk=case.pk).exists()
+    assert Case.objects.visible_to(staff["chengban"]).filter(pk=case.pk).exists()
+    assert not Case.objects.visible_to(staff["fucheng_chengban"]).filter(pk=case.pk).exists()
+    assert not Case.objects.visible_to(staff["jiangyou_chengban"]).filter(pk=case.pk).exists()
