@@ -14,7 +14,7 @@ from django.db import transaction
 from stdnum.cn import uscc as uscc_mod
 
 from yingshang.core.data.mianyang import DEMO_PASSWORD
-from yingshang.core.demo import Tally, demo_step
+from yingshang.core.demo import Tally, demo_step, register_login
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.core.workdays import add_working_days
 
@@ -261,6 +261,9 @@ COMMITMENT_STATES = [
     CommitmentStatus.OVERDUE,
     CommitmentStatus.PENDING,
 ]
+
+register_login("qiyefuwu")
+register_login("gongdian")
 
 
 def demo_uscc(seq: int) -> str:

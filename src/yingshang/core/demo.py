@@ -27,6 +27,13 @@ class DemoStep:
 
 
 _steps: list[DemoStep] = []
+_extra_logins: list[str] = []
+
+
+def register_login(username: str) -> None:
+    """An app's demo creates this staff account: list it in the demo logins table."""
+    if username not in _extra_logins:
+        _extra_logins.append(username)
 
 
 def demo_step(order: int, name: str, add_arguments: Callable | None = None):
@@ -164,7 +171,7 @@ demo_step(30, "working-day calendar")(demo_seed_calendar)
 def demo_logins() -> list[tuple[str, str, str, str]]:
     """(username, password, role label, where) for the command's closing table."""
     rows = []
-    for username, *_rest in data.DEMO_STAFF:
+    for username in [row[0] for row in data.DEMO_STAFF] + _extra_logins:
         user = (
             User.objects.filter(username=username).select_related("division", "department").first()
         )
