@@ -49,12 +49,16 @@ def home(request):
 
     links = []
     for name, label in [
+        ("cases:queue", _("办件队列")),
+        ("cases:intake", _("综合窗口收件")),
         ("catalog:staff-list", _("政务服务事项")),
         ("reforms:programme-list", _("督查督办")),
         ("appeals:queue", _("企业诉求")),
         ("appeals:commitments", _("承诺事项")),
         ("evaluations:list", _("好差评")),
         ("evaluations:rectifications", _("差评整改")),
+        ("monitoring:dashboard", _("营商环境动态监测")),
+        ("monitoring:supervision", _("效能监督")),
         ("monitoring:benchmarks", _("对标数据")),
         ("core:division-list", _("行政区划")),
         ("core:department-list", _("部门")),
