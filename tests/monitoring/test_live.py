@@ -2,8 +2,10 @@
 
 import datetime
 import io
+import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -174,7 +176,16 @@ def test_monthly_report_excel_and_pdf(computed, settings, tmp_path, staff, login
     assert wb.sheetnames == ["指标", "各县", "趋势", "效能通报"]
     assert "2026-10" in wb["指标"]["A1"].value
     assert wb["各县"]._charts and wb["趋势"]._charts
-    assert pdf.read_bytes().startswith(b"%PDF")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    # pdftotext is not installed here: check that the CJK font is embedded instead
+    streams = b""
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            streams += zlib.decompress(m.group(1))
+        except zlib.error:
+            pass
+    assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+Noto-Sans-CJK-SC", streams)
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         assert "营商环境动态监测月报" in text
