@@ -11,6 +11,8 @@ import datetime
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yingshang.core.models import Department, Division, DivisionLevel
 
@@ -21,7 +23,7 @@ from .models import BenchmarkValue, IndicatorValue
 from .periods import KINDS, label, next_start, parse_label, period_start
 
 CARD_GROUPS = ("db", "gov", "appeals", "evaluations", "supervision")
-NO_DATA = "无数据"
+NO_DATA = gettext_lazy("无数据")
 
 
 def visible_values(user):
@@ -80,7 +82,7 @@ def parse_period(kind: str | None, text: str | None) -> tuple[str, datetime.date
 
 def fmt(value, unit: str = "") -> str:
     if value is None:
-        return NO_DATA
+        return str(NO_DATA)
     if unit == "%":
         return f"{value:.1f}%"
     return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:,.0f}"
@@ -130,7 +132,7 @@ def cards(user, kind, start, dim, member) -> list[dict]:
     out.append(
         {
             "key": COMPOSITE,
-            "name": "综合指数",
+            "name": _("综合指数"),
             "group": "composite",
             "unit": "score",
             "value": comp.value if comp else None,
@@ -160,7 +162,7 @@ def cards(user, kind, start, dim, member) -> list[dict]:
         out.append(
             {
                 "key": key,
-                "name": ind.name_zh,
+                "name": ind.name,
                 "name_en": ind.name_en,
                 "group": ind.group,
                 "unit": ind.unit,
@@ -195,7 +197,7 @@ def _previous(kind, start):
 def trend(user, kind, dim, member, indicator=COMPOSITE, n=12, until=None) -> list[dict]:
     until = until or period_start(kind, timezone.localdate())
     starts = [until]
-    for _ in range(n - 1):
+    for _i in range(n - 1):
         starts.append(_previous(kind, starts[-1]))
     starts.reverse()
     got = dict(
@@ -277,9 +279,9 @@ def dashboard(user, *, kind=None, period=None, division=None, indicator=None) ->
         "dimension": dim,
         "division": {"id": div.pk, "code": div.code, "name": div.name},
         "indicator": indicator,
-        "indicator_name": defs.indicators[indicator].name_zh
+        "indicator_name": defs.indicators[indicator].name
         if indicator in defs.indicators
-        else "综合指数",
+        else _("综合指数"),
         "definitions_version": defs.version,
         "cards": cards(user, kind, start, dim, member),
         "trend": trend(user, kind, dim, member, indicator, until=start),

@@ -142,6 +142,14 @@ class Indicator:
     source_note: str = ""
 
     @property
+    def name(self) -> str:
+        """The name in the active language (English for ``en``, Chinese otherwise)."""
+        from django.utils import translation
+
+        lang = translation.get_language() or ""
+        return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
+
+    @property
     def kind(self) -> str:
         return self.formula["type"]
 

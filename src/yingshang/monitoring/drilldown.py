@@ -13,6 +13,7 @@ import datetime
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from yingshang.core.models import Department, Division
 
@@ -335,7 +336,7 @@ def context(user, indicator, dimension, member, kind, period) -> dict:
     rows, extra = result if result else ([], None)
     return {
         "indicator": indicator,
-        "name": ind.name_zh if ind else "综合指数",
+        "name": ind.name if ind else _("综合指数"),
         "unit": ind.unit if ind else "score",
         "source": source,
         "dimension": dimension,

@@ -76,7 +76,7 @@ def write_excel(info: dict, path: Path) -> Path:
             [
                 c["name"],
                 c["key"],
-                c["value"] if c["value"] is not None else dash.NO_DATA,
+                c["value"] if c["value"] is not None else str(dash.NO_DATA),
                 c["unit"],
                 c["score"],
                 c["gap_to_frontier"],

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
+
 FONT = "Noto Sans CJK SC"
 
 
 def _fmt(v):
-    return "无数据" if v is None else f"{v:.1f}"
+    return _("无数据") if v is None else f"{v:.1f}"
 
 
 def bar_chart(
@@ -31,7 +33,9 @@ def bar_chart(
             f'<text x="{label_w - 6}" y="{y + bar_h * 0.7}" text-anchor="end">{escape(lab)}</text>'
         )
         if v is None:
-            parts.append(f'<text x="{label_w + 4}" y="{y + bar_h * 0.7}" fill="#999">无数据</text>')
+            parts.append(
+                f'<text x="{label_w + 4}" y="{y + bar_h * 0.7}" fill="#999">{escape(_("无数据"))}</text>'
+            )
             continue
         w = max(1.0, plot_w * max(v, 0) / top)
         parts.append(

@@ -15,11 +15,11 @@ def _table(defs, topics):
             rows.append(
                 {
                     "key": topic,
-                    "name": defs.indicators[topic].name_zh,
+                    "name": defs.indicators[topic].name,
                     "score": t["score"],
                     "published": t.get("published"),
                     "components": [
-                        {"key": k, "name": defs.indicators[k].name_zh, "score": v}
+                        {"key": k, "name": defs.indicators[k].name, "score": v}
                         for k, v in t["components"].items()
                     ],
                 }
@@ -92,7 +92,7 @@ def _dashboard_context(request):
         "data": data,
         "kinds": KINDS,
         "divisions": divisions,
-        "indicators": [(k, i.name_zh) for k, i in defs.indicators.items() if i.has_bounds],
+        "indicators": [(k, i.name) for k, i in defs.indicators.items() if i.has_bounds],
     }
 
 
