@@ -186,8 +186,9 @@ _slot_cache: dict[tuple, list] = {}
 
 def material_slots(versions) -> list[Slot]:
     """Materials of the versions, deduplicated by licence type or by name. Item versions are
-    immutable, so the result is cached per process by version ids."""
-    key = tuple(sorted(v.pk for v in versions))
+    immutable, so the result is cached per process by version id and creation time (the time
+    guards against an id reused after a rolled-back creation)."""
+    key = tuple(sorted((v.pk, v.created_at) for v in versions))
     cached = _slot_cache.get(key)
     if cached is None:
         cached = _material_slots(versions)
