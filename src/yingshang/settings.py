@@ -211,6 +211,11 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
 
+# SLA warning: a case turns amber when max(SLA_WARNING_DAYS, SLA_WARNING_RATIO × limit) working
+# days or fewer are left.
+SLA_WARNING_DAYS = int(os.environ.get("SLA_WARNING_DAYS", "1"))
+SLA_WARNING_RATIO = float(os.environ.get("SLA_WARNING_RATIO", "0.2"))
+
 # The city this installation serves (the demo: Mianyang 绵阳市).
 YINGSHANG_CITY_CODE = os.environ.get("YINGSHANG_CITY_CODE", "510700")
 
