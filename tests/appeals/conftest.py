@@ -1,4 +1,4 @@
-"""Fixtures for the appeals and evaluations tests."""
+"""Fixtures for the appeals and evaluations tests (tests/evaluations re-uses them)."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -67,12 +67,3 @@ def submit(appeal_data):
         return services.submit_appeal(user=user, now=now, **appeal_data(**over))
 
     return _submit
-
-
-@pytest.fixture(autouse=True)
-def _reset_language(settings):
-    """A request with Accept-Language: en leaves English active in the test thread."""
-    yield
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
