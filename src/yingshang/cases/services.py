@@ -407,25 +407,32 @@ def submit_case(
         )
         case.save()
         rows = _save_materials(case, slots, files, kinds, reuse, paper=paper or set())
-        _event(
-            case,
-            "submit",
-            actor,
-            channel,
-            Status.SUBMITTED,
-            data={
-                "materials": len(rows),
-                "reused_licences": [
-                    {"material": r.name, "licence": r.licence.number}
-                    for r in rows
-                    if r.source == MaterialSource.ELICENCE
-                ],
-            },
-        )
-        if channel == Channel.WINDOW:
-            record_visit(case, "submission", actor=actor, department=intake_department, at=now)
-        workflow._notify_later(case)
+        _record_submission(case, rows, actor, channel, intake_department, now)
     return case
+
+
+def _record_submission(case, rows, actor, channel, intake_department, now, **data) -> None:
+    """The submit event (with the materials taken from e-licences), the window visit, and the
+    applicant's notification after commit — the same for a single case and a bundle's parent."""
+    _event(
+        case,
+        "submit",
+        actor,
+        channel,
+        Status.SUBMITTED,
+        data={
+            **data,
+            "materials": len(rows),
+            "reused_licences": [
+                {"material": r.name, "licence": r.licence.number}
+                for r in rows
+                if r.source == MaterialSource.ELICENCE
+            ],
+        },
+    )
+    if channel == Channel.WINDOW:
+        record_visit(case, "submission", actor=actor, department=intake_department, at=now)
+    workflow._notify_later(case)
 
 
 def submit_bundle(
@@ -504,25 +511,15 @@ def submit_bundle(
             _event(
                 child, "submit", actor, channel, Status.SUBMITTED, data={"parent": parent.number}
             )
-        _event(
+        _record_submission(
             parent,
-            "submit",
+            rows,
             actor,
             channel,
-            Status.SUBMITTED,
-            data={
-                "children": [c.number for c in children],
-                "materials": len(rows),
-                "reused_licences": [
-                    {"material": r.name, "licence": r.licence.number}
-                    for r in rows
-                    if r.source == MaterialSource.ELICENCE
-                ],
-            },
+            intake_department,
+            now,
+            children=[c.number for c in children],
         )
-        if channel == Channel.WINDOW:
-            record_visit(parent, "submission", actor=actor, department=intake_department, at=now)
-        workflow._notify_later(parent)
     return parent
 
 
