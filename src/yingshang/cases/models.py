@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.scoping import ScopedQuerySet
+from yingshang.core.scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet
 
 
 class Channel(models.TextChoices):
@@ -307,15 +307,7 @@ class Case(models.Model):
         }
 
 
-class CaseEventQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("case events are append-only")
-
-    def delete(self):
-        raise PermissionError("case events are append-only")
-
-
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnlyModel):
     """One transition of a case: the log monitoring and process analysis read. Append-only."""
 
     case = models.ForeignKey(
@@ -341,7 +333,7 @@ class CaseEvent(models.Model):
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
 
-    objects = CaseEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
     scope_division_field = "case__department__division"
     scope_department_field = "case__department"
 
@@ -356,14 +348,6 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.action} {self.from_status}→{self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("case events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("case events are append-only")
 
 
 class VisitKind(models.TextChoices):

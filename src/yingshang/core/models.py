@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import ScopedQuerySet
+from .scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet
 
 
 class DivisionLevel(models.IntegerChoices):
@@ -341,15 +341,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("导出")
 
 
-class AuditEntryQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("audit entries are append-only")
-
-    def delete(self):
-        raise PermissionError("audit entries are append-only")
-
-
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """审计日志: append-only. Who, when, from where, what changed (before/after)."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -373,7 +365,7 @@ class AuditEntry(models.Model):
     # The division path of the actor, so that a supervisor sees the entries of their subtree.
     division_path = models.CharField(max_length=255, blank=True, db_index=True)
 
-    objects = AuditEntryQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
     scope_division_field = "division_path"
 
     class Meta:
@@ -384,11 +376,3 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("audit entries are append-only")

@@ -58,3 +58,30 @@ def can_write(user) -> bool:
         user.is_authenticated
         and (user.is_superuser or (user.role and user.role not in READ_ONLY_ROLES))
     )
+
+
+class AppendOnlyQuerySet(ScopedQuerySet):
+    """For logs (audit entries, case events, task events): rows are added, never changed."""
+
+    def update(self, **kwargs):
+        raise PermissionError(f"{self.model._meta.label} rows are append-only")
+
+    def delete(self):
+        raise PermissionError(f"{self.model._meta.label} rows are append-only")
+
+
+class AppendOnlyModel(models.Model):
+    """Abstract base of the append-only logs: saving an existing row or deleting one fails."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{self._meta.label} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self._meta.label} rows are append-only")

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.core.models import DEPARTMENT_ROLES, Department, Division
-from yingshang.core.scoping import ScopedQuerySet, scope_filter
+from yingshang.core.scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet, scope_filter
 
 
 class Cycle(models.TextChoices):
@@ -399,15 +399,7 @@ class EventKind(models.TextChoices):
     REMINDER = "reminder", _("催办")
 
 
-class TaskEventQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("task events are append-only")
-
-    def delete(self):
-        raise PermissionError("task events are append-only")
-
-
-class TaskEvent(models.Model):
+class TaskEvent(AppendOnlyModel):
     """任务日志: append-only; every state change and every action on a task adds a row."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
@@ -420,7 +412,7 @@ class TaskEvent(models.Model):
     to_state = models.CharField(max_length=20, blank=True, choices=TaskState.choices)
     note = models.TextField(_("说明"), blank=True)
 
-    objects = TaskEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
     scope_division_field = "task__programme__division"
 
     class Meta:
@@ -430,8 +422,3 @@ class TaskEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d} {self.get_kind_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("task events are append-only")
-        super().save(*args, **kwargs)
