@@ -3,15 +3,15 @@ MEDIA_ROOT (outside the web root) with random names, read back only by permissio
 """
 
 import hashlib
-import io
 import secrets
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from yingshang.core import uploads
 
 ALLOWED = {
     "application/pdf": ".pdf",
@@ -21,23 +21,13 @@ ALLOWED = {
 }
 
 
-def sniff(head: bytes, data_for_zip=None) -> str | None:
-    """The content type judged from the bytes, or None for anything not allowed."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"PK\x03\x04") and data_for_zip is not None:
-        try:
-            with zipfile.ZipFile(data_for_zip) as zf:
-                names = {n.lower() for n in zf.namelist()}
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-        if "ofd.xml" in names:
-            return "application/ofd"
-    return None
+# Kinds judged by core.uploads.sniff → the content types a case accepts.
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "ofd": "application/ofd",
+}
 
 
 @dataclass
@@ -65,14 +55,7 @@ def check(upload, field: str) -> str:
         )
     if upload.size == 0:
         raise ValidationError({field: _("文件“%(name)s”为空。") % {"name": upload.name}})
-    upload.seek(0)
-    head = upload.read(8)
-    zip_source = None
-    if head.startswith(b"PK\x03\x04"):
-        upload.seek(0)
-        zip_source = io.BytesIO(upload.read())
-    kind = sniff(head, zip_source)
-    upload.seek(0)
+    kind = CONTENT_TYPES.get(uploads.sniff(upload))
     if kind is None:
         raise ValidationError(
             {
