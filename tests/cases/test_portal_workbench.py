@@ -2,6 +2,7 @@
 trips) through the pages; scoping through page, API and export."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -45,7 +46,7 @@ def test_apply_online_creates_case(client, catalog, portal_users):
     mats = list(case.materials.all())
     assert len(mats) == 2 and all(m.stored_name for m in mats)
     # stored outside the web root with a random name, served only to the owner
-    assert "a.pdf" not in mats[0].stored_name
+    assert all(re.fullmatch(r"cases/[0-9a-f]{2}/[0-9a-f]{32}\.pdf", m.stored_name) for m in mats)
     r = client.get(reverse("cases:material-file", args=[mats[0].pk]))
     assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
     page = client.get(reverse("cases:my-cases")).content.decode()
