@@ -265,6 +265,9 @@ class Case(models.Model):
                 condition=models.Q(status__in=OPEN_STATUS_VALUES),
             ),
             models.Index(fields=["submitted_at"], name="case_submitted"),
+            # monitoring reads completed and due cases by day (the daily incremental run)
+            models.Index(fields=["completed_at"], name="case_completed"),
+            models.Index(fields=["due_at"], name="case_due"),
             models.Index(fields=["item", "submitted_at"], name="case_item_submitted"),
             models.Index(fields=["applicant_code"], name="case_applicant_code"),
             models.Index(fields=["user", "submitted_at"], name="case_user"),
