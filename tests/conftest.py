@@ -29,7 +29,7 @@ def _test_settings(settings, tmp_path):
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 
 def _load_core_demo():

@@ -23,20 +23,24 @@ class _Collector:
         return "250 Message accepted for delivery"
 
 
+def _smtp(port: int, *, timeout: int) -> dict:
+    """The default mailer as settings.py builds it, pointed at 127.0.0.1:port."""
+    options = {"host": "127.0.0.1", "port": port, "timeout": timeout}
+    options |= {"username": "", "password": "", "use_tls": False, "use_ssl": False}
+    return {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+    }
+
+
 @pytest.fixture
 def smtp_server(settings):
-    """A real SMTP server on localhost (aiosmtpd); EMAIL_BACKEND points at it."""
+    """A real SMTP server on localhost (aiosmtpd); the default mailer points at it."""
     from aiosmtpd.controller import Controller
 
     handler = _Collector()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_TIMEOUT = 5
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.MAILERS = _smtp(controller.port, timeout=5)
     try:
         yield handler
     finally:
@@ -45,12 +49,8 @@ def smtp_server(settings):
 
 @pytest.fixture
 def dead_smtp(settings):
-    """EMAIL_BACKEND pointed at a closed port: every connection is refused."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = free_port()
-    settings.EMAIL_TIMEOUT = 2
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    """The default mailer pointed at a closed port: every connection is refused."""
+    settings.MAILERS = _smtp(free_port(), timeout=2)
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def absolute_link(link: str) -> str:
 
 @register("email")
 class EmailSender(BaseSender):
-    """E-mail through Django's mail framework (EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT…)."""
+    """E-mail through Django's default mailer (settings.MAILERS, built from EMAIL_* variables)."""
 
     label = _("电子邮件")
 
