@@ -5,6 +5,12 @@ appeals, lagging tasks — a red-flag list and the monthly 效能通报.
 All counts are GROUP BY queries over the owning apps' records, each through ``visible_to(user)``.
 Event-type figures (sign-for delays, bad ratings) count the chosen month; state figures (overdue,
 idle, lagging) are as of now.
+
+Per staff member, a record counts against the person **responsible for it at the time**: the
+staff member who last acted on it (the latest event with a staff actor — accept, supplement
+request, suspension, dispatch, reply …), not everyone who ever touched it. A late sign-for counts
+against whoever signed; a bad rating against the staff member who last acted on the rated case or
+appeal before the rating. Lagging reform tasks belong to lead units only (no staff column).
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yingshang.core import workdays
 from yingshang.core.models import Department
@@ -23,12 +31,12 @@ from .sources import day_bounds, model
 
 IDLE_WORKING_DAYS_DEFAULT = 5
 COLUMNS = [
-    ("sign_delays", "签收超时"),
-    ("overdue_cases", "超期办件"),
-    ("idle_cases", "停滞办件"),
-    ("bad_ratings", "差评"),
-    ("overdue_appeals", "超期诉求"),
-    ("lagging_tasks", "滞后任务"),
+    ("sign_delays", _("签收超时")),
+    ("overdue_cases", _("超期办件")),
+    ("idle_cases", _("停滞办件")),
+    ("bad_ratings", _("差评")),
+    ("overdue_appeals", _("超期诉求")),
+    ("lagging_tasks", _("滞后任务")),
 ]
 # A department is red-flagged when any figure reaches its threshold.
 RED_FLAG = {
@@ -66,6 +74,24 @@ def month_bounds(month: datetime.date):
     return start, nxt - datetime.timedelta(days=1)
 
 
+def last_staff_actor(events, link: str, outer: str = "pk") -> Subquery:
+    """Subquery: the user id of the latest event on the outer record whose actor is staff."""
+    latest = events.filter(**{link: OuterRef(outer)}, actor__isnull=False, actor__role__gt="")
+    return Subquery(latest.order_by("-at", "-id").values("actor_id")[:1])
+
+
+def _count_by_responsible(qs, events, link: str, column: str, staff: dict) -> None:
+    rows = (
+        qs.annotate(responsible=last_staff_actor(events, link))
+        .filter(responsible__isnull=False)
+        .values("responsible")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in rows:
+        staff[r["responsible"]][column] += r["n"]
+
+
 def figures(user, month: datetime.date, now=None) -> dict:
     """{"departments": {dept_id: {col: n}}, "staff": {user_id: {col: n}}, ...}."""
     now = now or timezone.now()
@@ -87,19 +113,14 @@ def figures(user, month: datetime.date, now=None) -> dict:
         overdue = open_cases.filter(state_q("overdue", now))
         for r in overdue.values("department_id").annotate(n=Count("id")).order_by():
             depts[r["department_id"]]["overdue_cases"] += r["n"]
-        for r in (
-            CaseEvent.objects.filter(case__in=overdue, actor__isnull=False)
-            .values("actor_id")
-            .annotate(n=Count("case", distinct=True))
-            .order_by()
-        ):
-            staff[r["actor_id"]]["overdue_cases"] += r["n"]
+        _count_by_responsible(overdue, CaseEvent.objects, "case", "overdue_cases", staff)
         cutoff = workdays.end_of_day(working_days_ago(idle_days, timezone.localdate(now)))
         last = CaseEvent.objects.filter(case=OuterRef("pk")).order_by().values("case")
         last = last.annotate(m=Max("at")).values("m")[:1]
         idle = open_cases.annotate(last_at=Subquery(last)).filter(last_at__lt=cutoff)
         for r in idle.values("department_id").annotate(n=Count("id")).order_by():
             depts[r["department_id"]]["idle_cases"] += r["n"]
+        _count_by_responsible(idle, CaseEvent.objects, "case", "idle_cases", staff)
 
     Appeal = model("appeals.Appeal")
     AppealEvent = model("appeals.AppealEvent")
@@ -124,6 +145,9 @@ def figures(user, month: datetime.date, now=None) -> dict:
         for r in overdue_appeals.values("lead_department_id").annotate(n=Count("id")).order_by():
             if r["lead_department_id"]:
                 depts[r["lead_department_id"]]["overdue_appeals"] += r["n"]
+        _count_by_responsible(
+            overdue_appeals, AppealEvent.objects, "appeal", "overdue_appeals", staff
+        )
 
     Evaluation = model("evaluations.Evaluation")
     if Evaluation is not None:
@@ -135,6 +159,7 @@ def figures(user, month: datetime.date, now=None) -> dict:
             .order_by()
         ):
             depts[r["department_id"]]["bad_ratings"] += r["n"]
+        _bad_ratings_by_staff(user, lo, hi, staff)
 
     Task = model("reforms.Task")
     if Task is not None:
@@ -150,6 +175,40 @@ def figures(user, month: datetime.date, now=None) -> dict:
             if r["lead_units"]:
                 depts[r["lead_units"]]["lagging_tasks"] += r["n"]
     return {"departments": depts, "staff": staff, "idle_days": idle_days}
+
+
+def _bad_ratings_by_staff(user, lo, hi, staff) -> None:
+    """Bad ratings of cases and appeals → the staff member who last acted on the subject before
+    the rating was given."""
+    from django.contrib.contenttypes.models import ContentType
+
+    Evaluation = model("evaluations.Evaluation")
+    bad = Evaluation.objects.visible_to(user).filter(
+        voided=False, level__lte=2, created_at__gte=lo, created_at__lt=hi
+    )
+    for label, event_label, link in (
+        ("cases.Case", "cases.CaseEvent", "case"),
+        ("appeals.Appeal", "appeals.AppealEvent", "appeal"),
+    ):
+        subject, events = model(label), model(event_label)
+        if subject is None or events is None:
+            continue
+        latest = events.objects.filter(
+            **{f"{link}_id": Cast(OuterRef("object_id"), IntegerField())},
+            at__lte=OuterRef("created_at"),
+            actor__isnull=False,
+            actor__role__gt="",
+        )
+        rows = (
+            bad.filter(content_type=ContentType.objects.get_for_model(subject))
+            .annotate(responsible=Subquery(latest.order_by("-at", "-id").values("actor_id")[:1]))
+            .filter(responsible__isnull=False)
+            .values("responsible")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for r in rows:
+            staff[r["responsible"]]["bad_ratings"] += r["n"]
 
 
 def table(user, month, now=None) -> dict:
@@ -171,7 +230,7 @@ def table(user, month, now=None) -> dict:
                 "department": names[pk],
                 "counts": [counts.get(c, 0) for c, _ in COLUMNS],
                 "total": sum(counts.values()),
-                "flags": [dict(COLUMNS)[c] for c in flags],
+                "flags": [str(dict(COLUMNS)[c]) for c in flags],
             }
         )
     rows.sort(key=lambda r: (-len(r["flags"]), -r["total"]))
@@ -189,13 +248,13 @@ def table(user, month, now=None) -> dict:
         key=lambda r: -r["total"],
     )
     return {
-        "columns": [label for _, label in COLUMNS],
+        "columns": [str(label) for _, label in COLUMNS],
         "departments": rows,
         "red_flags": [r for r in rows if r["flags"]],
         "staff": staff_rows[:50],
         "idle_days": data["idle_days"],
         "month": month.replace(day=1),
-        "thresholds": {dict(COLUMNS)[c]: n for c, n in RED_FLAG.items()},
+        "thresholds": {str(dict(COLUMNS)[c]): n for c, n in RED_FLAG.items()},
     }
 
 
