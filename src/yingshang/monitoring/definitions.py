@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "indicators.toml"
 
@@ -102,8 +103,25 @@ INDICATOR_FIELDS = {
     "source_note": str,
 }
 REQUIRED_FIELDS = ("key", "name_zh", "name_en", "group", "source", "formula", "unit", "direction")
-TOP_LEVEL_FIELDS = {"version", "city", "mapping", "composite", "indicator"}
-CITY_FIELDS = {"income_per_capita", "population"}
+TOP_LEVEL_FIELDS = {"version", "city", "mapping", "composite", "indicator", "map"}
+# [city]: reference values (positive numbers) and the table of the city's assessed indices
+CITY_FIELDS = {"income_per_capita", "population", "warehouse_value", "property_value"}
+CITY_TABLES = {"indices"}
+# Cost measures → the [city] reference value they are expressed in (DB2020 units)
+REFERENCES = {
+    "fee_pct_income": "income_per_capita",
+    "fee_pct_warehouse_value": "warehouse_value",
+    "fee_pct_property_value": "property_value",
+}
+# Settings that override [city] fields
+CITY_SETTINGS = {
+    "income_per_capita": "MONITORING_INCOME_PER_CAPITA",
+    "population": "MONITORING_POPULATION",
+    "warehouse_value": "MONITORING_WAREHOUSE_VALUE",
+    "property_value": "MONITORING_PROPERTY_VALUE",
+}
+INDEX_MEASURE = "quality_index"
+MAP_FIELDS = {"tiles", "geojson"}
 MAPPING_FIELDS = {"item_codes", "bundle_keys"}
 
 # formula type → (required keys, optional keys)
@@ -171,12 +189,50 @@ class Definitions:
     income_per_capita: float | None = None
     population: int | None = None
     path: Path | None = None
+    warehouse_value: float | None = None
+    property_value: float | None = None
+    # the city's own assessed indices (cp.quality_index …), used in the live topic scores
+    indices: dict[str, float] = field(default_factory=dict)
+    # the county map: {"tiles": {division code: (column, row)}} or {"geojson": Path}; None =
+    # no map (the dashboards draw the counties as a bar chart only)
+    county_map: dict | None = None
 
     def topic(self, topic: str) -> Indicator:
         return self.indicators[topic]
 
     def components(self, topic: str) -> list[Indicator]:
         return [self.indicators[k] for k in self.indicators[topic].formula["components"]]
+
+    def index_keys(self) -> list[str]:
+        """The assessed-index components (measure ``quality_index``) of the DB topics."""
+        return [
+            k
+            for k, ind in self.indicators.items()
+            if ind.kind == "db_component" and ind.formula.get("measure") == INDEX_MEASURE
+        ]
+
+    def reference(self, measure: str) -> float | None:
+        """The configured reference value a cost measure is expressed in (None: unset)."""
+        name = REFERENCES.get(measure)
+        return getattr(self, name) if name else None
+
+    def missing_note(self, key: str) -> str | None:
+        """Why a DB component cannot have a live value, when a configured figure is missing."""
+        ind = self.indicators.get(key)
+        if ind is None or ind.kind != "db_component":
+            return None
+        measure = ind.formula.get("measure")
+        if measure in REFERENCES and self.reference(measure) is None:
+            name = REFERENCES[measure]
+            return _("未配置参考值 [city] %(field)s (或设置 %(setting)s): 费用无法换算") % {
+                "field": name,
+                "setting": CITY_SETTINGS[name],
+            }
+        if measure == INDEX_MEASURE and key not in self.indices:
+            return _(
+                '未配置本市评估值 [city.indices] "%(key)s" (或设置 MONITORING_CITY_INDICES)'
+            ) % {"key": key}
+        return None
 
     def db_input_keys(self) -> dict[str, tuple[str, str | None]]:
         """Keys accepted in benchmark CSV files → (component key, gender or None)."""
@@ -197,42 +253,194 @@ def _num(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
 def _check_formula(ind: dict, name: str, known_keys: set[str]) -> list[str]:
     errors = []
     formula = ind.get("formula")
     source = ind.get("source")
     if not isinstance(formula, dict):
-        return [f"指标 {name}: formula 必须是表 (table)"]
+        return [_("指标 %(key)s: formula 必须是表 (table)") % {"key": name}]
     ftype = formula.get("type")
     if ftype not in FORMULA_TYPES:
-        return [f"指标 {name}: 公式类型 {ftype!r} 无效, 可用: {', '.join(sorted(FORMULA_TYPES))}"]
+        return [
+            _("指标 %(key)s: 公式类型 %(type)s 无效, 可用: %(types)s")
+            % {"key": name, "type": repr(ftype), "types": ", ".join(sorted(FORMULA_TYPES))}
+        ]
     required, optional = FORMULA_TYPES[ftype]
     for missing in sorted(required - formula.keys()):
-        errors.append(f"指标 {name}: 公式 {ftype} 缺少 {missing}")
+        errors.append(
+            _("指标 %(key)s: 公式 %(type)s 缺少 %(field)s")
+            % {"key": name, "type": ftype, "field": missing}
+        )
     for extra in sorted(formula.keys() - required - optional - {"type"}):
-        errors.append(f"指标 {name}: 公式 {ftype} 不认识的字段 {extra!r}")
+        errors.append(
+            _("指标 %(key)s: 公式 %(type)s 不认识的字段 %(field)s")
+            % {"key": name, "type": ftype, "field": repr(extra)}
+        )
     counts = COUNTS.get(source, set())
     measures = MEASURES.get(source, set())
     for part in ("numerator", "denominator", "count"):
         if part in formula and formula[part] not in counts:
             errors.append(
-                f"指标 {name}: 公式中的计数 {formula[part]!r} 不是数据源 {source} 提供的计数"
+                _("指标 %(key)s: 公式中的计数 %(name)s 不是数据源 %(source)s 提供的计数")
+                % {"key": name, "name": repr(formula[part]), "source": source}
             )
     if "measure" in formula and formula["measure"] not in measures:
         errors.append(
-            f"指标 {name}: 公式中的度量 {formula['measure']!r} 不是数据源 {source} 提供的度量"
+            _("指标 %(key)s: 公式中的度量 %(name)s 不是数据源 %(source)s 提供的度量")
+            % {"key": name, "name": repr(formula["measure"]), "source": source}
         )
     if "gendered" in formula and not isinstance(formula["gendered"], bool):
-        errors.append(f"指标 {name}: gendered 必须是 true 或 false")
+        errors.append(_("指标 %(key)s: gendered 必须是 true 或 false") % {"key": name})
     if ftype == "db_topic":
         comps = formula.get("components")
         if not isinstance(comps, list) or not comps:
-            errors.append(f"指标 {name}: components 必须是非空列表")
+            errors.append(_("指标 %(key)s: components 必须是非空列表") % {"key": name})
         else:
             for comp in comps:
                 if comp not in known_keys:
-                    errors.append(f"指标 {name}: 分项 {comp!r} 未定义")
+                    errors.append(
+                        _("指标 %(key)s: 分项 %(component)s 未定义")
+                        % {"key": name, "component": repr(comp)}
+                    )
     return errors
+
+
+def _flatten(table: dict, prefix: str = "") -> dict:
+    """``{"cp": {"quality_index": 14}}`` (TOML dotted keys) → ``{"cp.quality_index": 14}``."""
+    out = {}
+    for k, v in table.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def check_reference(name: str, value, where: str) -> list[str]:
+    """A [city] reference value (or the setting overriding it) must be a positive number."""
+    if not _num(value) or value <= 0:
+        return [
+            _("%(where)s: %(field)s 必须是正数 (实际 %(value)s)")
+            % {"where": where, "field": name, "value": repr(value)}
+        ]
+    return []
+
+
+def check_indices(
+    indices, indicators: dict[str, Indicator], where: str
+) -> tuple[dict[str, float], list[str]]:
+    """Validate the city's assessed indices: each key an index component, each value within
+    its DB2020 range (between worst and best)."""
+    if not isinstance(indices, dict):
+        return {}, [_("%(where)s 必须是表 (指标 → 数值)") % {"where": where}]
+    allowed = {
+        k: ind
+        for k, ind in indicators.items()
+        if ind.kind == "db_component" and ind.formula.get("measure") == INDEX_MEASURE
+    }
+    errors, out = [], {}
+    for key, value in _flatten(indices).items():
+        ind = allowed.get(key)
+        if ind is None:
+            errors.append(
+                _("%(where)s: %(key)s 不是评估指数 (可用: %(allowed)s)")
+                % {"where": where, "key": repr(key), "allowed": ", ".join(sorted(allowed))}
+            )
+            continue
+        if not _num(value):
+            errors.append(
+                _("%(where)s: 指标 %(key)s 的值 %(value)s 不是数字")
+                % {"where": where, "key": key, "value": repr(value)}
+            )
+            continue
+        lo, hi = sorted((ind.best, ind.worst)) if ind.has_bounds else (None, None)
+        if lo is not None and not lo <= value <= hi:
+            errors.append(
+                _("%(where)s: 指标 %(key)s 的值 %(value)s 超出范围 %(lo)s–%(hi)s")
+                % {"where": where, "key": key, "value": _fmt(value), "lo": _fmt(lo), "hi": _fmt(hi)}
+            )
+            continue
+        out[key] = float(value)
+    return out, errors
+
+
+def _check_map(conf, base: Path | None) -> tuple[dict | None, list[str]]:
+    """[map]: ``tiles = {"510703" = [col, row], …}`` (a schematic tile map) or ``geojson =
+    "file"`` (a boundary file whose features carry the division code in ``properties.code`` or
+    ``properties.adcode``; a relative path is relative to the definition file)."""
+    if not isinstance(conf, dict):
+        return None, [_("map 必须是表")]
+    errors = []
+    for extra in sorted(set(conf) - MAP_FIELDS):
+        errors.append(_("map: 未知字段 %(field)s") % {"field": repr(extra)})
+    if "geojson" in conf:
+        ref = conf["geojson"]
+        if not isinstance(ref, str) or not ref:
+            return None, [*errors, _("map: geojson 必须是文件路径")]
+        path = Path(ref)
+        if not path.is_absolute():
+            path = (base or DEFAULT_FILE.parent) / path
+        codes, problem = geojson_codes(path)
+        if problem:
+            return None, [
+                *errors,
+                _("map: geojson 文件 %(path)s: %(problem)s") % {"path": path, "problem": problem},
+            ]
+        return ({"geojson": path, "codes": codes} if not errors else None), errors
+    tiles = conf.get("tiles")
+    if not isinstance(tiles, dict) or not tiles:
+        return None, [*errors, _("map: 需要 tiles (区划代码 → [列, 行]) 或 geojson")]
+    seen: dict[tuple, str] = {}
+    out = {}
+    for code, pos in tiles.items():
+        if (
+            not isinstance(pos, list)
+            or len(pos) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 50 for x in pos)
+        ):
+            errors.append(
+                _("map.tiles: 区划 %(code)s 的位置 %(pos)s 无效 (应为 [列, 行], 0–49 的整数)")
+                % {"code": code, "pos": repr(pos)}
+            )
+            continue
+        if tuple(pos) in seen:
+            errors.append(
+                _("map.tiles: 区划 %(code)s 与 %(other)s 位置相同")
+                % {"code": code, "other": seen[tuple(pos)]}
+            )
+            continue
+        seen[tuple(pos)] = code
+        out[code] = (pos[0], pos[1])
+    return ({"tiles": out} if not errors else None), errors
+
+
+def geojson_codes(path: Path) -> tuple[list[str], str | None]:
+    """The division codes of a GeoJSON FeatureCollection, or a problem description."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return [], exc.strerror or str(exc)
+    except ValueError as exc:
+        return [], _("不是有效的 JSON (%(error)s)") % {"error": exc}
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        return [], _("不是 GeoJSON FeatureCollection")
+    codes = []
+    for feature in data.get("features") or []:
+        props = (feature or {}).get("properties") or {}
+        code = props.get("code", props.get("adcode"))
+        if code is None:
+            return [], _("要素缺少 properties.code (区划代码)")
+        codes.append(str(code))
+    if not codes:
+        return [], _("没有要素")
+    return codes, None
 
 
 def parse_definitions(text: str, path: Path | None = None) -> Definitions:
@@ -240,41 +448,52 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DefinitionError([f"TOML 语法错误: {exc}"], path) from exc
+        raise DefinitionError([_("TOML 语法错误: %(error)s") % {"error": exc}], path) from exc
 
     errors: list[str] = []
     for extra in sorted(data.keys() - TOP_LEVEL_FIELDS):
-        errors.append(f"未知的顶层字段 {extra!r}")
+        errors.append(_("未知的顶层字段 %(field)s") % {"field": repr(extra)})
     raw = data.get("indicator", [])
     if not isinstance(raw, list) or not raw:
-        errors.append("没有定义任何指标 ([[indicator]])")
+        errors.append(_("没有定义任何指标 ([[indicator]])"))
         raw = []
     known_keys = {i.get("key") for i in raw if isinstance(i, dict)}
     indicators: dict[str, Indicator] = {}
     for n, ind in enumerate(raw, start=1):
         if not isinstance(ind, dict):
-            errors.append(f"第 {n} 个指标不是表")
+            errors.append(_("第 %(n)s 个指标不是表") % {"n": n})
             continue
         name = ind.get("key") or f"#{n}"
         for extra in sorted(ind.keys() - INDICATOR_FIELDS.keys()):
-            errors.append(f"指标 {name}: 未知字段 {extra!r}")
+            errors.append(
+                _("指标 %(key)s: 未知字段 %(field)s") % {"key": name, "field": repr(extra)}
+            )
         for req in REQUIRED_FIELDS:
             if req not in ind:
-                errors.append(f"指标 {name}: 缺少字段 {req}")
+                errors.append(_("指标 %(key)s: 缺少字段 %(field)s") % {"key": name, "field": req})
         for fname, ftype in INDICATOR_FIELDS.items():
             if fname in ind and fname != "formula":
                 value = ind[fname]
                 ok = _num(value) if ftype == (int, float) else isinstance(value, ftype)
                 if not ok:
-                    errors.append(f"指标 {name}: 字段 {fname} 的值 {value!r} 类型不对")
+                    errors.append(
+                        _("指标 %(key)s: 字段 %(field)s 的值 %(value)s 类型不对")
+                        % {"key": name, "field": fname, "value": repr(value)}
+                    )
         if name in indicators:
-            errors.append(f"指标 {name}: key 重复")
+            errors.append(_("指标 %(key)s: key 重复") % {"key": name})
         if ind.get("group") not in GROUPS:
-            errors.append(f"指标 {name}: 分组 {ind.get('group')!r} 无效")
+            errors.append(
+                _("指标 %(key)s: 分组 %(group)s 无效")
+                % {"key": name, "group": repr(ind.get("group"))}
+            )
         if ind.get("source") not in SOURCES:
-            errors.append(f"指标 {name}: 数据源 {ind.get('source')!r} 无效")
+            errors.append(
+                _("指标 %(key)s: 数据源 %(source)s 无效")
+                % {"key": name, "source": repr(ind.get("source"))}
+            )
         if ind.get("direction") not in DIRECTIONS:
-            errors.append(f"指标 {name}: direction 必须是 higher 或 lower")
+            errors.append(_("指标 %(key)s: direction 必须是 higher 或 lower") % {"key": name})
         errors.extend(_check_formula(ind, name, known_keys))
         best, worst = ind.get("best"), ind.get("worst")
         weight = ind.get("weight", 0)
@@ -283,16 +502,20 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
         )
         needs_bounds = ftype == "db_component" or (_num(weight) and weight > 0)
         if needs_bounds and (best is None or worst is None):
-            errors.append(f"指标 {name}: 缺少边界 best/worst (前沿值/最差值)")
+            errors.append(_("指标 %(key)s: 缺少边界 best/worst (前沿值/最差值)") % {"key": name})
         if _num(best) and _num(worst):
             if best == worst:
-                errors.append(f"指标 {name}: best 与 worst 不能相等")
+                errors.append(_("指标 %(key)s: best 与 worst 不能相等") % {"key": name})
             elif ind.get("direction") == "higher" and best < worst:
-                errors.append(f"指标 {name}: direction = higher 时 best 必须大于 worst")
+                errors.append(
+                    _("指标 %(key)s: direction = higher 时 best 必须大于 worst") % {"key": name}
+                )
             elif ind.get("direction") == "lower" and best > worst:
-                errors.append(f"指标 {name}: direction = lower 时 best 必须小于 worst")
+                errors.append(
+                    _("指标 %(key)s: direction = lower 时 best 必须小于 worst") % {"key": name}
+                )
         if _num(weight) and weight < 0:
-            errors.append(f"指标 {name}: weight 不能为负")
+            errors.append(_("指标 %(key)s: weight 不能为负") % {"key": name})
         if isinstance(name, str) and name not in indicators:
             try:
                 indicators[name] = Indicator(
@@ -314,33 +537,53 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
 
     composite = data.get("composite", {})
     if not isinstance(composite, dict):
-        errors.append("composite 必须是表")
+        errors.append(_("composite 必须是表"))
         composite = {}
     for group, weight in composite.items():
         if group not in GROUPS:
-            errors.append(f"composite: 未知分组 {group!r}")
+            errors.append(_("composite: 未知分组 %(group)s") % {"group": repr(group)})
         elif not _num(weight) or weight < 0:
-            errors.append(f"composite: 分组 {group} 的权重 {weight!r} 无效")
+            errors.append(
+                _("composite: 分组 %(group)s 的权重 %(weight)s 无效")
+                % {"group": group, "weight": repr(weight)}
+            )
 
     city = data.get("city", {})
-    for extra in sorted(set(city) - CITY_FIELDS):
-        errors.append(f"city: 未知字段 {extra!r}")
-    for fname in CITY_FIELDS & set(city):
-        if not _num(city[fname]) or city[fname] <= 0:
-            errors.append(f"city: {fname} 必须是正数")
+    if not isinstance(city, dict):
+        errors.append(_("city 必须是表"))
+        city = {}
+    for extra in sorted(set(city) - CITY_FIELDS - CITY_TABLES):
+        errors.append(_("city: 未知字段 %(field)s") % {"field": repr(extra)})
+    for fname in sorted(CITY_FIELDS & set(city)):
+        errors.extend(check_reference(fname, city[fname], "city"))
+    indices, index_errors = check_indices(city.get("indices", {}), indicators, "city.indices")
+    errors.extend(index_errors)
 
     mapping = data.get("mapping", {})
     for topic, conf in mapping.items():
         if topic not in DB_TOPICS:
-            errors.append(f"mapping: 未知专题 {topic!r} (可用: {', '.join(DB_TOPICS)})")
+            errors.append(
+                _("mapping: 未知专题 %(topic)s (可用: %(topics)s)")
+                % {"topic": repr(topic), "topics": ", ".join(DB_TOPICS)}
+            )
             continue
         for extra in sorted(set(conf) - MAPPING_FIELDS):
-            errors.append(f"mapping.{topic}: 未知字段 {extra!r}")
+            errors.append(
+                _("mapping.%(topic)s: 未知字段 %(field)s") % {"topic": topic, "field": repr(extra)}
+            )
         for fname in MAPPING_FIELDS & set(conf):
             if not isinstance(conf[fname], list) or not all(
                 isinstance(x, str) for x in conf[fname]
             ):
-                errors.append(f"mapping.{topic}: {fname} 必须是字符串列表")
+                errors.append(
+                    _("mapping.%(topic)s: %(field)s 必须是字符串列表")
+                    % {"topic": topic, "field": fname}
+                )
+
+    county_map = None
+    if "map" in data:
+        county_map, map_errors = _check_map(data["map"], path.parent if path else None)
+        errors.extend(map_errors)
 
     if errors:
         raise DefinitionError(errors, path)
@@ -351,6 +594,10 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
         mapping={t: {f: list(c.get(f, [])) for f in MAPPING_FIELDS} for t, c in mapping.items()},
         income_per_capita=city.get("income_per_capita"),
         population=city.get("population"),
+        warehouse_value=city.get("warehouse_value"),
+        property_value=city.get("property_value"),
+        indices=indices,
+        county_map=county_map,
         path=path,
     )
 
@@ -367,26 +614,45 @@ def _load(path: str, mtime: float) -> Definitions:
 
 
 def load_definitions(path: Path | None = None) -> Definitions:
-    """The definitions in force (settings overrides applied); cached per file version."""
+    """The definitions in force (settings overrides applied); cached per file version.
+
+    Settings override the file: ``MONITORING_INCOME_PER_CAPITA``, ``MONITORING_POPULATION``,
+    ``MONITORING_WAREHOUSE_VALUE``, ``MONITORING_PROPERTY_VALUE``, ``MONITORING_CITY_INDICES``
+    (``{"cp.quality_index": 14.5, …}``, merged over ``[city.indices]``) and
+    ``MONITORING_TOPIC_MAPPING``. They are validated like the file (DefinitionError naming the
+    setting)."""
     p = Path(path) if path else definitions_path()
     try:
         mtime = p.stat().st_mtime
     except OSError as exc:
-        raise DefinitionError([f"无法读取指标定义文件 {p}: {exc.strerror}"], p) from exc
+        raise DefinitionError(
+            [_("无法读取指标定义文件 %(path)s: %(error)s") % {"path": p, "error": exc.strerror}], p
+        ) from exc
     defs = _load(str(p), mtime)
-    overrides = {}
-    income = getattr(settings, "MONITORING_INCOME_PER_CAPITA", None)
-    population = getattr(settings, "MONITORING_POPULATION", None)
+    overrides: dict = {}
+    errors: list[str] = []
+    for fname, setting in CITY_SETTINGS.items():
+        value = getattr(settings, setting, None)
+        if value is None:
+            continue
+        problems = check_reference(fname, value, setting)
+        if problems:
+            errors.extend(problems)
+        else:
+            overrides[fname] = int(value) if fname == "population" else float(value)
+    indices = getattr(settings, "MONITORING_CITY_INDICES", None)
+    if indices is not None:
+        checked, problems = check_indices(indices, defs.indicators, "MONITORING_CITY_INDICES")
+        errors.extend(problems)
+        overrides["indices"] = {**defs.indices, **checked}
     mapping = getattr(settings, "MONITORING_TOPIC_MAPPING", None)
-    if income is not None:
-        overrides["income_per_capita"] = float(income)
-    if population is not None:
-        overrides["population"] = int(population)
     if mapping is not None:
         merged = {t: dict(c) for t, c in defs.mapping.items()}
         for topic, conf in mapping.items():
             merged.setdefault(topic, {}).update({k: list(v) for k, v in conf.items()})
         overrides["mapping"] = merged
+    if errors:
+        raise DefinitionError(errors, p)
     if overrides:
         from dataclasses import replace
 

@@ -9,6 +9,10 @@
 - inputs are used unrounded;
 - an entity measured in several cities scores the population-weighted mean of the city scores
   (China in DB2020: Shanghai 0.55, Beijing 0.45).
+
+Live topics (``live_topics``): the component values of a member and period from the case facts
+of the mapped bundles/items (procedures, time, fees) and the configured figures (reference
+values for the cost, the city's assessed indices), then the topic score.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from .definitions import DB_TOPICS, Definitions
+from .definitions import DB_TOPICS, INDEX_MEASURE, REFERENCES, Definitions, Indicator
 
 WEIGHT_TOLERANCE = 1e-6
 
@@ -140,3 +144,61 @@ def composite_index(defs: Definitions, scores: Mapping[str, float | None]) -> di
             groups[group] = weighted_mean(pairs)
     pairs = [(s, defs.composite[g]) for g, s in groups.items() if defs.composite[g] > 0]
     return {"groups": groups, "score": weighted_mean(pairs) if pairs else None}
+
+
+def live_component(
+    defs: Definitions, comp: Indicator, data: Mapping[str, float]
+) -> tuple[float | None, float | None, float | None] | None:
+    """(value, numerator, denominator) of one DB component from a member's summed case facts
+    (``<topic>:interactions__sum`` …), or None when the member had no application of the
+    topic in the period (then no value is stored at all).
+
+    - procedures / time: Σ / n over the applications;
+    - cost: 100 · Σ fees / n / the configured reference value (income per capita, warehouse
+      value or property value); no data when the reference value is not configured;
+    - paid-in minimum capital: 0 (subscribed-capital system);
+    - assessed index: the city's configured value (``[city.indices]``), no data when unset.
+    """
+    topic = comp.key.split(".")[0]
+    n = data.get(f"{topic}:interactions__n", 0.0)
+    if not n:
+        return None
+    measure = comp.formula.get("measure")
+    if measure in ("interactions", "calendar_days"):
+        s = data.get(f"{topic}:{measure}__sum", 0.0)
+        return s / n, s, n
+    if measure in REFERENCES:
+        s = data.get(f"{topic}:fee__sum", 0.0)
+        ref = defs.reference(measure)
+        return ((100.0 * s / n / ref) if ref else None), s, n
+    if measure == "min_capital_pct_income":
+        return 0.0, 0.0, n
+    if measure == INDEX_MEASURE:
+        return defs.indices.get(comp.key), None, n
+    return None, None, n
+
+
+def live_topics(defs: Definitions, sums: Mapping[str, Mapping[str, float]]) -> dict[str, tuple]:
+    """{indicator: (value, numerator, denominator)} of every DB topic and component for one
+    member and period (``sums``: {source: summed facts}). A topic appears only when the member
+    had applications of it; its score is None (无数据) when any component has no value."""
+    data = sums.get("cases") or {}
+    out: dict[str, tuple] = {}
+    for key, ind in defs.indicators.items():
+        if ind.kind != "db_topic":
+            continue
+        comps = defs.components(key)
+        values = []
+        for comp in comps:
+            result = live_component(defs, comp, data) if comp.kind == "db_component" else None
+            if result is not None:
+                out[comp.key] = result
+            values.append(result[0] if result is not None else None)
+        if not any(c.key in out for c in comps):
+            continue
+        if any(v is None for v in values):
+            out[key] = (None, None, None)
+            continue
+        scores = [component_score(v, c.best, c.worst) for v, c in zip(values, comps, strict=True)]
+        out[key] = (mean(scores), None, None)
+    return out

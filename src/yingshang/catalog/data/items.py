@@ -1400,6 +1400,26 @@ ITEMS = [
         None,
         True,
     ),
+    # Added after the others so that the basic codes above stay as they were: the road works of
+    # an electricity connection (获得电力 外线工程), bundled with the connection below.
+    (
+        "urban",
+        "占用、挖掘城市道路审批",
+        "L",
+        "E",
+        "获得电力、投资建设",
+        "C",
+        20,
+        3,
+        0,
+        5,
+        "city",
+        None,
+        "《城市道路管理条例》第三十条、第三十一条",
+        ["占用挖掘城市道路申请表", "施工方案及交通组织方案", "营业执照@yyzz"],
+        None,
+        False,
+    ),
 ]
 
 # (key, name, description, theme, [(function_key, item name)])
@@ -1458,6 +1478,16 @@ BUNDLES = [
             ("power", "居民用电过户"),
             ("water_utility", "用水过户"),
             ("gas_utility", "燃气过户"),
+        ],
+    ),
+    (
+        "huode-dianli",
+        "获得电力(低压非居民用电报装)",
+        "低压非居民用电报装与外线工程涉及的占用、挖掘城市道路审批一次申请、并联办理。",
+        "E",
+        [
+            ("power", "低压非居民用电报装"),
+            ("urban", "占用、挖掘城市道路审批"),
         ],
     ),
 ]
