@@ -56,6 +56,35 @@ def day_bounds(start: datetime.date, end: datetime.date):
     return lo, hi
 
 
+def fixed_offset(start: datetime.date, end: datetime.date) -> datetime.timedelta | None:
+    """The zone's UTC offset if it is the same all through [start − 1, end + 1] (no DST change
+    in the range, e.g. Asia/Shanghai), else None. Then a local day is the UTC date of
+    ``instant + offset``: cheaper in SQL than converting every row with the zone's rules."""
+    zone = tz()
+    offsets = set()
+    day = start - datetime.timedelta(days=1)
+    while day <= end + datetime.timedelta(days=1):
+        for hour in (0, 12):
+            offsets.add(datetime.datetime.combine(day, datetime.time(hour), zone).utcoffset())
+        day += datetime.timedelta(days=1)
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def pg_local_day(column: str, start: datetime.date, end: datetime.date) -> tuple[str, list]:
+    """PostgreSQL expression (and its parameters) for the local day of the timestamptz
+    ``column``, valid for instants of days in [start, end]. A zone without an offset change in
+    the range: ``((column AT TIME ZONE 'UTC') + offset)::date``; otherwise the general per-row
+    conversion ``(column AT TIME ZONE zone)::date``."""
+    from django.db import connection
+
+    offset = fixed_offset(start, end)
+    if offset is not None:
+        # Django keeps the session in UTC (USE_TZ); then ``::date`` needs no zone look-up.
+        utc = column if connection.timezone_name == "UTC" else f"({column} AT TIME ZONE 'UTC')"
+        return f"({utc} + %s::interval)::date", [f"{int(offset.total_seconds())} seconds"]
+    return f"({column} AT TIME ZONE %s)::date", [tz().key]
+
+
 def model(label: str):
     """The model ``app.Model`` or None when the app/model does not exist (yet)."""
     try:

@@ -39,6 +39,12 @@ DONE = ("completed", "delivered")
 OPEN = ("submitted", "prechecking", "accepted", "supplement_requested", "in_process", "suspended")
 
 
+def _literal(values: tuple[str, ...]) -> str:
+    """SQL list of the constant status codes above (identifiers, never user input)."""
+    assert all(v.isidentifier() for v in values)
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
 class CasesSource(Source):
     name = "cases"
 
@@ -49,6 +55,107 @@ class CasesSource(Source):
     def facts(self, start: datetime.date, end: datetime.date, defs) -> list[FactRow]:
         if not self.available():
             return []
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            out = self._facts_pg(start, end)
+        else:
+            out = self._facts_orm(start, end)
+        for fact in out.values():
+            data = fact.data
+            if "cases_completed" in data or "cases_corrected" in data:
+                data["cases_completed_without_correction"] = data.get(
+                    "cases_completed", 0.0
+                ) - data.pop("cases_corrected", 0.0)
+        self._topics(start, end, defs, out)
+        return list(out.values())
+
+    def _facts_pg(self, start: datetime.date, end: datetime.date) -> dict:
+        """The item-level passes as three plain GROUP BYs over the case table, each bounded by
+        the instants of [start, end] on its own indexed column (completed_at, submitted_at,
+        due_at), so the daily run reads one day by index and a full run scans once per pass.
+        No joins: the division comes from the department (a small dict), 即办件 from the ids of
+        the item versions of that kind, 补正 from an EXISTS on the event log (hashed over all
+        补正 events for a long range, probed per case through (case, at) for a short one). Day
+        = local date of the instant, by a fixed offset when the zone has no change in the range
+        (see ``pg_local_day``)."""
+        from collections import defaultdict
+
+        from django.db import connection
+
+        from . import pg_local_day
+
+        Case = model("cases.Case")
+        CaseEvent = model("cases.CaseEvent")
+        Department = model("core.Department")
+        Version = model("catalog.ServiceItemVersion")
+        lo, hi = day_bounds(start, end)
+        case_t, event_t = Case._meta.db_table, CaseEvent._meta.db_table
+        division = dict(Department.objects.values_list("id", "division_id"))
+        instant = list(Version.objects.filter(kind="immediate").values_list("id", flat=True))
+        now = timezone.now()
+        out: dict = {}
+
+        def run(column, aggregates, where, params, names):
+            day, day_params = pg_local_day(f"c.{column}", start, end)
+            sql = (
+                f"SELECT {day} AS day, c.department_id, c.item_id, {aggregates} "
+                f"FROM {case_t} c WHERE c.item_id IS NOT NULL AND c.{column} >= %s "
+                f"AND c.{column} < %s {where} GROUP BY 1, 2, 3"
+            )
+            with connection.cursor() as cur:
+                cur.execute(sql, [*day_params, *params[0], lo, hi, *params[1]])
+                rows = cur.fetchall()
+            for d, dept, item, *values in rows:
+                key = (d, division.get(dept), dept, item)
+                fact = out.get(key)
+                if fact is None:
+                    fact = out[key] = FactRow(d, key[1], dept, item, defaultdict(float))
+                for name, value in zip(names, values, strict=True):
+                    fact.data[name] += 0.0 if value is None else float(value)
+
+        with connection.cursor() as cur:
+            # one aggregate per pass over up to millions of rows: give the hash table memory
+            # (no spill to disk) and skip JIT compilation (costs more than it saves here)
+            cur.execute("SET LOCAL work_mem = '256MB'")
+            cur.execute("SET LOCAL jit = off")
+        run(
+            "completed_at",
+            "count(*), count(*) FILTER (WHERE c.final_sla_state = 'on_time'), "
+            "count(*) FILTER (WHERE c.channel <> 'window' AND c.visits = 0), "
+            "count(*) FILTER (WHERE c.version_id = ANY(%s::bigint[])), "
+            "count(*) FILTER (WHERE c.visits <= 1), "
+            "sum(c.working_days_used), count(c.working_days_used), sum(c.visits), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {event_t} e "
+            "WHERE e.case_id = c.id AND e.to_status = %s))",
+            f"AND c.status IN {_literal(DONE)}",
+            ([instant, SUPPLEMENT], []),
+            (
+                "cases_completed",
+                "cases_completed_on_time",
+                "cases_fully_online",
+                "cases_instant",
+                "cases_at_most_one_visit",
+                "handling_working_days__sum",
+                "handling_working_days__n",
+                "on_site_visits__sum",
+                "cases_corrected",
+            ),
+        )
+        for fact in out.values():  # as the ORM pass: n of visits = completed cases
+            fact.data["on_site_visits__n"] = fact.data["cases_completed"]
+        run("submitted_at", "count(*)", "", ([], []), ("cases_total",))
+        run(
+            "due_at",
+            "count(*)",
+            f"AND (c.completed_at > c.due_at OR (c.status IN {_literal(OPEN)} "
+            "AND c.paused_since IS NULL AND c.due_at < %s))",
+            ([], [now]),
+            ("cases_overdue",),
+        )
+        return out
+
+    def _facts_orm(self, start: datetime.date, end: datetime.date) -> dict:
         Case = model("cases.Case")
         CaseEvent = model("cases.CaseEvent")
         zone = tz()
@@ -121,14 +228,7 @@ class CasesSource(Source):
             into=out,
             **spec,
         )
-        for fact in out.values():
-            data = fact.data
-            if "cases_completed" in data or "cases_corrected" in data:
-                data["cases_completed_without_correction"] = data.get(
-                    "cases_completed", 0.0
-                ) - data.pop("cases_corrected", 0.0)
-        self._topics(start, end, defs, out)
-        return list(out.values())
+        return out
 
     # -- Doing-Business topics from bundles / mapped items
     def _topics(self, start, end, defs, out) -> None:
