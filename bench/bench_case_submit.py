@@ -30,6 +30,35 @@ from cases_common import ROOT, ensure_base_data, ensure_database, print_machine,
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def cpu_seconds(pids) -> float:
+    """utime + stime of the processes, in seconds (0 for those that are gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def processes(pgid=None, name=None) -> list[int]:
+    """Pids of a process group, or of processes with this command name."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        if (pgid is not None and int(fields[2]) == pgid) or (name is not None and comm == name):
+            out.append(int(entry))
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -169,11 +198,22 @@ def main():
         for t in threads:
             t.start()
         time.sleep(3)  # warm-up: connections, imports, caches
+        groups = {
+            "server": lambda: processes(pgid=server.pid),
+            "postgres": lambda: processes(name="postgres"),
+            "client": lambda: [os.getpid()],
+        }
+        cpu0 = {k: {pid: cpu_seconds([pid]) for pid in f()} for k, f in groups.items()}
         measuring.set()
         t0 = time.perf_counter()
         time.sleep(args.seconds)
         measuring.clear()
         elapsed = time.perf_counter() - t0
+        cpu = {
+            k: sum(cpu_seconds([pid]) - cpu0[k].get(pid, 0) for pid in f())
+            for k, f in groups.items()
+        }
+        load_during = os.getloadavg()[0]
         stop.set()
         for t in threads:
             t.join()
@@ -194,13 +234,23 @@ def main():
     )
     if first_error:
         print(f"  first error: {first_error[0]}")
-    raw_rate = raw_insert_rate(args.db, before_id)
-    print(f"raw:  the same rows through psycopg = {raw_rate:,.0f} cases/s")
+    done = max(sum(ok), 1)
+    print(
+        "  CPU per case: "
+        + ", ".join(f"{k} {1000 * v / done:.2f} ms" for k, v in cpu.items())
+        + f" (total {1000 * sum(cpu.values()) / done:.2f} ms of {1000 * (os.cpu_count() or 1) * elapsed / done:.2f} ms "
+        f"available on {os.cpu_count()} cores); load average at the end {load_during:.1f}"
+    )
+    raw_rate, raw_pg_ms = raw_insert_rate(args.db, before_id)
+    print(
+        f"raw:  the same rows through psycopg = {raw_rate:,.0f} cases/s "
+        f"(one connection; postgres CPU {raw_pg_ms:.2f} ms per case)"
+    )
     print(f"ratio API / raw = {api_rate / raw_rate:.2f}")
     print(f"target ≥ 300 cases/s: {'PASS' if api_rate >= 300 else 'FAIL'}")
 
 
-def raw_insert_rate(url: str, after_id: int, limit: int = 3000) -> float:
+def raw_insert_rate(url: str, after_id: int, limit: int = 3000) -> tuple[float, float]:
     """Re-insert the rows of up to ``limit`` API-made cases with plain psycopg, one
     transaction per case (case, its events, materials and audit entry), then remove them."""
     import psycopg
@@ -268,6 +318,8 @@ def raw_insert_rate(url: str, after_id: int, limit: int = 3000) -> float:
             f"INSERT INTO core_auditentry ({', '.join(ac)}) VALUES ({', '.join(['%s'] * len(ac))})"
         )
         new_ids = []
+        pg = processes(name="postgres")
+        pg0 = {pid: cpu_seconds([pid]) for pid in pg}
         t0 = time.perf_counter()
         for row in cases:
             old_id = row[0]
@@ -290,11 +342,14 @@ def raw_insert_rate(url: str, after_id: int, limit: int = 3000) -> float:
                     conn.execute(sql_au, j(audits[old_id], au_json))
             new_ids.append(new_id)
         elapsed = time.perf_counter() - t0
+        pg_cpu = sum(cpu_seconds([pid]) - pg0[pid] for pid in pg)
         conn.execute("DELETE FROM cases_casematerial WHERE case_id = ANY(%s)", [new_ids])
         conn.execute("DELETE FROM cases_caseevent WHERE case_id = ANY(%s)", [new_ids])
         conn.execute("DELETE FROM cases_case WHERE id = ANY(%s)", [new_ids])
         conn.commit()
-    return len(new_ids) / elapsed if new_ids else float("nan")
+    if not new_ids:
+        return float("nan"), float("nan")
+    return len(new_ids) / elapsed, 1000 * pg_cpu / len(new_ids)
 
 
 if __name__ == "__main__":

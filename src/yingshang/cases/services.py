@@ -9,14 +9,16 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, ProgrammingError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 
 from yingshang.catalog.models import ItemKind, Material, ScopeOfService, ServiceItem
+from yingshang.core import audit
 from yingshang.core.models import Department, Division
 
+from . import rows as sqlrows
 from . import uploads, workflow
 from .models import (
     ApplicantKind,
@@ -44,41 +46,61 @@ def allocate_number(division_code: str, when=None) -> str:
     a lock held until commit (numbers are unique; a failed submission leaves a gap).
     SQLite (one writer at a time anyway): an upserted counter row in the caller's transaction.
     """
+    return allocate_numbers(division_code, when)[0][0]
+
+
+def allocate_numbers(division_code: str, when=None, n: int = 1, *, with_ids: bool = False):
+    """``n`` case numbers (see ``allocate_number``) as (number, case id) pairs. With
+    ``with_ids`` on PostgreSQL the ids come from the case table's sequence in the same round
+    trip (so a submission can send all its INSERTs at once); otherwise the id is None."""
     day = timezone.localtime(when or timezone.now()).strftime("%Y%m%d")
     prefix = f"{division_code[:6]}{day}"
     if connection.vendor == "postgresql":
         seq_name = f"cases_no_{prefix}"
         with connection.cursor() as cur:
             if seq_name not in _known_sequences:
-                try:
-                    with transaction.atomic():
-                        cur.execute(f"CREATE SEQUENCE {seq_name}")
-                        # numbers handed out before the sequence existed (counter rows of an
-                        # earlier version, imports): continue after the highest one
-                        cur.execute(
-                            "SELECT max(number) FROM cases_case WHERE number LIKE %s "
-                            "AND length(number) = %s",
-                            [prefix + "%", len(prefix) + 5],
-                        )
-                        highest = cur.fetchone()[0]
-                        if highest:
-                            cur.execute("SELECT setval(%s, %s)", [seq_name, int(highest[-5:])])
-                except (ProgrammingError, IntegrityError):
-                    pass  # it exists (created by another server or session, or earlier here)
-                # remember it only once it is committed (creation is transactional)
-                transaction.on_commit(partial(_known_sequences.add, seq_name))
-            cur.execute("SELECT nextval(%s)", [seq_name])
-            seq = cur.fetchone()[0]
-        return f"{prefix}{seq:05d}"
+                _create_number_sequence(cur, seq_name, prefix)
+            if with_ids:
+                cur.execute(
+                    "SELECT nextval(%s), nextval(%s) FROM generate_series(1, %s)",
+                    [seq_name, sqlrows.sequence_of(Case), n],
+                )
+                got = cur.fetchall()
+                seqs = sorted(r[0] for r in got)
+                ids = sorted(r[1] for r in got)
+            else:
+                cur.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [seq_name, n])
+                seqs = sorted(r[0] for r in cur.fetchall())
+                ids = [None] * n
+        return [(f"{prefix}{seq:05d}", pk) for seq, pk in zip(seqs, ids, strict=True)]
     table = "cases_casenumbercounter"
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} (prefix, last) VALUES (%s, 1) "
-            f"ON CONFLICT (prefix) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [prefix],
+            f"INSERT INTO {table} (prefix, last) VALUES (%s, %s) "
+            f"ON CONFLICT (prefix) DO UPDATE SET last = {table}.last + %s RETURNING last",
+            [prefix, n, n],
         )
-        seq = cur.fetchone()[0]
-    return f"{prefix}{seq:05d}"
+        last = cur.fetchone()[0]
+    return [(f"{prefix}{seq:05d}", None) for seq in range(last - n + 1, last + 1)]
+
+
+def _create_number_sequence(cur, seq_name: str, prefix: str) -> None:
+    try:
+        with transaction.atomic():
+            cur.execute(f"CREATE SEQUENCE {seq_name}")
+            # numbers handed out before the sequence existed (counter rows of an
+            # earlier version, imports): continue after the highest one
+            cur.execute(
+                "SELECT max(number) FROM cases_case WHERE number LIKE %s AND length(number) = %s",
+                [prefix + "%", len(prefix) + 5],
+            )
+            highest = cur.fetchone()[0]
+            if highest:
+                cur.execute("SELECT setval(%s, %s)", [seq_name, int(highest[-5:])])
+    except (ProgrammingError, IntegrityError):
+        pass  # it exists (created by another server or session, or earlier here)
+    # remember it only once it is committed (creation is transactional)
+    transaction.on_commit(partial(_known_sequences.add, seq_name))
 
 
 # --------------------------------------------------------------------------- applicants
@@ -104,13 +126,15 @@ def resolve_applicant(
     """Validate a USCC or ID number and find (or register) the applicant in the registry."""
     from yingshang.registry import selectors as reg
     from yingshang.registry import services as reg_services
+    from yingshang.registry.models import Enterprise, Person
 
     code = (code or "").strip().upper()
     name = (name or "").strip()
     if kind == ApplicantKind.ENTERPRISE:
         if not uscc.is_valid(code):
             raise ValidationError({"applicant_code": _("统一社会信用代码无效。")})
-        enterprise = reg.enterprise_by_uscc(code)
+        # = reg.enterprise_by_uscc(code), with the statement built once per process
+        enterprise = sqlrows.select_one(Enterprise, "uscc", code)
         if enterprise is None:
             if not name:
                 raise ValidationError({"applicant_name": _("新企业须填写名称。")})
@@ -131,7 +155,7 @@ def resolve_applicant(
     if kind == ApplicantKind.PERSON:
         if not ric.is_valid(code):
             raise ValidationError({"applicant_code": _("居民身份证号码无效。")})
-        person = reg.person_by_id_number(code)
+        person = sqlrows.select_one(Person, "id_number", code)
         if person is None:
             if not name:
                 raise ValidationError({"applicant_name": _("请填写申请人姓名。")})
@@ -216,22 +240,29 @@ def _material_slots(versions) -> list[Slot]:
 
 def reusable_licences(slots: list[Slot], holder) -> dict:
     """slot key → the holder's valid e-licence that replaces the upload (免提交)."""
-    from yingshang.registry.selectors import licences_of
+    from yingshang.registry.models import ELicence, Enterprise, Person
 
     found = {}
     wanted = {s.licence_type.pk: s.key for s in slots if s.licence_type is not None}
     if holder is None or holder.pk is None or not wanted:
         return found
-    # one query for all licence types; same rule as registry.selectors.licence_for (valid,
-    # unexpired, newest first)
-    today = timezone.localdate()
-    qs = (
-        licences_of(holder)
-        .filter(licence_type_id__in=wanted)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .order_by("-issued_on", "-id")
+    if isinstance(holder, Enterprise):
+        holder_col = "enterprise_id"
+    elif isinstance(holder, Person):
+        holder_col = "person_id"
+    else:
+        return found
+    # one query for all licence types; the rule of registry.selectors.licence_for (valid,
+    # unexpired, newest first), written out so that its SQL is not compiled per submission
+    types = sorted(wanted)
+    licences = sqlrows.select_rows(
+        ELicence,
+        f"t.{holder_col} = %s AND t.status = %s AND t.licence_type_id IN "
+        f"({', '.join(['%s'] * len(types))}) AND (t.valid_until IS NULL OR t.valid_until >= %s)",
+        [holder.pk, ELicence.Status.VALID, *types, timezone.localdate()],
+        order_by="t.issued_on DESC, t.id DESC",
     )
-    for lic in qs:
+    for lic in licences:
         found.setdefault(wanted[lic.licence_type_id], lic)
     return found
 
@@ -258,7 +289,8 @@ def _check_uploads(slots, files: dict, reuse: dict, *, paper: set | None = None)
     return kinds
 
 
-def _save_materials(case, slots, files, kinds, reuse, *, paper=(), round_no=0):
+def _material_rows(case, slots, files, kinds, reuse, *, paper=(), round_no=0):
+    """The CaseMaterial rows of a submission (unsaved); uploaded files are stored."""
     rows = []
     for slot in slots:
         material = slot.materials[0] if slot.materials else None
@@ -300,6 +332,11 @@ def _save_materials(case, slots, files, kinds, reuse, *, paper=(), round_no=0):
                     round=round_no,
                 )
             )
+    return rows
+
+
+def _save_materials(case, slots, files, kinds, reuse, *, paper=(), round_no=0):
+    rows = _material_rows(case, slots, files, kinds, reuse, paper=paper, round_no=round_no)
     CaseMaterial.objects.bulk_create(rows)
     return rows
 
@@ -307,8 +344,8 @@ def _save_materials(case, slots, files, kinds, reuse, *, paper=(), round_no=0):
 # --------------------------------------------------------------------------- submission
 
 
-def _event(case, action, actor, channel, to_status, note="", data=None, at=None):
-    CaseEvent.objects.create(
+def _event_row(case, action, actor, channel, to_status, note="", data=None, at=None):
+    return CaseEvent(
         case=case,
         at=at or case.submitted_at,
         action=action,
@@ -321,6 +358,10 @@ def _event(case, action, actor, channel, to_status, note="", data=None, at=None)
         note=note,
         data=data or {},
     )
+
+
+def _event(case, action, actor, channel, to_status, note="", data=None, at=None):
+    _event_row(case, action, actor, channel, to_status, note, data, at).save()
 
 
 def _new_case(
@@ -386,13 +427,15 @@ def submit_case(
     division = division or item.division
     version, department = route(item, division)
     slots = material_slots([version])
-    reuse = reusable_licences(slots, applicant.holder)
     files = files or {}
+    # e-licences matter only for slots without an upload (an upload wins in _material_rows)
+    reuse = reusable_licences([s for s in slots if s.key not in files], applicant.holder)
     kinds = _check_uploads(slots, files, reuse, paper=paper)
     now = timezone.now()
     with transaction.atomic():
+        ((number, case_id),) = allocate_numbers(division.code, now, with_ids=True)
         case = _new_case(
-            number=allocate_number(division.code, now),
+            number=number,
             item=item,
             version=version,
             department=department,
@@ -405,16 +448,35 @@ def submit_case(
             now=now,
             title=item.name,
         )
-        case.save()
-        rows = _save_materials(case, slots, files, kinds, reuse, paper=paper or set())
-        _record_submission(case, rows, actor, channel, intake_department, now)
+        case.pk = case_id
+        rows = _material_rows(case, slots, files, kinds, reuse, paper=paper or set())
+        _insert_submission(case, rows, [_submit_event_row(case, rows, actor, channel)])
+        _after_submission(case, actor, channel, intake_department, now)
     return case
 
 
-def _record_submission(case, rows, actor, channel, intake_department, now, **data) -> None:
-    """The submit event (with the materials taken from e-licences), the window visit, and the
-    applicant's notification after commit — the same for a single case and a bundle's parent."""
-    _event(
+def _insert_submission(case: Case, materials: list, events: list) -> None:
+    """Insert a new case with its material rows, its events and its audit entry — what
+    ``case.save()`` (audited by the post_save signal), ``bulk_create`` and ``_event`` would
+    write, but with each statement built once per process and, on PostgreSQL when the case id
+    was allocated with its number, all of them sent in one round trip. The caller holds the
+    transaction."""
+    if case.pk is None:  # no pre-allocated id (SQLite): insert the case first, for its id
+        sqlrows.insert([case])
+        statements = []
+    else:
+        statements = [sqlrows.insert_statement([case])]  # sets auto_now fields before the audit
+    entry = audit.created_entry(case)
+    for objs in (materials, events, [entry] if entry is not None else []):
+        if objs:
+            statements.append(sqlrows.insert_statement(objs, returning=False))
+    sqlrows.execute(statements)
+    sqlrows.mark_saved([case])
+
+
+def _submit_event_row(case, rows, actor, channel, **data) -> CaseEvent:
+    """The submit event, with the materials taken from e-licences."""
+    return _event_row(
         case,
         "submit",
         actor,
@@ -430,9 +492,20 @@ def _record_submission(case, rows, actor, channel, intake_department, now, **dat
             ],
         },
     )
+
+
+def _after_submission(case, actor, channel, intake_department, now) -> None:
+    """The window visit, and the applicant's notification after commit."""
     if channel == Channel.WINDOW:
         record_visit(case, "submission", actor=actor, department=intake_department, at=now)
     workflow._notify_later(case)
+
+
+def _record_submission(case, rows, actor, channel, intake_department, now, **data) -> None:
+    """The submit event (with the materials taken from e-licences), the window visit, and the
+    applicant's notification after commit — the same for a single case and a bundle's parent."""
+    _submit_event_row(case, rows, actor, channel, **data).save()
+    _after_submission(case, actor, channel, intake_department, now)
 
 
 def submit_bundle(

@@ -87,6 +87,21 @@ def record(
     action, *, instance=None, changes=None, user=None, object_repr="", object_type="", object_id=""
 ):
     """Append one AuditEntry. ``user`` overrides the request context's actor."""
+    build_entry(
+        action,
+        instance=instance,
+        changes=changes,
+        user=user,
+        object_repr=object_repr,
+        object_type=object_type,
+        object_id=object_id,
+    ).save()
+
+
+def build_entry(
+    action, *, instance=None, changes=None, user=None, object_repr="", object_type="", object_id=""
+):
+    """The AuditEntry ``record`` appends, unsaved (for write paths that insert it in bulk)."""
     from .models import AuditEntry
 
     ctx = current()
@@ -97,7 +112,7 @@ def record(
         division_path = actor.division.path
     elif instance is not None:
         division_path = _instance_division_path(instance)
-    AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor,
         actor_name=getattr(actor, "username", "") if actor else ctx.channel or "system",
         ip=ctx.ip,
@@ -109,6 +124,18 @@ def record(
         changes=changes or {},
         division_path=division_path,
     )
+
+
+def created_entry(instance):
+    """The entry the post_save signal records when ``instance`` is created — for write paths
+    that insert rows without ``save()`` (no signals) and must still audit them: build it once
+    the instance has its primary key and insert it in the same transaction. None for models
+    that are not audited."""
+    from .models import AuditAction
+
+    if not is_audited(type(instance)):
+        return None
+    return build_entry(AuditAction.CREATE, instance=instance, changes={"after": snapshot(instance)})
 
 
 def _instance_division_path(instance) -> str:
@@ -126,8 +153,11 @@ def _instance_division_path(instance) -> str:
     return getattr(obj, "path", "") or ""
 
 
-def _is_audited(sender) -> bool:
+def is_audited(sender) -> bool:
     return getattr(sender, "audited", False) is True
+
+
+_is_audited = is_audited
 
 
 def _pre_save(sender, instance, raw=False, **kwargs):
