@@ -3,6 +3,7 @@
 import pytest
 
 from yingshang.monitoring import compute
+from yingshang.monitoring.models import IndicatorValue
 
 from .conftest import D1, D2, days
 
@@ -38,8 +39,31 @@ def test_dashboard_and_screen_draw_charts(live_server, dataset, staff, browser_p
     page.wait_for_selector("#chart-trend canvas")
     page.wait_for_selector("#chart-counties canvas")
     assert "按时办结率" in page.content()
+    # the county map (schematic tiles of [map] in the shipped definitions), drawn as SVG:
+    # every county by name, Jiangyou with its composite value, the others 无数据
+    page.wait_for_selector("#chart-county-map svg text")
+    texts = page.locator("#chart-county-map svg text").all_text_contents()
+    for name in ("涪城区", "游仙区", "安州区", "三台县", "盐亭县", "梓潼县", "北川羌族自治县",
+                 "平武县", "江油市"):  # fmt: skip
+        assert name in texts, (name, texts)
+    jiangyou = IndicatorValue.objects.get(
+        indicator="composite",
+        period_kind="month",
+        period_start=D1.replace(day=1),
+        dimension="division",
+        dimension_id=dataset["jiangyou"].pk,
+    )
+    assert f"{jiangyou.value:.2f}" in texts
+    assert texts.count("无数据") == 8
+    fill = page.evaluate(
+        """() => [...document.querySelectorAll('#chart-county-map svg path')]
+                 .map(p => p.getAttribute('fill')).filter(f => f && f.startsWith('rgb'))"""
+    )
+    assert len(fill) >= 1  # the county with a value is coloured on the scale
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     page.goto(f"{live_server.url}/staff/monitoring/screen/?kind=month&period=2026-10")
     page.wait_for_selector("#chart-ranking canvas")
+    page.wait_for_selector("#chart-county-map svg text")
+    assert "江油市" in page.locator("#chart-county-map svg text").all_text_contents()
     page.screenshot(path="/tmp/monitoring-screen.png")
     assert errors == []

@@ -127,6 +127,7 @@ def cards(user, kind, start, dim, member) -> list[dict]:
         .values_list("indicator", "value")
     )
     bench = _benchmark_values(defs)
+    notes = _missing_notes(defs)
     out = []
     comp = rows.get(COMPOSITE)
     out.append(
@@ -146,6 +147,7 @@ def cards(user, kind, start, dim, member) -> list[dict]:
             "denominator": None,
             "benchmarks": [],
             "headline": True,
+            "note": None,
         }
     )
     for key, ind in defs.indicators.items():
@@ -176,6 +178,7 @@ def cards(user, kind, start, dim, member) -> list[dict]:
                 "numerator": row.numerator if row else None,
                 "denominator": row.denominator if row else None,
                 "headline": ind.weight > 0,
+                "note": notes.get(key) if value is None else None,
                 "benchmarks": [
                     {
                         "entity": b["entity"],
@@ -187,6 +190,24 @@ def cards(user, kind, start, dim, member) -> list[dict]:
             }
         )
     return out
+
+
+def _missing_notes(defs) -> dict[str, str]:
+    """Why a DB component (and its topic) has no live value: an unset reference value or
+    assessed index. Topics get the notes of their components."""
+    notes: dict[str, str] = {}
+    for topic in DB_TOPICS:
+        if topic not in defs.indicators:
+            continue
+        topic_notes = []
+        for comp in defs.components(topic):
+            note = defs.missing_note(comp.key)
+            if note:
+                notes[comp.key] = note
+                topic_notes.append(note)
+        if topic_notes:
+            notes[topic] = "; ".join(topic_notes)
+    return notes
 
 
 def _previous(kind, start):
@@ -227,6 +248,34 @@ def counties(user, kind, start, indicator=COMPOSITE) -> list[dict]:
         for d in divisions.order_by("code")
         if d.pk in values or not d.is_management_area
     ]
+
+
+def county_map(defs, counties_: list[dict]) -> dict | None:
+    """The county map layout of the city's definitions for the counties shown: tiles
+    ``{"type": "tiles", "tiles": [{code, name, x, y, value}]}`` or ``{"type": "geojson",
+    "codes": [...]}`` (the geometry itself is added by the page, not the API); None = no map
+    (bar chart only)."""
+    conf = defs.county_map
+    if not conf or not counties_:
+        return None
+    if "geojson" in conf:
+        return {"type": "geojson", "codes": list(conf["codes"])}
+    tiles = [
+        {**c, "x": conf["tiles"][c["code"]][0], "y": conf["tiles"][c["code"]][1]}
+        for c in counties_
+        if c["code"] in conf["tiles"]
+    ]
+    return {"type": "tiles", "tiles": tiles} if tiles else None
+
+
+def county_geojson(defs) -> dict | None:
+    """The configured county GeoJSON (read from the file named in ``[map] geojson``)."""
+    import json
+
+    conf = defs.county_map or {}
+    if "geojson" not in conf:
+        return None
+    return json.loads(conf["geojson"].read_text(encoding="utf-8"))
 
 
 def ranking(user, kind, start, indicator=COMPOSITE, dimension="department", within=None, n=20):
@@ -271,6 +320,8 @@ def dashboard(user, *, kind=None, period=None, division=None, indicator=None) ->
     dim, member, div = resolve_member(user, division)
     defs = load_definitions()
     indicator = indicator if indicator in defs.indicators or indicator == COMPOSITE else COMPOSITE
+    county_values = counties(user, kind, start, indicator) if dim == "city" else []
+    ind = defs.indicators.get(indicator)
     return {
         "kind": kind,
         "period": label(kind, start),
@@ -285,7 +336,9 @@ def dashboard(user, *, kind=None, period=None, division=None, indicator=None) ->
         "definitions_version": defs.version,
         "cards": cards(user, kind, start, dim, member),
         "trend": trend(user, kind, dim, member, indicator, until=start),
-        "counties": counties(user, kind, start, indicator) if dim == "city" else [],
+        "indicator_direction": ind.direction if ind else "higher",
+        "counties": county_values,
+        "county_map": county_map(defs, county_values),
         "ranking": ranking(
             user, kind, start, indicator, "department", within=div if dim == "division" else None
         ),

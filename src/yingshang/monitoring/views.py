@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from yingshang.core.views import staff_required
 
@@ -88,8 +89,22 @@ def _dashboard_context(request):
         depth = request.user.division.path.count("/")
         divisions = [d for d in divisions if d.path.count("/") >= depth]
     defs = load_definitions()
+    geojson = (
+        dash.county_geojson(defs)
+        if (data.get("county_map") or {}).get("type") == "geojson"
+        else None
+    )
     return {
         "data": data,
+        "county_geojson": geojson,
+        "labels": {
+            "trend": _("趋势"),
+            "counties": _("各县(市、区)"),
+            "county_map": _("各县(市、区)得分图"),
+            "ranking": _("部门排名"),
+            "no_data": _("无数据"),
+            "schematic": _("示意图, 非边界地图"),
+        },
         "kinds": KINDS,
         "divisions": divisions,
         "indicators": [(k, i.name) for k, i in defs.indicators.items() if i.has_bounds],
