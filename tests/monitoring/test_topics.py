@@ -421,3 +421,52 @@ def test_shipped_mapping_resolves_in_the_catalog_demo(mianyang):
         )
     )
     assert names == {"不动产转移登记(二手房)"}
+
+
+# ------------------------------------------------------------------------------- dashboards
+
+
+def test_dashboard_map_config_and_notes(dataset, staff, login, settings, tmp_path):
+    from .conftest import D1, D2
+
+    compute.recompute(D1, D2, ("month",))
+    client = login(staff["jianduyuan"])
+    query = {"kind": "month", "period": "2026-10"}
+    html = client.get("/staff/monitoring/", query).content.decode()
+    # shipped definitions: the tile map beside the bar chart, no geometry
+    assert 'id="chart-county-map"' in html and 'id="chart-counties"' in html
+    data = json.loads(html.split('id="monitoring-data" type="application/json">')[1].split("<")[0])
+    tiles = {t["code"]: (t["x"], t["y"], t["name"]) for t in data["county_map"]["tiles"]}
+    assert tiles["510781"] == (1, 1, "江油市") and len(tiles) == 9
+    assert '<script id="monitoring-geojson" type="application/json">null</script>' in html
+    # a component whose reference value is not configured says so
+    assert "未配置参考值 [city] warehouse_value" in html
+
+    # a city file with a GeoJSON: the geometry is embedded in the page
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"adcode": 510781},
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+            }
+        ],
+    }
+    (tmp_path / "c.geojson").write_text(json.dumps(geo), encoding="utf-8")
+    before, after = BASE.split("\n[map]\n")
+    own = tmp_path / "own.toml"
+    own.write_text(
+        before + '\n[map]\ngeojson = "c.geojson"\n\n[composite]' + after.split("\n[composite]")[1],
+        encoding="utf-8",
+    )
+    settings.MONITORING_INDICATORS_FILE = str(own)
+    html = client.get("/staff/monitoring/screen/", query).content.decode()
+    assert 'id="chart-county-map"' in html and '"FeatureCollection"' in html
+    api = client.get("/api/monitoring/dashboard/", query).json()
+    assert "features" not in json.dumps(api)  # the API never carries the geometry
+
+    # a city file without [map]: bar chart only
+    own.write_text(before + "\n[composite]" + after.split("\n[composite]")[1], encoding="utf-8")
+    html = client.get("/staff/monitoring/", query).content.decode()
+    assert 'id="chart-county-map"' not in html and 'id="chart-counties"' in html
