@@ -208,7 +208,8 @@ class Definitions:
         return [
             k
             for k, ind in self.indicators.items()
-            if ind.kind == "db_component" and ind.formula.get("measure") == INDEX_MEASURE
+            if ind.formula.get("type") == "db_component"
+            and ind.formula.get("measure") == INDEX_MEASURE
         ]
 
     def reference(self, measure: str) -> float | None:
@@ -341,7 +342,7 @@ def check_indices(
     allowed = {
         k: ind
         for k, ind in indicators.items()
-        if ind.kind == "db_component" and ind.formula.get("measure") == INDEX_MEASURE
+        if ind.formula.get("type") == "db_component" and ind.formula.get("measure") == INDEX_MEASURE
     }
     errors, out = [], {}
     for key, value in _flatten(indices).items():
