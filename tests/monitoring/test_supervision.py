@@ -70,3 +70,11 @@ def test_bad_rating_counts_against_whoever_acted_last_before_it(dataset, staff):
     t = supervision.table(staff["admin"], D1, now=at(D1, 18))
     assert _staff_counts(t, kezhang)["差评"] == 1
     assert _staff_counts(t, chengban).get("差评", 0) == 0
+
+
+def test_column_labels_follow_the_language(dataset, staff):
+    from django.utils import translation
+
+    with translation.override("en"):
+        t = supervision.table(staff["admin"], D1, now=at(D1, 18))
+        assert "Overdue cases" in [str(c) for c in t["columns"]]
