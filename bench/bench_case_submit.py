@@ -59,6 +59,23 @@ def processes(pgid=None, name=None) -> list[int]:
     return out
 
 
+def postgres_pids(url: str) -> list[int]:
+    """The server processes working for this database: its backends and the shared background
+    processes (WAL writer, checkpointer…), not other databases' backends (the machine is
+    shared with other sessions' test runs)."""
+    import psycopg
+
+    name = url.rpartition("/")[2]
+    with psycopg.connect(url, autocommit=True) as conn:
+        me = conn.info.backend_pid
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE (datname = %s OR backend_type <> "
+            "'client backend') AND pid <> %s",
+            [name, me],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -70,6 +87,7 @@ def main():
     ap.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/yingshang_bench_api")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--worker-class", default="gthread", help="gunicorn -k (gthread, sync)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=20)
     args = ap.parse_args()
@@ -141,7 +159,7 @@ def main():
             str(ROOT / ".venv/bin/gunicorn"),
             "yingshang.wsgi",
             "-k",
-            "gthread",
+            args.worker_class,
             "-w",
             str(args.workers),
             "--threads",
@@ -200,7 +218,7 @@ def main():
         time.sleep(3)  # warm-up: connections, imports, caches
         groups = {
             "server": lambda: processes(pgid=server.pid),
-            "postgres": lambda: processes(name="postgres"),
+            "postgres": lambda: postgres_pids(args.db),
             "client": lambda: [os.getpid()],
         }
         cpu0 = {k: {pid: cpu_seconds([pid]) for pid in f()} for k, f in groups.items()}
@@ -224,7 +242,7 @@ def main():
     print("yingshang case submission benchmark (REST API, PostgreSQL, gunicorn)")
     print_machine()
     print(
-        f"  server    gunicorn gthread {args.workers} workers × {args.threads} threads; "
+        f"  server    gunicorn {args.worker_class} {args.workers} workers × {args.threads} threads; "
         f"{args.clients} keep-alive clients on the same machine"
     )
     print(f"  item      {item.name} ({len(slots)} materials uploaded per case)")
@@ -318,7 +336,7 @@ def raw_insert_rate(url: str, after_id: int, limit: int = 3000) -> tuple[float, 
             f"INSERT INTO core_auditentry ({', '.join(ac)}) VALUES ({', '.join(['%s'] * len(ac))})"
         )
         new_ids = []
-        pg = processes(name="postgres")
+        pg = postgres_pids(url) + [conn.info.backend_pid]
         pg0 = {pid: cpu_seconds([pid]) for pid in pg}
         t0 = time.perf_counter()
         for row in cases:

@@ -182,9 +182,9 @@ def execute(statements: list[tuple[str, list]]) -> None:
         return
     with connection.cursor() as cur:
         if multi_statement() and len(statements) > 1:
-            cur.execute(
-                ";\n".join(sql for sql, _p in statements), [p for _s, ps in statements for p in ps]
-            )
+            # bind each statement on its own (psycopg caches the parse of statements with up to
+            # 50 parameters, not of the joined text), then send the joined text unparsed
+            cur.execute(";\n".join(cur.mogrify(sql, params) for sql, params in statements))
         else:
             for sql, params in statements:
                 cur.execute(sql, params)
