@@ -39,7 +39,10 @@ def main():
     print(f"yingshang volume demo benchmark — {args.cases:,} cases, seed {args.seed}")
     print_machine()
     t0 = time.perf_counter()
-    demo.load_volume({"cases": args.cases, "seed": args.seed, "quiet": False}, Tally(), sys.stdout)
+    from django.core.management.base import OutputWrapper
+
+    out = OutputWrapper(sys.stdout)
+    demo.load_volume({"cases": args.cases, "seed": args.seed, "quiet": False}, Tally(), out)
     elapsed = time.perf_counter() - t0
     print(
         f"\n{args.cases:,} cases in {elapsed:,.0f} s = {args.cases / elapsed:,.0f} cases/s "
