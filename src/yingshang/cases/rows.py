@@ -14,7 +14,7 @@ On PostgreSQL (psycopg client-side binding, Django's default) ``insert_all`` sen
 INSERT statements in one round trip.
 """
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 _select_plans: dict = {}
 _insert_plans: dict = {}
@@ -44,12 +44,14 @@ def _select_plan(model, alias: str):
 def _build(model, alias, row, offset):
     fields, attnames, _cols, converters = _select_plan(model, alias)
     values = list(row[offset : offset + len(fields)])
-    for i, conv, col in converters:
-        v = values[i]
-        for c in conv:
-            v = c(v, col, connection)
-        values[i] = v
-    return model.from_db(connection.alias, attnames, values), offset + len(fields)
+    if converters:
+        conn = connections[DEFAULT_DB_ALIAS]
+        for i, conv, col in converters:
+            v = values[i]
+            for c in conv:
+                v = c(v, col, conn)
+            values[i] = v
+    return model.from_db(DEFAULT_DB_ALIAS, attnames, values), offset + len(fields)
 
 
 _join_sql: dict = {}
@@ -137,12 +139,13 @@ def insert_statement(objs: list, *, returning: bool = True) -> tuple[str, list]:
     model = type(objs[0])
     with_pk = objs[0].pk is not None
     fields, head, row = _insert_plan(model, with_pk)
+    conn = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the thread-local proxy
     params = []
     for obj in objs:
         # foreign keys to objects saved after assignment (case_id of a new case's rows)
         obj._prepare_related_fields_for_save(operation_name="insert")
         for f in fields:
-            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
+            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=conn))
     sql = head + ", ".join([row] * len(objs))
     if not with_pk and returning and connection.features.can_return_rows_from_bulk_insert:
         sql += f" RETURNING {_qn(model._meta.pk.column)}"

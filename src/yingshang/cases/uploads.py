@@ -3,6 +3,7 @@ MEDIA_ROOT (outside the web root) with random names, read back only by permissio
 """
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,23 +67,35 @@ def check(upload, field: str) -> str:
     return kind
 
 
+_made_dirs: set[str] = set()
+
+
 def store(upload, content_type: str) -> StoredFile:
-    """Write the file under MEDIA_ROOT/cases/ab/<random><ext>; returns what the row keeps."""
+    """Write the file under MEDIA_ROOT/cases/ab/<random><ext> (mode 0640, never over an
+    existing file); returns what the row keeps."""
     token = secrets.token_hex(16)
-    rel = Path("cases") / token[:2] / (token + ALLOWED[content_type])
-    path = Path(settings.MEDIA_ROOT) / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
+    rel = f"cases/{token[:2]}/{token}{ALLOWED[content_type]}"
+    directory = os.path.join(settings.MEDIA_ROOT, "cases", token[:2])
+    if directory not in _made_dirs:
+        os.makedirs(directory, exist_ok=True)
+        _made_dirs.add(directory)
+    path = os.path.join(directory, token + ALLOWED[content_type])
     digest = hashlib.sha256()
     size = 0
     upload.seek(0)
-    with open(path, "wb") as fh:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    except FileNotFoundError:  # the directory was removed since: make it again
+        os.makedirs(directory, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with open(fd, "wb") as fh:
+        os.fchmod(fd, 0o640)  # whatever the umask
         for chunk in upload.chunks():
             digest.update(chunk)
             size += len(chunk)
             fh.write(chunk)
-    path.chmod(0o640)
     return StoredFile(
-        stored_name=str(rel),
+        stored_name=rel,
         original_name=Path(upload.name).name[:200],
         content_type=content_type,
         size=size,
