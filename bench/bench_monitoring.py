@@ -10,8 +10,8 @@ computing the same daily aggregates from the same rows; dashboard API latency.
 Timed:
 1. ``monitoring.compute.recompute`` over the whole date range of the cases (all sources, all
    period kinds, every division, department and item): SQL aggregation, roll-up, write.
-2. DuckDB (``duckdb`` dev dependency): the same four GROUP BY passes over the case rows
-   (completed, 补正, submitted, overdue — by day, division, department, item). The rows are read
+2. DuckDB (``duckdb`` dev dependency): the adapter's three GROUP BY passes over the case rows
+   (completed with 补正, submitted, overdue — by day, department, item). The rows are read
    from PostgreSQL through DuckDB's postgres scanner when that extension can be loaded (it is
    downloaded on first use, so offline it usually cannot), otherwise exported with COPY to CSV
    and loaded into DuckDB first; only the aggregation is timed, and the ratio is printed
@@ -23,6 +23,7 @@ Timed:
 import argparse
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -57,43 +58,35 @@ def machine() -> dict:
     }
 
 
+# The case adapter's three passes on PostgreSQL (sources/cases.py ``_facts_pg``), written once
+# for both engines: local day = UTC date of the instant + 8 h (Asia/Shanghai has no DST).
+DAY = "CAST(timezone('UTC', c.{col}) + INTERVAL '8 hours' AS DATE)"
 PASSES = {
-    "completed": """
-        SELECT CAST(timezone('Asia/Shanghai', c.completed_at) AS DATE) AS day, d.division_id,
-               c.department_id, c.item_id, COUNT(*) AS n,
+    "completed": f"""
+        SELECT {DAY.format(col="completed_at")} AS day, c.department_id, c.item_id, COUNT(*) AS n,
                COUNT(*) FILTER (WHERE c.final_sla_state = 'on_time') AS on_time,
                COUNT(*) FILTER (WHERE c.channel <> 'window' AND c.visits = 0) AS online,
-               COUNT(*) FILTER (WHERE v.kind = 'immediate') AS instant,
+               COUNT(*) FILTER (WHERE c.version_id IN (SELECT id FROM versions
+                                                       WHERE kind = 'immediate')) AS instant,
                COUNT(*) FILTER (WHERE c.visits <= 1) AS one_visit,
                SUM(c.working_days_used) AS wd, COUNT(c.working_days_used) AS wd_n,
-               SUM(c.visits) AS visits
-        FROM cases c JOIN departments d ON d.id = c.department_id
-        LEFT JOIN versions v ON v.id = c.version_id
+               SUM(c.visits) AS visits,
+               COUNT(*) FILTER (WHERE c.id IN (SELECT case_id FROM events)) AS corrected
+        FROM cases c
         WHERE c.item_id IS NOT NULL AND c.status IN ('completed', 'delivered')
           AND c.completed_at IS NOT NULL
-        GROUP BY 1, 2, 3, 4""",
-    "corrected": """
-        SELECT CAST(timezone('Asia/Shanghai', c.completed_at) AS DATE) AS day, d.division_id,
-               c.department_id, c.item_id, COUNT(DISTINCT e.case_id) AS corrected
-        FROM events e JOIN cases c ON c.id = e.case_id
-        JOIN departments d ON d.id = c.department_id
-        WHERE c.item_id IS NOT NULL AND c.status IN ('completed', 'delivered')
-          AND c.completed_at IS NOT NULL
-        GROUP BY 1, 2, 3, 4""",
-    "submitted": """
-        SELECT CAST(timezone('Asia/Shanghai', c.submitted_at) AS DATE) AS day, d.division_id,
-               c.department_id, c.item_id, COUNT(*) AS total
-        FROM cases c JOIN departments d ON d.id = c.department_id
-        WHERE c.item_id IS NOT NULL GROUP BY 1, 2, 3, 4""",
-    "overdue": """
-        SELECT CAST(timezone('Asia/Shanghai', c.due_at) AS DATE) AS day, d.division_id,
-               c.department_id, c.item_id, COUNT(*) AS overdue
-        FROM cases c JOIN departments d ON d.id = c.department_id
+        GROUP BY 1, 2, 3""",
+    "submitted": f"""
+        SELECT {DAY.format(col="submitted_at")} AS day, c.department_id, c.item_id, COUNT(*) AS total
+        FROM cases c WHERE c.item_id IS NOT NULL GROUP BY 1, 2, 3""",
+    "overdue": f"""
+        SELECT {DAY.format(col="due_at")} AS day, c.department_id, c.item_id, COUNT(*) AS overdue
+        FROM cases c
         WHERE c.item_id IS NOT NULL AND c.due_at IS NOT NULL
           AND (c.completed_at > c.due_at OR (c.status IN ('submitted', 'prechecking', 'accepted',
                'supplement_requested', 'in_process', 'suspended') AND c.paused_since IS NULL
                AND c.due_at < now()))
-        GROUP BY 1, 2, 3, 4""",
+        GROUP BY 1, 2, 3""",
 }
 
 EXPORTS = {
@@ -101,7 +94,6 @@ EXPORTS = {
     "visits, working_days_used, submitted_at, completed_at, due_at, paused_since "
     "FROM cases_case",
     "events": "SELECT case_id FROM cases_caseevent WHERE to_status = 'supplement_requested'",
-    "departments": "SELECT id, division_id FROM core_department",
     "versions": "SELECT id, kind FROM catalog_serviceitemversion",
 }
 
@@ -152,23 +144,25 @@ def duckdb_run(pg_url: str, keep: Path | None) -> dict:
 
 
 def pg_passes() -> dict:
-    """The same four passes as plain SQL on PostgreSQL (the adapter's queries, hand-written)."""
+    """The same three passes as plain SQL on PostgreSQL (the adapter's queries), with the
+    session settings the adapter uses (work_mem 256MB, no JIT)."""
     from django.db import connection
 
     names = {
         "cases": "cases_case",
-        "events": "(SELECT case_id FROM cases_caseevent WHERE to_status = 'supplement_requested')",
-        "departments": "core_department",
+        "events": "cases_caseevent WHERE to_status = 'supplement_requested'",
         "versions": "catalog_serviceitemversion",
     }
     times, rows = {}, {}
     with connection.cursor() as cur:
         cur.execute("SET TIME ZONE 'UTC'")
+        cur.execute("SET work_mem = '256MB'")
+        cur.execute("SET jit = off")
         t0 = time.perf_counter()
         for name, sql in PASSES.items():
             q = sql
             for k, v in names.items():
-                q = q.replace(f" {k} ", f" {v} ").replace(f" {k}\n", f" {v}\n")
+                q = re.sub(rf"(?<=FROM ){k}\b", v, q)
             t = time.perf_counter()
             cur.execute(q)
             rows[name] = len(cur.fetchall())
@@ -267,6 +261,11 @@ def api_latency(n: int) -> dict:
     return out
 
 
+def load() -> str:
+    """The load average now (the 2 cores are shared with other sessions)."""
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200)
@@ -307,22 +306,25 @@ def main() -> int:
         t = time.perf_counter()
         summary = compute.recompute(start, end)
         full = time.perf_counter() - t
-        print(f"full recompute (PostgreSQL + numpy roll-up): {full:.1f} s")
+        print(f"full recompute (PostgreSQL + numpy roll-up): {full:.1f} s  [{load()}]")
         for k, v in summary.seconds.items():
             print(f"  {k:<20} {v:7.2f} s")
         print(f"  {summary.facts:,} daily facts, {summary.values:,} indicator values written")
         t = time.perf_counter()
         compute.recompute_yesterday()
         print(
-            f"daily incremental recompute (yesterday + open periods): {time.perf_counter() - t:.1f} s"
+            f"daily incremental recompute (yesterday + open periods): "
+            f"{time.perf_counter() - t:.1f} s  [{load()}]"
         )
 
     pg = pg_passes()
-    print(f"PostgreSQL, the 4 case aggregation passes as plain SQL: {pg['seconds']:.2f} s")
+    print(
+        f"PostgreSQL, the 3 case aggregation passes as plain SQL: {pg['seconds']:.2f} s  [{load()}]"
+    )
     for k, v in pg["passes"].items():
         print(f"  {k:<10} {v:6.2f} s  ({pg['rows'][k]:,} groups)")
     duck = duckdb_run(os.environ.get("DATABASE_URL", ""), args.keep_csv)
-    print(f"DuckDB ({duck['mode']}), same passes: {duck['seconds']:.2f} s")
+    print(f"DuckDB ({duck['mode']}), same passes: {duck['seconds']:.2f} s  [{load()}]")
     for k, v in duck["passes"].items():
         print(f"  {k:<10} {v:6.2f} s  ({duck['rows'][k]:,} groups)")
     print(f"ratio PostgreSQL / DuckDB: {pg['seconds'] / duck['seconds']:.1f}×")
