@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import BenchmarkValue, IndicatorValue
+from .models import BenchmarkValue, CityFigure, IndicatorValue
 
 
 @admin.register(BenchmarkValue)
@@ -36,3 +36,12 @@ class IndicatorValueAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CityFigure)
+class CityFigureAdmin(admin.ModelAdmin):
+    """城市参数: statistics and assessed indices used by the live Doing-Business scores."""
+
+    list_display = ["key", "year", "value", "source", "updated_at"]
+    list_filter = ["key", "year"]
+    search_fields = ["source"]

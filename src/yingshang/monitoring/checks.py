@@ -8,7 +8,7 @@ from .definitions import DefinitionError, definitions_path, load_definitions
 @register("monitoring")
 def check_indicator_definitions(app_configs=None, **kwargs):
     try:
-        load_definitions()
+        load_definitions()  # file + settings; no database access in system checks
     except DefinitionError as exc:
         return [
             Error(

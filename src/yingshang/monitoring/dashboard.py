@@ -113,7 +113,7 @@ def _benchmark_values(defs) -> dict[str, list[dict]]:
 def cards(user, kind, start, dim, member) -> list[dict]:
     """Indicator cards of one member and period: value, frontier score, gap to the frontier,
     benchmarks with the gap, the previous period's value."""
-    defs = load_definitions()
+    defs = load_definitions(figures=True)
     rows = {
         r.indicator: r
         for r in visible_values(user).filter(

@@ -614,14 +614,51 @@ def _load(path: str, mtime: float) -> Definitions:
     return parse_definitions(p.read_text(encoding="utf-8"), p)
 
 
-def load_definitions(path: Path | None = None) -> Definitions:
-    """The definitions in force (settings overrides applied); cached per file version.
+def load_definitions(path: Path | None = None, *, figures: bool = False) -> Definitions:
+    """The definitions in force; the file is cached per version.
 
-    Settings override the file: ``MONITORING_INCOME_PER_CAPITA``, ``MONITORING_POPULATION``,
-    ``MONITORING_WAREHOUSE_VALUE``, ``MONITORING_PROPERTY_VALUE``, ``MONITORING_CITY_INDICES``
-    (``{"cp.quality_index": 14.5, …}``, merged over ``[city.indices]``) and
-    ``MONITORING_TOPIC_MAPPING``. They are validated like the file (DefinitionError naming the
-    setting)."""
+    Order, later wins: the file's ``[city]`` values; the city figures entered in the admin
+    (``CityFigure``, latest year of each key — read only with ``figures=True``, by the code that
+    scores live data and explains missing values; never before the table exists); the settings ``MONITORING_INCOME_PER_CAPITA``,
+    ``MONITORING_POPULATION``, ``MONITORING_WAREHOUSE_VALUE``, ``MONITORING_PROPERTY_VALUE``,
+    ``MONITORING_CITY_INDICES`` (``{"cp.quality_index": 14.5, …}``, merged over the indices)
+    and ``MONITORING_TOPIC_MAPPING``. Settings are validated like the file (DefinitionError
+    naming the setting)."""
+    defs = load_file_definitions(path)
+    if figures:
+        from dataclasses import replace
+
+        city = city_figures()
+        indices = {k: v for k, v in city.items() if "." in k}
+        plain = {k: (int(v) if k == "population" else v) for k, v in city.items() if "." not in k}
+        if indices or plain:
+            defs = replace(defs, **plain, indices={**defs.indices, **indices})
+    return _with_settings(defs, Path(path) if path else definitions_path())
+
+
+_figures_table_seen = False
+
+
+def city_figures() -> dict[str, float]:
+    """The latest year's value of each city figure entered in the admin ({} before migrate)."""
+    global _figures_table_seen
+    from django.db import connection
+
+    from .models import CityFigure
+
+    if not _figures_table_seen:
+        # the table appears once, with the migration; until then there are no figures
+        if CityFigure._meta.db_table not in connection.introspection.table_names():
+            return {}
+        _figures_table_seen = True
+    out: dict[str, float] = {}
+    for key, value in CityFigure.objects.order_by("key", "-year").values_list("key", "value"):
+        out.setdefault(key, value)
+    return out
+
+
+def load_file_definitions(path: Path | None = None) -> Definitions:
+    """The definition file alone (no city figures, no settings), cached per file version."""
     p = Path(path) if path else definitions_path()
     try:
         mtime = p.stat().st_mtime
@@ -629,7 +666,10 @@ def load_definitions(path: Path | None = None) -> Definitions:
         raise DefinitionError(
             [_("无法读取指标定义文件 %(path)s: %(error)s") % {"path": p, "error": exc.strerror}], p
         ) from exc
-    defs = _load(str(p), mtime)
+    return _load(str(p), mtime)
+
+
+def _with_settings(defs: Definitions, p: Path) -> Definitions:
     overrides: dict = {}
     errors: list[str] = []
     for fname, setting in CITY_SETTINGS.items():

@@ -129,3 +129,56 @@ class Fact(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.day} {self.department_id}/{self.item_id}"
+
+
+class CityFigure(models.Model):
+    """城市参数: a statistic or assessed index of the city for one year, entered by the bureau —
+    income per capita, population, the reference warehouse / property values in which Doing
+    Business costs are expressed, and the city's own assessed indices (cp.quality_index …).
+    The latest year's value of each key is used by the live scores; the definition file's
+    ``[city]`` values are the fallback and the ``MONITORING_*`` settings override both."""
+
+    audited = True
+
+    class Key(models.TextChoices):
+        INCOME = "income_per_capita", _("人均收入(元/年)")
+        POPULATION = "population", _("常住人口(人)")
+        WAREHOUSE = "warehouse_value", _("标准仓库价值(元)")
+        PROPERTY = "property_value", _("标准房产价值(元)")
+        CP_INDEX = "cp.quality_index", _("建筑质量控制指数(0–15)")
+        GE_INDEX = "ge.reliability_index", _("供电可靠性和电费透明度指数(0–8)")
+        RP_INDEX = "rp.quality_index", _("土地管理质量指数(0–30)")
+
+    key = models.CharField(_("参数"), max_length=40, choices=Key.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    value = models.FloatField(_("数值"))
+    source = models.CharField(_("来源"), max_length=300)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("城市参数")
+        verbose_name_plural = _("城市参数")
+        ordering = ["key", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "year"], name="monitoring_cityfigure_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_key_display()} {self.year}: {self.value:g}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .definitions import check_indices, check_reference, load_file_definitions
+
+        if self.value is None or not self.key:
+            return
+        if "." in self.key:
+            defs = load_file_definitions()
+            _checked, problems = check_indices({self.key: self.value}, defs.indicators, "")
+        else:
+            problems = check_reference(self.key, self.value, "")
+        if problems:
+            raise ValidationError({"value": [p.lstrip(": ") for p in problems]})
+        if not 1990 <= (self.year or 0) <= 2100:
+            raise ValidationError({"year": _("年度应在 1990–2100 之间。")})
