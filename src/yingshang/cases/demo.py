@@ -26,6 +26,7 @@ with live numbers (19 characters) or with another load's.
 """
 
 import datetime
+import os
 import queue
 import threading
 import time
@@ -419,16 +420,15 @@ def _lifecycle(rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_su
 
 
 def _events(slots, rows):
-    """Event slots → (case row, time, kind) arrays ordered by case then time."""
+    """Event slots → (case row, time, kind) arrays, slot by slot (the load orders them by time;
+    a stable sort keeps the slot order for equal times)."""
     case, at, kind = [], [], []
     for k, mask, t in slots:
         idx = np.flatnonzero(mask)
         case.append(rows[idx])
         at.append(t[idx])
         kind.append(np.full(len(idx), k, dtype=np.int64))
-    case, at, kind = np.concatenate(case), np.concatenate(at), np.concatenate(kind)
-    order = np.lexsort((kind, at, case))
-    return case[order], at[order], kind[order]
+    return np.concatenate(case), np.concatenate(at), np.concatenate(kind)
 
 
 def _visits(rng, cols, extra, channel, rows, *, submission=True, supplement=True):
@@ -503,17 +503,27 @@ def _yyyymmdd(day: np.ndarray) -> np.ndarray:
     return y * 10000 + mo * 100 + d
 
 
-def _submission_times(rng, ctx, m, online):
-    """Counters on working days in office hours; online at any hour."""
+def _submission_days(rng, ctx, n):
+    """Channel and submission day of every row of the load, in day order (so that the load is
+    written in time order, as a live table grows): counters on working days, online any day."""
+    channel = rng.choice(4, size=n, p=[0.55, 0.35, 0.07, 0.03]).astype(np.int8)
+    online = channel == 0
     day = np.where(
         online,
-        ctx.all_days[rng.integers(0, len(ctx.all_days), m)],
-        ctx.work_days[rng.integers(0, len(ctx.work_days), m)],
-    )
+        rng.integers(0, len(ctx.all_days), n),
+        np.searchsorted(ctx.all_days, ctx.work_days)[rng.integers(0, len(ctx.work_days), n)],
+    ).astype(np.int16)
+    order = np.argsort(day, kind="stable")
+    return channel[order], day[order]
+
+
+def _submission_times(rng, ctx, day, online):
+    """Office hours at counters; online at any hour."""
+    m = len(day)
     sec = np.where(
         online, rng.integers(0, 86400, m), rng.integers(int(8.5 * 3600), int(17.5 * 3600), m)
     )
-    return day, _to_utc(day, sec)
+    return _to_utc(day, sec)
 
 
 def _split(rng, ctx, m):
@@ -541,14 +551,40 @@ def generate(n: int, seed: int, *, today: datetime.date | None = None, load_no: 
     if ctx is None:
         return
     numbers = _Numbers(load_no)
+    channels, days = _submission_days(rng, ctx, n)
     done = 0
     while done < n:
         m = min(BATCH, n - done)
-        yield _batch(rng, ctx, numbers, done, m)
+        # this batch's share of the (day-ordered) submissions, in random order
+        mix = rng.permutation(m)
+        slot = (channels[done : done + m][mix], ctx.all_days[days[done : done + m][mix]])
+        yield _in_time_order(_batch(rng, ctx, numbers, done, m, slot), numbers, done)
         done += m
 
 
-def _batch(rng, ctx: _Context, numbers: _Numbers, first_row: int, m: int) -> dict:
+def _in_time_order(cols: dict, numbers: "_Numbers", first_row: int) -> dict:
+    """Rows of a batch sorted by submission (a bundle parent before its sub-cases); row
+    references (parent, events, visits) follow; then the case numbers."""
+    m = len(cols["submitted"])
+    rows = first_row + np.arange(m, dtype=np.int64)
+    group = np.where(cols["parent"] >= 0, cols["parent"], rows)
+    order = np.lexsort((rows, (cols["parent"] >= 0).astype(np.int8), group, cols["submitted"]))
+    new = np.empty(m, dtype=np.int64)
+    new[order] = rows
+    out = {}
+    for key, value in cols.items():
+        if isinstance(value, np.ndarray) and len(value) == m and key != "row":
+            out[key] = value[order]
+    out["row"] = rows
+    has = out["parent"] >= 0
+    out["parent"] = np.where(has, new[np.where(has, out["parent"] - first_row, 0)], -1)
+    out["events"] = {**cols["events"], "case": new[cols["events"]["case"] - first_row]}
+    out["visit_log"] = {**cols["visit_log"], "case": new[cols["visit_log"]["case"] - first_row]}
+    out["number"] = numbers.make(out["dcode"], out["day"])
+    return out
+
+
+def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
     picks, sizes = _split(rng, ctx, m)
     b, kids = len(picks), int(sizes.sum())
     s = m - b - kids
@@ -556,8 +592,8 @@ def _batch(rng, ctx: _Context, numbers: _Numbers, first_row: int, m: int) -> dic
 
     # -- single cases: rows [0, s)
     k = rng.choice(len(ctx.items), size=s, p=ctx.weights)
-    channel = rng.choice(4, size=s, p=[0.55, 0.35, 0.07, 0.03])
-    day, t0 = _submission_times(rng, ctx, s, channel == 0)
+    channel, day = slot[0][:s].astype(np.int64), slot[1][:s]
+    t0 = _submission_times(rng, ctx, day, channel == 0)
     elsewhere = (~ctx.it_local[k]) & (rng.random(s) < 0.3)
     pick = rng.integers(0, len(ctx.county_ids), s)
     single, slots, extra = _lifecycle(
@@ -592,8 +628,10 @@ def _batch(rng, ctx: _Context, numbers: _Numbers, first_row: int, m: int) -> dic
             [ctx.bundles[x][5][p] for x, p in zip(bundle.tolist(), pos.tolist(), strict=True)],
             dtype=np.int64,
         )
-        p_channel = rng.choice(4, size=b, p=[0.6, 0.35, 0.0, 0.05])
-        p_day, p_t0 = _submission_times(rng, ctx, b, p_channel == 0)
+        p_channel = slot[0][s : s + b].astype(np.int64)
+        p_channel[p_channel == 2] = 0  # bundles are applied for on the portal or at a window
+        p_day = slot[1][s : s + b]
+        p_t0 = _submission_times(rng, ctx, p_day, p_channel == 0)
         ent = np.array([ctx.bundles[x][4] for x in picks.tolist()], dtype=bool)
         p_app = rng.integers(0, POOL // 2, b) * 2 + np.where(ent, 0, 1)
         p_div = np.array([ctx.bundles[x][2] for x in picks.tolist()])
@@ -650,12 +688,9 @@ def _batch(rng, ctx: _Context, numbers: _Numbers, first_row: int, m: int) -> dic
         parts += [parent, child]
 
     cols = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    cols["number"] = numbers.make(cols["dcode"], cols["day"])
     cols["row"] = rows
     cols["multiple"] = cols["visits"] > cols["visits_req"]
     ec, ea, ek = (np.concatenate(x) for x in zip(*ev, strict=True))
-    order = np.lexsort((ea, ec))
-    ec, ea, ek = ec[order], ea[order], ek[order]
     local = ec - first_row
     denied = np.isin(ek, [EK["complete_a"], EK["complete_p"]]) & (cols["outcome"][local] == 2)
     cols["events"] = {
@@ -888,6 +923,36 @@ def _pg_value(value, pgtype: str) -> bytes:
     return len(data).to_bytes(4, "big") + data
 
 
+_DICTS: dict = {}
+_ARANGE = np.arange(0, dtype=np.int32)
+
+
+def _pg_dictionary(values: list, pgtype: str):
+    """Encoded entries of a dictionary column (cached: the pool's lists serve every batch)."""
+    key = (pgtype, id(values), len(values)) if len(values) > 1000 else (pgtype, tuple(values))
+    hit = _DICTS.get(key)
+    if hit is None or hit[0] is not values and len(values) > 1000:
+        enc = [_pg_value(v, pgtype) for v in values]
+        sizes = np.array([len(e) for e in enc], dtype=np.int64)
+        hit = (
+            values,
+            np.frombuffer(b"".join(enc), dtype=np.uint8),
+            sizes,
+            np.cumsum(sizes) - sizes,
+        )
+        if len(_DICTS) > 256:
+            _DICTS.clear()
+        _DICTS[key] = hit
+    return hit[1:]
+
+
+def _arange(n: int) -> np.ndarray:
+    global _ARANGE
+    if len(_ARANGE) < n:
+        _ARANGE = np.arange(max(n, 2 * len(_ARANGE)), dtype=np.int32)
+    return _ARANGE[:n]
+
+
 def _pg_dtype(pgtype: str, kind: str):
     if kind == "ts":
         return np.dtype(">i8")
@@ -920,10 +985,8 @@ def _pg_encode(spec: list, types: dict) -> tuple[list[str], bytes]:
     for name, kind, data in rest:
         if kind == "dict":
             codes, values = data
-            enc = [_pg_value(v, types[name]) for v in values]
-            sizes = np.array([len(e) for e in enc], dtype=np.int64)
-            offs = np.cumsum(sizes) - sizes
-            pools.append(np.frombuffer(b"".join(enc), dtype=np.uint8))
+            encoded, sizes, offs = _pg_dictionary(values, types[name])
+            pools.append(encoded)
             starts.append(base + offs[codes])
             lens.append(sizes[codes])
             base += int(sizes.sum())
@@ -948,7 +1011,9 @@ def _pg_encode(spec: list, types: dict) -> tuple[list[str], bytes]:
     s = np.stack(starts, axis=1).ravel()
     n = np.stack(lens, axis=1).ravel()
     ends = np.cumsum(n)
-    index = np.repeat(s - (ends - n), n) + np.arange(int(ends[-1]) if len(ends) else 0)
+    total = int(ends[-1]) if len(ends) else 0
+    index = np.repeat((s - (ends - n)).astype(np.int32), n)
+    index += _arange(total)
     columns = [c[0] for c in fixed] + [c[0] for c in rest]
     return columns, pool[index].tobytes()
 
@@ -1121,6 +1186,16 @@ def _drop_for_bulk(cur) -> list[tuple[int, str, str]]:
     return restore
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds used so far by a (local) server process; 0 if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _cost(table: str, ddl: str, rows: dict) -> float:
     """Rough relative cost of a restore statement (longest first on two connections)."""
     n = rows.get(table, 1)
@@ -1152,6 +1227,7 @@ def restore_pending(out=None, workers: int = 2) -> float:
             cur.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [t])
             rows[t] = max(float((cur.fetchone() or [0])[0]), 1.0)
     t0 = time.monotonic()
+    spent = [0.0]
     params = connections["default"].get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
@@ -1167,20 +1243,26 @@ def restore_pending(out=None, workers: int = 2) -> float:
             with psycopg.connect(**conninfo, autocommit=True) as conn:
                 conn.execute("SET maintenance_work_mem = '2GB'")
                 conn.execute("SET max_parallel_maintenance_workers = 0")
+                pid = conn.info.backend_pid
                 while True:
                     with lock:
                         if not todo or errors:
                             return
                         task_id, _phase, _table, ddl = todo.pop(0)
-                    t = time.monotonic()
+                    t, c = time.monotonic(), _cpu(pid)
                     try:
                         conn.execute(ddl)
                         conn.execute(f"DELETE FROM {PENDING} WHERE id = %s", [task_id])
                     except Exception as exc:  # noqa: BLE001 - re-raised below
                         errors.append(exc)
                         return
-                    if out is not None:
-                        out.write(f"    {time.monotonic() - t:6.1f} s  {ddl[:90]}")
+                    cpu = _cpu(pid) - c
+                    with lock:
+                        spent[0] += cpu
+                    if out is not None and time.monotonic() - t >= 0.5:
+                        out.write(
+                            f"    {time.monotonic() - t:6.1f} s ({cpu:5.1f} s CPU)  {ddl[:80]}"
+                        )
 
         threads = [threading.Thread(target=work) for _ in range(workers)]
         for th in threads:
@@ -1191,6 +1273,8 @@ def restore_pending(out=None, workers: int = 2) -> float:
             raise errors[0]
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {PENDING}")
+    if out is not None:
+        out.write(f"  {len(tasks)} statements, {spent[0]:.1f} s of server CPU")
     return time.monotonic() - t0
 
 
@@ -1289,13 +1373,14 @@ def load_volume(options, tally, out):
             types = {t: _pg_types(cur, t) for t in TABLES[:3]} if pg else {}
             lookups = _lookups(_items(), pool, seed)
             writer = None
+            backend, cpu0, py0 = None, 0.0, time.process_time()
             if pg:
                 connection.ensure_connection()
+                backend = connection.connection.info.backend_pid
+                cpu0 = _cpu(backend)
                 writer = _CopyWriter(connection.connection, freeze)
                 writer.start()
             bar = tqdm(total=n, unit="case", disable=quiet, desc="cases")
-            gen_time = 0.0
-            t_gen = time.monotonic()
             try:
 
                 def write(table, spec, step):
@@ -1340,7 +1425,6 @@ def load_volume(options, tally, out):
                 for lo in range(0, stats["events"], step):
                     part = {k: v[lo : lo + step].astype(np.int64) for k, v in events.items()}
                     write("cases_caseevent", _event_spec(part, ids["event"] + lo, ids), 100_000)
-                gen_time = time.monotonic() - t_gen
             finally:
                 if writer is not None:
                     writer.close()
@@ -1353,10 +1437,11 @@ def load_volume(options, tally, out):
                 _set_sequences(cur, ids_end)
             DemoBatch.objects.create(key=key, cases=n)
             t1 = time.monotonic()
+            server = _cpu(backend) - cpu0 if backend else 0.0
             log(
                 f"  {n:,} cases, {stats['events']:,} events, {stats['visits']:,} visits written "
-                f"in {t1 - t0:.1f} s (generating and encoding {gen_time - (writer.busy if writer else 0):.1f} s "
-                f"outside COPY waits; COPY busy {writer.busy if writer else 0:.1f} s)"
+                f"in {t1 - t0:.1f} s (Python {time.process_time() - py0:.1f} s CPU, server "
+                f"{server:.1f} s CPU)"
             )
     if bulk:
         log("  restoring keys, indexes and foreign keys (2 connections) …")
