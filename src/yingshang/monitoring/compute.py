@@ -778,7 +778,7 @@ def recompute(
         raise ValueError("end before start")
     summary = Summary(start, end)
     t0 = time.perf_counter()
-    defs = load_definitions()
+    defs = load_definitions(figures=True)  # city figures entered in the admin
     sources = registry()
     members = Members()
     computed_at = now or timezone.now()
