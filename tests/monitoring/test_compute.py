@@ -283,3 +283,102 @@ def test_appeals_evaluations_and_tasks(dataset):
     # at the end of D2 the undone task (deadline D1) is lagging
     assert v("supervision.lagging_tasks", "day", D2, "city", c) == 1.0
     assert v("supervision.lagging_tasks", "day", D1, "city", c) == 0.0
+
+
+def test_block_evaluation_equals_the_scalar_reference(dataset):
+    """The numpy evaluation of whole blocks gives, member by member, what the scalar
+    ``evaluate`` gives for that member's sums (None ⇔ NaN, same rows present)."""
+    import math
+
+    from yingshang.monitoring.definitions import load_definitions
+
+    compute.recompute(START, D2)
+    defs = load_definitions()
+    members = compute.Members()
+    stored = compute._load_facts(START, D2, None)
+    tables = {n: compute._Table(c, members) for n, c in stored.items()}
+    checked = 0
+    for kind in ("day", "month"):
+        starts = compute.overlapping(kind, START, D2)
+        for block in compute._rollup(kind, starts, tables, {}, members).values():
+            out = compute._evaluate_block(defs, block)
+            for i in range(len(block.keys)):
+                expected = compute.evaluate(defs, block.row_dict(i))
+                got = {
+                    k: tuple(None if math.isnan(x) else x for x in (v[i], n[i], d[i]))
+                    for k, (present, v, n, d) in out.items()
+                    if present[i]
+                }
+                assert got.keys() == expected.keys()
+                for k, triple in expected.items():
+                    for a, b in zip(got[k], triple, strict=True):
+                        assert (a is None) == (b is None), (k, got[k], triple)
+                        if a is not None:
+                            assert a == pytest.approx(b, rel=1e-12), k
+                checked += 1
+    assert checked > 10
+
+
+def test_local_day_by_fixed_offset_only_without_a_zone_change(settings):
+    import datetime
+
+    from yingshang.monitoring.sources import fixed_offset, pg_local_day
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    assert fixed_offset(D1, D2) == datetime.timedelta(hours=8)
+    sql, params = pg_local_day("c.completed_at", D1, D2)
+    assert "interval" in sql and params == ["28800 seconds"]
+    settings.TIME_ZONE = "Europe/Berlin"  # DST ends on 2026-10-25
+    assert fixed_offset(datetime.date(2026, 10, 1), datetime.date(2026, 10, 31)) is None
+    sql, params = pg_local_day("c.completed_at", datetime.date(2026, 10, 1), D2.replace(day=31))
+    assert "AT TIME ZONE %s" in sql and params == ["Europe/Berlin"]
+    assert fixed_offset(datetime.date(2026, 7, 1), datetime.date(2026, 7, 31)) == (
+        datetime.timedelta(hours=2)
+    )
+
+
+def test_days_across_a_dst_change_are_counted_in_local_time(dataset, settings):
+    """With a zone that changes offset inside the range, the general per-row conversion is
+    used and a case completed at 00:30 local time still counts for that local day."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from yingshang.cases.models import Case
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    berlin = ZoneInfo("Europe/Berlin")
+    a1 = Case.objects.get(number="T0001")
+    # 2026-10-26 23:30 CET (after the change on the 25th) = 22:30 UTC: the summer offset
+    # (+2) of the range's first days would put it on the 27th
+    a1.completed_at = datetime.datetime(2026, 10, 26, 23, 30, tzinfo=berlin)
+    a1.save(update_fields=["completed_at"])
+    compute.recompute(datetime.date(2026, 10, 20), datetime.date(2026, 10, 27), ("day",))
+    city = dataset["city"].pk
+    row = value("gov.on_time_rate", "day", datetime.date(2026, 10, 26), "city", city)
+    assert row is not None and row.denominator == 1.0
+    assert value("gov.on_time_rate", "day", datetime.date(2026, 10, 27), "city", city) is None
+
+
+def test_rerun_leaves_unchanged_values_untouched(dataset):
+    """PostgreSQL writes only the differences: a rerun over the same records keeps every
+    row (same id, same computed_at); a changed record updates just its values."""
+    import datetime
+
+    from django.db import connection
+
+    from yingshang.cases.models import Case
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the diff write is PostgreSQL's; elsewhere values are rewritten")
+    first = datetime.datetime(2026, 10, 14, 3, 0, tzinfo=datetime.UTC)
+    compute.recompute(START, D2, now=first)
+    before = dict(IndicatorValue.objects.values_list("id", "computed_at"))
+    compute.recompute(START, D2, now=first + datetime.timedelta(hours=1))
+    assert dict(IndicatorValue.objects.values_list("id", "computed_at")) == before
+    assert compute.WRITE_COUNTS == {"deleted": 0, "updated": 0, "inserted": 0}
+    Case.objects.filter(number="T0001").update(final_sla_state="overdue")
+    compute.recompute(START, D2, now=first + datetime.timedelta(hours=2))
+    assert compute.WRITE_COUNTS["updated"] > 0
+    city = dataset["city"].pk
+    row = value("gov.on_time_rate", "day", D1, "city", city)
+    assert row.value == 0.0 and row.computed_at == first + datetime.timedelta(hours=2)
