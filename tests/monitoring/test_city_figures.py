@@ -70,10 +70,15 @@ def test_admin_add_form_shows_field_error_and_saves_nothing(staff, login):
     assert AuditEntry.objects.filter(object_type="monitoring.CityFigure").exists()
 
 
-def test_demo_step_scores_the_topics_and_keeps_entered_figures(dataset, settings):
+def test_demo_step_scores_the_topics_and_keeps_entered_figures(dataset, settings, monkeypatch):
     from yingshang.core.demo import Tally
-    from yingshang.monitoring import demo
+    from yingshang.monitoring import compute, demo
     from yingshang.monitoring.models import IndicatorValue
+
+    from .conftest import D1, D2, days
+
+    # the demo recomputes the year up to yesterday; pin it to the dataset's days
+    monkeypatch.setattr(compute, "default_range", lambda now=None: (D1 - days(5), D2))
 
     settings.MONITORING_INCOME_PER_CAPITA = None
     CityFigure.objects.create(key="income_per_capita", year=2025, value=45_000, source="统计公报")
@@ -83,3 +88,11 @@ def test_demo_step_scores_the_topics_and_keeps_entered_figures(dataset, settings
     assert CityFigure.objects.filter(source=demo.DEMO_SOURCE).count() == len(demo.DEMO_FIGURES) - 1
     assert tally.counts["indicator values"]["created"] > 0
     assert IndicatorValue.objects.filter(indicator="gov.on_time_rate", dimension="city").exists()
+    # the bundle's fee (100 yuan) as % of the income per capita entered in the admin
+    cost = IndicatorValue.objects.get(
+        indicator="sb.cost",
+        dimension="city",
+        period_kind="year",
+        period_start=D1.replace(month=1, day=1),
+    )
+    assert cost.value == pytest.approx(100 / 45_000 * 100)
