@@ -4,7 +4,6 @@ the cases of the mapped bundles/items (procedures, time, fees), the configured r
 configuration."""
 
 import datetime
-import inspect
 import json
 from decimal import Decimal
 
@@ -359,14 +358,6 @@ def test_without_reference_value_or_index_the_topic_is_no_data(topic_cases, sett
     assert out["rp.quality_index"][0] is None and out["rp"][0] is None
 
 
-WIRED = "live_topics" in inspect.getsource(compute.evaluate)
-
-
-@pytest.mark.skipif(
-    not WIRED,
-    reason="compute.evaluate does not call scoring.live_topics yet (change requested of the "
-    "compute.py owner)",
-)
 def test_recompute_stores_the_live_topic_scores(topic_cases, staff, login):
     from yingshang.monitoring.models import IndicatorValue
 
