@@ -45,6 +45,7 @@ BATCH = 200_000
 POOL = 20_000
 BULK_MIN = 300_000
 BUNDLE_SHARE = 0.01  # share of rows that are bundle parents (each has ~5 sub-cases)
+REGISTRY_SHARE = 0.005  # share of the applications made by the registry's enterprises/persons
 BUNDLE_WEIGHT = {"qiye-kaiban": 4.0, "kaiban-canguan": 1.5}  # others 1.0
 
 SURNAMES = list(
@@ -232,7 +233,9 @@ class _Context:
     weights: np.ndarray
     county_ids: np.ndarray
     county_codes: np.ndarray
-    bundles: list  # (bundle id, name, division id, division code, enterprise?, [item idx])
+    bundles: list  # (bundle id, name, division id, division code, enterprise?, [item idx], key)
+    bundle_ids: np.ndarray
+    registry: tuple  # (enterprises, persons) at the start of the applicant pool
     bundle_p: np.ndarray
     all_days: np.ndarray
     work_days: np.ndarray
@@ -245,6 +248,7 @@ def _context(rng, today) -> _Context | None:
 
     from yingshang.catalog.models import Bundle, BundleItem
     from yingshang.core.models import Division
+    from yingshang.registry.models import Enterprise, Person
 
     from . import sla
 
@@ -290,6 +294,11 @@ def _context(rng, today) -> _Context | None:
         county_ids=np.array([d.pk for d in counties]),
         county_codes=np.array([int(d.code) for d in counties]),
         bundles=bundles,
+        bundle_ids=np.array([b[0] for b in bundles] or [0], dtype=np.int64),
+        registry=(
+            min(Enterprise.objects.count(), POOL // 4),
+            min(Person.objects.count(), POOL // 4),
+        ),
         bundle_p=bundle_p,
         all_days=all_days,
         work_days=all_days[work],
@@ -526,6 +535,18 @@ def _submission_times(rng, ctx, day, online):
     return _to_utc(day, sec)
 
 
+def _applicants(rng, ctx, drawn: np.ndarray) -> np.ndarray:
+    """Pool indices; REGISTRY_SHARE of them go to the registry's enterprises (even indices at
+    the start of the pool) or persons (odd), keeping the drawn kind."""
+    m = len(drawn)
+    out = drawn.copy()
+    for parity, count in ((0, ctx.registry[0]), (1, ctx.registry[1])):
+        if count:
+            hit = (drawn % 2 == parity) & (rng.random(m) < REGISTRY_SHARE)
+            out[hit] = rng.integers(0, count, int(hit.sum())) * 2 + parity
+    return out
+
+
 def _split(rng, ctx, m):
     """Bundle applications of a batch of m rows: (bundle idx per parent, sub-case counts)."""
     if not ctx.bundles:
@@ -603,7 +624,7 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
         item=k,
         bundle=np.full(s, -1),
         parent=np.full(s, -1),
-        applicant=rng.integers(0, POOL, s),
+        applicant=_applicants(rng, ctx, rng.integers(0, POOL, s)),
         division_id=np.where(elsewhere, ctx.county_ids[pick], ctx.it_div[k]),
         department_id=ctx.it_dept[k],
         channel=channel,
@@ -633,7 +654,7 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
         p_day = slot[1][s : s + b]
         p_t0 = _submission_times(rng, ctx, p_day, p_channel == 0)
         ent = np.array([ctx.bundles[x][4] for x in picks.tolist()], dtype=bool)
-        p_app = rng.integers(0, POOL // 2, b) * 2 + np.where(ent, 0, 1)
+        p_app = _applicants(rng, ctx, rng.integers(0, POOL // 2, b) * 2 + np.where(ent, 0, 1))
         p_div = np.array([ctx.bundles[x][2] for x in picks.tolist()])
         p_code = np.array([ctx.bundles[x][3] for x in picks.tolist()])
         child, c_slots, c_extra = _lifecycle(
@@ -649,7 +670,7 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
         )
         child.update(
             item=kk,
-            bundle=bundle,
+            bundle=ctx.bundle_ids[bundle],
             parent=parent_rows[owner],
             applicant=p_app[owner],
             division_id=p_div[owner],
@@ -667,7 +688,7 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
         parent, p_slots = _parents(child, c_extra, b, sizes)
         parent.update(
             item=np.full(b, -1),
-            bundle=picks,
+            bundle=ctx.bundle_ids[picks],
             parent=np.full(b, -1),
             applicant=p_app,
             division_id=p_div,
@@ -823,8 +844,14 @@ def _case_spec(cols: dict, ids: dict, lookups: dict) -> list:
         ("parent_id", "int", (np.where(cols["parent"] >= 0, cols["parent"] + first, -1), -1)),
         ("item_id", *_dict(np.where(item >= 0, item, nitems), [*lookups["item_id"], None])),
         ("version_id", *_dict(np.where(item >= 0, item, nitems), [*lookups["version_id"], None])),
-        ("bundle_id", *_dict(np.where(bundle >= 0, bundle, 0), lookups["bundle_id"])),
-        ("title", *_dict(np.where(item >= 0, item, nitems + bundle), lookups["title"])),
+        ("bundle_id", "int", (bundle, -1)),
+        (
+            "title",
+            *_dict(
+                np.where(item >= 0, item, nitems + np.searchsorted(lookups["bundle_id"], bundle)),
+                lookups["title"],
+            ),
+        ),
         ("applicant_kind", *_dict(applicant, pool["kind"])),
         ("applicant_name", *_dict(applicant, pool["name"])),
         ("applicant_code", *_dict(applicant, pool["code"])),
@@ -1318,7 +1345,7 @@ def _lookups(ctx_items, pool, seed) -> dict:
         "item_id": [i.pk for i in ctx_items],
         "version_id": [i.current_version_id for i in ctx_items],
         "title": [i.name for i in ctx_items] + [b[1] for b in bundles],
-        "bundle_id": [None] + [b[0] for b in bundles],
+        "bundle_id": np.array([b[0] for b in bundles], dtype=np.int64),
         "pool": pool,
         "now": int(timezone.now().timestamp()),
     }
