@@ -28,6 +28,7 @@ with live numbers (19 characters) or with another load's.
 import datetime
 import os
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -1191,16 +1192,28 @@ def _drop_for_bulk(cur) -> list[tuple[int, str, str]]:
     )
     indexes = cur.fetchall()
     restore = []
+    # phases: 1 index builds (SHARE locks: several at a time on one table), 2 keys attached to
+    # their indexes, 3 foreign keys added NOT VALID, 4 validated, 5 ANALYZE
     for name, table, kind, ddl in constraints:
+        key = re.fullmatch(r"(PRIMARY KEY|UNIQUE) (\([^()]*\))", ddl)
         if kind == "f":
             restore.append(
-                (2, table, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl} NOT VALID')
+                (3, table, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl} NOT VALID')
             )
-            restore.append((3, table, f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"'))
+            restore.append((4, table, f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"'))
+        elif key:
+            restore.append((1, table, f'CREATE UNIQUE INDEX "{name}" ON {table} {key[2]}'))
+            restore.append(
+                (
+                    2,
+                    table,
+                    f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {key[1]} USING INDEX "{name}"',
+                )
+            )
         else:
-            restore.append((1, table, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}'))
+            restore.append((2, table, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}'))
     restore += [(1, table, ddl) for _name, table, ddl in indexes]
-    restore += [(4, t, f"ANALYZE {t}") for t in TABLES]
+    restore += [(5, t, f"ANALYZE {t}") for t in TABLES]
     for name, table, _kind, _ddl in sorted(constraints, key=lambda c: c[2] != "f"):
         cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{name}"')
     for name, _table, _ddl in indexes:
