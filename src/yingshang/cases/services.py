@@ -182,13 +182,18 @@ def route(item: ServiceItem, division: Division | None):
     The handling department is always the item's implementing department. A local-scope item
     (属地办理) must be applied for in its own division (or below it); city/province/national
     scope items can be applied for anywhere in the city (全域通办)."""
+    return _route_version(item, division), item.department
+
+
+def _route_version(item: ServiceItem, division: Division | None):
+    """``route`` without loading the department (only its id is written)."""
     if item is None or not item.is_active or item.current_version_id is None:
         raise ValidationError({"item": _("事项不存在或已停用。")})
     version = item.current_version
     if division is not None and version.service_scope == ScopeOfService.LOCAL:
         if not division.is_within(item.division):
             raise ValidationError({"division": _("事项不在所选区划办理。")})
-    return version, item.department
+    return version
 
 
 # --------------------------------------------------------------------------- materials
@@ -380,8 +385,9 @@ def _new_case(
     title,
     bundle=None,
     parent=None,
+    department_id=None,
 ):
-    return Case(
+    case = Case(
         number=number,
         item=item,
         version=version,
@@ -405,6 +411,9 @@ def _new_case(
         limit_days=version.committed_limit_days if version else 0,
         visits_required=version.visits_required if version else 0,
     )
+    if department is None:
+        case.department_id = department_id
+    return case
 
 
 def submit_case(
@@ -422,56 +431,145 @@ def submit_case(
 ) -> Case:
     """申报 one item. ``files``: slot key → UploadedFile; ``paper``: slot keys received on paper at
     a window. Required materials held as e-licences are taken from the registry (免提交)."""
+    prepared = prepare_case(
+        item=item,
+        applicant=applicant,
+        division=division,
+        channel=channel,
+        actor=actor,
+        user=user,
+        files=files,
+        paper=paper,
+        form_data=form_data,
+        intake_department=intake_department,
+    )
+    return write_cases([prepared])[0]
+
+
+@dataclass
+class PreparedCase:
+    """A validated submission of one item, not written yet (see ``prepare_case``)."""
+
+    item: ServiceItem
+    version: object
+    division: Division
+    applicant: Applicant
+    slots: list
+    files: dict
+    kinds: dict
+    reuse: dict
+    paper: set
+    channel: str
+    actor: object
+    user: object
+    form_data: dict
+    intake_department: Department | None
+
+
+def prepare_case(
+    *,
+    item: ServiceItem,
+    applicant: Applicant,
+    division: Division | None = None,
+    channel: str = Channel.ONLINE,
+    actor=None,
+    user=None,
+    files: dict | None = None,
+    paper: set | None = None,
+    form_data: dict | None = None,
+    intake_department: Department | None = None,
+) -> PreparedCase:
+    """Everything ``submit_case`` checks — channel, routing, materials, uploads, e-licences —
+    without writing anything: raises the same field-level ValidationErrors."""
     if channel not in Channel.values:
         raise ValidationError({"channel": _("未知渠道。")})
     division = division or item.division
-    version, department = route(item, division)
+    version = _route_version(item, division)
     slots = material_slots([version])
     files = files or {}
     # e-licences matter only for slots without an upload (an upload wins in _material_rows)
     reuse = reusable_licences([s for s in slots if s.key not in files], applicant.holder)
     kinds = _check_uploads(slots, files, reuse, paper=paper)
-    now = timezone.now()
+    return PreparedCase(
+        item=item,
+        version=version,
+        division=division,
+        applicant=applicant,
+        slots=slots,
+        files=files,
+        kinds=kinds,
+        reuse=reuse,
+        paper=paper or set(),
+        channel=channel,
+        actor=actor,
+        user=user or actor,
+        form_data=form_data,
+        intake_department=intake_department,
+    )
+
+
+def write_cases(prepared: list[PreparedCase], now=None) -> list[Case]:
+    """Write prepared submissions in one transaction: numbers (and, on PostgreSQL, case ids) in
+    one round trip per division, files stored, then every case, material row, submit event and
+    audit entry inserted together (one round trip on PostgreSQL); the window visits and the
+    notifications after commit as for a single submission. All or nothing."""
+    now = now or timezone.now()
+    cases, materials, events = [], [], []
     with transaction.atomic():
-        ((number, case_id),) = allocate_numbers(division.code, now, with_ids=True)
-        case = _new_case(
-            number=number,
-            item=item,
-            version=version,
-            department=department,
-            applicant=applicant,
-            user=user or actor,
-            division=division,
-            channel=channel,
-            intake_department=intake_department,
-            form_data=form_data,
-            now=now,
-            title=item.name,
-        )
-        case.pk = case_id
-        rows = _material_rows(case, slots, files, kinds, reuse, paper=paper or set())
-        _insert_submission(case, rows, [_submit_event_row(case, rows, actor, channel)])
-        _after_submission(case, actor, channel, intake_department, now)
-    return case
+        by_division: dict[str, list[int]] = {}
+        for i, p in enumerate(prepared):
+            by_division.setdefault(p.division.code, []).append(i)
+        allocated = [None] * len(prepared)
+        for code, positions in by_division.items():
+            pairs = allocate_numbers(code, now, len(positions), with_ids=True)
+            for i, pair in zip(positions, pairs, strict=True):
+                allocated[i] = pair
+        for p, (number, case_id) in zip(prepared, allocated, strict=True):
+            case = _new_case(
+                number=number,
+                item=p.item,
+                version=p.version,
+                department=None,
+                department_id=p.item.department_id,
+                applicant=p.applicant,
+                user=p.user,
+                division=p.division,
+                channel=p.channel,
+                intake_department=p.intake_department,
+                form_data=p.form_data,
+                now=now,
+                title=p.item.name,
+            )
+            case.pk = case_id
+            rows = _material_rows(case, p.slots, p.files, p.kinds, p.reuse, paper=p.paper)
+            cases.append(case)
+            materials.extend(rows)
+            events.append(_submit_event_row(case, rows, p.actor, p.channel))
+        _insert_submissions(cases, materials, events)
+        for p, case in zip(prepared, cases, strict=True):
+            _after_submission(case, p.actor, p.channel, p.intake_department, now)
+    return cases
 
 
-def _insert_submission(case: Case, materials: list, events: list) -> None:
-    """Insert a new case with its material rows, its events and its audit entry — what
+def _insert_submissions(cases: list, materials: list, events: list) -> None:
+    """Insert new cases with their material rows, events and audit entries — what
     ``case.save()`` (audited by the post_save signal), ``bulk_create`` and ``_event`` would
-    write, but with each statement built once per process and, on PostgreSQL when the case id
-    was allocated with its number, all of them sent in one round trip. The caller holds the
+    write, but with each statement built once per process and, on PostgreSQL when the case ids
+    were allocated with the numbers, all of them sent in one round trip. The caller holds the
     transaction."""
-    if case.pk is None:  # no pre-allocated id (SQLite): insert the case first, for its id
-        sqlrows.insert([case])
+    if not cases:
+        return
+    if cases[0].pk is None:  # no pre-allocated ids (SQLite): insert the cases first, for ids
+        sqlrows.insert(cases)
         statements = []
     else:
-        statements = [sqlrows.insert_statement([case])]  # sets auto_now fields before the audit
-    entry = audit.created_entry(case)
-    for objs in (materials, events, [entry] if entry is not None else []):
+        statements = [sqlrows.insert_statement(cases)]  # sets auto_now fields before the audit
+    entries = [e for e in (audit.created_entry(c) for c in cases) if e is not None]
+    for objs in (materials, events, entries):
         if objs:
             statements.append(sqlrows.insert_statement(objs, returning=False))
     sqlrows.execute(statements)
-    sqlrows.mark_saved([case])
+    sqlrows.mark_saved(cases)
 
 
 def _submit_event_row(case, rows, actor, channel, **data) -> CaseEvent:
