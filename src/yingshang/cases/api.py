@@ -4,7 +4,9 @@
 import base64
 import binascii
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -236,6 +238,15 @@ class CaseCreatedSerializer(serializers.Serializer):
     limit_days = serializers.IntegerField()
 
 
+class CaseBatchSerializer(serializers.Serializer):
+    submissions = CaseCreateSerializer(many=True, help_text=gettext_lazy("申报列表,最多 500 件"))
+
+
+class CaseBatchCreatedSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    cases = CaseCreatedSerializer(many=True)
+
+
 class TransitionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
     reason = serializers.CharField(required=False, allow_blank=True)
@@ -285,8 +296,9 @@ def _files(materials) -> dict:
     return files
 
 
-def submit_from_payload(d: dict, user):
-    """Submit one validated payload (CaseCreateSerializer's data) for a system account."""
+def _payload_inputs(d: dict, user):
+    """("item", ServiceItem, keyword arguments) or ("bundle", Bundle, keyword arguments) for a
+    validated payload (CaseCreateSerializer's data); unknown codes are field errors."""
     division = None
     if d.get("division"):
         division = sqlrows.select_one(Division, "code", d["division"])
@@ -318,11 +330,85 @@ def submit_from_payload(d: dict, user):
         )
         if item is None:
             raise serializers.ValidationError({"item": [_("事项不存在。")]})
-        return services.submit_case(item=item, **common)
+        return "item", item, common
     bundle = Bundle.objects.filter(key=d["bundle"]).first()
     if bundle is None:
         raise serializers.ValidationError({"bundle": [_("一件事不存在。")]})
-    return services.submit_bundle(bundle=bundle, **common)
+    return "bundle", bundle, common
+
+
+def submit_from_payload(d: dict, user):
+    """Submit one validated payload for a system account."""
+    kind, target, common = _payload_inputs(d, user)
+    if kind == "item":
+        return services.submit_case(item=target, **common)
+    return services.submit_bundle(bundle=target, **common)
+
+
+def _field_errors(exc) -> dict:
+    """Field → messages of a DRF or Django ValidationError."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exc.message_dict
+        return {"non_field_errors": exc.messages}
+    detail = exc.detail
+    return detail if isinstance(detail, dict) else {"non_field_errors": detail}
+
+
+BATCH_MAX = 500
+
+
+def submit_batch(submissions, user) -> list:
+    """批量申报: every submission of the list or none. All are checked first; errors come back
+    together, keyed ``submissions[<position>].<field>``. The checked submissions of items are
+    then written together (``services.write_cases``: one round trip of INSERTs on PostgreSQL);
+    bundles through ``submit_bundle``; all in one transaction."""
+    if not isinstance(submissions, list) or not submissions:
+        raise serializers.ValidationError({"submissions": [_("请提交申报列表(submissions)。")]})
+    if len(submissions) > BATCH_MAX:
+        raise serializers.ValidationError(
+            {"submissions": [_("每批最多 %(n)d 件。") % {"n": BATCH_MAX}]}
+        )
+    errors = {}
+
+    def failed(i, exc):
+        for field, messages in _field_errors(exc).items():
+            errors[f"submissions[{i}].{field}"] = messages
+
+    with transaction.atomic():  # applicants registered on the way are rolled back too
+        inputs = []
+        for i, raw in enumerate(submissions):
+            d = quick_validate(raw)
+            if d is None:
+                ser = CaseCreateSerializer(data=raw)
+                if not ser.is_valid():
+                    failed(i, serializers.ValidationError(ser.errors))
+                    continue
+                d = ser.validated_data
+            try:
+                kind, target, common = _payload_inputs(d, user)
+                if kind == "item":
+                    inputs.append((i, kind, services.prepare_case(item=target, **common)))
+                else:
+                    inputs.append((i, kind, (target, common)))
+            except (serializers.ValidationError, DjangoValidationError) as exc:
+                failed(i, exc)
+        if errors:
+            raise serializers.ValidationError(errors)
+        result = [None] * len(submissions)
+        for i, kind, value in inputs:
+            if kind == "bundle":
+                try:
+                    result[i] = services.submit_bundle(bundle=value[0], **value[1])
+                except DjangoValidationError as exc:
+                    failed(i, exc)
+        if errors:
+            raise serializers.ValidationError(errors)
+        items = [(i, p) for i, kind, p in inputs if kind == "item"]
+        written = services.write_cases([p for _i, p in items])
+        for (i, _p), case in zip(items, written, strict=True):
+            result[i] = case
+    return result
 
 
 def created_body(case) -> dict:
@@ -402,6 +488,20 @@ class CaseViewSet(
             d = ser.validated_data
         case = submit_from_payload(d, request.user)
         return Response(created_body(case), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaseBatchSerializer, responses={201: CaseBatchCreatedSerializer})
+    @action(detail=False, methods=["post"], url_path="batch")
+    def batch(self, request):
+        """批量申报 for departmental systems: ``{"submissions": [<submission>, …]}`` (at most 500),
+        all written or none; errors keyed ``submissions[<position>].<field>``."""
+        data = request.data
+        cases = submit_batch(
+            data.get("submissions") if isinstance(data, dict) else None, request.user
+        )
+        return Response(
+            {"count": len(cases), "cases": [created_body(c) for c in cases]},
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         responses=inline_serializer(
