@@ -783,22 +783,22 @@ def recompute(
     members = Members()
     computed_at = now or timezone.now()
 
+    # The records are read before the write transaction opens: outside a transaction the
+    # cases adapter runs its passes on parallel connections (see CasesSource._facts_pg).
     fresh: dict[str, list[FactRow]] = {}
+    for name, src in sources.items():
+        src.reset()
+        if not src.available():
+            continue
+        t = time.perf_counter()
+        fresh[name] = src.facts(start, end, defs)
+        summary.seconds[f"sql {name}"] = time.perf_counter() - t
+        summary.facts += len(fresh[name])
     with transaction.atomic():
-        for name, src in sources.items():
-            src.reset()
-            if not src.available():
-                continue
-            t = time.perf_counter()
-            rows = src.facts(start, end, defs)
-            summary.seconds[f"sql {name}"] = time.perf_counter() - t
-            fresh[name] = rows
-            summary.facts += len(rows)
-            t = time.perf_counter()
+        t = time.perf_counter()
+        for name, rows in fresh.items():
             _store_facts(name, start, end, rows)
-            summary.seconds["store facts"] = (
-                summary.seconds.get("store facts", 0) + time.perf_counter() - t
-            )
+        summary.seconds["store facts"] = time.perf_counter() - t
 
         # Periods to roll up, and the days they span.
         periods = {k: overlapping(k, start, end) for k in kinds}
