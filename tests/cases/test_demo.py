@@ -39,7 +39,8 @@ def test_volume_demo_plausible_and_idempotent(catalog):
     assert CaseEvent.objects.filter(action="suspend").exists()
     assert CaseEvent.objects.filter(action="resume").exists()
     assert CaseEvent.objects.filter(action="withdraw").exists()
-    assert Case.objects.filter(multiple_trips=True).exists()
+    trips = Case.objects.filter(multiple_trips=True).count()
+    assert 0.02 * total < trips < 0.15 * total  # 来回跑: extra trips, not every window visit
     assert CaseVisit.objects.count() == sum(Case.objects.values_list("visits", flat=True))
     assert set(Case.objects.values_list("channel", flat=True)) == {
         "online",

@@ -452,9 +452,12 @@ def _visits(rng, cols, extra, channel, rows, *, submission=True, supplement=True
         out.append((0, window, cols["submitted"]))
     if supplement:
         out.append((1, extra["sup_back"] & window & (rng.random(m) < 0.5), extra["t_rs"]))
-    out.append((2, (cols["accepted"] > 0) & (rng.random(m) < 0.04), cols["accepted"] + 1200))
+    out.append((2, (cols["accepted"] > 0) & (rng.random(m) < 0.02), cols["accepted"] + 1200))
+    # a pickup is the promised visit of an online application; otherwise an extra trip
     pick = np.where(cols["delivered"] > 0, cols["delivered"], cols["completed"] + 3600)
-    ok_pick = (cols["outcome"] > 0) & (pick <= now) & (rng.random(m) < 0.25)
+    req = cols["visits_req"]
+    p_pick = np.where(req >= 1, np.where(window, 0.05, 0.6), 0.02)
+    ok_pick = (cols["outcome"] > 0) & (pick <= now) & (rng.random(m) < p_pick)
     out.append((3, ok_pick, pick))
     case, at, kind = [], [], []
     count = np.zeros(m, dtype=np.int64)
@@ -536,6 +539,13 @@ def _submission_times(rng, ctx, day, online):
     return _to_utc(day, sec)
 
 
+def _online_if_no_visit(rng, channel: np.ndarray, visits_required: np.ndarray) -> np.ndarray:
+    """Items promising no visit (全程网办) are mostly applied for online: 85 % of their window
+    applications become online ones (the rest are extra trips, 来回跑)."""
+    move = (channel == 1) & (visits_required == 0) & (rng.random(len(channel)) < 0.85)
+    return np.where(move, 0, channel)
+
+
 def _applicants(rng, ctx, drawn: np.ndarray) -> np.ndarray:
     """Pool indices; REGISTRY_SHARE of them go to the registry's enterprises (even indices at
     the start of the pool) or persons (odd), keeping the drawn kind."""
@@ -615,6 +625,7 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
     # -- single cases: rows [0, s)
     k = rng.choice(len(ctx.items), size=s, p=ctx.weights)
     channel, day = slot[0][:s].astype(np.int64), slot[1][:s]
+    channel = _online_if_no_visit(rng, channel, ctx.it_visits[k])
     t0 = _submission_times(rng, ctx, day, channel == 0)
     elsewhere = (~ctx.it_local[k]) & (rng.random(s) < 0.3)
     pick = rng.integers(0, len(ctx.county_ids), s)
@@ -652,6 +663,8 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
         )
         p_channel = slot[0][s : s + b].astype(np.int64)
         p_channel[p_channel == 2] = 0  # bundles are applied for on the portal or at a window
+        p_req = np.maximum.reduceat(ctx.it_visits[kk], first)
+        p_channel = _online_if_no_visit(rng, p_channel, p_req)
         p_day = slot[1][s : s + b]
         p_t0 = _submission_times(rng, ctx, p_day, p_channel == 0)
         ent = np.array([ctx.bundles[x][4] for x in picks.tolist()], dtype=bool)
@@ -695,7 +708,7 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
             division_id=p_div,
             department_id=ctx.it_dept[kk[first]],
             channel=p_channel,
-            visits_req=np.maximum.reduceat(ctx.it_visits[kk], first),
+            visits_req=p_req,
             dcode=p_code,
             day=p_day,
         )
