@@ -382,3 +382,19 @@ def test_rerun_leaves_unchanged_values_untouched(dataset):
     city = dataset["city"].pk
     row = value("gov.on_time_rate", "day", D1, "city", city)
     assert row.value == 0.0 and row.computed_at == first + datetime.timedelta(hours=2)
+
+
+def test_correction_by_hash_and_by_probe_agree(dataset, monkeypatch):
+    """PostgreSQL finds 补正 by one hash of all events for long ranges and by a probe per
+    case for short ones: both give the same values (on other databases the ORM path)."""
+    from yingshang.monitoring.sources import cases as cases_source
+
+    compute.recompute(START, D2)
+    probe = _snapshot()
+    monkeypatch.setattr(cases_source, "SHORT_RANGE_DAYS", 0)
+    IndicatorValue.objects.all().delete()
+    Fact.objects.all().delete()
+    compute.recompute(START, D2)
+    assert _snapshot() == probe
+    city = dataset["city"].pk
+    assert v("gov.first_time_rate", "day", D1, "city", city) == pytest.approx(50.0)
