@@ -132,9 +132,9 @@ def test_registry_applicants_are_linked(catalog, enterprise_applicant, person_ap
     linked = Case.objects.filter(enterprise=ent)
     assert linked.exists()
     assert set(linked.values_list("applicant_code", "applicant_name")) == {(ent.uscc, ent.name)}
-    assert set(
-        Case.objects.filter(person=per).values_list("applicant_code", "applicant_kind")
-    ) == {(per.id_number, "person")}
+    assert set(Case.objects.filter(person=per).values_list("applicant_code", "applicant_kind")) == {
+        (per.id_number, "person")
+    }
     assert not Case.objects.filter(enterprise__isnull=False, applicant_kind="person").exists()
 
 
