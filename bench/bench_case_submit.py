@@ -229,8 +229,10 @@ def main():
     print("yingshang case submission benchmark (REST API, PostgreSQL, gunicorn)")
     print_machine()
     print(
-        f"  server    gunicorn {args.worker_class} {args.workers} workers × {args.threads} "
-        f"threads, --preload; clients: keep-alive HTTP connections from this process"
+        f"  server    gunicorn {args.worker_class} {args.workers} workers"
+        + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+        + ", --preload; clients: HTTP connections (keep-alive where the server keeps them) "
+        "from this process"
     )
     print(f"  item      {item.name} ({len(slots)} materials uploaded per case)")
     print(f"\nSINGLE-REQUEST API (POST /api/cases/, one case per request, {args.clients} clients):")

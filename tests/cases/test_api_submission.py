@@ -341,3 +341,20 @@ def test_batch_requires_a_writing_staff_account(catalog, staff):
         "/api/cases/batch/", {"submissions": [_payload(catalog["registration"])]}, format="json"
     )
     assert r.status_code == 403 and Case.objects.count() == 0
+
+
+def test_item_lookup_follows_new_versions_and_deactivation(catalog, django_assert_num_queries):
+    from yingshang.catalog import services as cat
+
+    item = catalog["registration"]
+    got = services.item_for_submission(item.implementation_code)
+    assert got.current_version == item.current_version and got.division == item.division
+    assert services.item_for_submission("NOPE") is None
+    v2 = cat.publish_new_version(item, committed_limit_days=2)
+    got = services.item_for_submission(item.implementation_code)
+    assert got.current_version_id == v2.pk and got.current_version.committed_limit_days == 2
+    with django_assert_num_queries(1):  # the item row with its division; the version cached
+        again = services.item_for_submission(item.implementation_code)
+        assert again.current_version.item_id == item.pk and again.division.code == "510700"
+    cat.deactivate_item(item)
+    assert not services.item_for_submission(item.implementation_code).is_active

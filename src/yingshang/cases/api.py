@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from yingshang.catalog.models import Bundle, ServiceItem
+from yingshang.catalog.models import Bundle
 from yingshang.core.api import CachedTokenAuthentication, ScopedViewSetMixin
 from yingshang.core.models import Division
 
@@ -321,13 +321,7 @@ def _payload_inputs(d: dict, user):
         intake_department=user.department,
     )
     if d.get("item"):
-        # = ServiceItem.objects.select_related(...).filter(implementation_code=…).first()
-        item = sqlrows.select_one(
-            ServiceItem,
-            "implementation_code",
-            d["item"],
-            join=("current_version", "division", "department"),
-        )
+        item = services.item_for_submission(d["item"])
         if item is None:
             raise serializers.ValidationError({"item": [_("事项不存在。")]})
         return "item", item, common

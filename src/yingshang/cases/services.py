@@ -211,6 +211,36 @@ class Slot:
 
 
 _slot_cache: dict[tuple, list] = {}
+_version_cache: dict[int, object] = {}
+
+
+def item_for_submission(implementation_code: str) -> ServiceItem | None:
+    """The item with its division and current version, for a submission, in one cheap query:
+    = ``ServiceItem.objects.select_related("current_version", "division")…first()``. Versions are
+    immutable (published, never edited — the admin refuses changes), so on PostgreSQL, whose
+    ids are never reused, the current version comes from a per-process cache by id: the item
+    row itself (is_active, current version, department) is read on every submission."""
+    postgres = connection.vendor == "postgresql"
+    item = sqlrows.select_one(
+        ServiceItem,
+        "implementation_code",
+        implementation_code,
+        join=("division",) if postgres else ("current_version", "division"),
+    )
+    if item is None or not postgres or item.current_version_id is None:
+        return item
+    version = _version_cache.get(item.current_version_id)
+    if version is None:
+        from yingshang.catalog.models import ServiceItemVersion
+
+        version = sqlrows.select_one(ServiceItemVersion, "id", item.current_version_id)
+        if version is None:  # pragma: no cover - a foreign key guards it
+            return item
+        if len(_version_cache) > 5000:
+            _version_cache.clear()
+        _version_cache[version.pk] = version
+    ServiceItem._meta.get_field("current_version").set_cached_value(item, version)
+    return item
 
 
 def material_slots(versions) -> list[Slot]:
