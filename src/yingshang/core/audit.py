@@ -230,9 +230,21 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 
 def connect_signals():
-    signals.pre_save.connect(_pre_save, dispatch_uid="yingshang_audit_pre_save")
-    signals.post_save.connect(_post_save, dispatch_uid="yingshang_audit_post_save")
-    signals.post_delete.connect(_post_delete, dispatch_uid="yingshang_audit_post_delete")
+    """Connect the model signals per audited model only (called from CoreConfig.ready, when
+    every model is loaded): a model without ``audited = True`` then has no delete listener, so
+    Django deletes its rows with one DELETE instead of loading each one (bulk data such as
+    monitoring facts and values)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if not is_audited(model):
+            continue
+        uid = f"{model._meta.label_lower}"
+        signals.pre_save.connect(_pre_save, sender=model, dispatch_uid=f"audit_pre_save:{uid}")
+        signals.post_save.connect(_post_save, sender=model, dispatch_uid=f"audit_post_save:{uid}")
+        signals.post_delete.connect(
+            _post_delete, sender=model, dispatch_uid=f"audit_post_delete:{uid}"
+        )
     auth_signals.user_logged_in.connect(_logged_in, dispatch_uid="yingshang_audit_login")
     auth_signals.user_logged_out.connect(_logged_out, dispatch_uid="yingshang_audit_logout")
     auth_signals.user_login_failed.connect(_login_failed, dispatch_uid="yingshang_audit_failed")

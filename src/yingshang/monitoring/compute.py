@@ -618,7 +618,12 @@ def _write_values(periods: dict, columns, members: Members, computed_at, version
     table = IndicatorValue._meta.db_table
     scopes: dict[tuple[str, int], tuple[str, int | None]] = {}
     if connection.vendor != "postgresql":
-        objs = []
+        # one DELETE per period kind, then plain executemany (no model instances: ~4× faster
+        # than bulk_create for the few hundred thousand values of a year)
+        ops = connection.ops
+        at = ops.adapt_datetimefield_value(computed_at)
+        rows = []
+        day_text: dict[int, str] = {}
         for key, kind, dim, starts, ids, value, num, den in columns:
             for p, m, v, n, d in zip(
                 starts.tolist(),
@@ -630,27 +635,29 @@ def _write_values(periods: dict, columns, members: Members, computed_at, version
             ):
                 if (dim, m) not in scopes:
                     scopes[(dim, m)] = members.scope(dim, m)
+                if p not in day_text:
+                    day_text[p] = (_EPOCH + datetime.timedelta(days=p)).isoformat()
                 path, dept = scopes[(dim, m)]
-                objs.append(
-                    IndicatorValue(
-                        indicator=key,
-                        period_kind=kind,
-                        period_start=_EPOCH + datetime.timedelta(days=p),
-                        dimension=dim,
-                        dimension_id=m,
-                        division_path=path,
-                        department_id=dept,
-                        value=_finite(v),
-                        numerator=_finite(n),
-                        denominator=_finite(d),
-                        computed_at=computed_at,
-                        definitions_version=version,
-                    )
+                rows.append(
+                    (key, kind, day_text[p], dim, m, path, dept, _finite(v), _finite(n))
+                    + (_finite(d), at, version)
                 )
-        for kind, starts in periods.items():
-            IndicatorValue.objects.filter(period_kind=kind, period_start__in=starts).delete()
-        IndicatorValue.objects.bulk_create(objs, batch_size=2000)
-        return len(objs)
+        cols = (
+            "indicator, period_kind, period_start, dimension, dimension_id, division_path, "
+            "department_id, value, numerator, denominator, computed_at, definitions_version"
+        )
+        with connection.cursor() as cur:
+            for kind, starts in periods.items():
+                starts = [s.isoformat() if hasattr(s, "isoformat") else s for s in starts]
+                for i in range(0, len(starts), 500):
+                    chunk = starts[i : i + 500]
+                    cur.execute(
+                        f"DELETE FROM {table} WHERE period_kind = %s AND period_start IN "
+                        f"({', '.join(['%s'] * len(chunk))})",
+                        [kind, *chunk],
+                    )
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * 12)})", rows)
+        return len(rows)
 
     n_rows = 0
     day_text: dict[int, str] = {}
