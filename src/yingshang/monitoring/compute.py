@@ -156,6 +156,9 @@ def _store_facts(source: str, start, end, rows: list[FactRow]) -> None:
             ],
         )
         cur.execute("ANALYZE monitoring_fact_stage")
+        # set-based diff: hash joins only. (On an empty, freshly analysed fact table the
+        # planner chose a nested loop that compared every new fact with every other one.)
+        cur.execute("SET LOCAL enable_nestloop = off")
         same = (
             "s.day = f.day AND coalesce(s.division_id, -1) = coalesce(f.division_id, -1) "
             "AND coalesce(s.department_id, -1) = coalesce(f.department_id, -1) "
@@ -173,6 +176,7 @@ def _store_facts(source: str, start, end, rows: list[FactRow]) -> None:
             [source, source, start, end],
         )
         cur.execute("DROP TABLE monitoring_fact_stage")
+        cur.execute("RESET enable_nestloop")
 
 
 def _copy_text(table: str, cols: str, rows: list[tuple], chunk: int = 50_000) -> None:
