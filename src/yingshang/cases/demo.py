@@ -1263,9 +1263,9 @@ def _cost(table: str, ddl: str, rows: dict) -> float:
 
 
 def restore_pending(out=None, workers: int = 2) -> float:
-    """Run the DDL left in ``cases_demo_pending`` (phase by phase, ``workers`` statements at a
-    time on their own connections); returns the seconds taken. Safe to call when nothing is
-    pending."""
+    """Run the DDL left in ``cases_demo_pending`` (``workers`` statements at a time on their own
+    connections, each table's statements in phase order); returns the seconds taken. Safe to
+    call when nothing is pending."""
     import psycopg
     from django.db import connections
 
@@ -1287,43 +1287,71 @@ def restore_pending(out=None, workers: int = 2) -> float:
     conninfo = {
         k: v for k, v in params.items() if k in ("dbname", "user", "password", "host", "port")
     }
-    for phase in sorted({t[1] for t in tasks}):
-        todo = sorted((t for t in tasks if t[1] == phase), key=lambda t: -_cost(t[2], t[3], rows))
-        lock = threading.Lock()
-        errors: list = []
+    lock = threading.Lock()
+    errors: list = []
+    todo = sorted(tasks, key=lambda t: (t[1] not in (2, 3), t[1] == 5, -_cost(t[2], t[3], rows)))
+    unfinished = list(todo)  # queued or running
 
-        def work(todo=todo, errors=errors, lock=lock):
-            with psycopg.connect(**conninfo, autocommit=True) as conn:
-                conn.execute("SET maintenance_work_mem = '2GB'")
-                conn.execute("SET max_parallel_maintenance_workers = 0")
-                pid = conn.info.backend_pid
-                while True:
-                    with lock:
-                        if not todo or errors:
-                            return
-                        task_id, _phase, _table, ddl = todo.pop(0)
-                    t, c = time.monotonic(), _cpu(pid)
-                    try:
-                        conn.execute(ddl)
-                        conn.execute(f"DELETE FROM {PENDING} WHERE id = %s", [task_id])
-                    except Exception as exc:  # noqa: BLE001 - re-raised below
-                        errors.append(exc)
+    def ready(task) -> bool:
+        """Per-table order instead of global phases, so that no connection idles at a phase
+        boundary: keys after their table's index builds, foreign keys after both tables' keys
+        (and builds: the locks conflict), validation after the add, ANALYZE last."""
+        _id, phase, table, ddl = task
+
+        def pending(tbl, phases):
+            return any(t[2] == tbl and t[1] in phases and t is not task for t in unfinished)
+
+        if phase == 1:
+            return True
+        if phase == 2:
+            return not pending(table, {1})
+        if phase == 3:
+            ref = re.search(r"REFERENCES (\w+)", ddl)
+            other = ref[1] if ref else table
+            return not pending(table, {1, 2}) and not pending(other, {1, 2})
+        if phase == 4:
+            name = re.search(r'CONSTRAINT "([^"]+)"', ddl)[1]
+            return not any(t[1] == 3 and f'"{name}"' in t[3] for t in unfinished)
+        return not pending(table, {1, 2, 3, 4})
+
+    def work():
+        with psycopg.connect(**conninfo, autocommit=True) as conn:
+            conn.execute("SET maintenance_work_mem = '2GB'")
+            conn.execute("SET max_parallel_maintenance_workers = 0")
+            pid = conn.info.backend_pid
+            while True:
+                with lock:
+                    if not unfinished or errors:
                         return
-                    cpu = _cpu(pid) - c
+                    task = next((t for t in todo if ready(t)), None)
+                    if task is not None:
+                        todo.remove(task)
+                if task is None:
+                    time.sleep(0.05)
+                    continue
+                task_id, _phase, _table, ddl = task
+                t, c = time.monotonic(), _cpu(pid)
+                try:
+                    conn.execute(ddl)
+                    conn.execute(f"DELETE FROM {PENDING} WHERE id = %s", [task_id])
+                except Exception as exc:  # noqa: BLE001 - re-raised below
                     with lock:
-                        spent[0] += cpu
-                    if out is not None and time.monotonic() - t >= 0.5:
-                        out.write(
-                            f"    {time.monotonic() - t:6.1f} s ({cpu:5.1f} s CPU)  {ddl[:80]}"
-                        )
+                        errors.append(exc)
+                    return
+                cpu = _cpu(pid) - c
+                with lock:
+                    unfinished.remove(task)
+                    spent[0] += cpu
+                if out is not None and time.monotonic() - t >= 0.5:
+                    out.write(f"    {time.monotonic() - t:6.1f} s ({cpu:5.1f} s CPU)  {ddl[:80]}")
 
-        threads = [threading.Thread(target=work) for _ in range(workers)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        if errors:
-            raise errors[0]
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if errors:
+        raise errors[0]
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {PENDING}")
     if out is not None:
