@@ -95,7 +95,7 @@ def record(
         object_repr=object_repr,
         object_type=object_type,
         object_id=object_id,
-    ).save()
+    ).save(force_insert=True)
 
 
 def build_entry(
