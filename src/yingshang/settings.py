@@ -222,6 +222,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yingshang@localhost")
 # Absolute links in e-mails, QR codes and notices.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
+# REST API: a token's user is cached per process for this many seconds (0: read every request);
+# deleting the token or saving the user drops it at once in the process that did it.
+API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "5"))
 
 # SLA warning: a case turns amber when max(SLA_WARNING_DAYS, SLA_WARNING_RATIO × limit) working
 # days or fewer are left.

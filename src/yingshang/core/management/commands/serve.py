@@ -62,6 +62,7 @@ class Command(BaseCommand):
                 "-",
                 "--graceful-timeout",
                 "20",
+                "--preload",  # load the app once in the master: workers fork warm
             ],
             env=env,
         )
