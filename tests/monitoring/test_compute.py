@@ -398,3 +398,22 @@ def test_correction_by_hash_and_by_probe_agree(dataset, monkeypatch):
     assert _snapshot() == probe
     city = dataset["city"].pk
     assert v("gov.first_time_rate", "day", D1, "city", city) == pytest.approx(50.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_connections_give_the_sequential_values(dataset):
+    """Outside a transaction PostgreSQL runs the case passes on parallel connections (the
+    daily job, the command); the values equal those of the sequential passes."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel passes are PostgreSQL's")
+    with transaction.atomic():  # inside a transaction: one connection, one pass after another
+        compute.recompute(START, D2)
+    sequential = _snapshot()
+    IndicatorValue.objects.all().delete()
+    Fact.objects.all().delete()
+    assert not connection.in_atomic_block
+    compute.recompute(START, D2)
+    assert _snapshot() == sequential
+    assert len(sequential) > 50
