@@ -275,7 +275,11 @@ def test_appeals_evaluations_and_tasks(dataset):
     assert v("appeals.signed_in_time_rate", "day", D1, "city", c) == pytest.approx(50.0)
     assert v("appeals.repeat_rate", "day", D1, "city", c) == pytest.approx(50.0)
     assert v("appeals.on_time_rate", "day", D2, "city", c) == pytest.approx(50.0)
-    assert v("appeals.satisfaction_rate", "day", D2, "city", c) == pytest.approx(50.0)
+    # 满意率 from the appeals' 好差评 ratings (5, 4, 1 on D1: two of three 基本满意 or better);
+    # 问题解决率 from the enterprises' confirmations (one of two closed on D2 resolved)
+    assert v("appeals.satisfaction_rate", "day", D1, "city", c) == pytest.approx(200 / 3)
+    assert v("appeals.satisfaction_rate", "day", D2, "city", c) is None
+    assert v("appeals.resolved_rate", "day", D2, "city", c) == pytest.approx(50.0)
     assert v("evaluations.good_rate", "day", D1, "city", c) == pytest.approx(200 / 3)
     assert v("evaluations.bad_rectified_rate", "day", D1, "city", c) == pytest.approx(100.0)
     assert v("supervision.tasks_on_time_rate", "day", D1, "city", c) == pytest.approx(50.0)

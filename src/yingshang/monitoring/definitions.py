@@ -57,6 +57,8 @@ COUNTS = {
         "appeals_signed_in_time",
         "appeals_closed",
         "appeals_closed_on_time",
+        "appeals_confirmed",
+        "appeals_resolved",
         "appeals_rated",
         "appeals_satisfied",
         "appeals_repeated",
