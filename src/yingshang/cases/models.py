@@ -346,7 +346,12 @@ class CaseEvent(AppendOnlyModel):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["case", "at"], name="caseevent_case_at"),
-            models.Index(fields=["to_status", "at"], name="caseevent_status_at"),
+            # the only status read through an index is 补正 (monitoring, process analysis)
+            models.Index(
+                fields=["at"],
+                name="caseevent_supplement_at",
+                condition=models.Q(to_status="supplement_requested"),
+            ),
         ]
 
     def __str__(self):

@@ -3,7 +3,7 @@
 1. completed cases by completion day: completed, on time, fully online, 即办件, ≤ 1 visit,
    Σ working days used, Σ visits;
 2. cases that went through 补正, by completion day (from the append-only ``CaseEvent`` log, via
-   the (to_status, at) index) → ``cases_completed_without_correction`` = completed − corrected;
+   the partial 补正 index ``caseevent_supplement_at``) → ``cases_completed_without_correction`` = completed − corrected;
 3. submitted cases by submission day;
 4. overdue cases by due day (finished after the due instant, or open, running and past it);
 5. Doing-Business topics: bundle parents (一件事) and single cases of the mapped items, by
