@@ -289,3 +289,24 @@ def test_benchmarks_beside_own_values_with_gap(computed, staff):
     assert china["value"] == pytest.approx(94.0921, abs=1e-3)
     assert china["gap"] == pytest.approx(sb["value"] - china["value"])
     assert sb["gap_to_frontier"] == pytest.approx(100 - sb["value"])
+
+
+def test_a_value_beyond_the_frontier_has_no_gap(computed, staff):
+    """sb.procedures below the DB2020 best (1): score 100, gap 0 — not a negative distance."""
+    from django.utils import timezone
+
+    from yingshang.monitoring import dashboard
+    from yingshang.monitoring.models import IndicatorValue
+
+    city = computed["city"]
+    IndicatorValue.objects.update_or_create(
+        indicator="sb.procedures",
+        period_kind="day",
+        period_start=D2,
+        dimension="city",
+        dimension_id=city.pk,
+        defaults={"division_path": city.path, "value": 0.5, "computed_at": timezone.now()},
+    )
+    cards = {c["key"]: c for c in dashboard.cards(staff["jianduyuan"], "day", D2, "city", city.pk)}
+    assert cards["sb.procedures"]["score"] == pytest.approx(100.0)
+    assert cards["sb.procedures"]["gap_to_frontier"] == 0.0

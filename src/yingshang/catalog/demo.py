@@ -1,7 +1,9 @@
 """Demo catalog: licence types, ≥150 service items of the city and its counties, bundles.
 Idempotent and deterministic: a rerun changes nothing."""
 
+import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from stdnum.cn import uscc
@@ -14,8 +16,9 @@ from yingshang.registry.models import LicenceType
 
 from . import services
 from .data import items as data
-from .models import ServiceItem
+from .models import ServiceItem, ServiceItemVersion
 
+DEMO_CATALOG_SINCE = datetime.datetime(2019, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
 FUNCTION_NO = {key: i + 1 for i, (key, *_rest) in enumerate(mianyang.CITY_DEPARTMENTS)}
 CATEGORY_NO = {"L": 1, "C": 2, "P": 3, "F": 6, "O": 7, "S": 8}
 DEPTH = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
@@ -179,6 +182,7 @@ def load_catalog(options, tally, out):
         )
     }
     by_name = {}
+    demo_items = []
     for no, template in enumerate(data.ITEMS, start=1):
         fk = template[0]
         divisions = [city, *(counties if template[15] else [])]
@@ -187,8 +191,25 @@ def load_catalog(options, tally, out):
             if department is None:
                 continue
             item = _save_item(item_values(no, template, department, licences), existing, tally)
+            demo_items.append(item.pk)
             if division == city:
                 by_name[(fk, template[1])] = item
+    # The demo catalog stands for items published since the 2019 programme: their first
+    # versions take effect then (not at load time), so the demo's year of cases and the
+    # monitoring snapshots (items in force on a day) find them in force.
+    backdated = ServiceItemVersion.objects.filter(
+        item__in=demo_items, version=1, valid_from__gt=DEMO_CATALOG_SINCE
+    ).update(valid_from=DEMO_CATALOG_SINCE)
+    if backdated:  # .update() bypasses the audit signals: one entry for the batch
+        from yingshang.core import audit
+        from yingshang.core.models import AuditAction
+
+        audit.record(
+            AuditAction.UPDATE,
+            object_type="catalog.ServiceItemVersion",
+            object_repr=f"demo catalog: {backdated} first versions",
+            changes={"valid_from": DEMO_CATALOG_SINCE.isoformat()},
+        )
     for key, name, description, theme, members in data.BUNDLES:
         _, status = services.save_bundle(
             key=key,

@@ -161,6 +161,7 @@ def cards(user, kind, start, dim, member) -> list[dict]:
         gap = None
         if value is not None:
             gap = (ind.best - value) if ind.direction == "higher" else (value - ind.best)
+            gap = max(gap, 0.0)  # at or beyond the frontier: no gap (the score is 100)
         out.append(
             {
                 "key": key,
