@@ -213,29 +213,43 @@ def test_person_applicant_and_local_item(system, catalog):
 # --------------------------------------------------------------------------- token cache
 
 
+def _submit(client, catalog, n):
+    code = make_uscc(f"91510700MA6TKN{n:03d}")
+    return client.post("/api/cases/", _payload(catalog["registration"], code=code), format="json")
+
+
 def test_token_revocation_and_deactivation_take_effect(system, token, catalog, staff):
-    assert system.get("/api/cases/").status_code == 200
-    assert token.key in _token_cache
+    assert _submit(system, catalog, 1).status_code == 201
+    assert token.key in _token_cache  # submissions use the cache
     token.delete()
-    assert system.get("/api/cases/").status_code in (401, 403)
+    assert _submit(system, catalog, 2).status_code in (401, 403)
     new = Token.objects.create(user=staff["chuangkou"])
     system.credentials(HTTP_AUTHORIZATION=f"Token {new.key}")
-    assert system.get("/api/cases/").status_code == 200
+    assert _submit(system, catalog, 3).status_code == 201
     user = staff["chuangkou"]
     user.is_active = False
     user.save()
     assert new.key not in _token_cache
-    assert system.get("/api/cases/").status_code in (401, 403)
+    assert _submit(system, catalog, 4).status_code in (401, 403)
 
 
-def test_token_cache_expires(system, token, settings, monkeypatch):
+def test_token_cache_serves_submissions_only(system, token, catalog):
+    """A revocation this process did not see (another server): reads and transitions refuse
+    it at once; submissions honour it after the TTL."""
     import yingshang.core.api as core_api
 
-    assert system.get("/api/cases/").status_code == 200
-    # a revocation this process did not see (another server): honoured after the TTL
+    assert _submit(system, catalog, 5).status_code == 201
     Token.objects.filter(pk=token.pk)._raw_delete("default")  # no signal in this process
-    _token_cache[token.key] = (*_token_cache[token.key][:2], 0)  # expired
     assert system.get("/api/cases/").status_code in (401, 403)
+    assert _submit(system, catalog, 6).status_code == 201  # within API_TOKEN_CACHE_SECONDS
+    _token_cache[token.key] = (*_token_cache[token.key][:2], 0)  # expired
+    assert _submit(system, catalog, 7).status_code in (401, 403)
+    assert core_api.token_cache_seconds() == 5
+
+
+def test_token_cache_can_be_turned_off(settings):
+    import yingshang.core.api as core_api
+
     settings.API_TOKEN_CACHE_SECONDS = 0
     assert core_api.token_cache_seconds() == 0
 

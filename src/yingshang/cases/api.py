@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -456,9 +456,17 @@ class CaseViewSet(
     ).order_by("-submitted_at", "-id")
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
-    authentication_classes = [SessionAuthentication, CachedTokenAuthentication]
     lookup_field = "number"
     lookup_value_regex = r"\d{6,32}"
+
+    def get_authenticators(self):
+        """Submissions (create, batch) take the token's user from the short per-process cache;
+        every other action — reads, transitions — reads the token on each request, so a revoked
+        token or a deactivated user is refused at once there."""
+        method = (getattr(getattr(self, "request", None), "method", "") or "").lower()
+        cached = getattr(self, "action_map", {}).get(method) in ("create", "batch")
+        token = CachedTokenAuthentication if cached else TokenAuthentication
+        return [SessionAuthentication(), token()]
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -1369,11 +1369,16 @@ def _next_ids(cur, pg: bool) -> dict:
         ("event", "cases_caseevent"),
         ("visit", "cases_casevisit"),
     ):
-        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        top = cur.fetchone()[0]
         if pg:
             cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             seq = cur.fetchone()[0]
+            # ALTER SEQUENCE (a no-op change) blocks concurrent nextval() until this load
+            # commits: the API takes case ids from the sequence before its INSERT waits on the
+            # table lock, so without this a live submission could be handed an id of the load
+            cur.execute(f"ALTER SEQUENCE {seq} INCREMENT BY 1")
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        top = cur.fetchone()[0]
+        if pg:
             cur.execute(f"SELECT last_value FROM {seq}")
             top = max(top, cur.fetchone()[0])
         ids[key] = top + 1

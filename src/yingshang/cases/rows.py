@@ -10,8 +10,8 @@ ORM-loaded ones (``from_db``, related caches set for joined foreign keys).
 They bypass model signals: callers that insert audited models must add the audit entries
 themselves (``yingshang.core.audit.created_entry``), in the same transaction.
 
-On PostgreSQL (psycopg client-side binding, Django's default) ``insert_all`` sends several
-INSERT statements in one round trip.
+On PostgreSQL (psycopg client-side binding, Django's default) ``execute`` sends several
+statements in one round trip.
 """
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -199,15 +199,6 @@ def multi_statement() -> bool:
     return connection.vendor == "postgresql" and not connection.settings_dict.get(
         "OPTIONS", {}
     ).get("server_side_binding")
-
-
-def insert_all(groups: list[list]) -> None:
-    """Insert several groups of objects (each group one model) — one round trip on PostgreSQL.
-    Objects without primary keys do not get them there: the caller must not need them."""
-    groups = [g for g in groups if g]
-    execute([insert_statement(g, returning=False) for g in groups])
-    for g in groups:
-        mark_saved([o for o in g if o.pk is not None])
 
 
 _sequences: dict = {}

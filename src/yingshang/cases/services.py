@@ -670,7 +670,7 @@ def submit_bundle(
     kinds = _check_uploads(slots, files, reuse, paper=paper)
     now = timezone.now()
     with transaction.atomic():
-        numbers = [allocate_number(division.code, now) for _ in range(len(routes) + 1)]
+        numbers = [num for num, _id in allocate_numbers(division.code, now, len(routes) + 1)]
         parent = _new_case(
             number=numbers[0],
             item=None,

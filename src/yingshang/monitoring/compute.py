@@ -39,6 +39,7 @@ from .sources import FactRow, registry
 
 logger = logging.getLogger("yingshang.monitoring")
 
+RECOMPUTE_LOCK = 0x59534D4F4E  # advisory lock key of the recompute ("YSMON")
 ITEM_KINDS = ("month", "quarter", "year")  # the item dimension is kept for these kinds only
 COMPOSITE = "composite"
 DIMENSIONS = ("city", "division", "department", "item")
@@ -357,10 +358,6 @@ class _Table:
         for j in range(len(self.names)):
             sums[:, j] = np.bincount(inverse, weights=vals[:, j], minlength=len(uniq))
         return uniq, sums
-
-
-def _k(v):
-    return -1 if v is None else v
 
 
 def _period_starts(kind: str, day_numbers: np.ndarray) -> np.ndarray:
@@ -806,6 +803,12 @@ def recompute(
         summary.seconds[f"sql {name}"] = time.perf_counter() - t
         summary.facts += len(fresh[name])
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # one writer at a time (the daily job, the command, the demo step): the facts and
+            # values are written as differences against what is stored, so two overlapping
+            # runs must not both insert the same rows
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
         t = time.perf_counter()
         for name, rows in fresh.items():
             _store_facts(name, start, end, rows)

@@ -28,6 +28,7 @@ from yingshang.core import workdays
 from yingshang.core.models import Department
 
 from .sources import day_bounds, model
+from .sources.evaluations import BAD_MAX_LEVEL
 
 IDLE_WORKING_DAYS_DEFAULT = 5
 COLUMNS = [
@@ -153,7 +154,7 @@ def figures(user, month: datetime.date, now=None) -> dict:
     if Evaluation is not None:
         for r in (
             Evaluation.objects.visible_to(user)
-            .filter(voided=False, level__lte=2, created_at__gte=lo, created_at__lt=hi)
+            .filter(voided=False, level__lte=BAD_MAX_LEVEL, created_at__gte=lo, created_at__lt=hi)
             .values("department_id")
             .annotate(n=Count("id"))
             .order_by()
@@ -184,7 +185,7 @@ def _bad_ratings_by_staff(user, lo, hi, staff) -> None:
 
     Evaluation = model("evaluations.Evaluation")
     bad = Evaluation.objects.visible_to(user).filter(
-        voided=False, level__lte=2, created_at__gte=lo, created_at__lt=hi
+        voided=False, level__lte=BAD_MAX_LEVEL, created_at__gte=lo, created_at__lt=hi
     )
     for label, event_label, link in (
         ("cases.Case", "cases.CaseEvent", "case"),
