@@ -96,3 +96,27 @@ def test_demo_step_scores_the_topics_and_keeps_entered_figures(dataset, settings
         period_start=D1.replace(month=1, day=1),
     )
     assert cost.value == pytest.approx(100 / 45_000 * 100)
+
+
+def test_each_period_is_scored_with_the_figures_of_its_year(dataset, settings):
+    """2026 periods use the 2025 figure (the nearest earlier year), not one entered for 2027."""
+    from yingshang.monitoring import compute
+    from yingshang.monitoring.models import IndicatorValue
+
+    from .conftest import D1, D2, days
+
+    settings.MONITORING_INCOME_PER_CAPITA = None
+    CityFigure.objects.create(key="income_per_capita", year=2024, value=30_000, source="x")
+    CityFigure.objects.create(key="income_per_capita", year=2025, value=45_000, source="x")
+    CityFigure.objects.create(key="income_per_capita", year=2027, value=90_000, source="x")
+    compute.recompute(D1 - days(5), D2)
+    cost = IndicatorValue.objects.get(
+        indicator="sb.cost",
+        dimension="city",
+        period_kind="year",
+        period_start=D1.replace(month=1, day=1),
+    )
+    assert cost.value == pytest.approx(100 / 45_000 * 100)
+    assert load_definitions(figures=True, year=2024).income_per_capita == 30_000
+    assert load_definitions(figures=True, year=2023).income_per_capita is None
+    assert load_definitions(figures=True).income_per_capita == 90_000  # the latest

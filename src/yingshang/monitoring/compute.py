@@ -493,7 +493,7 @@ def _topic_rows(defs, block: _Block) -> np.ndarray:
     return np.flatnonzero(mask & block.present.get("cases", np.zeros(g, dtype=bool)))
 
 
-def _evaluate_block(defs, block: _Block) -> dict[str, tuple]:
+def _evaluate_block(defs, block: _Block, year_defs=None) -> dict[str, tuple]:
     """{indicator: (rows, value, numerator, denominator)} for a whole block: arrays over the
     rows where the indicator appears; NaN = None (no data)."""
     g = len(block.keys)
@@ -522,10 +522,15 @@ def _evaluate_block(defs, block: _Block) -> dict[str, tuple]:
                 v, has = block.get(ind.source, f["count"])
                 v = np.where(has, v, np.nan)
                 out[key] = (present, v, v, nan)
-    # DB topics and components: the few members with applications, through live_topics
+    # DB topics and components: the few members with applications, through live_topics with
+    # the city figures of the period's year (income per capita, reference values, indices)
     rows = _topic_rows(defs, block)
     if len(rows):
-        results = [scoring.live_topics(defs, block.row_dict(i)) for i in rows]
+        years = [(_EPOCH + datetime.timedelta(days=int(k >> 32))).year for k in block.keys[rows]]
+        results = [
+            scoring.live_topics(year_defs(y) if year_defs else defs, block.row_dict(i))
+            for i, y in zip(rows, years, strict=True)
+        ]
         for key in {k for r in results for k in r}:
             present = np.zeros(g, dtype=bool)
             value, num, den = nan.copy(), nan.copy(), nan.copy()
@@ -849,7 +854,14 @@ def recompute(
         summary.seconds["roll-up"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        evaluated = [_evaluate_block(defs, block) for block in blocks]
+        by_year: dict[int, object] = {}
+
+        def year_defs(year: int):
+            if year not in by_year:
+                by_year[year] = load_definitions(figures=True, year=year)
+            return by_year[year]
+
+        evaluated = [_evaluate_block(defs, block, year_defs) for block in blocks]
         summary.seconds["evaluate"] = time.perf_counter() - t
         t = time.perf_counter()
         summary.values = _write_values(

@@ -616,21 +616,24 @@ def _load(path: str, mtime: float) -> Definitions:
     return parse_definitions(p.read_text(encoding="utf-8"), p)
 
 
-def load_definitions(path: Path | None = None, *, figures: bool = False) -> Definitions:
+def load_definitions(
+    path: Path | None = None, *, figures: bool = False, year: int | None = None
+) -> Definitions:
     """The definitions in force; the file is cached per version.
 
     Order, later wins: the file's ``[city]`` values; the city figures entered in the admin
-    (``CityFigure``, latest year of each key — read only with ``figures=True``, by the code that
-    scores live data and explains missing values; never before the table exists); the settings ``MONITORING_INCOME_PER_CAPITA``,
-    ``MONITORING_POPULATION``, ``MONITORING_WAREHOUSE_VALUE``, ``MONITORING_PROPERTY_VALUE``,
-    ``MONITORING_CITY_INDICES`` (``{"cp.quality_index": 14.5, …}``, merged over the indices)
-    and ``MONITORING_TOPIC_MAPPING``. Settings are validated like the file (DefinitionError
-    naming the setting)."""
+    (``CityFigure`` — read only with ``figures=True``, by the code that scores live data and
+    explains missing values; never before the table exists): of each key the figure of
+    ``year`` or the nearest earlier year, or the latest one without ``year``; the settings
+    ``MONITORING_INCOME_PER_CAPITA``, ``MONITORING_POPULATION``, ``MONITORING_WAREHOUSE_VALUE``,
+    ``MONITORING_PROPERTY_VALUE``, ``MONITORING_CITY_INDICES`` (``{"cp.quality_index": 14.5,
+    …}``, merged over the indices) and ``MONITORING_TOPIC_MAPPING``. Settings are validated
+    like the file (DefinitionError naming the setting)."""
     defs = load_file_definitions(path)
     if figures:
         from dataclasses import replace
 
-        city = city_figures()
+        city = city_figures(year)
         indices = {k: v for k, v in city.items() if "." in k}
         plain = {k: (int(v) if k == "population" else v) for k, v in city.items() if "." not in k}
         if indices or plain:
@@ -641,8 +644,10 @@ def load_definitions(path: Path | None = None, *, figures: bool = False) -> Defi
 _figures_table_seen = False
 
 
-def city_figures() -> dict[str, float]:
-    """The latest year's value of each city figure entered in the admin ({} before migrate)."""
+def city_figures(year: int | None = None) -> dict[str, float]:
+    """Of each city figure entered in the admin, the value of ``year`` or the nearest earlier
+    year (a figure published later does not apply back), or without ``year`` the latest one
+    ({} before migrate)."""
     global _figures_table_seen
     from django.db import connection
 
@@ -653,8 +658,11 @@ def city_figures() -> dict[str, float]:
         if CityFigure._meta.db_table not in connection.introspection.table_names():
             return {}
         _figures_table_seen = True
+    qs = CityFigure.objects.order_by("key", "-year")
+    if year is not None:
+        qs = qs.filter(year__lte=year)
     out: dict[str, float] = {}
-    for key, value in CityFigure.objects.order_by("key", "-year").values_list("key", "value"):
+    for key, value in qs.values_list("key", "value"):
         out.setdefault(key, value)
     return out
 
