@@ -135,8 +135,8 @@ class CityFigure(models.Model):
     """城市参数: a statistic or assessed index of the city for one year, entered by the bureau —
     income per capita, population, the reference warehouse / property values in which Doing
     Business costs are expressed, and the city's own assessed indices (cp.quality_index …).
-    The latest year's value of each key is used by the live scores; the definition file's
-    ``[city]`` values are the fallback and the ``MONITORING_*`` settings override both."""
+    A period is scored with the figure of its year or the nearest earlier one; the definition
+    file's ``[city]`` values are the fallback and the ``MONITORING_*`` settings override both."""
 
     audited = True
 
