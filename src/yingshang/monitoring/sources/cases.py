@@ -208,14 +208,32 @@ class CasesSource(Source):
         else:
             from concurrent.futures import ThreadPoolExecutor
 
-            def on_own_connection(fn):
-                try:
-                    return fn()
-                finally:
-                    connection.close()  # this thread's connection
+            from django.db import connections
 
-            with ThreadPoolExecutor(max_workers=len(passes)) as pool:
-                results = list(pool.map(on_own_connection, passes))
+            # one snapshot for all passes: a connection exports it and holds it open, each
+            # pass imports it, so no case committed meanwhile is counted by one pass only
+            holder = connections.create_connection(connection.alias)
+            try:
+                holder.set_autocommit(False)
+                with holder.cursor() as cur:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    cur.execute("SELECT pg_export_snapshot()")
+                    snapshot = cur.fetchone()[0]
+
+                def on_own_connection(fn):
+                    try:
+                        with transaction.atomic(), connection.cursor() as cur:
+                            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                            cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                            return fn()
+                    finally:
+                        connection.close()  # this thread's connection
+
+                with ThreadPoolExecutor(max_workers=len(passes)) as pool:
+                    results = list(pool.map(on_own_connection, passes))
+            finally:
+                holder.rollback()
+                holder.close()
         out: dict = {}
         for part in results[:3]:
             for key, fact in part.items():
