@@ -33,7 +33,40 @@ def load_monitoring(options, tally: Tally, out):
         CityFigure.objects.create(key=key, year=year, value=value, source=DEMO_SOURCE)
         tally.add("city figures", "created")
     start, end = compute.default_range()
-    summary = compute.recompute(start, end)
-    tally.add("indicator values", "created", summary.values)
-    if out is not None and not options.get("quiet"):
-        out.write(f"  {summary}\n")
+    ranges = [(start, end)]
+    # the appeals and ratings demo is the programme's year (2019): compute those days too
+    earlier = _record_span(before=start)
+    if earlier is not None:
+        ranges.insert(0, earlier)
+    for lo, hi in ranges:
+        summary = compute.recompute(lo, hi)
+        tally.add("indicator values", "created", summary.values)
+        if out is not None and not options.get("quiet"):
+            out.write(f"  {summary}\n")
+
+
+def _record_span(before):
+    """(first, last) local day of the appeals and ratings dated before ``before``, or None."""
+    import datetime
+
+    from django.apps import apps
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    days = []
+    for label, field in (
+        ("appeals.Appeal", "submitted_at"),
+        ("evaluations.Evaluation", "created_at"),
+    ):
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        cutoff = datetime.datetime.combine(before, datetime.time(), timezone.get_current_timezone())
+        span = model.objects.filter(**{f"{field}__lt": cutoff}).aggregate(
+            lo=Min(field), hi=Max(field)
+        )
+        days += [timezone.localdate(v) for v in span.values() if v is not None]
+    if not days:
+        return None
+    return min(days), min(max(days), before - datetime.timedelta(days=1))
