@@ -2,6 +2,7 @@
 Doing-Business scores; file < admin figures < settings; bad values refused per field."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
 from yingshang.monitoring.definitions import load_definitions
@@ -120,3 +121,32 @@ def test_each_period_is_scored_with_the_figures_of_its_year(dataset, settings):
     assert load_definitions(figures=True, year=2024).income_per_capita == 30_000
     assert load_definitions(figures=True, year=2023).income_per_capita is None
     assert load_definitions(figures=True).income_per_capita == 90_000  # the latest
+
+
+def test_demo_also_covers_the_days_of_earlier_ratings(dataset):
+    import datetime
+
+    from yingshang.cases.models import Case
+    from yingshang.evaluations.models import Evaluation
+    from yingshang.monitoring import demo
+
+    from .conftest import at
+
+    a1 = dataset["a1"]
+    assert demo._record_span(before=datetime.date(2025, 1, 1)) is None
+    for n, day in enumerate((datetime.date(2019, 3, 4), datetime.date(2019, 11, 30))):
+        Evaluation.objects.create(
+            content_type=ContentType.objects.get_for_model(Case),
+            object_id=str(a1.pk + n),
+            subject_label="x",
+            department=a1.department,
+            division=a1.division,
+            channel="online",
+            level=5,
+            created_at=at(day, 10),
+        )
+    span = demo._record_span(before=datetime.date(2025, 1, 1))
+    assert span == (datetime.date(2019, 3, 4), datetime.date(2019, 11, 30))
+    # only records before the cut count
+    march = datetime.date(2019, 3, 4)
+    assert demo._record_span(before=datetime.date(2019, 6, 1)) == (march, march)
