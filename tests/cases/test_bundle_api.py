@@ -204,3 +204,30 @@ def test_api_requires_auth_and_schema(client, catalog, staff):
     client.force_login(staff["admin"])
     schema = client.get("/api/schema/").content.decode()
     assert "/api/cases/{number}/accept/" in schema and "/api/cases/" in schema
+
+
+def test_failed_write_leaves_no_case_and_no_stored_file(catalog, enterprise_applicant, monkeypatch):
+    """Nothing half-written: when the inserts fail, the files stored for them are removed."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import IntegrityError
+
+    item = catalog["registration"]
+    files = {s.key: upload(f"{s.key}.pdf") for s in services.material_slots([item.current_version])}
+    prepared = services.prepare_case(item=item, applicant=enterprise_applicant, files=files)
+
+    def broken(*args, **kwargs):
+        raise IntegrityError("simulated")
+
+    monkeypatch.setattr(services, "_insert_submissions", broken)
+    with pytest.raises(IntegrityError):
+        services.write_cases([prepared])
+    assert Case.objects.count() == 0
+    stored = [p for p in (Path(settings.MEDIA_ROOT) / "cases").rglob("*") if p.is_file()]
+    assert stored == []
+    # and the same submission goes through once the database accepts it
+    monkeypatch.undo()
+    case = services.write_cases([prepared])[0]
+    assert case.materials.filter(source="upload").count() == len(files)
+    assert all(services.uploads.path_of(m.stored_name).exists() for m in case.materials.all())

@@ -545,6 +545,17 @@ def write_cases(prepared: list[PreparedCase], now=None) -> list[Case]:
     notifications after commit as for a single submission. All or nothing."""
     now = now or timezone.now()
     cases, materials, events = [], [], []
+    try:
+        return _write_cases(prepared, now, cases, materials, events)
+    except BaseException:
+        # nothing half-written: the rows are rolled back, the files stored for them go too
+        for row in materials:
+            if row.stored_name:
+                uploads.path_of(row.stored_name).unlink(missing_ok=True)
+        raise
+
+
+def _write_cases(prepared, now, cases, materials, events) -> list[Case]:
     with transaction.atomic():
         by_division: dict[str, list[int]] = {}
         for i, p in enumerate(prepared):
