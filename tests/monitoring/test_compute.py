@@ -57,8 +57,13 @@ def test_rollup_to_month_and_item(dataset):
     assert v("gov.on_time_rate", "month", month, "item", item_a) == pytest.approx(200 / 3)
     week = D1  # D1 is a Monday
     assert v("gov.on_time_rate", "week", week, "city", city) == pytest.approx(75.0)
-    # the item dimension is kept for months, quarters and years only
-    assert not IndicatorValue.objects.filter(period_kind="day", dimension="item").exists()
+    # items have day and week series too (A1 on time and A2 overdue on D1)
+    assert v("gov.on_time_rate", "day", D1, "item", item_a) == pytest.approx(50.0)
+    assert v("gov.on_time_rate", "week", week, "item", item_a) == pytest.approx(200 / 3)
+    # …but the catalog's item states only from the month up
+    assert not IndicatorValue.objects.filter(
+        period_kind="day", dimension="item", indicator="gov.online_available_rate"
+    ).exists()
 
 
 def test_no_data_is_not_zero(dataset):

@@ -71,8 +71,12 @@ def test_county_supervisor_cannot_see_city_or_other_county(computed, staff, logi
     jclient = login(staff["jiangyou_chengban"])
     values = jclient.get("/api/monitoring/values/", {"period_kind": "day"}).json()
     rows = values["results"] if isinstance(values, dict) else values
-    assert rows and {r["dimension"] for r in rows} == {"department"}
-    assert {r["dimension_id"] for r in rows} == {computed["jy_market"].pk}
+    assert rows and {r["dimension"] for r in rows} == {"department", "item"}
+    jy_market = computed["jy_market"]
+    assert {r["dimension_id"] for r in rows if r["dimension"] == "department"} == {jy_market.pk}
+    assert {r["dimension_id"] for r in rows if r["dimension"] == "item"} == {
+        computed["item_b"].pk  # the items of his department only
+    }
 
 
 def test_dashboard_bad_period_is_400(computed, staff, login):

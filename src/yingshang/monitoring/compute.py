@@ -40,7 +40,11 @@ from .sources import FactRow, registry
 logger = logging.getLogger("yingshang.monitoring")
 
 RECOMPUTE_LOCK = 0x59534D4F4E  # advisory lock key of the recompute ("YSMON")
-ITEM_KINDS = ("month", "quarter", "year")  # the item dimension is kept for these kinds only
+# The item dimension: every period kind for the records (cases completed, submitted … per item
+# and day); the catalog's and the tasks' states per item only from the month up (an item's own
+# terms repeated every day would be most of the table and say nothing new).
+ITEM_KINDS = KINDS
+SNAPSHOT_ITEM_KINDS = ("month", "quarter", "year")
 COMPOSITE = "composite"
 DIMENSIONS = ("city", "division", "department", "item")
 
@@ -436,7 +440,7 @@ def _rollup(kind, starts, tables, snapshots, members) -> dict[str, _Block]:
         table = _Table(_Cols.from_rows(rows), members)
         pstart = table.days  # the rows are dated on their period's start
         for dim in DIMENSIONS:
-            if dim == "item" and kind not in ITEM_KINDS:
+            if dim == "item" and kind not in SNAPSHOT_ITEM_KINDS:
                 continue
             r = table.rollup(kind, starts, dim, pstart)
             if r is not None:
