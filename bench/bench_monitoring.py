@@ -22,7 +22,6 @@ Timed:
 
 import argparse
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -34,28 +33,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingshang.settings")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def machine() -> dict:
-    cpu, mem = "unknown", "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram": mem,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 # The case adapter's three passes on PostgreSQL (sources/cases.py ``_facts_pg``), written once
@@ -288,11 +265,10 @@ def main() -> int:
     if connection.vendor != "postgresql":
         print("set DATABASE_URL to a PostgreSQL database")
         return 2
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        pg_version = cur.fetchone()[0]
+    from cases_common import machine  # the machine line every benchmark prints
+
     info = machine()
-    print("machine:", ", ".join(f"{k} {v}" for k, v in info.items()), f", PostgreSQL {pg_version}")
+    print("machine:", ", ".join(f"{k} {v}" for k, v in info.items()))
     if args.replicate and args.replicate > 1:
         replicate(args.replicate)
     n_cases = Case.objects.count()
