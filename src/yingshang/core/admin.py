@@ -206,14 +206,8 @@ class CalendarYearAdmin(admin.ModelAdmin):
                 )
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Read-only: nobody can add, change or delete audit entries."""
-
-    list_display = ("at", "actor_name", "ip", "action", "object_type", "object_id", "object_repr")
-    list_filter = ("action", "channel")
-    search_fields = ("actor_name", "object_repr", "object_id", "object_type")
-    date_hierarchy = "at"
+class ReadOnlyAdminMixin:
+    """An admin where nobody can add, change or delete (records written by the system only)."""
 
     def has_add_permission(self, request):
         return False
@@ -223,3 +217,13 @@ class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: nobody can add, change or delete audit entries."""
+
+    list_display = ("at", "actor_name", "ip", "action", "object_type", "object_id", "object_repr")
+    list_filter = ("action", "channel")
+    search_fields = ("actor_name", "object_repr", "object_id", "object_type")
+    date_hierarchy = "at"

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from yingshang.core.admin import ReadOnlyAdminMixin
+
 from .models import BenchmarkValue, CityFigure, IndicatorValue
 
 
@@ -11,7 +13,7 @@ class BenchmarkValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: values are written by the computation only."""
 
     list_display = [
@@ -27,15 +29,6 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     ]
     list_filter = ["period_kind", "dimension", "indicator"]
     date_hierarchy = "period_start"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CityFigure)

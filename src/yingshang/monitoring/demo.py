@@ -49,21 +49,21 @@ def _record_span(before):
     """(first, last) local day of the appeals and ratings dated before ``before``, or None."""
     import datetime
 
-    from django.apps import apps
     from django.db.models import Max, Min
     from django.utils import timezone
 
+    from .sources import day_bounds, model
+
+    cutoff, _end = day_bounds(before, before)
     days = []
     for label, field in (
         ("appeals.Appeal", "submitted_at"),
         ("evaluations.Evaluation", "created_at"),
     ):
-        try:
-            model = apps.get_model(label)
-        except LookupError:
+        records = model(label)
+        if records is None:
             continue
-        cutoff = datetime.datetime.combine(before, datetime.time(), timezone.get_current_timezone())
-        span = model.objects.filter(**{f"{field}__lt": cutoff}).aggregate(
+        span = records.objects.filter(**{f"{field}__lt": cutoff}).aggregate(
             lo=Min(field), hi=Max(field)
         )
         days += [timezone.localdate(v) for v in span.values() if v is not None]
