@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "axes",
     "django_tasks_db",
+    "yingshang.platform",
     "yingshang.core",
     "yingshang.notifications",
     "yingshang.registry",
