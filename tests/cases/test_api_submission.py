@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 from yingshang.cases import api as cases_api
 from yingshang.cases import services
 from yingshang.cases.models import Case, CaseEvent, CaseMaterial, MaterialSource
-from yingshang.core import audit
-from yingshang.core.api import _token_cache
-from yingshang.core.models import AuditEntry
+from yingshang.platform import audit
+from yingshang.platform.api import _token_cache
+from yingshang.platform.models import AuditEntry
 
 from .conftest import PDF, RIC, USCC, make_uscc
 

@@ -11,8 +11,8 @@ from yingshang.cases.models import Case, CaseEvent, CaseVisit, DemoBatch
 
 
 def _load(n=3000, seed=7):
-    from yingshang.cases import demo
-    from yingshang.core.demo import Tally
+    from yingshang.demo import cases as demo
+    from yingshang.demo.framework import Tally
 
     opts = {"cases": n, "seed": seed, "quiet": True}
     demo.load_volume(opts, Tally(), None)
@@ -20,8 +20,8 @@ def _load(n=3000, seed=7):
 
 
 def test_volume_demo_plausible_and_idempotent(catalog):
-    from yingshang.cases import demo
-    from yingshang.core.demo import Tally
+    from yingshang.demo import cases as demo
+    from yingshang.demo.framework import Tally
 
     opts = _load()
     total = 3000
@@ -141,7 +141,7 @@ def test_registry_applicants_are_linked(catalog, enterprise_applicant, person_ap
 def test_volume_demo_is_deterministic(catalog):
     import datetime
 
-    from yingshang.cases import demo
+    from yingshang.demo import cases as demo
 
     day = datetime.date(2026, 6, 30)
     a = list(demo.generate(500, 11, today=day))[0]
@@ -156,7 +156,7 @@ def test_volume_demo_is_deterministic(catalog):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL bulk path")
 @pytest.mark.django_db(transaction=True)
 def test_bulk_load_restores_keys_foreign_keys_and_indexes(catalog, monkeypatch):
-    from yingshang.cases import demo
+    from yingshang.demo import cases as demo
 
     def schema():
         with connection.cursor() as cur:

@@ -4,7 +4,7 @@ from yingshang.catalog.models import Bundle, Material, ServiceItem, ServiceItemV
 
 
 def _run(orders):
-    from yingshang.core import demo
+    from yingshang.demo import framework as demo
 
     tally = demo.Tally()
     for step in demo.steps():

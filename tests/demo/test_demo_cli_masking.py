@@ -6,8 +6,9 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from yingshang.core.masking import mask_id_number, mask_phone, mask_text
-from yingshang.core.models import AuditEntry, Department, Division, Role, User
+from yingshang.core.models import Department, Division, Role, User
+from yingshang.platform.masking import mask_id_number, mask_phone, mask_text
+from yingshang.platform.models import AuditEntry
 
 
 def test_demo_rerun_changes_nothing_and_prints_logins(mianyang):
@@ -80,7 +81,7 @@ def test_masking():
 
 
 def test_log_filter_masks_personal_data(caplog):
-    from yingshang.core.masking import MaskPersonalDataFilter
+    from yingshang.platform.masking import MaskPersonalDataFilter
 
     logger = logging.getLogger("yingshang.test")
     handler_filter = MaskPersonalDataFilter()

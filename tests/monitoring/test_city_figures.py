@@ -66,14 +66,15 @@ def test_admin_add_form_shows_field_error_and_saves_nothing(staff, login):
         {"key": "rp.quality_index", "year": 2025, "value": 23.5, "source": "评估"},
     )
     assert r.status_code == 302 and CityFigure.objects.get().value == 23.5
-    from yingshang.core.models import AuditEntry
+    from yingshang.platform.models import AuditEntry
 
     assert AuditEntry.objects.filter(object_type="monitoring.CityFigure").exists()
 
 
 def test_demo_step_scores_the_topics_and_keeps_entered_figures(dataset, settings, monkeypatch):
-    from yingshang.core.demo import Tally
-    from yingshang.monitoring import compute, demo
+    from yingshang.demo import monitoring as demo
+    from yingshang.demo.framework import Tally
+    from yingshang.monitoring import compute
     from yingshang.monitoring.models import IndicatorValue
 
     from .conftest import D1, D2, days
@@ -127,8 +128,8 @@ def test_demo_also_covers_the_days_of_earlier_ratings(dataset):
     import datetime
 
     from yingshang.cases.models import Case
+    from yingshang.demo import monitoring as demo
     from yingshang.evaluations.models import Evaluation
-    from yingshang.monitoring import demo
 
     from .conftest import at
 

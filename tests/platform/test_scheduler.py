@@ -11,9 +11,9 @@ from django.db import connection
 from django.tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from yingshang.core import jobs
-from yingshang.core.jobs import JobRegistry, parse_schedule
-from yingshang.notifications.models import ScheduledRun
+from yingshang.platform import jobs
+from yingshang.platform.jobs import JobRegistry, parse_schedule
+from yingshang.platform.models import ScheduledRun
 
 from .conftest import DB_TASKS
 
@@ -100,7 +100,7 @@ def test_installed_apps_jobs_are_discovered():
     names = {j.name for j in jobs.registry.jobs()}
     assert {
         "notifications.retry_failed_deliveries",
-        "notifications.prune_scheduler_history",
+        "platform.prune_scheduler_history",
     } <= names
 
 

@@ -14,20 +14,16 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from yingshang.core import calendar_services, workdays
-from yingshang.core.models import (
-    AuditEntry,
-    CalendarDay,
-    CalendarStatus,
-    CalendarYear,
-    DayKind,
-)
-from yingshang.core.workdays import (
+from yingshang.platform.models import AuditEntry
+from yingshang.workdays import calendar as workdays
+from yingshang.workdays import services as calendar_services
+from yingshang.workdays.calendar import (
     add_working_days,
     add_working_days_bulk,
     is_working_day,
     working_days_between,
 )
+from yingshang.workdays.models import CalendarDay, CalendarStatus, CalendarYear, DayKind
 
 D = datetime.date
 SH = ZoneInfo("Asia/Shanghai")
@@ -228,7 +224,9 @@ def test_seed_is_idempotent_and_audited(calendar):
     assert days == list(
         CalendarDay.objects.filter(year__year=2026).values_list("date", "kind", "name")
     )
-    assert AuditEntry.objects.filter(object_type="core.CalendarDay", action="create").count() >= 25
+    assert (
+        AuditEntry.objects.filter(object_type="workdays.CalendarDay", action="create").count() >= 25
+    )
 
 
 def test_seed_never_overwrites_a_confirmed_year(calendar):
@@ -332,26 +330,10 @@ def test_confirm_year(calendar, django_user_model):
     boss = django_user_model.objects.create_superuser("boss", password="x")
     assert calendar_services.confirm_year(2027, boss) is True
     assert calendar_services.confirm_year(2027, boss) is False
-    entry = AuditEntry.objects.filter(object_type="core.CalendarYear", action="update").latest("pk")
-    assert entry.actor_name == "boss" and entry.changes["after"]["status"] == "confirmed"
-
-
-def test_demo_step_is_idempotent(no_calendar):
-    from yingshang.core.demo import Tally
-
-    tally = Tally()
-    calendar_services.demo_seed_calendar({"quiet": True}, tally, None)
-    years = list(calendar_services.demo_years())
-    assert tally.counts["calendar years"]["created"] == len(years)
-    confirmed = set(
-        CalendarYear.objects.filter(status=CalendarStatus.CONFIRMED).values_list("year", flat=True)
+    entry = AuditEntry.objects.filter(object_type="workdays.CalendarYear", action="update").latest(
+        "pk"
     )
-    assert {2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026} <= confirmed
-    assert confirmed == {y for y in years if calendar_services.library_has_arrangement(y)}
-    assert CalendarYear.objects.get(year=years[-1]).status == CalendarStatus.PROVISIONAL
-    again = Tally()
-    calendar_services.demo_seed_calendar({"quiet": True}, again, None)
-    assert again.counts["calendar years"] == {"created": 0, "updated": 0, "unchanged": len(years)}
+    assert entry.actor_name == "boss" and entry.changes["after"]["status"] == "confirmed"
 
 
 # ----------------------------------------------------------------------- admin, page, command
@@ -375,7 +357,7 @@ def _inline_post(year_row, days, **year_fields):
 
 def test_admin_refuses_a_day_outside_the_year(calendar, admin_client):
     row = calendar[2026]
-    url = reverse("admin:core_calendaryear_change", args=[row.pk])
+    url = reverse("admin:workdays_calendaryear_change", args=[row.pk])
     data = _inline_post(row, [("2027-01-04", DayKind.MAKEUP, "调休上班")], status="confirmed")
     data["days-INITIAL_FORMS"] = "0"
     response = admin_client.post(url, data)
@@ -384,7 +366,7 @@ def test_admin_refuses_a_day_outside_the_year(calendar, admin_client):
     assert not CalendarDay.objects.filter(date=D(2027, 1, 4)).exists()
     # Also when the year itself is new (it has no primary key while the inline is validated).
     response = admin_client.post(
-        reverse("admin:core_calendaryear_add"),
+        reverse("admin:workdays_calendaryear_add"),
         _inline_post(None, [("2030-05-01", DayKind.HOLIDAY, "劳动节")], year=2031),
     )
     assert response.status_code == 200
@@ -394,7 +376,7 @@ def test_admin_refuses_a_day_outside_the_year(calendar, admin_client):
 
 def test_admin_adds_a_year_with_days_and_counts_them(no_calendar, admin_client):
     response = admin_client.post(
-        reverse("admin:core_calendaryear_add"),
+        reverse("admin:workdays_calendaryear_add"),
         _inline_post(
             None,
             [("2031-01-01", DayKind.HOLIDAY, "元旦"), ("2031-01-04", DayKind.MAKEUP, "调休")],
@@ -405,18 +387,18 @@ def test_admin_adds_a_year_with_days_and_counts_them(no_calendar, admin_client):
     row = CalendarYear.objects.get(year=2031)
     assert row.days.count() == 2
     assert row.working_days == workdays.working_days_in_year(2031) == 261
-    created = AuditEntry.objects.filter(object_type="core.CalendarDay", action="create")
+    created = AuditEntry.objects.filter(object_type="workdays.CalendarDay", action="create")
     assert created.filter(object_repr__startswith="2031-").count() == 2
 
 
 def test_admin_list_flags_provisional_years_and_actions(calendar, admin_client):
-    url = reverse("admin:core_calendaryear_changelist")
+    url = reverse("admin:workdays_calendaryear_changelist")
     page = admin_client.get(url).content.decode()
     assert page.count("⚠") == 1 and "暂定" in page  # 2027 only
     assert "248" in page and "261" not in page
     only_2027 = admin_client.get(url, {"year": 2027}).content.decode()  # the page's admin link
     assert "⚠" in only_2027 and ">2026<" not in only_2027
-    form = admin_client.get(reverse("admin:core_calendaryear_change", args=[calendar[2027].pk]))
+    form = admin_client.get(reverse("admin:workdays_calendaryear_change", args=[calendar[2027].pk]))
     assert "尚未确认" in form.content.decode()
     response = admin_client.post(
         url, {"action": "confirm_arrangement", "_selected_action": [calendar[2027].pk]}
@@ -434,7 +416,7 @@ def test_admin_list_flags_provisional_years_and_actions(calendar, admin_client):
 
 
 def test_calendar_page(calendar, admin_client):
-    url = reverse("core:calendar")
+    url = reverse("workdays:calendar")
     page = admin_client.get(url, {"year": 2026}).content.decode()
     assert 'id="cal-confirmed"' in page and 'id="cal-provisional"' not in page
     assert '<span class="cal-day makeup" data-date="2026-02-14" data-working="1"' in page

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from yingshang.core.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
 from yingshang.core.models import Department
+from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
 
 from . import selectors, services
 from .models import (

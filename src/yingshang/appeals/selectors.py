@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from yingshang.core.workdays import working_days_between
+from yingshang.workdays.calendar import working_days_between
 
 from .models import (
     OPEN_STATUSES,

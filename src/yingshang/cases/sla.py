@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from yingshang.core import workdays
+from yingshang.workdays import calendar as workdays
 
 DEFAULT_WARNING_DAYS = 1
 DEFAULT_WARNING_RATIO = 0.2

@@ -423,7 +423,7 @@ class IntakeForm(ApplicantForm):
 def intake(request):
     """综合窗口收件: a clerk at any hall takes in any item of the city for the applicant; the case
     is routed to the item's department (全域通办)."""
-    from yingshang.core.scoping import can_write
+    from yingshang.platform.scoping import can_write
 
     if not can_write(request.user):
         raise PermissionDenied(_("只读角色不能收件。"))
@@ -560,9 +560,9 @@ def notice_pdf(request, number, kind):
 @staff_required
 def export(request):
     """The filtered queue as Excel (scoped like the page; applicant codes masked)."""
-    from yingshang.core import audit
     from yingshang.core.exports import xlsx_response
-    from yingshang.core.models import AuditAction
+    from yingshang.platform import audit
+    from yingshang.platform.models import AuditAction
 
     g = request.GET
     qs = selectors.cases_for(

@@ -159,7 +159,7 @@ def staff_items(user, *, q: str = "", include_inactive: bool = True):
 
 def can_manage(user, department) -> bool:
     """May ``user`` create or change items of ``department``?"""
-    from yingshang.core.scoping import can_write
+    from yingshang.platform.scoping import can_write
 
     if not (user and user.is_authenticated and can_write(user)):
         return False

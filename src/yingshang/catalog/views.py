@@ -10,10 +10,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yingshang.core import audit
-from yingshang.core.models import AuditAction, Division, DivisionLevel
-from yingshang.core.scoping import can_write
+from yingshang.core.models import Division, DivisionLevel
 from yingshang.core.views import staff_required
+from yingshang.platform import audit
+from yingshang.platform.models import AuditAction
+from yingshang.platform.scoping import can_write
 
 from . import excel, selectors
 from .models import Category, Theme

@@ -2,7 +2,9 @@
 
 from django.db.models import Q
 
-from .models import AuditEntry, Department, Division, Role, User
+from yingshang.platform.models import AuditEntry
+
+from .models import Department, Division, Role, User
 
 
 def divisions_for(user):

@@ -8,9 +8,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from . import audit, selectors
+from yingshang.platform import audit
+from yingshang.platform.models import AuditAction
+
+from . import selectors
 from .exports import xlsx_response
-from .models import AuditAction, Department
+from .models import Department
 
 
 def staff_required(view):
@@ -62,7 +65,7 @@ def home(request):
         ("monitoring:benchmarks", _("对标数据")),
         ("core:division-list", _("行政区划")),
         ("core:department-list", _("部门")),
-        ("core:calendar", _("工作日历")),
+        ("workdays:calendar", _("工作日历")),
         ("core:audit-list", _("审计日志")),
         ("notifications:inbox", _("消息中心")),
     ]:
@@ -179,21 +182,8 @@ def audit_export(request):
     )
     audit.record(
         AuditAction.EXPORT,
-        object_type="core.AuditEntry",
+        object_type="platform.AuditEntry",
         object_repr=_("审计日志导出"),
         changes={"filters": request.GET.dict()},
     )
     return xlsx_response("audit.xlsx", _("审计日志"), headers, rows)
-
-
-@staff_required
-def calendar_view(request):
-    from django.utils import timezone
-
-    from .workdays import year_overview
-
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
-    return render(request, "core/calendar.html", {"overview": year_overview(year), "year": year})

@@ -13,13 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from stdnum.cn import uscc as uscc_mod
 
-from yingshang.core.data.mianyang import DEMO_PASSWORD
-from yingshang.core.demo import Tally, demo_step, register_login
-from yingshang.core.models import Department, Division, Role, User
-from yingshang.core.workdays import add_working_days
-
-from . import conf
-from .models import (
+from yingshang.appeals import conf
+from yingshang.appeals.models import (
     Appeal,
     AppealEvent,
     AppealType,
@@ -32,7 +27,11 @@ from .models import (
     QASession,
     Status,
 )
-from .text import tokenize
+from yingshang.appeals.text import tokenize
+from yingshang.core.models import Department, Division, Role, User
+from yingshang.demo.data.mianyang import DEMO_PASSWORD
+from yingshang.demo.framework import Tally, demo_step, register_login
+from yingshang.workdays.calendar import add_working_days
 
 SH = ZoneInfo("Asia/Shanghai")
 YEAR = 2019
@@ -395,7 +394,7 @@ def load_appeals(options, tally: Tally, out):
             rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally
         )
         _load_sessions(rng, enterprises, city, city_depts, office_user, tally)
-    from . import services
+    from yingshang.appeals import services
 
     try:
         m = services.train_dispatch_model()

@@ -37,10 +37,9 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yingshang.core import workdays
-from yingshang.core.demo import demo_step
-
-from .models import Case, DemoBatch
+from yingshang.cases.models import Case, DemoBatch
+from yingshang.demo.framework import demo_step
+from yingshang.workdays import calendar as workdays
 
 BATCH = 200_000
 POOL = 20_000
@@ -247,11 +246,10 @@ class _Context:
 def _context(rng, today) -> _Context | None:
     from django.conf import settings
 
+    from yingshang.cases import sla
     from yingshang.catalog.models import Bundle, BundleItem
     from yingshang.core.models import Division
     from yingshang.registry.models import Enterprise, Person
-
-    from . import sla
 
     items = _items()
     if not items:

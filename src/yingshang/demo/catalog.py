@@ -8,15 +8,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from stdnum.cn import uscc
 
-from yingshang.core.data import mianyang
-from yingshang.core.demo import demo_step
+from yingshang.catalog import services
+from yingshang.catalog.models import ServiceItem, ServiceItemVersion
 from yingshang.core.models import Department, Division, DivisionLevel
+from yingshang.demo.data import catalog_items as data
+from yingshang.demo.data import mianyang
+from yingshang.demo.framework import demo_step
 from yingshang.registry import services as registry_services
 from yingshang.registry.models import LicenceType
-
-from . import services
-from .data import items as data
-from .models import ServiceItem, ServiceItemVersion
 
 DEMO_CATALOG_SINCE = datetime.datetime(2019, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
 FUNCTION_NO = {key: i + 1 for i, (key, *_rest) in enumerate(mianyang.CITY_DEPARTMENTS)}
@@ -201,8 +200,8 @@ def load_catalog(options, tally, out):
         item__in=demo_items, version=1, valid_from__gt=DEMO_CATALOG_SINCE
     ).update(valid_from=DEMO_CATALOG_SINCE)
     if backdated:  # .update() bypasses the audit signals: one entry for the batch
-        from yingshang.core import audit
-        from yingshang.core.models import AuditAction
+        from yingshang.platform import audit
+        from yingshang.platform.models import AuditAction
 
         audit.record(
             AuditAction.UPDATE,

@@ -1,65 +1,16 @@
-"""Demo loading. Each app contributes steps with ``@demo_step``; ``yingshang demo`` runs them in
-order. Every step must be idempotent: a rerun changes nothing."""
+"""Demo of the organisation and the calendar: the Mianyang divisions, departments, demo staff
+and the working-day calendar 2019 … next year."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import datetime
 
 from django.db import transaction
 
-from .calendar_services import demo_seed_calendar
-from .data import mianyang as data
-from .models import Department, DepartmentKind, Division, DivisionLevel, Role, User
-from .services import save_department, save_division
+from yingshang.core.models import Department, DepartmentKind, Division, DivisionLevel, Role, User
+from yingshang.core.services import save_department, save_division
+from yingshang.demo.data import mianyang as data
+from yingshang.workdays.services import library_has_arrangement, seed_year_from_library
 
-
-@dataclass
-class DemoStep:
-    order: int
-    name: str
-    run: Callable
-    add_arguments: Callable | None = None
-
-    @property
-    def app(self) -> str:
-        """The app label of the module that registered the step (yingshang.cases.demo → cases)."""
-        parts = self.run.__module__.split(".")
-        return parts[1] if len(parts) > 2 else parts[0]
-
-
-_steps: list[DemoStep] = []
-_extra_logins: list[str] = []
-
-
-def register_login(username: str) -> None:
-    """An app's demo creates this staff account: list it in the demo logins table."""
-    if username not in _extra_logins:
-        _extra_logins.append(username)
-
-
-def demo_step(order: int, name: str, add_arguments: Callable | None = None):
-    def register(func):
-        _steps.append(DemoStep(order, name, func, add_arguments))
-        return func
-
-    return register
-
-
-def steps() -> list[DemoStep]:
-    from django.utils.module_loading import autodiscover_modules
-
-    autodiscover_modules("demo")
-    return sorted(_steps, key=lambda s: s.order)
-
-
-class Tally:
-    """Counts what a step did per kind of object, for the command's report."""
-
-    def __init__(self):
-        self.counts: dict[str, dict[str, int]] = {}
-
-    def add(self, kind: str, status: str, n: int = 1):
-        bucket = self.counts.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
-        bucket[status] = bucket.get(status, 0) + n
+from .framework import Tally, demo_step, extra_logins
 
 
 @demo_step(10, "divisions and departments")
@@ -165,13 +116,29 @@ def load_staff(options, tally: Tally, out):
         tally.add("staff", status)
 
 
-demo_step(30, "working-day calendar")(demo_seed_calendar)
+def demo_years(today: datetime.date | None = None) -> range:
+    today = today or datetime.date.today()
+    return range(2019, today.year + 2)
+
+
+@demo_step(30, "working-day calendar")
+def demo_seed_calendar(options, tally, out):
+    """Demo step: seed 2019..next year from the library; years whose State Council arrangement
+    the library carries are confirmed, later ones stay provisional. Idempotent."""
+    for year in demo_years():
+        result = seed_year_from_library(year, confirm=library_has_arrangement(year))
+        status = result.status if result.status != "conflict" else "unchanged"
+        tally.add("calendar years", status)
+        tally.add("calendar days", "created", result.created)
+        tally.add("calendar days", "updated", result.updated)
+        if result.message and out is not None and not options.get("quiet"):
+            out.write(result.message)
 
 
 def demo_logins() -> list[tuple[str, str, str, str]]:
     """(username, password, role label, where) for the command's closing table."""
     rows = []
-    for username in [row[0] for row in data.DEMO_STAFF] + _extra_logins:
+    for username in [row[0] for row in data.DEMO_STAFF] + extra_logins():
         user = (
             User.objects.filter(username=username).select_related("division", "department").first()
         )

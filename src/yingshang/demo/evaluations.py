@@ -7,9 +7,8 @@ import random
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from yingshang.core.demo import Tally, demo_step
-
-from .models import (
+from yingshang.demo.framework import Tally, demo_step
+from yingshang.evaluations.models import (
     BAD_LEVELS,
     DIMENSIONS,
     Evaluation,

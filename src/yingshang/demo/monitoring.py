@@ -1,9 +1,8 @@
 """Demo step of the monitoring app: the demo city's figures (marked as demo values) and a full
 recompute of the indicator time series, so that `make run` opens on filled dashboards."""
 
-from yingshang.core.demo import Tally, demo_step
-
-from .models import CityFigure
+from yingshang.demo.framework import Tally, demo_step
+from yingshang.monitoring.models import CityFigure
 
 DEMO_SOURCE = "演示值, 非统计数据: 请在管理后台“城市参数”中替换为本市公布的统计和评估数据"
 # Illustrative figures for the Mianyang demo — NOT published statistics. The reference values
@@ -23,7 +22,7 @@ DEMO_FIGURES = {
 def load_monitoring(options, tally: Tally, out):
     from django.utils import timezone
 
-    from . import compute
+    from yingshang.monitoring import compute
 
     year = timezone.localdate().year - 1
     for key, value in DEMO_FIGURES.items():
@@ -52,7 +51,7 @@ def _record_span(before):
     from django.db.models import Max, Min
     from django.utils import timezone
 
-    from .sources import day_bounds, model
+    from yingshang.monitoring.sources import day_bounds, model
 
     cutoff, _end = day_bounds(before, before)
     days = []

@@ -18,14 +18,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from yingshang.core.demo import demo_step
 from yingshang.core.models import Department, Division, User
-from yingshang.core.scoping import can_write
-
-from . import services
-from .demo_data import INDICATOR_KEYS, LEADERS, MEASURES
-from .models import Programme, ReportStatus, Task
-from .parsing import parse_document
+from yingshang.demo.framework import demo_step
+from yingshang.demo.reforms_data import INDICATOR_KEYS, LEADERS, MEASURES
+from yingshang.platform.scoping import can_write
+from yingshang.reforms import services
+from yingshang.reforms.models import Programme, ReportStatus, Task
+from yingshang.reforms.parsing import parse_document
 
 TITLE = "绵阳市进一步优化营商环境工作方案"
 
@@ -97,7 +96,7 @@ def _ym(d: datetime.date) -> tuple[int, int]:
 
 
 def _city_departments():
-    from yingshang.core.data.mianyang import CITY_DEPARTMENTS
+    from yingshang.demo.data.mianyang import CITY_DEPARTMENTS
 
     return CITY_DEPARTMENTS
 

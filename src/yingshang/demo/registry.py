@@ -6,12 +6,11 @@ import datetime
 from django.db import transaction
 from stdnum.cn import ric, uscc
 
-from yingshang.core.data import mianyang
-from yingshang.core.demo import demo_step
 from yingshang.core.models import Department, Division, User
-
-from . import services
-from .models import ELicence, Enterprise, Person
+from yingshang.demo.data import mianyang
+from yingshang.demo.framework import demo_step
+from yingshang.registry import services
+from yingshang.registry.models import ELicence, Enterprise, Person
 
 # (org-code body, name, legal representative, phone, division, address, established)
 ENTERPRISES = [

@@ -37,7 +37,7 @@ def _due_colour(rect, now):
         return ""
     if now > rect.due_at:
         return "red"
-    from yingshang.core.workdays import working_days_between
+    from yingshang.workdays.calendar import working_days_between
 
     return "amber" if working_days_between(now, rect.due_at) <= 2 else "green"
 

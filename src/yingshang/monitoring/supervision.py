@@ -24,8 +24,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core import workdays
 from yingshang.core.models import Department
+from yingshang.workdays import calendar as workdays
 
 from .sources import day_bounds, model
 from .sources.evaluations import BAD_MAX_LEVEL

@@ -230,7 +230,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 
 def connect_signals():
-    """Connect the model signals per audited model only (called from CoreConfig.ready, when
+    """Connect the model signals per audited model only (called from PlatformConfig.ready, when
     every model is loaded): a model without ``audited = True`` then has no delete listener, so
     Django deletes its rows with one DELETE instead of loading each one (bulk data such as
     monitoring facts and values)."""

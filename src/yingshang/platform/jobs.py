@@ -1,7 +1,7 @@
 """Periodic jobs: a registry of task functions that the worker enqueues on a schedule.
 
     from datetime import timedelta
-    from yingshang.core.jobs import periodic
+    from yingshang.platform.jobs import periodic
 
     @periodic("cases.deadline_sweep", every=timedelta(minutes=15))
     def deadline_sweep(): ...
@@ -191,7 +191,7 @@ class JobRegistry:
         from django_tasks_db.backend import DatabaseBackend
         from django_tasks_db.utils import is_locked_database_exception
 
-        from yingshang.notifications.models import ScheduledRun
+        from .models import ScheduledRun
 
         now = now or timezone.now()
         fired = []
@@ -250,3 +250,15 @@ def autodiscover() -> None:
 def run_due_jobs(now: datetime | None = None) -> list[str]:
     autodiscover()
     return registry.run_due(now)
+
+
+@periodic("platform.prune_scheduler_history", every="daily at 03:30")
+def prune_scheduler_history(days: int = 30) -> int:
+    """Forget ledger rows older than ``days`` (they only guard current slots)."""
+    from .models import ScheduledRun
+
+    with transaction.atomic():
+        deleted, _details = ScheduledRun.objects.filter(
+            slot__lt=timezone.now() - timedelta(days=days)
+        ).delete()
+    return deleted

@@ -9,6 +9,11 @@ A model opts in by declaring
 Superusers see everything. Staff see their division's subtree. Portal users (no role) see
 nothing through these querysets. An object outside the scope is simply not in the queryset,
 so views answer 404 exactly as for a missing object.
+
+The platform knows no organisation model: it reads what the user model (``core.User``, the
+AUTH_USER_MODEL) offers — ``role``, ``division.path``, ``department_id``, and the two
+properties ``is_department_bound`` and ``is_read_only`` in which core states which roles are
+limited to their department and which may only read.
 """
 
 from django.db import models
@@ -23,8 +28,6 @@ def division_lookup(field: str) -> str:
 
 def scope_filter(model, user) -> models.Q | None:
     """The Q that limits ``model`` to ``user``; None means unrestricted; Q(pk__in=[]) nothing."""
-    from .models import DEPARTMENT_ROLES
-
     if user is None or not user.is_authenticated or not user.is_active:
         return models.Q(pk__in=[])
     if user.is_superuser:
@@ -33,7 +36,7 @@ def scope_filter(model, user) -> models.Q | None:
         return models.Q(pk__in=[])
     q = models.Q(**{division_lookup(model.scope_division_field): user.division.path})
     dept_field = getattr(model, "scope_department_field", None)
-    if user.role in DEPARTMENT_ROLES and dept_field:
+    if dept_field and getattr(user, "is_department_bound", False):
         q &= models.Q(**{dept_field: user.department_id})
     return q
 
@@ -52,11 +55,9 @@ class ScopedQuerySet(models.QuerySet):
 
 def can_write(user) -> bool:
     """City leaders read; they never change records."""
-    from .models import READ_ONLY_ROLES
-
     return bool(
         user.is_authenticated
-        and (user.is_superuser or (user.role and user.role not in READ_ONLY_ROLES))
+        and (user.is_superuser or (user.role and not getattr(user, "is_read_only", False)))
     )
 
 

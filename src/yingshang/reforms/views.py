@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yingshang.core import audit
 from yingshang.core.exports import xlsx_response
-from yingshang.core.models import AuditAction, Department
+from yingshang.core.models import Department
 from yingshang.core.views import staff_required
+from yingshang.platform import audit
+from yingshang.platform.models import AuditAction
 
 from . import selectors, services
 from .models import (

@@ -193,7 +193,7 @@ def _connect_signals():
     from django.db.models import signals
 
     setting_changed.connect(_on_setting_changed, dispatch_uid="yingshang_workdays_setting")
-    for model in ("core.CalendarDay", "core.CalendarYear"):
+    for model in ("workdays.CalendarDay", "workdays.CalendarYear"):
         for signal in (signals.post_save, signals.post_delete):
             signal.connect(
                 _on_calendar_write,

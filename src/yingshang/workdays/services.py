@@ -16,8 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import audit, workdays
-from .models import CalendarDay, CalendarStatus, CalendarYear, DayKind
+from yingshang.platform import audit
+from yingshang.workdays import calendar as workdays
+from yingshang.workdays.models import CalendarDay, CalendarStatus, CalendarYear, DayKind
 
 LIBRARY_FIRST_YEAR = max(holidays.China.start_year, workdays.FIRST_YEAR)
 LIBRARY_LAST_YEAR = min(holidays.China.end_year, workdays.LAST_YEAR)
@@ -120,7 +121,7 @@ def _get_year(year) -> CalendarYear:
 
 
 def _check_permission(user):
-    if user is not None and not user.has_perm("core.change_calendaryear"):
+    if user is not None and not user.has_perm("workdays.change_calendaryear"):
         raise PermissionDenied(_("没有维护工作日历的权限。"))
 
 
@@ -298,24 +299,3 @@ def clear_day(year, date, *, user=None) -> bool:
         deleted, _detail = CalendarDay.objects.filter(year=row, date=day).delete()
         recount_working_days(row)
     return bool(deleted)
-
-
-# ------------------------------------------------------------------------------------ demo
-
-
-def demo_years(today: datetime.date | None = None) -> range:
-    today = today or datetime.date.today()
-    return range(2019, today.year + 2)
-
-
-def demo_seed_calendar(options, tally, out):
-    """Demo step: seed 2019..next year from the library; years whose State Council arrangement
-    the library carries are confirmed, later ones stay provisional. Idempotent."""
-    for year in demo_years():
-        result = seed_year_from_library(year, confirm=library_has_arrangement(year))
-        status = result.status if result.status != "conflict" else "unchanged"
-        tally.add("calendar years", status)
-        tally.add("calendar days", "created", result.created)
-        tally.add("calendar days", "updated", result.updated)
-        if result.message and out is not None and not options.get("quiet"):
-            out.write(result.message)

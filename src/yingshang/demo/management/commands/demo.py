@@ -2,8 +2,11 @@ import copy
 
 from django.core.management.base import BaseCommand
 
-from yingshang.core import audit, demo
-from yingshang.core.models import AuditAction
+from yingshang.demo import framework as demo
+from yingshang.demo.core import demo_logins
+from yingshang.demo.registry import portal_logins
+from yingshang.platform import audit
+from yingshang.platform.models import AuditAction
 
 
 class Command(BaseCommand):
@@ -54,10 +57,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {kind:<14} {parts}")
         self.stdout.write("")
         self.stdout.write("Demo logins 演示账号 (http://127.0.0.1:8000/):")
-        for username, password, role, where in demo.demo_logins():
+        for username, password, role, where in demo_logins():
             self.stdout.write(f"  {username:<20} {password:<16} {role:<10} {where}")
-        from yingshang.registry.demo import portal_logins
-
         self.stdout.write("Portal logins 门户账号 (http://127.0.0.1:8000/):")
         for username, password, role, where in portal_logins():
             self.stdout.write(f"  {username:<20} {password:<16} {role:<10} {where}")

@@ -23,7 +23,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
-from yingshang.core import audit, jobs
+from yingshang.platform import audit, jobs
 
 logger = logging.getLogger("yingshang.worker")
 

@@ -10,8 +10,9 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from yingshang.core import calendar_services, workdays
-from yingshang.core.audit import audit_context
+from yingshang.platform.audit import audit_context
+from yingshang.workdays import calendar as workdays
+from yingshang.workdays import services as calendar_services
 
 
 def parse_years(text: str) -> list[int]:
