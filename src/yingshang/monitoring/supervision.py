@@ -55,7 +55,7 @@ def idle_working_days() -> int:
 
 
 def working_days_ago(n: int, today: datetime.date) -> datetime.date:
-    """The date n working days before ``today`` (core.workdays calendar, with 调休)."""
+    """The date n working days before ``today`` (workdays.calendar, with 调休)."""
     day = today
     counted = 0
     while counted < n:

@@ -3,7 +3,7 @@
 The calendar lives in the database: ``CalendarYear`` (one row per year, provisional until an
 administrator confirms the State Council's arrangement) and ``CalendarDay`` (the exceptions to
 the Monday–Friday rule: weekday holidays and weekend make-up working days, 调休). Writes go
-through ``calendar_services``; this module only reads.
+through ``workdays.services``; this module only reads.
 
 An instant is an aware datetime; working-day maths happens in Asia/Shanghai dates. A plain
 ``datetime.date`` is taken to be a Shanghai date already.

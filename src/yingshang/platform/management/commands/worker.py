@@ -1,6 +1,6 @@
 """`yingshang worker`: the background process. One loop that
 
-1. ticks the periodic scheduler (core/jobs.py) — enqueues each due job once per slot, whatever
+1. ticks the periodic scheduler (platform/jobs.py) — enqueues each due job once per slot, whatever
    the number of workers;
 2. runs queued tasks with django-tasks-db's own Worker (claiming rows with SELECT … FOR UPDATE
    SKIP LOCKED on PostgreSQL, an exclusive transaction on SQLite).
