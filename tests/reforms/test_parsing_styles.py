@@ -121,7 +121,13 @@ def test_deadline_inside_the_note_is_not_a_unit():
         "各县市人民政府、湘西经开区管委会,6月底完成"
     )
     assert n.deadline_text == "6月底完成" and "6月底完成" not in n.partners
-    assert n.partners == ["州司法局", "州委编办", "州直相关单位", "各县市人民政府", "湘西经开区管委会"]
+    assert n.partners == [
+        "州司法局",
+        "州委编办",
+        "州直相关单位",
+        "各县市人民政府",
+        "湘西经开区管委会",
+    ]
 
 
 def test_trailing_sentence_is_kept_as_a_note_not_split_into_units():
@@ -279,3 +285,56 @@ def test_the_corpus_entries_each_parse_as_expected_by_style():
     for meta in entries():
         cmp = compare(meta, parse_entry(meta))
         assert cmp["got"] == cmp["expected"], meta["id"]
+
+
+# --- found on the held-out documents (see docs/reforms.md) ----------------------------------
+
+
+def test_a_start_date_is_not_a_deadline():
+    # 韶关 2019: “自2019年1月1日起按标准调整到位”
+    assert find_deadline("自2019年1月1日起按标准调整到位", 2019).kind == "none"
+    assert find_deadline("2019年1月起每月", 2019).kind == "ongoing"
+
+
+def test_overall_lead_of_a_section_is_inherited_by_its_items():
+    # 木兰县 2019: “(一)……(总牵头单位:县委依法治县委员会办公室)” then items 1., 2.
+    tasks = one(
+        "二、任务分工\n(一)构建法治环境保障体系(总牵头单位:县委依法治县委员会办公室)\n"
+        "1.各级领导干部要切实增强法治、规则、契约意识。\n2.健全依法决策机制。\n",
+        year=2019,
+    )
+    assert [t.content[:4] for t in tasks] == ["各级领导", "健全依法"]
+    assert all(t.lead_units == ["县委依法治县委员会办公室"] for t in tasks)
+
+
+def test_note_line_wrapped_by_the_printed_page_and_page_numbers_skipped():
+    # 石景山区 2019, text taken from the PDF
+    (t,) = one(
+        "1.完善街道党工委对地区治理重大工作的领导体制机制,优\n化决策程序。\n"
+        "牵头单位:区委组织部\n协办单位:区委编办、区民政局(区委社会工委)、园区党工\n"
+        "委、各街道党工委\n— — — 3 —\n",
+        year=2019,
+    )
+    assert t.partner_units == ["区委编办", "区民政局(区委社会工委)", "园区党工委", "各街道党工委"]
+    assert "3" not in t.content
+
+
+def test_bare_unit_list_is_a_note_only_at_the_end_or_with_a_convention():
+    # 嘉兴 2023: no role word, the convention stated inside the note
+    n = parse_note("市税务局、市财政局,各县市、区政府,列第一位的为牵头单位,下同")
+    assert (n.leads, n.partners, n.convention) == (
+        ["市税务局"],
+        ["市财政局", "各县市、区政府"],
+        True,
+    )
+    (t,) = one("(一)强化财税政策保障。依规加大减税降费力度。(市税务局、市财政局)")
+    assert t.lead_units == ["市税务局"] and "lead_units" in t.uncertain_fields
+    # an aside in the middle of the text is not a note
+    assert parse_note("市市场监管局") is None
+    assert split_units("各县区、开发园区") == ["各县区", "开发园区"]
+
+
+def test_bare_units_before_a_partner_clause_lead():
+    # 马鞍山 2021
+    n = parse_note("市商务局,各县区、开发园区按职责分工负责")
+    assert (n.leads, n.partners) == (["市商务局"], ["各县区", "开发园区"])

@@ -74,13 +74,16 @@ _DATE_PATTERNS = [
     ("yhalf", re.compile(rf"(\d{{4}})年(上|下)半年(?:末)?{_TAIL}")),
     ("yquarter", re.compile(rf"(\d{{4}})年(?:第)?([一二三四1-4])季度(?:末)?{_TAIL}")),
     # 2020年3月底前 / 2019年10月
-    ("ym", re.compile(rf"(\d{{4}})年{_MONTH}月(?:底|末|份)?{_TAIL}")),
+    ("ym", re.compile(rf"(\d{{4}})年{_MONTH}月(?:底|末|份)?(?!\d{{1,2}}[日号]){_TAIL}")),
     # 2019年底前 / 2019年内
     ("y", re.compile(rf"(\d{{4}})年(?:底|末|内|年底)(?:之?前)?{_TAIL}")),
     # 2020年前 / 到2025年 / 2021-2023年: the end of that (last) year
     ("y", re.compile(rf"(\d{{4}})年(?:之?前|以前){_TAIL}")),
     ("y", re.compile(r"(?:到|至)(\d{4})年(?![底末内上下第\d一二三四五六七八九十度]|起)")),
-    ("yrange", re.compile(r"(\d{4})\s*[-—–~至到]\s*(\d{4})年(?![底末内上下第\d一二三四五六七八九十]|起)")),
+    (
+        "yrange",
+        re.compile(r"(\d{4})\s*[-—–~至到]\s*(\d{4})年(?![底末内上下第\d一二三四五六七八九十]|起)"),
+    ),
     # 9月30日前 (programme year)
     ("md", re.compile(rf"(?<![\d年]){_MONTH}月(\d{{1,2}})日{_TAIL}")),
     # 6月底完成 / 6月底前 / 6月份 (programme year)
@@ -251,6 +254,7 @@ _UNIT_SEPS = "、,;/\n\r\t "
 _UNIT_TRAILERS = re.compile(r"(?:(?<!有关)(?<!相关)等|按职责分工负责|按职责负责|配合)$")
 # “各州、市人民政府”, “各市、县〔市、区〕政府”: the 、 after a bare 各+level is part of the name.
 _LEVEL_FRAGMENT = re.compile(r"^各[市县区州旗乡镇盟]{1,2}$")
+_LEVEL_REST = re.compile(r"^[市县区州旗乡镇盟]{1,2}(?:[(〔\[][^)〕\]]*[)〕\]])?(?:人民)?政府")
 
 
 def _unit_spans(n: str) -> list[tuple[int, int]]:
@@ -277,7 +281,12 @@ def _unit_spans(n: str) -> list[tuple[int, int]]:
     spans.append((start, len(n)))
     merged: list[tuple[int, int]] = []
     for s, e in spans:
-        if merged and _LEVEL_FRAGMENT.match(n[merged[-1][0] : merged[-1][1]].strip()) and n[s - 1] == "、":
+        if (
+            merged
+            and n[s - 1] == "、"
+            and _LEVEL_FRAGMENT.match(n[merged[-1][0] : merged[-1][1]].strip())
+            and _LEVEL_REST.match(n[s:e].strip())
+        ):
             merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
@@ -319,7 +328,9 @@ _UNIT_END = (
     "局|委|办|院|中心|公司|分行|支行|政府|部|厅|会|所|队|集团|单位|部门|专班|街道|街办|"
     "开发区|园区|高新区|新区|管委会|镇|乡|室|组|站|行|处|科|馆"
 )
-_UNIT_NAME = re.compile(rf"^(?:各.{{1,20}}|[^\d%]{{2,40}}?(?:{_UNIT_END})(?:\(.{{1,12}}\))?(?:等(?:有关|相关)?(?:部门|单位))?)$")
+_UNIT_NAME = re.compile(
+    rf"^(?:各.{{1,20}}|[^\d%]{{2,40}}?(?:{_UNIT_END})(?:\(.{{1,12}}\))?(?:等(?:有关|相关)?(?:部门|单位))?)$"
+)
 _LEAD_CLAUSE = re.compile(r"^(.+?)(?:按职责|分别|共同)?(?:牵头|主办)(?:负责|落实|推进|实施)?$")
 _PARTNER_CLAUSE = re.compile(
     r"^(.+?)(?:按照?职责分工负责|按职责分工落实|按职责负责|分工负责|按职责落实|配合落实|"
@@ -333,8 +344,8 @@ _REMARK_START = re.compile(r"^(?:以下|下同|不再|具体任务|其中|其余
 # A document's statement of its convention: “(第一责任单位为牵头单位,下同)”,
 # “(排在第一位的为牵头单位)”, “列第一位的为牵头单位”.
 _CONVENTION = re.compile(
-    r"[(（〔]?[^()（）〔〕]{0,12}(?:第一|首位|第一位|排在第一|列第一|排名第一|排第一|第1)"
-    r"[^()（）〔〕]{0,12}牵头[^()（）〔〕]{0,10}[)）〕]?"
+    r"[(〔]?[^()〔〕,;、。]{0,6}(?:第一|首位|第1)[^()〔〕,;、。]{0,12}牵头[^()〔〕,;、。]{0,6}"
+    r"(?:,下同)?[)〕]?"
 )
 
 
@@ -352,6 +363,7 @@ class Note:
     remark: str = ""  # trailing sentences kept as a note on the task
     lead_inferred: bool = False  # the lead is the first listed unit, not named as lead
     convention: bool = False  # the note states “the first listed unit leads”
+    overall: bool = False  # 总牵头单位: the lead of a whole section, its items inherit it
 
 
 def _strip_remark(inner: str) -> tuple[str, str]:
@@ -401,10 +413,12 @@ def _value_units(value: str) -> tuple[list[str], list[str], str]:
     return main, partners, deadline
 
 
-def parse_note(inner: str) -> Note | None:
+def parse_note(inner: str, bare: bool = False) -> Note | None:
     """The responsibility note inside one bracket group (or on its own line), in any house
-    style; None when the text is not a note (a book title, an aside). See docs/reforms.md for
-    the grammar."""
+    style; None when the text is not a note (a book title, an aside). A bare list of units
+    with no role (“(市税务局、市财政局)”) is read as responsible units only when ``bare`` (the
+    bracket ends its paragraph) or the note states the first-is-lead convention. See
+    docs/reforms.md for the grammar."""
     inner, remark = _strip_remark(inner)
     convention = bool(_CONVENTION.search(norm(inner)))
     if convention:
@@ -421,6 +435,7 @@ def parse_note(inner: str) -> Note | None:
             end = keys[i + 1].start() if i + 1 < len(keys) else len(n)
             value = inner[k.end() : end].strip().rstrip(";,。.").strip()
             key = k.group(1)
+            note.overall = note.overall or key == "总牵头单位"
             if key in _DEADLINE_KEYS:
                 note.deadline_text = value
                 continue
@@ -450,7 +465,16 @@ def parse_note(inner: str) -> Note | None:
             note.lead_inferred = len(resp) != 1 and len(units + rest) > 1
         return note if note.leads or note.partners or note.deadline_text else None
     if "牵头" not in n and "主办" not in n and not n.endswith("负责") and not n.endswith("配合"):
-        return None
+        if not (bare or convention):
+            return None
+        main, partners, deadline = _value_units(inner)
+        if not main or partners or not all(is_unit_name(u) for u in main):
+            return None
+        # a bare list: responsible units, the first leads by convention (flagged unless stated)
+        note.leads, note.partners = main[:1], main[1:]
+        note.deadline_text = deadline
+        note.lead_inferred = len(main) > 1
+        return note
     pos = 0
     pending: list[str] = []  # bare unit names before the clause that names their role
     for clause in _top_level_split(n, ",;"):
@@ -466,12 +490,15 @@ def parse_note(inner: str) -> Note | None:
             continue
         m = _PARTNER_CLAUSE.match(c)
         if m:
-            units = pending + split_units(original[: m.end(1)])
-            pending = []
+            units = split_units(original[: m.end(1)])
             if note.leads:
+                note.partners += pending + units
+            elif pending:  # “A,B按职责分工负责”: the bare units before lead
+                note.leads += pending
                 note.partners += units
             else:
                 note.leads += units
+            pending = []
             continue
         if find_deadline(original, 2000).kind != "none":
             note.deadline_text = original.rstrip("。.")
@@ -646,6 +673,7 @@ class _Block:
 
 # A responsibility note on its own line: “责任单位:市发改委”, “完成时限:2025年12月底前”.
 _NOTE_LINE = re.compile(r"^\s*" + _NOTE_KEYS.pattern)
+_PAGE_MARK = re.compile(r"^[—\-–\s]*\d{1,3}[—\-–\s]*$")
 _INLINE_SUB = re.compile(r"(?:(?<=^)|(?<=[。;:)]))\((\d{1,2})\)")
 
 
@@ -653,7 +681,8 @@ def _read_notes(block: _Block):
     n = norm(block.text)
     pieces, last = [], 0
     for s, e in bracket_groups(n):
-        note = parse_note(block.text[s + 1 : e - 1])
+        at_end = not re.sub(r"[\s。.;]", "", n[e:])
+        note = parse_note(block.text[s + 1 : e - 1], bare=at_end)
         if note is not None:
             block.notes.append(note)
             pieces.append(block.text[last:s])
@@ -696,11 +725,18 @@ def _split_inline(block: _Block) -> list[_Block]:
     """Sub-items written inline in one paragraph, each with its own note:
     “1.深化商事制度改革。(1)……(A牵头负责)(2)……(A牵头负责)”."""
     n = norm(block.text)
-    marks = [m for m in _INLINE_SUB.finditer(n) if not any(s < m.start() < e for s, e in bracket_groups(n))]
+    marks = [
+        m
+        for m in _INLINE_SUB.finditer(n)
+        if not any(s < m.start() < e for s, e in bracket_groups(n))
+    ]
     nums = [int(m.group(1)) for m in marks]
     if len(marks) < 2 or nums != list(range(1, len(marks) + 1)):
         return []
-    parts = [block.text[m.start() : (marks[i + 1].start() if i + 1 < len(marks) else len(n))] for i, m in enumerate(marks)]
+    parts = [
+        block.text[m.start() : (marks[i + 1].start() if i + 1 < len(marks) else len(n))]
+        for i, m in enumerate(marks)
+    ]
     if not all(_has_note(p) for p in parts):
         return []
     children = []
@@ -714,6 +750,7 @@ def _split_inline(block: _Block) -> list[_Block]:
 
 
 # --- tables pasted as text -----------------------------------------------------------------
+
 
 def _cells(line: str) -> list[str]:
     """A text row's cells: split on | or tabs (empty cells kept, columns stay aligned), else on
@@ -759,7 +796,9 @@ def text_table_rows(text: str) -> list[tuple[int, list[str]]] | None:
             lno, x = lines[j]
             c = " ".join(_cells(x))
             if re.fullmatch(r"\d{1,3}", c) and j + width - 1 < len(lines):
-                rows.append((lno, [c] + [" ".join(_cells(y)) for _l, y in lines[j + 1 : j + width]]))
+                rows.append(
+                    (lno, [c] + [" ".join(_cells(y)) for _l, y in lines[j + 1 : j + width]])
+                )
                 j += width
             else:
                 rows.append((lno, [c]))  # a section row (一、… / (一)…)
@@ -806,8 +845,13 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
         if not line:
             continue
         nline = norm(line)
+        if _PAGE_MARK.match(nline):
+            continue  # “— 3 —”, a printed page number
         if blocks and _NOTE_LINE.match(nline):
             blocks[-1].note_lines.append(line)
+            continue
+        if blocks and blocks[-1].note_lines and not any(p.match(nline) for _lv, p in _MARKERS):
+            blocks[-1].note_lines[-1] += line  # a note line wrapped onto the next line
             continue
         for level, pattern in _MARKERS:
             mm = pattern.match(nline)
@@ -830,7 +874,15 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
     # “(第一责任单位为牵头单位,下同)”: the document states that the first listed unit leads.
     convention = any(n.convention for b in blocks for n in b.notes)
 
-    noted = [b.level for b in blocks if b.notes]
+    noted = []
+    for i, b in enumerate(blocks):
+        if b.notes and all(n.overall for n in b.notes):
+            child = next((c for c in blocks[i + 1 :] if c.level > b.level), None)
+            if child is not None and (blocks.index(child) == i + 1):
+                noted.append(child.level)  # 总牵头单位 on a section: its items are the tasks
+                continue
+        if b.notes:
+            noted.append(b.level)
     if not noted:
         result.error(0, "file", _("未找到任何带牵头单位说明的任务段落。"))
         return result
@@ -965,7 +1017,16 @@ _HEADERS = [
     ("measure", ["政策措施", "措施", "工作措施", "改革事项", "类别", "领域"]),
     (
         "content",
-        ["任务内容", "工作任务", "具体任务", "主要任务", "工作内容", "具体措施", "重点工作", "任务"],
+        [
+            "任务内容",
+            "工作任务",
+            "具体任务",
+            "主要任务",
+            "工作内容",
+            "具体措施",
+            "重点工作",
+            "任务",
+        ],
     ),
     ("responsible", ["责任单位", "责任部门"]),
 ]
