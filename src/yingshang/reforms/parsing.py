@@ -332,13 +332,13 @@ _UNIT_NAME = re.compile(
     rf"^(?:各.{{1,20}}|[^\d%]{{2,40}}?(?:{_UNIT_END})(?:\(.{{1,12}}\))?(?:等(?:有关|相关)?(?:部门|单位))?)$"
 )
 _LEAD_CLAUSE = re.compile(r"^(.+?)(?:按职责|分别|共同)?(?:牵头|主办)(?:负责|落实|推进|实施)?$")
-_PARTNER_CLAUSE = re.compile(
-    r"^(.+?)(?:按照?职责分工负责|按职责分工落实|按职责负责|分工负责|按职责落实|配合落实|"
-    r"共同负责|负责落实|配合|参与|协同|协助|协办|负责)$"
+# Role words that make the units before them partners (after a lead), in clause notes and
+# inside a keyed value; a clause note also accepts the plain 负责 forms.
+_PARTNER_ROLES = (
+    "按照?职责分工负责|按职责分工落实|按职责负责|分工负责|按职责落实|配合落实|配合|参与|协助|协办"
 )
-_PARTNER_SUFFIX = re.compile(
-    r"(?:按照?职责分工负责|按职责分工落实|按职责负责|分工负责|按职责落实|配合落实|配合|参与|协助|协办)$"
-)
+_PARTNER_CLAUSE = re.compile(rf"^(.+?)(?:{_PARTNER_ROLES}|共同负责|负责落实|协同|负责)$")
+_PARTNER_SUFFIX = re.compile(rf"(?:{_PARTNER_ROLES})$")
 # A note's own remarks: “以下均需各县市区落实,不再列出”, “具体任务…,下同”.
 _REMARK_START = re.compile(r"^(?:以下|下同|不再|具体任务|其中|其余|各项任务|本方案|此项)")
 # A document's statement of its convention: “(第一责任单位为牵头单位,下同)”,
