@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime
+import functools
 import io
 import re
 import zipfile
@@ -30,9 +31,18 @@ _WIDTH[ord("﹙")] = ord("(")
 _WIDTH[ord("﹚")] = ord(")")
 
 
+_WIDTH_CHARS = re.compile("[" + "".join(map(chr, _WIDTH)) + "]")
+
+
+def _narrow(m: re.Match) -> str:
+    return chr(_WIDTH[ord(m.group())])
+
+
+@functools.lru_cache(maxsize=8192)
 def norm(text: str) -> str:
-    """Full-width ASCII → ASCII, same length."""
-    return text.translate(_WIDTH)
+    """Full-width ASCII → ASCII, same length. A regex pass (most fragments have nothing to
+    replace) and a cache: the note grammar normalises the same fragments several times."""
+    return _WIDTH_CHARS.sub(_narrow, text) if _WIDTH_CHARS.search(text) else text
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
