@@ -338,3 +338,11 @@ def test_bare_units_before_a_partner_clause_lead():
     # 马鞍山 2021
     n = parse_note("市商务局,各县区、开发园区按职责分工负责")
     assert (n.leads, n.partners) == (["市商务局"], ["各县区", "开发园区"])
+
+
+def test_text_after_a_short_note_line_is_not_glued_to_it():
+    tasks = one(
+        "(一)地区生产总值增长7%以上\n责任单位:区发展和改革局\n蔡甸区人民政府办公室\n",
+        year=2023,
+    )
+    assert tasks[0].lead_units == ["区发展和改革局"]

@@ -711,6 +711,19 @@ def _has_note(text: str) -> bool:
     return any(parse_note(text[s + 1 : e - 1]) is not None for s, e in bracket_groups(n))
 
 
+def _wrapped(prev: str, nline: str) -> bool:
+    """Whether ``nline`` continues a note line the printed page wrapped: the note line ran to
+    the page width (20+ characters, no closing 。) and the next line is short, unnumbered and
+    not a note of its own."""
+    return (
+        len(prev) >= 20
+        and not norm(prev).rstrip().endswith(("。", ";"))
+        and len(nline) <= 30
+        and ":" not in nline
+        and not any(p.match(nline) for _lv, p in _MARKERS)
+    )
+
+
 def _split_paragraphs(block: _Block) -> list[_Block]:
     """A heading followed by unnumbered paragraphs that each end with their own note
     (“落实……(牵头单位:A)” / “对外商投资……(牵头单位:B)”): each paragraph is an item under
@@ -860,7 +873,7 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
         if blocks and _NOTE_LINE.match(nline):
             blocks[-1].note_lines.append(line)
             continue
-        if blocks and blocks[-1].note_lines and not any(p.match(nline) for _lv, p in _MARKERS):
+        if blocks and blocks[-1].note_lines and _wrapped(blocks[-1].note_lines[-1], nline):
             blocks[-1].note_lines[-1] += line  # a note line wrapped onto the next line
             continue
         for level, pattern in _MARKERS:
