@@ -396,20 +396,25 @@ def _strip_remark(inner: str) -> tuple[str, str]:
     return inner, ""
 
 
+def _clauses(text: str):
+    """The clauses of a note split on , and ; outside brackets: (original text, normalised
+    text without a closing 。), empty ones skipped."""
+    pos = 0
+    for clause in _top_level_split(norm(text), ",;"):
+        original = text[pos : pos + len(clause)].strip()
+        pos += len(clause) + 1
+        c = norm(original).strip().rstrip("。.")
+        if c:
+            yield original, c
+
+
 def _value_units(value: str) -> tuple[list[str], list[str], str]:
     """A keyed value read clause by clause: (units, units marked 按职责分工负责/配合,
     deadline phrase). “6月底完成” inside the list is the deadline, not a unit."""
     main: list[str] = []
     partners: list[str] = []
     deadline = ""
-    n = norm(value)
-    pos = 0
-    for clause in _top_level_split(n, ",;"):
-        original = value[pos : pos + len(clause)].strip()
-        pos += len(clause) + 1
-        c = norm(original).strip().rstrip("。.")
-        if not c:
-            continue
+    for original, c in _clauses(value):
         m = _PARTNER_SUFFIX.search(c)
         if m and m.start() > 0:
             partners += split_units(original[: m.start()])
@@ -485,14 +490,8 @@ def parse_note(inner: str, bare: bool = False) -> Note | None:
         note.deadline_text = deadline
         note.lead_inferred = len(main) > 1
         return note
-    pos = 0
     pending: list[str] = []  # bare unit names before the clause that names their role
-    for clause in _top_level_split(n, ",;"):
-        original = inner[pos : pos + len(clause)].strip()
-        pos += len(clause) + 1
-        c = norm(original).strip().rstrip("。.")
-        if not c:
-            continue
+    for original, c in _clauses(inner):
         m = _LEAD_CLAUSE.match(c)
         if m:
             note.leads += pending + split_units(original[: m.end(1)])
