@@ -89,9 +89,9 @@ class FilterForm(forms.Form):
         self.is_valid()
         return {k: self.cleaned_data.get(k) for k in self.fields if k != "page"}
 
-    def page_of(self, queryset, per_page: int = 50):
+    def page_of(self, queryset, per_page: int = 50, paginator_class=Paginator):
         """The requested page; a page beyond the last gives a message and the last page."""
-        paginator = Paginator(queryset, per_page)
+        paginator = paginator_class(queryset, per_page)
         number = self.value("page", 1)
         if number > paginator.num_pages:
             self.add_error(
