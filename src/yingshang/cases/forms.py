@@ -27,6 +27,18 @@ class ApplicantForm(forms.Form):
     )
 
 
+class IntakeChoiceForm(forms.Form):
+    """Which item or bundle the window is taking in (from the query string or the posted form)."""
+
+    item = forms.CharField(label=gettext_lazy("事项实施编码"), max_length=80, required=False)
+    bundle = forms.CharField(label=gettext_lazy("一件事标识"), max_length=50, required=False)
+
+    def choice(self) -> tuple[str, str]:
+        if not self.is_valid():
+            return "", ""
+        return self.cleaned_data["item"], self.cleaned_data["bundle"]
+
+
 class IntakeForm(ApplicantForm):
     item = forms.CharField(label=gettext_lazy("事项实施编码"), max_length=80, required=False)
     bundle = forms.CharField(label=gettext_lazy("一件事标识"), max_length=50, required=False)
@@ -37,6 +49,19 @@ class IntakeForm(ApplicantForm):
         if bool(d.get("item")) == bool(d.get("bundle")):
             raise ValidationError({"item": _("请选择一个事项或一件事。")})
         return d
+
+
+class PaperForm(forms.Form):
+    """The material slots the window took on paper (the checkboxes beside the uploads)."""
+
+    paper = forms.MultipleChoiceField(required=False)
+
+    def __init__(self, *args, slots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paper"].choices = [(s.key, s.name) for s in slots]
+
+    def keys(self) -> set[str]:
+        return set(self.cleaned_data["paper"]) if self.is_valid() else set()
 
 
 class TrackForm(forms.Form):

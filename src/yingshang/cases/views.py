@@ -358,18 +358,17 @@ def intake(request):
 
     if not can_write(request.user):
         raise PermissionDenied(_("只读角色不能收件。"))
-    code = request.POST.get("item") or request.GET.get("item", "")
-    key = request.POST.get("bundle") or request.GET.get("bundle", "")
+    code, key = forms.IntakeChoiceForm(request.POST or request.GET).choice()
     item = catalog.active_item(code)
     bundle = catalog.active_bundle(key)
     initial = {"item": code, "bundle": key, "division": request.user.division_id}
-    form = forms.IntakeForm(request.POST or None, initial=initial)
     versions = []
     if item:
         versions = [item.current_version]
     elif bundle:
         versions = [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
     slots = services.material_slots([v for v in versions if v])
+    form = forms.IntakeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -389,7 +388,7 @@ def intake(request):
                 channel=Channel.WINDOW,
                 actor=request.user,
                 files=_files(request),
-                paper=set(request.POST.getlist("paper")),
+                paper=forms.PaperForm(request.POST, slots=slots).keys(),
                 intake_department=request.user.department,
             )
             if item:
