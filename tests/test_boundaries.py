@@ -90,8 +90,8 @@ def _violations():
 
 def test_cross_app_imports_go_through_public_modules():
     unexpected = sorted(set(_violations()) - set(EXCEPTIONS))
-    assert unexpected == [], (
-        "import another app's public module (or its models) instead: " + repr(unexpected)
+    assert unexpected == [], "import another app's public module (or its models) instead: " + repr(
+        unexpected
     )
 
 

@@ -304,12 +304,9 @@ def ranking(user, kind, start, indicator=COMPOSITE, dimension="department", with
             )
         )
     else:
-        from django.apps import apps
+        from .sources.catalog import item_names
 
-        Item = apps.get_model("catalog.ServiceItem")
-        names = dict(
-            Item.objects.filter(pk__in=[r["dimension_id"] for r in rows]).values_list("pk", "name")
-        )
+        names = item_names([r["dimension_id"] for r in rows])
     return [
         {**r, "name": names.get(r["dimension_id"], str(r["dimension_id"])), "rank": i}
         for i, r in enumerate(rows[:n], start=1)
