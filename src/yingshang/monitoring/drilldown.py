@@ -8,8 +8,6 @@ scope is never listed. Links go to the owning app's detail page where one exists
 
 from __future__ import annotations
 
-import datetime
-
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -18,25 +16,24 @@ from yingshang.core.models import Department, Division
 from . import dashboard as dash
 from .compute import COMPOSITE
 from .definitions import load_definitions
-from .periods import label, next_start, parse_label
+from .periods import Period
 from .sources import day_bounds
 from .sources.drill import DRILLS
 
 
-def context(user, indicator, dimension, member, kind, period) -> dict:
+def context(user, indicator, dimension, member, period: Period) -> dict:
     defs = load_definitions()
     if indicator != COMPOSITE and indicator not in defs.indicators:
         raise KeyError(indicator)
-    start = parse_label(kind, period)
-    end = next_start(kind, start) - datetime.timedelta(days=1)
+    start, end = period.start, period.end
     if dimension not in ("city", "division", "department", "item"):
         raise KeyError(dimension)
     value = (
         dash.visible_values(user)
         .filter(
             indicator=indicator,
-            period_kind=kind,
-            period_start=start,
+            period_kind=period.kind,
+            period_start=period.start,
             dimension=dimension,
             dimension_id=member,
         )
@@ -70,8 +67,8 @@ def context(user, indicator, dimension, member, kind, period) -> dict:
         "source": source,
         "dimension": dimension,
         "member": member,
-        "kind": kind,
-        "period": label(kind, start),
+        "kind": period.kind,
+        "period": period.label,
         "value": value,
         "display": dash.fmt(value.value if value else None, ind.unit if ind else ""),
         "rows": rows,

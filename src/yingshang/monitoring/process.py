@@ -170,19 +170,8 @@ def rework(user, *, start=None, end=None, limit=30):
     return rows[:limit]
 
 
-def context(request) -> dict:
-    from django.utils import timezone
-
-    user = request.user
-    today = timezone.localdate()
-    try:
-        start = datetime.date.fromisoformat(request.GET.get("from") or "")
-    except ValueError:
-        start = today - datetime.timedelta(days=30)
-    try:
-        end = datetime.date.fromisoformat(request.GET.get("to") or "")
-    except ValueError:
-        end = today
+def context(user, start: datetime.date, end: datetime.date) -> dict:
+    """The process page for submissions in [start, end], scoped to ``user``."""
     path = None
     department_id = None
     if not user.is_superuser:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from yingshang.core import workdays
 from yingshang.core.models import Department
 
+from .periods import Period
 from .sources import day_bounds
 from .sources.supervision import supervision_counts
 
@@ -66,19 +67,13 @@ def working_days_ago(n: int, today: datetime.date) -> datetime.date:
     return day
 
 
-def month_bounds(month: datetime.date):
-    start = month.replace(day=1)
-    nxt = (start + datetime.timedelta(days=32)).replace(day=1)
-    return start, nxt - datetime.timedelta(days=1)
-
-
 def figures(user, month: datetime.date, now=None) -> dict:
     """{"departments": {dept_id: {col: n}}, "staff": {user_id: {col: n}}, ...}."""
     now = now or timezone.now()
-    start, end = month_bounds(month)
+    period = Period.of("month", month)
     idle_days = idle_working_days()
     cutoff = workdays.end_of_day(working_days_ago(idle_days, timezone.localdate(now)))
-    depts, staff = supervision_counts(user, day_bounds(start, end), now, cutoff)
+    depts, staff = supervision_counts(user, day_bounds(period.start, period.end), now, cutoff)
     return {"departments": depts, "staff": staff, "idle_days": idle_days}
 
 
@@ -127,12 +122,3 @@ def table(user, month, now=None) -> dict:
         "month": month.replace(day=1),
         "thresholds": {str(dict(COLUMNS)[c]): n for c, n in RED_FLAG.items()},
     }
-
-
-def context(request) -> dict:
-    text = request.GET.get("month") or ""
-    try:
-        month = datetime.date.fromisoformat(text + "-01") if text else timezone.localdate()
-    except ValueError:
-        month = timezone.localdate()
-    return table(request.user, month)
