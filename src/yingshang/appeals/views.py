@@ -2,7 +2,7 @@
 the staff workbench (queues with deadline colours, the appeal page with its actions)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from yingshang.core.views import staff_required
 from yingshang.evaluations import public as evaluations
-from yingshang.platform.forms import add_service_errors, error_dict
+from yingshang.platform.forms import error_dict
+from yingshang.platform.forms import submit as _submit
 
 from . import forms, selectors, services
 from .models import (
@@ -30,19 +31,6 @@ from .models import (
 ACCESS_KEY = "appeal_access"
 SUBJECT_KEY = "evaluation_subjects"  # shared with the evaluations app (see docs/evaluations.md)
 ERRORS_KEY = "appeal_errors"  # the messages of a form posted from a page that redirects back
-
-
-def _submit(form, action) -> bool:
-    """Validate ``form`` and run ``action(cleaned_data)`` (a service call); what the service
-    refuses goes back onto the form. True when it went through."""
-    if not form.is_valid():
-        return False
-    try:
-        action(form.cleaned_data)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False
-    return True
 
 
 def _submit_and_return(request, form, action, success) -> None:
@@ -107,16 +95,16 @@ def portal_home(request):
 def _raise_appeal(form, user, channel):
     """Submit the appeal ``form`` through the service; the new appeal, or None (messages are on
     the form)."""
-    created = []
-
-    def submit(d):
-        created.append(
-            services.submit_appeal(
+    return (
+        form.result
+        if _submit(
+            form,
+            lambda d: services.submit_appeal(
                 user=user, channel=channel, files=d["attachments"], **form.submission()
-            )
+            ),
         )
-
-    return created[0] if _submit(form, submit) else None
+        else None
+    )
 
 
 def portal_new(request):
@@ -436,23 +424,20 @@ __all__ = ["QAQuestion", "Status"]
 def staff_sessions(request):
     """The service office records Q&A sessions (政企面对面)."""
     form = forms.SessionForm(request.POST or None)
-    created = []
     if request.method == "POST" and _submit(
         form,
-        lambda d: created.append(
-            services.create_session(
-                user=request.user,
-                title=d["title"],
-                date=d["date"],
-                theme=d["theme"],
-                venue=d["venue"],
-                leaders=d["leaders"],
-                departments=d["departments"],
-                enterprises=d["enterprises"],
-            )
+        lambda d: services.create_session(
+            user=request.user,
+            title=d["title"],
+            date=d["date"],
+            theme=d["theme"],
+            venue=d["venue"],
+            leaders=d["leaders"],
+            departments=d["departments"],
+            enterprises=d["enterprises"],
         ),
     ):
-        return redirect("appeals:staff-session", pk=created[0].pk)
+        return redirect("appeals:staff-session", pk=form.result.pk)
     return render(
         request,
         "appeals/staff_sessions.html",

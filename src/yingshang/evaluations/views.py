@@ -4,7 +4,6 @@ evaluator's verdict page."""
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingshang.core.views import staff_required
-from yingshang.platform.forms import add_service_errors, error_dict
+from yingshang.platform.forms import error_dict, submit
 
 from . import forms, selectors, services
 from .models import Level, RectStatus
@@ -21,13 +20,9 @@ SUBJECT_KEY = "evaluation_subjects"
 
 
 def _run(form, action) -> dict:
-    """Validate ``form`` and run the service call ``action(cleaned_data)``; the form's messages
-    (its own and the service's), empty when it went through."""
-    if form.is_valid():
-        try:
-            action(form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+    """The form's messages (its own and the service's) after trying ``action``; empty when it
+    went through."""
+    submit(form, action)
     return error_dict(form)
 
 

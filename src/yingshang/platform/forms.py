@@ -27,6 +27,21 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def submit(form: forms.Form, action) -> bool:
+    """Validate ``form`` and run ``action(cleaned_data)`` (a service call); what the service
+    refuses goes onto the form. True when it went through; ``form.result`` holds what the
+    action returned."""
+    form.result = None
+    if not form.is_valid():
+        return False
+    try:
+        form.result = action(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    return True
+
+
 def error_dict(form: forms.Form) -> dict[str, list[str]]:
     """The form's messages keyed by field, form-wide ones under ``"non_field"`` (plain lists, so
     they survive a redirect in the session)."""

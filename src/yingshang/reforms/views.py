@@ -20,7 +20,7 @@ from yingshang.core import audit
 from yingshang.core.exports import xlsx_response
 from yingshang.core.models import AuditAction
 from yingshang.core.views import staff_required
-from yingshang.platform.forms import add_service_errors
+from yingshang.platform.forms import submit
 
 from . import forms, selectors, services
 from .models import Cycle, Light, Programme, ReminderReason, TaskState
@@ -43,15 +43,9 @@ def _form_messages(form) -> list[str]:
 
 
 def _run(form, action):
-    """Validate ``form`` and run the service call ``action(cleaned_data)``: its result, or None
-    with the messages (the form's and the service's) on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return action(form.cleaned_data) or True
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
+    """The result of the service call ``action(cleaned_data)``, or None with the messages on
+    the form."""
+    return (form.result or True) if submit(form, action) else None
 
 
 @staff_required
