@@ -146,6 +146,19 @@ def portal_departments():
     )
 
 
+def portal_divisions():
+    """The city and counties that offer at least one active item (the search's choices)."""
+    from yingshang.core.models import Division, DivisionLevel
+
+    return (
+        Division.objects.filter(
+            level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY], service_items__is_active=True
+        )
+        .distinct()
+        .order_by("path")
+    )
+
+
 def staff_items(user, *, q: str = "", include_inactive: bool = True):
     qs = ServiceItem.objects.visible_to(user).select_related(
         "department", "division", "current_version"

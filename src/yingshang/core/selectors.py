@@ -21,6 +21,11 @@ def departments_for(user, *, search: str = "", division_code: str = ""):
     return qs
 
 
+def department_for_staff(user, pk) -> Department:
+    """A department in the user's subtree, or 404."""
+    return Department.objects.get_visible_or_404(user, pk=pk)
+
+
 def staff_for(user):
     return User.objects.visible_to(user).exclude(role="").select_related("division", "department")
 

@@ -196,8 +196,7 @@ class DashboardViewSet(AuditContextMixin, viewsets.ViewSet):
         try:
             data = dash.dashboard(
                 request.user,
-                kind=q.get("kind"),
-                period=q.get("period"),
+                period=dash.parse_period(q.get("kind"), q.get("period")),
                 division=q.get("division"),
                 indicator=q.get("indicator"),
             )
