@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from yingshang.core import audit
 from yingshang.core.exports import xlsx_response
@@ -180,6 +181,7 @@ def schedule(request, pk):
         "filters": f,
         "query": request.GET.urlencode(),
         "today": timezone.localdate(),
+        "can_publish": services.can_publish(request.user, programme),
     }
     if fmt == "pdf":
         return _pdf("reforms/schedule_pdf.html", context, f"schedule-{programme.pk}.pdf")
@@ -437,6 +439,7 @@ def _task_context(request, task):
         and (services.user_leads(user, task) or services.is_bureau(user)),
         "can_contribute": not task.is_closed and services.user_joins(user, task),
         "is_bureau": services.is_bureau(user),
+        "can_publish": services.can_publish(user, task.programme),
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
     }
 
@@ -467,6 +470,54 @@ def supervision(request, pk):
             "is_bureau": services.is_bureau(request.user),
         },
     )
+
+
+# --- publication (政务公开) ---------------------------------------------------------------
+
+
+def _publication_action(request) -> str:
+    """``publish`` / ``unpublish`` from a POST that went through the confirmation step."""
+    action = request.POST.get("action", "")
+    if action not in ("publish", "unpublish") or request.POST.get("confirm") != "1":
+        raise ValidationError({"action": _("请确认要执行的公开操作。")})
+    return action
+
+
+@staff_required
+@require_POST
+def programme_publication(request, pk):
+    """Publish or withdraw a programme (bureau only; out of scope → 404)."""
+    programme = _programme(request, pk)
+    try:
+        action = _publication_action(request)
+        if action == "publish":
+            programme = services.publish_programme(programme, user=request.user)
+            messages.success(request, _("方案已公开。"))
+        else:
+            services.unpublish_programme(programme, user=request.user)
+            messages.success(request, _("方案已取消公开。"))
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+    return redirect("reforms:schedule", pk=programme.pk)
+
+
+@staff_required
+@require_POST
+def task_publication(request, pk):
+    """Show a task on its programme's public page, or withhold it."""
+    task = Task.objects.get_visible_or_404(request.user, pk=pk)
+    try:
+        if _publication_action(request) == "publish":
+            services.publish_task(task, user=request.user)
+            messages.success(request, _("任务已设为公开。"))
+        else:
+            services.withhold_task(task, user=request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("任务已设为不公开。"))
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+    return redirect("reforms:task", pk=task.pk)
 
 
 @staff_required
