@@ -90,7 +90,6 @@ def _units(task) -> tuple[list[str], list[str]]:
 
 def task_records(request, programme: Programme, tasks) -> list[dict]:
     """One open-data record per public task (keys as in FIELDS)."""
-    tasks = list(tasks)
     reports = selectors.last_accepted_reports(tasks)
     base = programme_url(request, programme)
     out = []
@@ -183,12 +182,14 @@ def programme_page(request, slug):
     programme = selectors.public_programme_or_404(slug)
     tasks_qs = selectors.public_tasks(programme)
     tasks = list(tasks_qs)
-    reports = selectors.last_accepted_reports(tasks)
-    rollup = selectors.public_rollup(programme, tasks)
+    reports = selectors.last_accepted_reports(tasks_qs)
+    rollup = selectors.public_rollup(programme, tasks_qs, reports)
     by_measure: dict[int, list] = {}
     for t in tasks:
         t.public_report = reports.get(t.pk)
         t.public_progress = selectors.public_progress(t, t.public_report)
+        t.leads, t.partners = _units(t)
+        t.milestone_list = list(t.milestones.all())
         t.public_summary = public_summary(t.public_report.text) if t.public_report else ""
         by_measure.setdefault(t.measure_id, []).append(t)
     measures = [

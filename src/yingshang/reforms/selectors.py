@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -295,26 +295,36 @@ def public_progress(task, report) -> Decimal:
     return report.percent if report is not None else Decimal(0)
 
 
-def public_rollup(programme, tasks) -> dict:
-    """``rollup`` of the public tasks with their public progress."""
-    tasks = list(tasks)
-    reports = last_accepted_reports(tasks)
-    progress_of = {t.pk: public_progress(t, reports.get(t.pk)) for t in tasks}
-    qs = Task.objects.filter(pk__in=progress_of)
-    return rollup(programme, qs, progress_of)
+def public_rollup(programme, tasks, reports: dict | None = None) -> dict:
+    """``rollup`` of the public tasks (a queryset) with their public progress (``reports``:
+    their ``last_accepted_reports`` when the caller already has them)."""
+    if reports is None:
+        reports = last_accepted_reports(tasks)
+    closed = set(tasks.filter(closed_at__isnull=False).values_list("pk", flat=True))
+    progress_of = {pk: Decimal(100) for pk in closed}
+    for pk, r in reports.items():
+        progress_of.setdefault(pk, r.percent)
+    return rollup(programme, tasks, progress_of)
 
 
 def last_accepted_reports(tasks) -> dict[int, ProgressReport]:
     """The latest *accepted* report per task (submitted, returned reports never appear)."""
-    out: dict[int, ProgressReport] = {}
-    reports = (
-        ProgressReport.objects.filter(task__in=tasks, status=ReportStatus.ACCEPTED)
-        .only("id", "task_id", "period", "percent", "text", "submitted_at", "reviewed_at")
-        .order_by("task_id", "-submitted_at", "-id")
+    ids = tasks.values("pk") if isinstance(tasks, QuerySet) else [t.pk for t in tasks]
+    latest = (
+        ProgressReport.objects.filter(task=OuterRef("pk"), status=ReportStatus.ACCEPTED)
+        .order_by("-submitted_at", "-id")
+        .values("pk")[:1]
     )
-    for r in reports:
-        out.setdefault(r.task_id, r)
-    return out
+    report_ids = (
+        Task.objects.filter(pk__in=ids)
+        .annotate(report_id=Subquery(latest))
+        .exclude(report_id=None)
+        .values_list("report_id", flat=True)
+    )
+    reports = ProgressReport.objects.filter(pk__in=report_ids).only(
+        "id", "task_id", "period", "percent", "text", "submitted_at", "reviewed_at"
+    )
+    return {r.task_id: r for r in reports}
 
 
 def public_changes(programmes, limit: int = 50) -> list[dict]:
