@@ -143,11 +143,17 @@ class PublicationSerializer(serializers.Serializer):
         return attrs
 
 
-def _publish(call):
+def _publication(request, obj, publish, withdraw, serializer_class):
+    """``POST …/publication/`` ``{published, note}`` through the services."""
+    ser = PublicationSerializer(data=request.data)
+    ser.is_valid(raise_exception=True)
+    call = publish if ser.validated_data["published"] else withdraw
+    kwargs = {"note": ser.validated_data["note"]} if call is services.withhold_task else {}
     try:
-        return call()
+        obj = call(obj, user=request.user, **kwargs)
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from exc
+    return Response(serializer_class(obj).data)
 
 
 class ProgrammeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -161,14 +167,13 @@ class ProgrammeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def publication(self, request, pk=None):
         """政务公开: publish the programme (public pages, open data, feed) or withdraw it."""
-        programme = self.get_object()
-        ser = PublicationSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        if ser.validated_data["published"]:
-            programme = _publish(lambda: services.publish_programme(programme, user=request.user))
-        else:
-            programme = _publish(lambda: services.unpublish_programme(programme, user=request.user))
-        return Response(ProgrammeSerializer(programme).data)
+        return _publication(
+            request,
+            self.get_object(),
+            services.publish_programme,
+            services.unpublish_programme,
+            ProgrammeSerializer,
+        )
 
 
 class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -191,15 +196,13 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def publication(self, request, pk=None):
         """Show the task on its published programme's public page, or withhold it."""
-        task = self.get_object()
-        ser = PublicationSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        if ser.validated_data["published"]:
-            task = _publish(lambda: services.publish_task(task, user=request.user))
-        else:
-            note = ser.validated_data["note"]
-            task = _publish(lambda: services.withhold_task(task, user=request.user, note=note))
-        return Response(TaskSerializer(task).data)
+        return _publication(
+            request,
+            self.get_object(),
+            services.publish_task,
+            services.withhold_task,
+            TaskSerializer,
+        )
 
 
 class ProgressReportViewSet(

@@ -4,6 +4,7 @@ write through services."""
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from pathlib import Path
 
@@ -475,12 +476,19 @@ def supervision(request, pk):
 # --- publication (政务公开) ---------------------------------------------------------------
 
 
-def _publication_action(request) -> str:
-    """``publish`` / ``unpublish`` from a POST that went through the confirmation step."""
+def _switch_publication(request, obj, publish, withdraw, done: tuple[str, str]):
+    """Run ``publish`` or ``withdraw`` (services) for a POST that went through the
+    confirmation step (``action=publish|unpublish``, ``confirm=1``)."""
     action = request.POST.get("action", "")
     if action not in ("publish", "unpublish") or request.POST.get("confirm") != "1":
-        raise ValidationError({"action": _("请确认要执行的公开操作。")})
-    return action
+        messages.error(request, _("请确认要执行的公开操作。"))
+        return
+    if action == "publish":
+        publish(obj, user=request.user)
+        messages.success(request, done[0])
+    else:
+        withdraw(obj, user=request.user)
+        messages.success(request, done[1])
 
 
 @staff_required
@@ -488,17 +496,13 @@ def _publication_action(request) -> str:
 def programme_publication(request, pk):
     """Publish or withdraw a programme (bureau only; out of scope → 404)."""
     programme = _programme(request, pk)
-    try:
-        action = _publication_action(request)
-        if action == "publish":
-            programme = services.publish_programme(programme, user=request.user)
-            messages.success(request, _("方案已公开。"))
-        else:
-            services.unpublish_programme(programme, user=request.user)
-            messages.success(request, _("方案已取消公开。"))
-    except ValidationError as exc:
-        for m in _errors(exc):
-            messages.error(request, m)
+    _switch_publication(
+        request,
+        programme,
+        services.publish_programme,
+        services.unpublish_programme,
+        (_("方案已公开。"), _("方案已取消公开。")),
+    )
     return redirect("reforms:schedule", pk=programme.pk)
 
 
@@ -507,16 +511,14 @@ def programme_publication(request, pk):
 def task_publication(request, pk):
     """Show a task on its programme's public page, or withhold it."""
     task = Task.objects.get_visible_or_404(request.user, pk=pk)
-    try:
-        if _publication_action(request) == "publish":
-            services.publish_task(task, user=request.user)
-            messages.success(request, _("任务已设为公开。"))
-        else:
-            services.withhold_task(task, user=request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("任务已设为不公开。"))
-    except ValidationError as exc:
-        for m in _errors(exc):
-            messages.error(request, m)
+    note = request.POST.get("note", "")
+    _switch_publication(
+        request,
+        task,
+        services.publish_task,
+        functools.partial(services.withhold_task, note=note),
+        (_("任务已设为公开。"), _("任务已设为不公开。")),
+    )
     return redirect("reforms:task", pk=task.pk)
 
 
