@@ -37,6 +37,9 @@ def test_public_programme_page_desktop_and_phone(live_server, world, browser_pag
     )
     assert task.is_visible()
     page.screenshot(path=str(tmp_path / "public-390.png"), full_page=True)
+    page.goto(f"{live_server.url}/open/reforms/")
+    assert page.locator(f"a[href='/open/reforms/{p.slug}/']").is_visible()
+    assert page.evaluate(NO_HSCROLL), "horizontal scroll on the list at 390 px"
 
     response = page.goto(f"{live_server.url}/open/reforms/2019-{u.pk}/")
     assert response.status == 404

@@ -231,6 +231,8 @@ def test_publish_through_the_staff_page_needs_confirmation(world, staff, login):
     )
     assert entry.actor == staff["jianduyuan"] and entry.changes["after"]["slug"] == u.slug
     assert Client().get(reverse("reforms:public-programme", args=[u.slug])).status_code == 200
+    listing = client.get(reverse("reforms:programme-list")).content.decode()
+    assert f'href="/open/reforms/{u.slug}/"' in listing  # 已公开 link on the staff list
 
 
 def test_csrf_is_enforced_on_the_switch(world, staff):
