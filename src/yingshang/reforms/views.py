@@ -3,6 +3,7 @@ write through services."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from yingshang.core.exports import xlsx_response
 from yingshang.core.views import staff_required
@@ -154,6 +156,7 @@ def schedule(request, pk):
         "filter_form": filter_form,
         "query": request.GET.urlencode(),
         "today": timezone.localdate(),
+        "can_publish": services.can_publish(request.user, programme),
     }
     if fmt == "pdf":
         return _pdf("reforms/schedule_pdf.html", context, f"schedule-{programme.pk}.pdf")
@@ -406,6 +409,7 @@ def _task_context(request, task):
         and (services.user_leads(user, task) or services.is_bureau(user)),
         "can_contribute": not task.is_closed and services.user_joins(user, task),
         "is_bureau": services.is_bureau(user),
+        "can_publish": services.can_publish(user, task.programme),
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
     }
 
@@ -436,6 +440,56 @@ def supervision(request, pk):
             "is_bureau": services.is_bureau(request.user),
         },
     )
+
+
+# --- publication (政务公开) ---------------------------------------------------------------
+
+
+def _switch_publication(request, obj, publish, withdraw, done: tuple[str, str]):
+    """Run ``publish`` or ``withdraw`` (services) for a POST that went through the
+    confirmation step (``action=publish|unpublish``, ``confirm=1``)."""
+    form = forms.PublicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请确认要执行的公开操作。"))
+        return
+    if form.cleaned_data["action"] == "publish":
+        publish(obj, user=request.user)
+        messages.success(request, done[0])
+    else:
+        withdraw(obj, user=request.user)
+        messages.success(request, done[1])
+
+
+@staff_required
+@require_POST
+def programme_publication(request, pk):
+    """Publish or withdraw a programme (bureau only; out of scope → 404)."""
+    programme = _programme(request, pk)
+    _switch_publication(
+        request,
+        programme,
+        services.publish_programme,
+        services.unpublish_programme,
+        (_("方案已公开。"), _("方案已取消公开。")),
+    )
+    return redirect("reforms:schedule", pk=programme.pk)
+
+
+@staff_required
+@require_POST
+def task_publication(request, pk):
+    """Show a task on its programme's public page, or withhold it."""
+    task = selectors.task_for_staff(request.user, pk)
+    form = forms.PublicationForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    _switch_publication(
+        request,
+        task,
+        services.publish_task,
+        functools.partial(services.withhold_task, note=note),
+        (_("任务已设为公开。"), _("任务已设为不公开。")),
+    )
+    return redirect("reforms:task", pk=task.pk)
 
 
 @staff_required
