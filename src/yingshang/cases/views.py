@@ -561,8 +561,8 @@ def notice_pdf(request, number, kind):
 def export(request):
     """The filtered queue as Excel (scoped like the page; applicant codes masked)."""
     from yingshang.core import audit
-    from yingshang.core.exports import xlsx_response
     from yingshang.core.models import AuditAction
+    from yingshang.platform.exports import xlsx_response
 
     g = request.GET
     qs = selectors.cases_for(

@@ -8,8 +8,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from yingshang.platform.exports import xlsx_response
+
 from . import audit, selectors
-from .exports import xlsx_response
 from .models import AuditAction, Department
 
 

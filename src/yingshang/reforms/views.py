@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yingshang.core import audit
-from yingshang.core.exports import xlsx_response
 from yingshang.core.models import AuditAction, Department
 from yingshang.core.views import staff_required
+from yingshang.platform.exports import xlsx_response
 
 from . import selectors, services
 from .models import (
