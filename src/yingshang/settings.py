@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer under /api/ — of any middleware below — is problem details.
+    "yingshang.platform.errors.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -175,17 +177,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 REST_FRAMEWORK = {
+    # Token first: a request without credentials is then 401 with "WWW-Authenticate: Token"
+    # (DRF answers 403 when the first class names no challenge, as session authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "yingshang.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "yingshang.platform.errors.exception_handler",
 }
+# API errors (platform/errors.py): a body over this many bytes is refused with 413 before it is
+# read; a database that is down answers 503 with Retry-After of this many seconds.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(100 * 1024 * 1024)))
+API_RETRY_AFTER_SECONDS = int(os.environ.get("API_RETRY_AFTER_SECONDS", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "yingshang 营商 API",
     "DESCRIPTION": "Business-environment platform: divisions, departments, staff, calendar, "
@@ -193,6 +201,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yingshang.platform.errors.openapi_problem_responses",
+    ],
 }
 
 # Background work: Django's task framework with the database backend (django-tasks-db),

@@ -25,3 +25,9 @@ urlpatterns = [
     path("", include("yingshang.monitoring.urls")),
     path("", include("yingshang.core.urls")),
 ]
+
+# Under /api/ errors are problem details (RFC 9457); elsewhere Django's pages.
+handler400 = "yingshang.platform.errors.handler400"
+handler403 = "yingshang.platform.errors.handler403"
+handler404 = "yingshang.platform.errors.handler404"
+handler500 = "yingshang.platform.errors.handler500"

@@ -1,36 +1,19 @@
 """REST API of the core app, and the shared pieces every app's API uses:
-the exception handler (field-level messages), ScopedViewSetMixin and AuditContextMixin."""
+ScopedViewSetMixin and AuditContextMixin. (The exception handler is platform/errors.py.)"""
 
 import time
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import signals
-from django.http import Http404
 from django.utils.translation import gettext_lazy
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.routers import DefaultRouter
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import audit, selectors
 from .models import AuditEntry, Department, Division, User
 from .scoping import can_write
-
-
-def exception_handler(exc, context):
-    """Django ValidationErrors raised by services become 400s with field-level messages."""
-    if isinstance(exc, Http404):
-        # One translated answer for missing and out-of-scope objects alike ("未找到。").
-        exc = NotFound()
-    if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
-        exc = ValidationError(detail=detail)
-    return drf_exception_handler(exc, context)
-
 
 # key → (user, token, expiry on the monotonic clock)
 _token_cache: dict[str, tuple] = {}

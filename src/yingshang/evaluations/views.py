@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingshang.core.views import staff_required
+from yingshang.platform.query import page_year
 
 from . import selectors, services
 from .models import Level, Rectification, RectStatus
@@ -21,8 +22,7 @@ SUBJECT_KEY = "evaluation_subjects"
 
 
 def stats(request):
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() else timezone.localdate().year
+    year = page_year(request.GET.get("year"), timezone.localdate().year)
     table, months = selectors.stats_table(year)
     rows = [(dept, [by_month.get(m) for m in months]) for dept, by_month in table.items()]
     return render(
