@@ -8,4 +8,4 @@ from tests.cases.conftest import (  # noqa: F401 - fixtures
     submitted,
 )
 from tests.catalog.conftest import items, licences  # noqa: F401 - fixtures
-from tests.reforms.conftest import FIXTURES, city, dept, programme  # noqa: F401 - fixtures
+from tests.reforms.conftest import FIXTURES, city, dept, imported, programme  # noqa: F401 - fixtures

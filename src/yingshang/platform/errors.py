@@ -281,7 +281,7 @@ def openapi_problem_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     ref = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for operations in result.get("paths", {}).values():
-        for method, op in operations.items():
+        for op in operations.values():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             params = op.get("parameters", [])
