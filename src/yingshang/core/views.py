@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from yingshang.platform.exports import xlsx_response
-from yingshang.platform.query import page_year
 
 from . import audit, selectors
 from .models import AuditAction, Department
@@ -194,5 +193,8 @@ def calendar_view(request):
 
     from .workdays import year_overview
 
-    year = page_year(request.GET.get("year"), timezone.localdate().year)
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
     return render(request, "core/calendar.html", {"overview": year_overview(year), "year": year})
