@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from yingshang.core.exports import neutralise_cell
 from yingshang.platform.models import AuditAction, AuditEntry
 from yingshang.reforms import public_pages as public
 from yingshang.reforms import services
@@ -388,26 +387,6 @@ def test_json_export(world):
     assert data["programme"]["progress"] == 30.0
     assert tasks["3"]["last_report_summary"] is None
     assert _leaks(r.content.decode()) == []
-
-
-@pytest.mark.parametrize(
-    "value, expected",
-    [
-        ("=1+1", "'=1+1"),
-        ("+86 816", "'+86 816"),
-        ("-1", "'-1"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("正常推进", "正常推进"),
-        ("a=b", "a=b"),
-        (60.0, 60.0),
-        (-5, -5),
-        (None, ""),
-    ],
-)
-def test_neutralise_cell(value, expected):
-    assert neutralise_cell(value) == expected
 
 
 def test_public_summary_masks_numbers_and_shortens():

@@ -485,8 +485,8 @@ def notice_pdf(request, number, kind):
 @staff_required
 def export(request):
     """The filtered queue as Excel (scoped like the page; applicant codes masked)."""
-    from yingshang.core.exports import xlsx_response
     from yingshang.platform import audit
+    from yingshang.platform.exports import xlsx_response
     from yingshang.platform.models import AuditAction
 
     g = request.GET

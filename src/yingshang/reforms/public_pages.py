@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yingshang.appeals.public import public_commitments
-from yingshang.core.exports import csv_response
 from yingshang.core.models import Department
+from yingshang.platform.exports import csv_response
 from yingshang.platform.masking import mask_text
 
 from . import selectors

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yingshang.core.exports import xlsx_response
 from yingshang.core.views import staff_required
 from yingshang.platform import audit
+from yingshang.platform.exports import xlsx_response
 from yingshang.platform.forms import submit
 from yingshang.platform.models import AuditAction
 
