@@ -21,8 +21,9 @@ from django.views.decorators.http import require_POST
 from yingshang.catalog.models import Bundle, ServiceItem
 from yingshang.core.models import Division, DivisionLevel
 from yingshang.core.views import staff_required
+from yingshang.platform import uploads
 
-from . import selectors, services, sla, uploads, workflow
+from . import selectors, services, sla, workflow
 from .models import (
     ApplicantKind,
     Case,
@@ -108,25 +109,19 @@ def _apply(request, *, item=None, bundle=None):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            applicant = services.resolve_applicant(
-                kind=d["applicant_kind"],
-                code=d["applicant_code"],
-                name=d["applicant_name"],
-                phone=d["applicant_phone"],
-                user=request.user,
-            )
-            common = dict(
-                applicant=applicant,
+            case = services.submit(
+                item=item,
+                bundle=bundle,
                 division=d["division"],
+                applicant_kind=d["applicant_kind"],
+                applicant_code=d["applicant_code"],
+                applicant_name=d["applicant_name"],
+                applicant_phone=d["applicant_phone"],
                 channel=Channel.ONLINE,
                 actor=request.user,
                 user=request.user,
                 files=_files(request),
             )
-            if item:
-                case = services.submit_case(item=item, **common)
-            else:
-                case = services.submit_bundle(bundle=bundle, **common)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -146,7 +141,7 @@ def _apply(request, *, item=None, bundle=None):
             "bundle": bundle,
             "items": [v.item for v in versions if v],
             "rows": _slot_rows(slots, holder),
-            "max_mb": int(uploads.settings.UPLOAD_MAX_BYTES / 1024 / 1024),
+            "max_mb": uploads.max_mb(uploads.CASE_MATERIAL),
         },
     )
 
@@ -271,8 +266,7 @@ def material_file(request, pk):
     if not allowed:
         raise Http404
     try:
-        path = uploads.path_of(m.stored_name)
-        fh = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+        fh = m.stored_name.open("rb")
     except (OSError, ValueError) as exc:
         raise Http404 from exc
     resp = FileResponse(fh, content_type=m.content_type, filename=m.original_name)
@@ -450,30 +444,25 @@ def intake(request):
                 raise ValidationError({"item": _("事项不存在或已停用。")})
             if key and bundle is None:
                 raise ValidationError({"bundle": _("一件事不存在或已停用。")})
-            applicant = services.resolve_applicant(
-                kind=d["applicant_kind"],
-                code=d["applicant_code"],
-                name=d["applicant_name"],
-                phone=d["applicant_phone"],
-            )
-            common = dict(
-                applicant=applicant,
+            case = services.submit(
+                item=item,
+                bundle=bundle,
                 division=d["division"] or request.user.division,
+                applicant_kind=d["applicant_kind"],
+                applicant_code=d["applicant_code"],
+                applicant_name=d["applicant_name"],
+                applicant_phone=d["applicant_phone"],
                 channel=Channel.WINDOW,
                 actor=request.user,
                 files=_files(request),
                 paper=set(request.POST.getlist("paper")),
                 intake_department=request.user.department,
             )
-            if item:
-                case = services.submit_case(item=item, **common)
-                if d["accept_now"]:
-                    try:
-                        workflow.transition(case, "accept", request.user, Channel.WINDOW)
-                    except Http404:
-                        messages.info(request, _("已转办理部门受理。"))
-            else:
-                case = services.submit_bundle(bundle=bundle, **common)
+            if item and d["accept_now"]:
+                try:
+                    workflow.transition(case, "accept", request.user, Channel.WINDOW)
+                except Http404:
+                    messages.info(request, _("已转办理部门受理。"))
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
