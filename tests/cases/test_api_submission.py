@@ -9,8 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from yingshang.cases import api as cases_api
-from yingshang.cases import payload
-from yingshang.cases import services
+from yingshang.cases import payload, services
 from yingshang.cases.models import Case, CaseEvent, CaseMaterial, MaterialSource
 from yingshang.core import audit
 from yingshang.core.api import _token_cache
