@@ -187,7 +187,7 @@ class Checked:
 
     @property
     def original_name(self) -> str:
-        return Path(getattr(self.upload, "name", "") or "").name[:200]
+        return os.path.basename(getattr(self.upload, "name", "") or "")[:200]
 
 
 def _size(upload) -> int:
@@ -204,7 +204,7 @@ def check(upload, purpose: Purpose, field: str | None = None) -> Checked:
     purpose accepts judged by content (and matching its extension where the purpose says so).
     Raises ``ValidationError({field: message})``."""
     field = field or purpose.field
-    name = Path(getattr(upload, "name", "") or "file").name
+    name = os.path.basename(getattr(upload, "name", "") or "file")
     size = _size(upload)
     limit = purpose.limit()
     if size > limit:
@@ -215,7 +215,7 @@ def check(upload, purpose: Purpose, field: str | None = None) -> Checked:
     if kind not in purpose.kinds:
         raise ValidationError({field: purpose.type_message % {"name": name}})
     if purpose.match_extension:
-        ext = Path(name).suffix.lower().lstrip(".")
+        ext = os.path.splitext(name)[1].lower().lstrip(".")
         if (ext == "jpeg" and kind != "jpg") or (ext != "jpeg" and ext != kind):
             raise ValidationError(
                 {
@@ -301,33 +301,45 @@ class UploadStorage(FileSystemStorage):
 
     def _save(self, name, content):
         self.path(name)  # refuses names outside the root
-        staged = self.staged_path(name)
-        for attempt in (0, 1):
-            try:
-                fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-                break
-            except FileNotFoundError:
-                if attempt:
-                    raise
-                staged.parent.mkdir(parents=True, exist_ok=True)
+        if hasattr(content, "seek"):
+            content.seek(0)
+        self.write_staged(
+            name, content.chunks() if hasattr(content, "chunks") else [content.read()]
+        )
+        return name
+
+    def write_staged(self, name: str, chunks, digest=None) -> int:
+        """Write ``.incoming/<name>`` (mode 0640, never over an existing file) and move it into
+        place when the transaction commits; returns the size. ``digest`` (a hashlib object)
+        is fed the bytes on the way. ``name``: a valid relative name (``_save`` checks names
+        that come from elsewhere)."""
+        staged = os.path.join(self.location, STAGING, name)
+        try:
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        except FileNotFoundError:  # first file of its directory
+            os.makedirs(os.path.dirname(staged), exist_ok=True)
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        size = 0
         with open(fd, "wb") as fh:
             os.fchmod(fd, 0o640)  # whatever the umask
-            if hasattr(content, "seek"):
-                content.seek(0)
-            for chunk in content.chunks() if hasattr(content, "chunks") else [content.read()]:
+            for chunk in chunks:
+                if digest is not None:
+                    digest.update(chunk)
+                size += len(chunk)
                 fh.write(chunk)
         _track(_Pending(self, name))
-        return name
+        return size
 
     def finish(self, name: str) -> bool:
         """Move a staged file into place (idempotent); False if it was not staged."""
-        staged, final = self.staged_path(name), Path(self.path(name))
+        staged = os.path.join(self.location, STAGING, name)
+        final = os.path.join(self.location, name)
         try:
             os.replace(staged, final)
         except FileNotFoundError:
-            if not staged.exists():
+            if not os.path.exists(staged):
                 return False
-            final.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(final), exist_ok=True)
             os.replace(staged, final)
         return True
 
@@ -409,16 +421,15 @@ def store(checked: Checked, purpose: Purpose) -> StoredFile:
     upload = checked.upload
     upload.seek(0)
     digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    name = storage.save(new_name(purpose, checked.kind), upload)
+    # random 128-bit names: no look-up for a free name (O_EXCL still refuses a clash)
+    name = new_name(purpose, checked.kind)
+    size = storage.write_staged(name, upload.chunks(), digest)
     return StoredFile(
         name=name,
         original_name=checked.original_name,
         content_type=checked.content_type,
         kind=checked.kind,
-        size=checked.size,
+        size=size,
         sha256=digest.hexdigest(),
     )
 
