@@ -86,17 +86,21 @@ def test_api_refuses_hostile_files_with_field_errors(system, catalog, content, f
     assert Case.objects.count() == 0 and files_on_disk() == []
 
 
+def _submit(item, files):
+    return services.submit(
+        item=item,
+        applicant_kind="enterprise",
+        applicant_code=USCC,
+        applicant_name="绵阳示例科技有限公司",
+        files=files,
+    )
+
+
 def test_zero_bytes_refused(catalog):
     item = catalog["registration"]
     key = _slots(item)[0].key
     with pytest.raises(ValidationError) as exc:
-        services.submit(
-            item=item,
-            applicant_kind="enterprise",
-            applicant_code=USCC,
-            applicant_name="绵阳示例科技有限公司",
-            files={s.key: upload("empty.pdf", b"") for s in _slots(item)},
-        )
+        _submit(item, {s.key: upload("empty.pdf", b"") for s in _slots(item)})
     assert "为空" in exc.value.message_dict[f"material_{key}"][0]
     assert Case.objects.count() == 0 and files_on_disk() == []
 
@@ -111,13 +115,7 @@ def test_oversize_and_too_many_files(system, catalog, settings):
     # more files than a submission may carry: refused before anything is looked at
     many = {f"m{i}": upload(f"{i}.pdf") for i in range(uploads.CASE_MATERIAL.max_files + 1)}
     with pytest.raises(ValidationError) as exc:
-        services.submit(
-            item=item,
-            applicant_kind="enterprise",
-            applicant_code=USCC,
-            applicant_name="绵阳示例科技有限公司",
-            files=many,
-        )
+        _submit(item, many)
     assert "最多上传" in exc.value.message_dict["materials"][0]
     assert Case.objects.count() == 0 and files_on_disk() == []
 

@@ -739,49 +739,21 @@ def submit_bundle(
 # --------------------------------------------------------------------------- the entry point
 
 
-def submit(
-    *,
-    item: ServiceItem | str | None = None,
-    bundle=None,
-    division: Division | str | None = None,
-    applicant_kind: str,
-    applicant_code: str,
-    applicant_name: str = "",
-    applicant_phone: str = "",
-    channel: str = Channel.ONLINE,
-    actor=None,
-    user=None,
-    files: dict | None = None,
-    paper: set | None = None,
-    form_data: dict | None = None,
-    intake_department: Department | None = None,
-) -> Case:
+def submit(**submission) -> Case:
     """申报 — the one call every entry point makes: the portal's apply page (``user`` = the
     portal account, linked to the enterprise it names), the window intake (``paper``,
     ``intake_department``), ``POST /api/cases/`` (codes as strings) and, per entry, the batch
-    (``submit_many``). ``item``/``bundle``/``division``: an object, or its implementation
-    code / key / division code. ``files``: slot key → UploadedFile.
+    (``submit_many``). Keywords: ``item`` / ``bundle`` (an object or its implementation code /
+    key), ``division`` (an object or its code, optional), ``applicant_kind``,
+    ``applicant_code``, ``applicant_name``, ``applicant_phone``, and those of
+    ``prepare_case``: ``channel``, ``actor``, ``user``, ``files`` (slot key → UploadedFile),
+    ``paper``, ``form_data``, ``intake_department``.
 
     The fast path lives behind this call: codes are read with statements built once per
     process (``rows.py``), the item's version and its material slots come from per-process
     caches, and the rows are inserted together (``write_cases``). Field-level
     ``ValidationError`` on bad input; nothing is written then, and no file is left."""
-    kind, target, common = _submission_inputs(
-        item=item,
-        bundle=bundle,
-        division=division,
-        applicant_kind=applicant_kind,
-        applicant_code=applicant_code,
-        applicant_name=applicant_name,
-        applicant_phone=applicant_phone,
-        channel=channel,
-        actor=actor,
-        user=user,
-        files=files,
-        paper=paper,
-        form_data=form_data,
-        intake_department=intake_department,
-    )
+    kind, target, common = _submission_inputs(**submission)
     if kind == "item":
         return write_cases([prepare_case(item=target, **common)])[0]
     return submit_bundle(bundle=target, **common)
@@ -789,13 +761,13 @@ def submit(
 
 def _submission_inputs(
     *,
-    item,
-    bundle,
-    division,
-    applicant_kind,
-    applicant_code,
-    applicant_name,
-    applicant_phone,
+    applicant_kind: str,
+    applicant_code: str,
+    applicant_name: str = "",
+    applicant_phone: str = "",
+    item: ServiceItem | str | None = None,
+    bundle=None,
+    division: Division | str | None = None,
     user=None,
     **common,
 ):
