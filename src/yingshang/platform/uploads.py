@@ -284,6 +284,15 @@ class _Pending:
 _local = threading.local()
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # read once, at import (before any thread writes files)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 class UploadStorage(FileSystemStorage):
     """``MEDIA_ROOT`` storage whose writes are staged: ``save`` writes ``.incoming/<name>``
     (mode 0640, never over an existing file) and moves it to ``<name>`` when the current
@@ -321,7 +330,8 @@ class UploadStorage(FileSystemStorage):
             fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         size = 0
         with open(fd, "wb") as fh:
-            os.fchmod(fd, 0o640)  # whatever the umask
+            if _UMASK & 0o640:  # the umask took bits of 0640 away: put them back
+                os.fchmod(fd, 0o640)
             for chunk in chunks:
                 if digest is not None:
                     digest.update(chunk)
