@@ -384,7 +384,9 @@ def _track(entry: _Pending) -> None:
     stack = getattr(_local, "stack", None)
     if stack:
         stack[-1].append(entry)
-    transaction.on_commit(entry.commit)
+    # robust: a failed move is logged, not raised after the commit; reads find the staged
+    # file and the sweep moves it into place
+    transaction.on_commit(entry.commit, robust=True)
 
 
 @contextmanager
