@@ -210,6 +210,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded files live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = VAR_DIR / "uploads"
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# all files of one submission together; 0: the per-file limit × the purpose's file count
+# (yingshang.platform.uploads, docs/uploads.md)
+UPLOAD_MAX_TOTAL_BYTES = int(os.environ.get("UPLOAD_MAX_TOTAL_BYTES", "0"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

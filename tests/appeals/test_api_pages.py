@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yingshang.appeals import services
 from yingshang.appeals.models import Appeal, AppealAttachment, CommitmentStatus, Status
+from yingshang.platform import uploads
 
 from .conftest import MONDAY, make_uscc
 
@@ -86,7 +87,7 @@ def test_ofd_is_accepted():
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("OFD.xml", "<ofd:OFD/>")
     f = SimpleUploadedFile("a.ofd", buf.getvalue())
-    assert services.check_attachment(f) == "ofd"
+    assert uploads.check(f, uploads.APPEAL_ATTACHMENT).kind == "ofd"
 
 
 def test_api_portal_create_track_confirm(client, mianyang, office, depts, staff):

@@ -13,6 +13,7 @@ from yingshang.platform.scoping import (
     ScopedQuerySet,
     scope_filter,
 )
+from yingshang.platform.uploads import upload_storage
 
 
 class Cycle(models.TextChoices):
@@ -360,7 +361,7 @@ class EvidenceFile(models.Model):
         Contribution, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
     )
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("文件"), upload_to="reforms/evidence/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to="reforms/evidence/%Y/%m/", storage=upload_storage)
     original_name = models.CharField(_("文件名"), max_length=200)
     kind = models.CharField(_("类型"), max_length=10)
     size = models.PositiveIntegerField(_("大小"))

@@ -4,22 +4,17 @@ change of a task appends a TaskEvent (actor, time, note)."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yingshang.core import uploads
 from yingshang.core.models import Department, Role
+from yingshang.platform import uploads
 from yingshang.platform.scoping import can_write
 
 from . import matching
@@ -312,63 +307,24 @@ def import_tasks(
 
 # --- evidence ------------------------------------------------------------------------------
 
-ALLOWED_EVIDENCE = ("pdf", "jpg", "jpeg", "png", "ofd", "docx", "xlsx")
-
-
-def validate_evidence(uploaded) -> tuple[bytes, str]:
-    name = getattr(uploaded, "name", "") or ""
-    size = getattr(uploaded, "size", None)
-    limit = settings.UPLOAD_MAX_BYTES
-    if size is not None and size > limit:
-        raise ValidationError(
-            {
-                "files": _("文件“%(name)s”超过大小上限 %(mb).0f MB。")
-                % {"name": name, "mb": limit / 1024 / 1024}
-            }
-        )
-    data = uploaded.read()
-    if len(data) > limit:
-        raise ValidationError(
-            {
-                "files": _("文件“%(name)s”超过大小上限 %(mb).0f MB。")
-                % {"name": name, "mb": limit / 1024 / 1024}
-            }
-        )
-    ext = Path(name).suffix.lower().lstrip(".")
-    kind = uploads.sniff(data)
-    if kind is None or ext not in ALLOWED_EVIDENCE:
-        raise ValidationError(
-            {
-                "files": _(
-                    "文件“%(name)s”类型不支持:佐证材料只接受 PDF、JPG、PNG、OFD、DOCX、XLSX。"
-                )
-                % {"name": name}
-            }
-        )
-    if (ext == "jpeg" and kind != "jpg") or (ext != "jpeg" and ext != kind):
-        raise ValidationError(
-            {
-                "files": _("文件“%(name)s”的内容与扩展名不符(实际为 %(kind)s)。")
-                % {"name": name, "kind": kind.upper()}
-            }
-        )
-    return data, kind
-
 
 def _store_files(task, files, *, report=None, contribution=None):
-    checked = [(f, *validate_evidence(f)) for f in files or []]
-    for f, data, kind in checked:
-        ev = EvidenceFile(
+    """佐证材料 through the upload service (by content, extension agreeing; count and size
+    limits); staged until the transaction commits, removed if it fails (the callers are
+    wrapped in ``uploads.cleanup_on_error``)."""
+    checked = uploads.check_all(files or [], uploads.REFORM_EVIDENCE)
+    for c in checked:
+        stored = uploads.store(c, uploads.REFORM_EVIDENCE)
+        EvidenceFile.objects.create(
             task=task,
             report=report,
             contribution=contribution,
-            original_name=Path(f.name).name[:200],
-            kind=kind,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            file=stored.name,
+            original_name=stored.original_name,
+            kind=stored.kind,
+            size=stored.size,
+            sha256=stored.sha256,
         )
-        ev.file.save(f"{uuid.uuid4().hex}.{kind}", ContentFile(data), save=False)
-        ev.save()
 
 
 # --- progress ------------------------------------------------------------------------------
@@ -400,6 +356,7 @@ def _milestone_progress(task) -> Decimal | None:
     return weighted((m.percent, m.weight) for m in ms)
 
 
+@uploads.cleanup_on_error()
 @transaction.atomic
 def submit_report(
     task: Task,
@@ -483,6 +440,7 @@ def submit_report(
     return report
 
 
+@uploads.cleanup_on_error()
 @transaction.atomic
 def add_contribution(task: Task, *, user, text: str, files=(), at=None) -> Contribution:
     """A participating unit adds its part."""

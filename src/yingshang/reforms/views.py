@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yingshang.core.views import staff_required
-from yingshang.platform import audit
+from yingshang.platform import audit, uploads
 from yingshang.platform.exports import xlsx_response
 from yingshang.platform.forms import submit
 from yingshang.platform.models import AuditAction
@@ -254,12 +254,6 @@ def task_book(request, pk, dept_pk=None):
 # --- import --------------------------------------------------------------------------------
 
 
-def _import_dir() -> Path:
-    d = Path(settings.MEDIA_ROOT) / "reforms" / "imports"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
 @staff_required
 def import_view(request, pk):
     """Upload → preview (parsed tasks, unit matches to confirm) → confirm."""
@@ -274,8 +268,14 @@ def import_view(request, pk):
         if token not in stored:
             messages.error(request, _("导入预览已过期,请重新上传文件。"))
             return redirect("reforms:import", pk=programme.pk)
-        name, path = stored[token]
-        result = parse_file(name, Path(path).read_bytes(), year=programme.year)
+        name, scratch = stored[token]
+        data = uploads.scratch_read(scratch)
+        if data is None:  # removed by the uploads sweep after an hour
+            stored.pop(token, None)
+            request.session["reforms_import"] = stored
+            messages.error(request, _("导入预览已过期,请重新上传文件。"))
+            return redirect("reforms:import", pk=programme.pk)
+        result = parse_file(name, data, year=programme.year)
         confirmed = confirm.confirmed_units()
         try:
             tasks = services.import_tasks(programme, result, user=request.user, confirmed=confirmed)
@@ -289,7 +289,7 @@ def import_view(request, pk):
                 }
             )
             return render(request, "reforms/import.html", context, status=400)
-        Path(path).unlink(missing_ok=True)
+        uploads.scratch_delete(scratch)
         stored.pop(token, None)
         request.session["reforms_import"] = stored
         messages.success(request, _("已导入 %(n)d 项任务。") % {"n": len(tasks)})
@@ -306,11 +306,8 @@ def import_view(request, pk):
         data = upload.read()
         result = parse_file(upload.name, data, year=programme.year)
         token = uuid.uuid4().hex
-        ext = Path(upload.name).suffix.lower()[:8]
-        path = _import_dir() / f"{token}{ext}"
-        path.write_bytes(data)
         stored = request.session.get("reforms_import", {})
-        stored[token] = [upload.name, str(path)]
+        stored[token] = [upload.name, uploads.scratch_save(data, Path(upload.name).suffix)]
         request.session["reforms_import"] = stored
         preview = services.preview_import(programme, result)
         context.update(
@@ -410,7 +407,7 @@ def _task_context(request, task):
         "can_contribute": not task.is_closed and services.user_joins(user, task),
         "is_bureau": services.is_bureau(user),
         "can_publish": services.can_publish(user, task.programme),
-        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "max_mb": uploads.max_mb(uploads.REFORM_EVIDENCE),
     }
 
 
