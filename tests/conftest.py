@@ -3,6 +3,28 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis: a fixed, database-free profile so that CI draws the same examples every run
+# (derandomize) and stays fast; HYPOTHESIS_PROFILE=explore draws new random examples locally.
+# Property tests read the database through function-scoped fixtures that every example shares
+# read-only, hence the suppressed health check.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the same
 # tests are still synchronous and safe.
