@@ -76,7 +76,7 @@ class DivisionFactory(DjangoModelFactory):
         django_get_or_create = ("code",)
 
     parent = factory.LazyFunction(lambda: Division.objects.get(code="510703"))
-    code = factory.Sequence(lambda n: f"510703{100 + n % 900:03d}000")
+    code = factory.Sequence(lambda n: f"510703{900 + n % 100:03d}000")
     name = factory.Sequence(lambda n: f"测试街道{n}")
     level = DivisionLevel.TOWNSHIP
 
