@@ -44,7 +44,10 @@ def _reset_language(settings):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
+    # Every test (and so every pytest-xdist worker) writes files under its own temporary
+    # directory, never the shared var/: uploads and the monitoring reports (VAR_DIR/reports).
     settings.MEDIA_ROOT = tmp_path / "uploads"
+    settings.VAR_DIR = tmp_path / "var"
     # Fast hashing for accounts made in tests; argon2 stays to verify the preloaded demo staff.
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
