@@ -10,6 +10,7 @@ from django.utils import translation
 
 from tests.appeals.factories import MONDAY, CommitmentFactory
 from tests.core.factories import HandlerFactory, department
+from tests.helpers import has_cjk
 from yingshang.appeals import services
 from yingshang.appeals.models import (
     COMMITMENT_TRANSITIONS,
@@ -30,10 +31,6 @@ PATHS = {
     CommitmentStatus.VERIFIED: ["complete", "verify"],
 }
 T1 = MONDAY + datetime.timedelta(hours=2)
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @pytest.fixture

@@ -22,15 +22,12 @@ from tests.core.factories import (
     UserFactory,
     department,
 )
+from tests.helpers import has_cjk
 from tests.registry.factories import BusinessLicenceTypeFactory
 from yingshang.catalog import selectors, services
 from yingshang.catalog.models import ServiceItem
 
 pytestmark = pytest.mark.django_db
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def create(**over):

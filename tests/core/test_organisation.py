@@ -22,16 +22,13 @@ from tests.core.factories import (
     department,
     ric_for,
 )
+from tests.helpers import has_cjk
 from yingshang.core import selectors, services
 from yingshang.core.exports import xlsx_bytes
 from yingshang.core.masking import mask_id_number, mask_phone, mask_text
 from yingshang.core.models import AuditEntry, Department, Division, DivisionLevel, Role, User
 
 pytestmark = pytest.mark.django_db
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 # ------------------------------------------------------------------------------- divisions

@@ -9,15 +9,12 @@ from django.core.exceptions import ValidationError
 from tests.appeals.factories import MONDAY, ClosedAppealFactory
 from tests.core.factories import HandlerFactory, UserFactory, department
 from tests.evaluations.factories import BadEvaluationFactory, EvaluationFactory
+from tests.helpers import has_cjk
 from yingshang.evaluations import services
 from yingshang.evaluations.models import Evaluation, Rectification, RectStatus
 from yingshang.evaluations.selectors import monthly_stats, stats_table
 
 pytestmark = pytest.mark.django_db
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.utils import translation
 from tests.appeals.factories import MONDAY
 from tests.core.factories import HandlerFactory, SupervisorFactory, UserFactory, department
 from tests.evaluations.factories import rectification
+from tests.helpers import has_cjk
 from yingshang.core.workdays import add_working_days
 from yingshang.evaluations import services
 from yingshang.evaluations.models import (
@@ -53,10 +54,6 @@ def actors(mianyang):
 @pytest.fixture
 def rect(actors):
     return rectification()
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def actor_for(action, actors, rect):

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from tests.core.factories import HandlerFactory, LeaderFactory, department
+from tests.helpers import has_cjk
 from tests.reforms.factories import MilestoneFactory, TaskFactory
 from yingshang.reforms import selectors, services
 from yingshang.reforms.models import ProgressReport, ReportStatus, TaskEvent, TaskState
@@ -18,10 +19,6 @@ from yingshang.reforms.models import ProgressReport, ReportStatus, TaskEvent, Ta
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 AT = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @pytest.fixture

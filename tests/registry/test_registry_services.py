@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from tests.core.factories import UserFactory, department, ric_for, uscc_for
+from tests.helpers import has_cjk
 from tests.registry.factories import (
     BusinessLicenceTypeFactory,
     ELicenceFactory,
@@ -24,10 +25,6 @@ pytestmark = pytest.mark.django_db
 
 USCC = uscc_for("510703", 1234)
 RIC = ric_for("510703", "19950505", 42)
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 # ----------------------------------------------------------------------------- licence types
