@@ -361,3 +361,26 @@ def test_verdict_page_for_the_evaluator(rect, actors, client):
     assert rect.verdict_note == "仍未解决"
     r = client.post(url, {"satisfied": "yes"})  # not awaiting a verdict now
     assert "不能执行该操作" in client.get(url).content.decode()
+
+
+def test_overdue_is_flagged_once_per_round_and_only_while_rectifying(rect, actors):
+    late = datetime.timedelta(days=60)
+    # 待核实 has no limit yet: never overdue.
+    assert services.sweep_overdue_rectifications(now=T1 + late) == 0
+    rect = step(rect, "verify", actors)
+    assert (
+        services.sweep_overdue_rectifications(now=rect.due_at - datetime.timedelta(seconds=1)) == 0
+    )
+    assert services.sweep_overdue_rectifications(now=T1 + late) == 1
+    assert services.sweep_overdue_rectifications(now=T1 + late) == 0
+    # Reported and called back: waiting for the verdict is not the department's delay.
+    rect = walk(rect, ["report", "callback"], actors, now=T1 + late)
+    assert services.sweep_overdue_rectifications(now=T1 + 2 * late) == 0
+    # Rejected: a new round with a new limit, which can be overdue again.
+    rect = step(rect, "reject", actors, note="仍未解决", now=T1 + late)
+    assert rect.overdue_at is None
+    assert services.sweep_overdue_rectifications(now=T1 + 3 * late) == 1
+    assert list(rect.events.filter(action="overdue").values_list("from_status", flat=True)) == [
+        "rectifying",
+        "rectifying",
+    ]
