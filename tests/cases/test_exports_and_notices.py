@@ -11,7 +11,7 @@ import pytest
 from tests.cases.factories import CaseEventFactory, CaseFactory
 from tests.catalog.factories import ItemWithVersionFactory
 from tests.core.factories import HandlerFactory, department, ric_for
-from yingshang.core.models import AuditEntry
+from yingshang.platform.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

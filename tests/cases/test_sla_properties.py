@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from yingshang.cases import sla
-from yingshang.core.workdays import is_working_day
+from yingshang.workdays.calendar import is_working_day
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -25,8 +25,9 @@ from tests.core.factories import (
 from tests.helpers import has_cjk
 from yingshang.core import selectors, services
 from yingshang.core.exports import xlsx_bytes
-from yingshang.core.masking import mask_id_number, mask_phone, mask_text
-from yingshang.core.models import AuditEntry, Department, Division, DivisionLevel, Role, User
+from yingshang.core.models import Department, Division, DivisionLevel, Role, User
+from yingshang.platform.masking import mask_id_number, mask_phone, mask_text
+from yingshang.platform.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

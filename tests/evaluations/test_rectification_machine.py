@@ -12,7 +12,6 @@ from tests.appeals.factories import MONDAY
 from tests.core.factories import HandlerFactory, SupervisorFactory, UserFactory, department
 from tests.evaluations.factories import rectification
 from tests.helpers import has_cjk
-from yingshang.core.workdays import add_working_days
 from yingshang.evaluations import services
 from yingshang.evaluations.models import (
     RECT_TRANSITIONS,
@@ -21,6 +20,7 @@ from yingshang.evaluations.models import (
     RectStatus,
 )
 from yingshang.notifications.models import Notification
+from yingshang.workdays.calendar import add_working_days
 
 pytestmark = pytest.mark.django_db
 

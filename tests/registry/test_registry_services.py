@@ -17,7 +17,8 @@ from tests.registry.factories import (
     LicenceTypeFactory,
     PersonFactory,
 )
-from yingshang.core.models import AuditEntry, Division
+from yingshang.core.models import Division
+from yingshang.platform.models import AuditEntry
 from yingshang.registry import selectors, services
 from yingshang.registry.models import ELicence, Enterprise, LicenceType, Person
 

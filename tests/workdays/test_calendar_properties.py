@@ -1,4 +1,4 @@
-"""Property-based tests (Hypothesis) of the working-day calendar (core.workdays).
+"""Property-based tests (Hypothesis) of the working-day calendar (workdays.calendar).
 
 Checked against a day-by-day reference that only asks ``is_working_day``: adding then counting
 working days round-trips, the result is always a working day and the first one that makes the
@@ -16,14 +16,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yingshang.core import calendar_services, workdays
-from yingshang.core.models import CalendarYear
-from yingshang.core.workdays import (
+from yingshang.workdays import calendar as workdays
+from yingshang.workdays import services as calendar_services
+from yingshang.workdays.calendar import (
     add_working_days,
     add_working_days_bulk,
     is_working_day,
     working_days_between,
 )
+from yingshang.workdays.models import CalendarYear
 
 SH = ZoneInfo("Asia/Shanghai")
 FIRST = datetime.date(2024, 12, 20)
