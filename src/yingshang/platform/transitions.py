@@ -58,7 +58,7 @@ class Edge:
 
     action: str
     sources: frozenset
-    target: Any  # a state value, SAME (None) or callable(ctx) -> state
+    target: Any  # a state value, SAME (None), {source: target} or callable(ctx) -> state
     label: Any  # lazy zh label (the button and the diagram)
     permission: str | None = None  # a policy action; None = the applier does not check
     guards: tuple = ()  # callable(ctx): raise ValidationError to refuse
@@ -191,7 +191,8 @@ class Machine:
         return type(obj).objects.select_for_update().get(pk=obj.pk)
 
     def check_permission(self, ctx: Context):
-        if ctx.edge.permission and self.policy is not None:
+        """``actor=None`` is the system (sweeps, scheduled jobs): trusted, not checked."""
+        if ctx.actor is not None and ctx.edge.permission and self.policy is not None:
             self.policy.check(ctx.actor, ctx.edge.permission, ctx.obj)
 
     def actor_role(self, actor) -> str:
@@ -229,7 +230,7 @@ class Machine:
         for edge in self.edges:
             if state not in edge.sources:
                 continue
-            if actor is not None and edge.permission and self.policy is not None:
+            if actor is not None and edge.permission and self.policy is not None:  # noqa: SIM102
                 if not self.policy.can(actor, edge.permission, obj):
                     continue
             result.append(edge.action)
@@ -241,6 +242,24 @@ class Machine:
         except KeyError:
             raise self.unknown(action) from None
 
+    def target_name(self, edge: Edge, source) -> str:
+        """The target of ``edge`` from ``source`` as the diagram names it."""
+        if edge.target is SAME:
+            return source
+        if isinstance(edge.target, dict):
+            return edge.target[source]
+        if callable(edge.target):
+            return str(edge.target_label or "?")
+        return edge.target
+
+    def require(self, obj, action) -> Edge:
+        """Raise the machine's refusal unless ``action`` is allowed from ``obj``'s state (for a
+        step that only checks, e.g. asking for an extension)."""
+        edge = self.edge(action)
+        if self.state_of(obj) not in edge.sources:
+            raise self.refuse(obj, edge)
+        return edge
+
     def mermaid(self) -> str:
         """The table as a Mermaid ``stateDiagram-v2`` with zh labels (default language)."""
         with override(settings.LANGUAGE_CODE):
@@ -249,15 +268,10 @@ class Machine:
             for value, label in self.states.choices:
                 lines.append(f"    {ids[value]}: {label}")
             for edge in self.edges:
-                if edge.target is SAME:
-                    targets = None
-                elif callable(edge.target):
-                    targets = str(edge.target_label or "?")
-                else:
-                    targets = ids[edge.target]
                 for source in [v for v in self.states.values if v in edge.sources]:
-                    to = source if targets is None else targets
-                    lines.append(f"    {ids[source]} --> {to}: {edge.label}")
+                    lines.append(
+                        f"    {ids[source]} --> {self.target_name(edge, source)}: {edge.label}"
+                    )
             return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------------ the applier
@@ -286,6 +300,8 @@ class Machine:
             ctx.before = self.state_of(ctx.obj)
             if edge.target is SAME:
                 ctx.target = ctx.before
+            elif isinstance(edge.target, dict):
+                ctx.target = edge.target[ctx.before]
             elif callable(edge.target):  # computed from the object as locked, before effects
                 ctx.target = edge.target(ctx)
             else:
@@ -421,6 +437,11 @@ def render_docs() -> str:
                 )
                 if edge.target is SAME:
                     target = "(不变)"
+                elif isinstance(edge.target, dict):
+                    target = "、".join(
+                        f"{machine.state_label(k)}→{machine.state_label(v)}"
+                        for k, v in edge.target.items()
+                    )
                 elif callable(edge.target):
                     target = str(edge.target_label or "?")
                 else:
