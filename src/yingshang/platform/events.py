@@ -154,6 +154,23 @@ class AppendOnlyTriggers(migrations.RunPython):
         return f"Append-only triggers on {self.model_label}"
 
 
+def fill_actor_columns(model_label: str):
+    """A data migration for a log that gains ``actor_name``/``actor_role``: old rows take them
+    from their actor (username, role code). Runs before the table's triggers are created."""
+
+    def forward(apps, schema_editor):
+        app_label, name = model_label.split(".")
+        model = apps.get_model(app_label, name)
+        rows = model._default_manager.filter(actor__isnull=False).select_related("actor")
+        for event in rows.iterator():
+            model._default_manager.filter(pk=event.pk).update(
+                actor_name=event.actor_name or event.actor.username,
+                actor_role=event.actor_role or event.actor.role or "",
+            )
+
+    return migrations.RunPython(forward, migrations.RunPython.noop)
+
+
 @receiver(connection_created)
 def _register_sqlite_function(sender, connection, **kwargs):
     if connection.vendor != "sqlite":

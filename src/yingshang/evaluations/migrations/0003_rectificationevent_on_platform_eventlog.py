@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from yingshang.platform.events import AppendOnlyTriggers
+from yingshang.platform.events import AppendOnlyTriggers, fill_actor_columns
 
 
 class Migration(migrations.Migration):
@@ -80,5 +80,6 @@ class Migration(migrations.Migration):
             name='note',
             field=models.TextField(blank=True, verbose_name='说明'),
         ),
+        fill_actor_columns('evaluations.RectificationEvent'),
         AppendOnlyTriggers('evaluations.RectificationEvent'),
     ]
