@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def anyone(user) -> bool:
@@ -79,3 +80,73 @@ def all_policies() -> list[Policy]:
         if module_has_submodule(config.module, "policies"):
             import_module(f"{config.name}.policies")
     return [POLICIES[k] for k in sorted(POLICIES)]
+
+
+# --------------------------------------------------------------------------- the table as data
+
+SPECIAL_DEPARTMENT = "gov_service"  # 市政务服务监督管理局: several rules look at the department
+
+
+def _probe_users():
+    """One unsaved user per role (plain department, and the bureau's), a portal user and a
+    superuser: who the permission table is computed for."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    department_model = user_model._meta.get_field("department").related_model
+    roles = [
+        (value, str(label)) for value, label in user_model._meta.get_field("role").choices if value
+    ]
+    probes = [("", str(_("企业/群众(无角色)")), user_model(username="probe", role=""), None)]
+    for value, label in roles:
+        plain = user_model(username=f"probe-{value}", role=value)
+        plain.department = department_model(pk=-1, function_key="")
+        bureau = user_model(username=f"probe-{value}-b", role=value)
+        bureau.department = department_model(pk=-2, function_key=SPECIAL_DEPARTMENT)
+        probes.append((value, label, plain, bureau))
+    probes.append(
+        ("superuser", str(_("超级管理员")), user_model(username="su", is_superuser=True), None)
+    )
+    return probes
+
+
+def matrix(policy: Policy) -> list[tuple[str, str, list[str]]]:
+    """(action, label, [cell per probe]) — ✓ allowed, ✓* only in the bureau's department, — no."""
+    rows = []
+    probes = _probe_users()
+    for action, rule in policy.rules.items():
+        cells = []
+        for _value, _label, plain, bureau in probes:
+            if policy.can(plain, action):
+                cells.append("✓")
+            elif bureau is not None and policy.can(bureau, action):
+                cells.append("✓*")
+            else:
+                cells.append("—")
+        rows.append((action, str(rule.label), cells))
+    return rows
+
+
+def render_docs() -> str:
+    """docs/permissions.md, generated from every policy."""
+    from django.conf import settings
+    from django.utils.translation import override
+
+    with override(settings.LANGUAGE_CODE):
+        probes = _probe_users()
+        parts = [
+            "# 权限表 (permissions)\n",
+            "Generated from each app's `policies.py` by `yingshang kit_docs`; "
+            "`tests/platform/test_kit_docs.py` fails when this file differs. Do not edit.\n",
+            "✓ allowed by role; ✓* only for staff of the 政务服务监督管理局 (function "
+            f"`{SPECIAL_DEPARTMENT}`); — refused. Object rules (own department, own record) "
+            "apply on top and are named in the action's description.\n",
+        ]
+        header = "| action | " + " | ".join(label for _v, label, _p, _b in probes) + " |"
+        for policy in all_policies():
+            parts.append(f"## {policy.name}\n")
+            lines = [header, "|" + "---|" * (len(probes) + 1)]
+            for action, label, cells in matrix(policy):
+                lines.append(f"| {label} `{action}` | " + " | ".join(cells) + " |")
+            parts.append("\n".join(lines) + "\n")
+        return "\n".join(parts)

@@ -417,8 +417,8 @@ def render_docs() -> str:
     with override(settings.LANGUAGE_CODE):
         parts = [
             "# 状态机 (state machines)\n",
-            "Generated from the transition tables by `yingshang state_docs`; "
-            "`tests/platform/test_machines.py` fails when this file differs. Do not edit.\n",
+            "Generated from the transition tables by `yingshang kit_docs`; "
+            "`tests/platform/test_kit_docs.py` fails when this file differs. Do not edit.\n",
         ]
         for machine in all_machines():
             parts.append(f"## {machine.title} (`{machine.name}`)\n")
