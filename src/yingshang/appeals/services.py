@@ -22,6 +22,7 @@ from stdnum.cn import ric, uscc
 
 from yingshang.core import uploads
 from yingshang.core.models import Department, Division, Role, User
+from yingshang.core.policies import staff_users
 from yingshang.core.workdays import add_working_days
 from yingshang.platform.transitions import Notice, send_notices
 
@@ -119,7 +120,7 @@ def _notify_service_office(title, body="", link=""):
     dept = service_office_department()
     if dept is None:
         return
-    for user in User.objects.filter(department=dept, is_active=True).exclude(role=""):
+    for user in staff_users().filter(department=dept, is_active=True):
         _notify(user, title, body, link)
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yingshang.catalog.models import Bundle, ServiceItem
-from yingshang.core.models import Division, DivisionLevel
+from yingshang.core.models import Division, DivisionLevel, Role
 from yingshang.core.views import staff_required
 
 from . import selectors, services, sla, uploads, workflow
@@ -372,7 +372,7 @@ def case_action(request, number):
             case,
             act,
             request.user,
-            Channel.WINDOW if request.user.role == "clerk" else "online",
+            Channel.WINDOW if request.user.role == Role.CLERK else "online",
             expected_version=p.get("lock_version") or None,
             **data,
         )

@@ -16,6 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import audit, selectors
 from .models import AuditEntry, Department, Division, User
+from .policies import staff_users
 from .scoping import can_write
 
 
@@ -204,7 +205,7 @@ class DepartmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class StaffViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """工作人员 within the caller's subtree."""
 
-    queryset = User.objects.exclude(role="").select_related("division")
+    queryset = staff_users().select_related("division")
     serializer_class = StaffSerializer
     filterset_fields = ["role"]
 

@@ -139,7 +139,7 @@ class AppendOnlyTriggers(migrations.RunPython):
         app_label, name = self.model_label.split(".")
         table = apps.get_model(app_label, name)._meta.db_table
         for sql in trigger_sql(schema_editor.connection.vendor, table)[index]:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     def _create(self, apps, schema_editor):
         self._run(apps, schema_editor, 0)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from yingshang.core import uploads
 from yingshang.core.models import Department
+from yingshang.core.policies import staff_users
 
 from . import matching
 from .machines import ReportReviewMachine as REVIEWS
@@ -559,11 +560,8 @@ def _notify(reminder: Reminder) -> bool:
         from yingshang.notifications.services import notify
     except ImportError:
         return False
-    from yingshang.core.models import User
 
-    recipients = list(
-        User.objects.filter(department=reminder.department, is_active=True).exclude(role="")
-    )
+    recipients = list(staff_users().filter(department=reminder.department, is_active=True))
     sent = False
     for user in recipients:
         try:
