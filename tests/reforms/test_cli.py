@@ -31,10 +31,30 @@ def test_parse_json_shape_writes_nothing():
         "partner_units",
         "deadline",
         "deadline_text",
+        "uncertain_fields",
+        "note",
     }
     assert data[0]["deadline"] == "2019-06-30" and data[0]["lead_units"] == ["市发展改革委"]
+    assert data[0]["uncertain_fields"] == [] and data[0]["note"] == ""
     assert data[1]["deadline"] is None and data[1]["deadline_text"] == "每季度"
     assert Task.objects.count() == 0
+
+
+def test_parse_flags_uncertain_fields_in_json_and_text():
+    corpus = FIXTURES.parent / "corpus" / "jiangsu_taizhou_2019.txt"
+    out, _err = run("parse", str(corpus), "--year", "2019", "--json")
+    (task,) = json.loads(out)
+    # 责任单位 lists five units and names no lead: all kept, the lead flagged, not guessed silently
+    assert task["uncertain_fields"] == ["lead_units", "deadline"]
+    assert task["lead_units"] + task["partner_units"] == [
+        "市行政审批局",
+        "住建局",
+        "司法局",
+        "各市(区)人民政府",
+        "医药高新区管委会",
+    ]
+    out, _err = run("parse", str(corpus), "--year", "2019")
+    assert "待确认" in out and "lead_units" in out
 
 
 def test_import_refuses_fuzzy_without_flag(programme):

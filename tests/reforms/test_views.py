@@ -147,6 +147,30 @@ def test_import_preview_and_confirm(programme, staff, login):
     assert r.status_code == 302 and programme.tasks.count() == 6
 
 
+def test_import_preview_flags_uncertain_fields_for_the_reviewer(programme, staff, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login(staff["jianduyuan"])
+    url = reverse("reforms:import", args=[programme.pk])
+    text = "一、措施\n1.甲任务。(责任单位:市公安局、市税务局)\n2.乙任务,年内完成。(市公安局牵头)\n"
+    r = client.post(url, {"file": SimpleUploadedFile("a.txt", text.encode())})
+    html = r.content.decode()
+    rows = html.split('id="parsed"')[1].split("</tr>")
+    assert (
+        "待确认" in rows[1] and "待确认" not in rows[2].split("<td>市公安局")[1].split("</td>")[0]
+    )
+    assert "未写明牵头单位" in html and "排在第一位" in html  # the warning names the proposal
+    assert programme.tasks.count() == 0
+    confirm = {"step": "confirm", "token": r.context["token"]}
+    for m in r.context["preview"].to_confirm:
+        confirm[f"unit:{m.name}"] = m.department_id
+    assert client.post(url, confirm).status_code == 302  # imported once the reviewer confirms
+    assert [
+        list(t.lead_units.values_list("name", flat=True))
+        for t in programme.tasks.order_by("number")
+    ][0] == ["市公安局"]
+
+
 def test_import_page_reports_bad_file_and_writes_nothing(programme, staff, login):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

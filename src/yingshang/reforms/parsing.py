@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime
+import functools
 import io
 import re
 import zipfile
@@ -30,9 +31,18 @@ _WIDTH[ord("﹙")] = ord("(")
 _WIDTH[ord("﹚")] = ord(")")
 
 
+_WIDTH_CHARS = re.compile("[" + "".join(map(chr, _WIDTH)) + "]")
+
+
+def _narrow(m: re.Match) -> str:
+    return chr(_WIDTH[ord(m.group())])
+
+
+@functools.lru_cache(maxsize=8192)
 def norm(text: str) -> str:
-    """Full-width ASCII → ASCII, same length."""
-    return text.translate(_WIDTH)
+    """Full-width ASCII → ASCII, same length. A regex pass (most fragments have nothing to
+    replace) and a cache: the note grammar normalises the same fragments several times."""
+    return _WIDTH_CHARS.sub(_narrow, text) if _WIDTH_CHARS.search(text) else text
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
@@ -74,9 +84,16 @@ _DATE_PATTERNS = [
     ("yhalf", re.compile(rf"(\d{{4}})年(上|下)半年(?:末)?{_TAIL}")),
     ("yquarter", re.compile(rf"(\d{{4}})年(?:第)?([一二三四1-4])季度(?:末)?{_TAIL}")),
     # 2020年3月底前 / 2019年10月
-    ("ym", re.compile(rf"(\d{{4}})年{_MONTH}月(?:底|末|份)?{_TAIL}")),
+    ("ym", re.compile(rf"(\d{{4}})年{_MONTH}月(?:底|末|份)?(?!\d{{1,2}}[日号]){_TAIL}")),
     # 2019年底前 / 2019年内
     ("y", re.compile(rf"(\d{{4}})年(?:底|末|内|年底)(?:之?前)?{_TAIL}")),
+    # 2020年前 / 到2025年 / 2021-2023年: the end of that (last) year
+    ("y", re.compile(rf"(\d{{4}})年(?:之?前|以前){_TAIL}")),
+    ("y", re.compile(r"(?:到|至)(\d{4})年(?![底末内上下第\d一二三四五六七八九十度]|起)")),
+    (
+        "yrange",
+        re.compile(r"(\d{4})\s*[-—–~至到]\s*(\d{4})年(?![底末内上下第\d一二三四五六七八九十]|起)"),
+    ),
     # 9月30日前 (programme year)
     ("md", re.compile(rf"(?<![\d年]){_MONTH}月(\d{{1,2}})日{_TAIL}")),
     # 6月底完成 / 6月底前 / 6月份 (programme year)
@@ -89,16 +106,20 @@ _DATE_PATTERNS = [
     ),
     ("half", re.compile(rf"(?<![\d年])(上|下)半年(?:末)?{_TAIL}")),
     ("quarter", re.compile(rf"(?<![\d年])(?:第)?([一二三四])季度末{_TAIL}")),
+    ("quarter", re.compile(rf"(?<![\d年每])第([一二三四1-4])季度{_TAIL}")),
     (
         "thisyear",
         re.compile(
-            rf"(?<![\d一二三四五六七八九十两几多明去])(?:年底前|年底|年内|年末|今年底|当年底){_TAIL}"
+            rf"(?<![\d一二三四五六七八九十两几多明去])(?:年底前|年底|年内|年末|今年底|当年底|全年){_TAIL}"
         ),
     ),
 ]
+# Standing phrases count only as a time phrase of their own (“……,长期坚持。”, a 时限 cell
+# “持续推进”), not as the verb of the task (“持续推进“一网通办””).
+_STANDALONE = r"(?=$|[。.,;,;、)(〔【\]\s])"
 _STANDING = [
-    (re.compile(r"长期坚持|长期推进|长期执行|常态化推进"), STANDING_LONG_TERM),
-    (re.compile(r"持续推进|持续开展|持续深化|持续实施"), STANDING_ONGOING),
+    (re.compile(r"(?:长期坚持|长期推进|长期执行|常态化推进)" + _STANDALONE), STANDING_LONG_TERM),
+    (re.compile(r"(?:持续推进|持续开展|持续深化|持续实施)" + _STANDALONE), STANDING_ONGOING),
 ]
 _CYCLES = [
     (re.compile(r"每季度|按季度|逐季"), "quarterly"),
@@ -114,6 +135,7 @@ class Deadline:
     date: datetime.date | None = None
     text: str = ""
     cycle: str = ""  # reporting cycle a standing task names (每季度 …)
+    found: int = 0  # how many distinct dates the text names
 
 
 def _month_end(year: int, month: int) -> datetime.date:
@@ -134,6 +156,10 @@ def _resolve(kind: str, groups: tuple, year: int) -> datetime.date:
         return _month_end(int(groups[0]), _num(groups[1]))
     if kind == "y":
         return datetime.date(int(groups[0]), 12, 31)
+    if kind == "yrange":
+        if int(groups[1]) < int(groups[0]):
+            raise ValueError(groups)
+        return datetime.date(int(groups[1]), 12, 31)
     if kind == "yhalf":
         return _month_end(int(groups[0]), 6 if groups[1] == "上" else 12)
     if kind == "yquarter":
@@ -176,7 +202,7 @@ def find_deadline(text: str, year: int) -> Deadline:
             break
     if found:
         d, phrase = max(found, key=lambda x: x[0])
-        return Deadline("date", d, phrase, cycle)
+        return Deadline("date", d, phrase, cycle, len({x[0] for x in found}))
     for pattern, kind in _STANDING:
         m = pattern.search(ntext)
         if m:
@@ -233,29 +259,69 @@ def _top_level_split(text: str, seps: str) -> list[str]:
 
 
 _UNIT_SEPS = "、,;/\n\r\t "
-_UNIT_TRAILERS = re.compile(r"(?:等(?:相关|有关)?(?:部门|单位)?|按职责分工负责|配合)$")
+# A trailing bare 等 names nothing and is dropped; “等有关部门”, “等部门”, “等相关单位” name a
+# collective subject and are kept whole (市税务局等有关部门 ≠ 市税务局).
+_UNIT_TRAILERS = re.compile(r"(?:(?<!有关)(?<!相关)等|按职责分工负责|按职责负责|配合)$")
+# “各州、市人民政府”, “各市、县〔市、区〕政府”: the 、 after a bare 各+level is part of the name.
+_LEVEL_FRAGMENT = re.compile(r"^各[市县区州旗乡镇盟]{1,2}$")
+_LEVEL_REST = re.compile(r"^[市县区州旗乡镇盟]{1,2}(?:[(〔\[][^)〕\]]*[)〕\]])?(?:人民)?政府")
+
+
+def _unit_spans(n: str) -> list[tuple[int, int]]:
+    """(start, end) of each unit in the normalised text ``n``: split on 、,;/ and blanks at top
+    level, on 及 and before 和各; level fragments (各州、市…) joined back."""
+    spans, depth, start = [], 0, 0
+    i = 0
+    while i < len(n):
+        ch = n[i]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+        cut = 0
+        if depth == 0:
+            if ch in _UNIT_SEPS or ch == "及":
+                cut = 1
+            elif ch == "和" and n[i + 1 : i + 2] == "各":
+                cut = 1
+        if cut:
+            spans.append((start, i))
+            start = i + 1
+        i += 1
+    spans.append((start, len(n)))
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if (
+            merged
+            and n[s - 1] == "、"
+            and _LEVEL_FRAGMENT.match(n[merged[-1][0] : merged[-1][1]].strip())
+            and _LEVEL_REST.match(n[s:e].strip())
+        ):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
 
 
 def split_units(text: str) -> list[str]:
-    """Several units in one cell: split on 、,;/ (either width), newlines and spaces — never
-    inside brackets (“各县(市、区)人民政府” stays whole). Original characters are kept."""
+    """Several units in one cell: split on 、,;/ (either width), newlines and spaces, and on 及
+    — never inside brackets (“各县(市、区)人民政府” stays whole), never inside a level
+    list (“各州、市人民政府”). Original characters are kept."""
     out = []
-    n = norm(text or "")
-    pos = 0
-    for part in _top_level_split(n, _UNIT_SEPS):
-        original = (text or "")[pos : pos + len(part)]
-        pos += len(part) + 1
-        name = _UNIT_TRAILERS.sub("", original.strip().strip("。.")).strip()
+    text = text or ""
+    for s, e in _unit_spans(norm(text)):
+        name = _UNIT_TRAILERS.sub("", text[s:e].strip().strip("。.")).strip()
         if name and name not in out:
             out.append(name)
     return out
 
 
 _NOTE_KEYS = re.compile(
-    r"(牵头单位|牵头部门|牵头|责任单位|责任部门|主责单位|配合单位|配合部门|参与单位|参与部门|"
-    r"协办单位|协助单位|协同单位|完成时限|完成时间|时间节点|时限|牵头领导|责任领导)\s*[:]"
+    r"(总牵头单位|牵头单位|牵头部门|牵头|主办单位|主责单位|责任单位|责任部门|配合单位|配合部门|"
+    r"参与单位|参与部门|协办单位|协助单位|协同单位|完成时限|完成时间|时间节点|时限要求|时限|"
+    r"牵头领导|责任领导)\s*[:]"
 )
-_LEAD_KEYS = {"牵头单位", "牵头部门", "牵头", "主责单位"}
+_LEAD_KEYS = {"总牵头单位", "牵头单位", "牵头部门", "牵头", "主办单位", "主责单位"}
 _PARTNER_KEYS = {
     "配合单位",
     "配合部门",
@@ -266,16 +332,36 @@ _PARTNER_KEYS = {
     "协同单位",
 }
 _RESP_KEYS = {"责任单位", "责任部门"}
-_DEADLINE_KEYS = {"完成时限", "完成时间", "时间节点", "时限"}
+_DEADLINE_KEYS = {"完成时限", "完成时间", "时间节点", "时限要求", "时限"}
 _LEADER_KEYS = {"牵头领导", "责任领导"}
-_BARE_UNIT = re.compile(
-    r"^[^\d]{2,30}(?:局|委|办|院|中心|公司|分行|支行|政府|部|厅|会|所|队|集团)$"
+_UNIT_END = (
+    "局|委|办|院|中心|公司|分行|支行|政府|部|厅|会|所|队|集团|单位|部门|专班|街道|街办|"
+    "开发区|园区|高新区|新区|管委会|镇|乡|室|组|站|行|处|科|馆"
 )
-_LEAD_CLAUSE = re.compile(r"^(.+?)(?:共同)?牵头(?:负责|落实|推进|实施)?$")
-_PARTNER_CLAUSE = re.compile(
-    r"^(.+?)(?:按照?职责分工负责|按职责分工落实|按职责负责|分工负责|按职责落实|配合落实|"
-    r"共同负责|负责落实|配合|参与|协同|协助|负责)$"
+_UNIT_NAME = re.compile(
+    rf"^(?:各.{{1,20}}|[^\d%]{{2,40}}?(?:{_UNIT_END})(?:\(.{{1,12}}\))?(?:等(?:有关|相关)?(?:部门|单位))?)$"
 )
+_LEAD_CLAUSE = re.compile(r"^(.+?)(?:按职责|分别|共同)?(?:牵头|主办)(?:负责|落实|推进|实施)?$")
+# Role words that make the units before them partners (after a lead), in clause notes and
+# inside a keyed value; a clause note also accepts the plain 负责 forms.
+_PARTNER_ROLES = (
+    "按照?职责分工负责|按职责分工落实|按职责负责|分工负责|按职责落实|配合落实|配合|参与|协助|协办"
+)
+_PARTNER_CLAUSE = re.compile(rf"^(.+?)(?:{_PARTNER_ROLES}|共同负责|负责落实|协同|负责)$")
+_PARTNER_SUFFIX = re.compile(rf"(?:{_PARTNER_ROLES})$")
+# A note's own remarks: “以下均需各县市区落实,不再列出”, “具体任务…,下同”.
+_REMARK_START = re.compile(r"^(?:以下|下同|不再|具体任务|其中|其余|各项任务|本方案|此项)")
+# A document's statement of its convention: “(第一责任单位为牵头单位,下同)”,
+# “(排在第一位的为牵头单位)”, “列第一位的为牵头单位”.
+_CONVENTION = re.compile(
+    r"[(〔]?[^()〔〕,;、。]{0,6}(?:第一|首位|第1)[^()〔〕,;、。]{0,12}牵头[^()〔〕,;、。]{0,6}"
+    r"(?:,下同)?[)〕]?"
+)
+
+
+def is_unit_name(text: str) -> bool:
+    """Whether a fragment reads as an organisation name (市发改委, 各县(市、区)人民政府)."""
+    return bool(_UNIT_NAME.match(norm(text).strip()))
 
 
 @dataclass
@@ -284,48 +370,128 @@ class Note:
     partners: list[str] = field(default_factory=list)
     deadline_text: str = ""
     leader: str = ""
+    remark: str = ""  # trailing sentences kept as a note on the task
+    lead_inferred: bool = False  # the lead is the first listed unit, not named as lead
+    convention: bool = False  # the note states “the first listed unit leads”
+    overall: bool = False  # 总牵头单位: the lead of a whole section, its items inherit it
 
 
-def parse_note(inner: str) -> Note | None:
-    """The responsibility note inside one bracket group, in any house style; None when the
-    bracket is ordinary text (a book title, an aside)."""
+def _strip_remark(inner: str) -> tuple[str, str]:
+    """Split off a note's trailing sentences: everything after its first top-level 。, and
+    clauses that begin a remark (以下…, 不再列出, 下同)."""
+    n = norm(inner)
+    depth = 0
+    for i, ch in enumerate(n):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+        elif depth == 0 and ch in "。" and n[i + 1 :].strip():
+            return inner[:i], inner[i + 1 :].strip()
+    pos = 0
+    for clause in _top_level_split(n, ",;"):
+        if pos and _REMARK_START.match(clause.strip()):
+            return inner[: pos - 1], inner[pos:].strip()
+        pos += len(clause) + 1
+    return inner, ""
+
+
+def _clauses(text: str):
+    """The clauses of a note split on , and ; outside brackets: (original text, normalised
+    text without a closing 。), empty ones skipped."""
+    pos = 0
+    for clause in _top_level_split(norm(text), ",;"):
+        original = text[pos : pos + len(clause)].strip()
+        pos += len(clause) + 1
+        c = norm(original).strip().rstrip("。.")
+        if c:
+            yield original, c
+
+
+def _value_units(value: str) -> tuple[list[str], list[str], str]:
+    """A keyed value read clause by clause: (units, units marked 按职责分工负责/配合,
+    deadline phrase). “6月底完成” inside the list is the deadline, not a unit."""
+    main: list[str] = []
+    partners: list[str] = []
+    deadline = ""
+    for original, c in _clauses(value):
+        m = _PARTNER_SUFFIX.search(c)
+        if m and m.start() > 0:
+            partners += split_units(original[: m.start()])
+            continue
+        units = split_units(original)
+        dated = [u for u in units if not is_unit_name(u) and find_deadline(u, 2000).kind != "none"]
+        if dated:
+            deadline = "、".join(dated)
+            units = [u for u in units if u not in dated]
+        main += units
+    return main, partners, deadline
+
+
+def parse_note(inner: str, bare: bool = False) -> Note | None:
+    """The responsibility note inside one bracket group (or on its own line), in any house
+    style; None when the text is not a note (a book title, an aside). A bare list of units
+    with no role (“(市税务局、市财政局)”) is read as responsible units only when ``bare`` (the
+    bracket ends its paragraph) or the note states the first-is-lead convention. See
+    docs/reforms.md for the grammar."""
+    inner, remark = _strip_remark(inner)
+    convention = bool(_CONVENTION.search(norm(inner)))
+    if convention:
+        inner = _drop_convention(inner)
     n = norm(inner).strip()
     if not n:
         return None
     keys = list(_NOTE_KEYS.finditer(n))
-    note = Note()
+    note = Note(remark=remark, convention=convention)
     if keys and keys[0].start() == 0:
         resp: list[str] = []
+        resp_partners: list[str] = []
         for i, k in enumerate(keys):
             end = keys[i + 1].start() if i + 1 < len(keys) else len(n)
             value = inner[k.end() : end].strip().rstrip(";,。.").strip()
             key = k.group(1)
-            if key in _LEAD_KEYS:
-                note.leads += split_units(value)
-            elif key in _PARTNER_KEYS:
-                note.partners += split_units(value)
-            elif key in _RESP_KEYS:
-                resp += split_units(value)
-            elif key in _DEADLINE_KEYS:
+            note.overall = note.overall or key == "总牵头单位"
+            if key in _DEADLINE_KEYS:
                 note.deadline_text = value
-            elif key in _LEADER_KEYS:
+                continue
+            if key in _LEADER_KEYS:
                 note.leader = value
+                continue
+            main, partners, deadline = _value_units(value)
+            if deadline and not note.deadline_text:
+                note.deadline_text = deadline
+            if key in _LEAD_KEYS:
+                note.leads += main
+                note.partners += partners
+            elif key in _PARTNER_KEYS:
+                note.partners += main + partners
+            elif key in _RESP_KEYS:
+                resp += main
+                resp_partners += partners
         if note.leads:
-            note.partners = resp + note.partners
-        elif resp:
-            # 责任单位 alone: by convention the unit listed first leads (列第一位的为牵头单位).
-            note.leads, note.partners = resp[:1], resp[1:] + note.partners
+            note.partners = resp + resp_partners + note.partners
+        elif resp or resp_partners:
+            # 责任单位 alone. One unit before the 按职责分工负责 part: that unit leads. Several:
+            # by the common convention the first listed leads (列第一位的为牵头单位) — certain only
+            # when the document says so, otherwise flagged for the reviewer.
+            units = resp or resp_partners
+            rest = resp[1:] + resp_partners if resp else resp_partners[1:]
+            note.leads, note.partners = units[:1], rest + note.partners
+            note.lead_inferred = len(resp) != 1 and len(units + rest) > 1
         return note if note.leads or note.partners or note.deadline_text else None
-    if "牵头" not in n and not n.endswith("负责"):
-        return None
-    pos = 0
+    if "牵头" not in n and "主办" not in n and not n.endswith("负责") and not n.endswith("配合"):
+        if not (bare or convention):
+            return None
+        main, partners, deadline = _value_units(inner)
+        if not main or partners or not all(is_unit_name(u) for u in main):
+            return None
+        # a bare list: responsible units, the first leads by convention (flagged unless stated)
+        note.leads, note.partners = main[:1], main[1:]
+        note.deadline_text = deadline
+        note.lead_inferred = len(main) > 1
+        return note
     pending: list[str] = []  # bare unit names before the clause that names their role
-    for clause in _top_level_split(n, ",;"):
-        original = inner[pos : pos + len(clause)].strip()
-        pos += len(clause) + 1
-        c = norm(original).strip().rstrip("。.")
-        if not c:
-            continue
+    for original, c in _clauses(inner):
         m = _LEAD_CLAUSE.match(c)
         if m:
             note.leads += pending + split_units(original[: m.end(1)])
@@ -333,23 +499,33 @@ def parse_note(inner: str) -> Note | None:
             continue
         m = _PARTNER_CLAUSE.match(c)
         if m:
-            units = pending + split_units(original[: m.end(1)])
-            pending = []
+            units = split_units(original[: m.end(1)])
             if note.leads:
+                note.partners += pending + units
+            elif pending:  # “A,B按职责分工负责”: the bare units before lead
+                note.leads += pending
                 note.partners += units
             else:
                 note.leads += units
+            pending = []
             continue
         if find_deadline(original, 2000).kind != "none":
             note.deadline_text = original.rstrip("。.")
             continue
-        if _BARE_UNIT.match(c):
-            pending += split_units(original)
+        units = split_units(original)
+        if units and all(is_unit_name(u) for u in units):
+            pending += units
             continue
         return None  # a clause we cannot read: not a note we understand
     if pending:
         note.partners += pending
     return note if note.leads else None
+
+
+def _drop_convention(inner: str) -> str:
+    """``inner`` without its convention statement, original characters kept."""
+    m = _CONVENTION.search(norm(inner))
+    return inner[: m.start()] + inner[m.end() :] if m else inner
 
 
 # --- leaders -------------------------------------------------------------------------------
@@ -398,6 +574,10 @@ class ParsedTask:
     expected_outputs: str = ""
     indicator_keys: list[str] = field(default_factory=list)
     line: int = 0
+    # Fields the parser is not sure of (lead_units, deadline): shown to the reviewer on the
+    # import page and in ``parse --json`` instead of being silently guessed.
+    uncertain_fields: list[str] = field(default_factory=list)
+    note: str = ""  # trailing sentences of the responsibility note (以下……不再列出)
 
     def as_json(self) -> dict:
         return {
@@ -408,6 +588,8 @@ class ParsedTask:
             "partner_units": list(self.partner_units),
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "deadline_text": self.deadline_text,
+            "uncertain_fields": list(self.uncertain_fields),
+            "note": self.note,
         }
 
 
@@ -474,6 +656,8 @@ def _check_duplicates(result: ParseResult):
 # --- policy documents ----------------------------------------------------------------------
 
 _MARKERS = [
+    (0.5, re.compile(r"^第([一二三四五六七八九十百零〇\d]+)[章部](?:分)?\s*")),
+    (1, re.compile(r"^第([一二三四五六七八九十百零〇\d]+)条\s*")),
     (1, re.compile(r"^([一二三四五六七八九十百]+)[、.]\s*")),
     (2, re.compile(r"^\(([一二三四五六七八九十百]+)\)\s*")),
     (3, re.compile(r"^(\d{1,3})(?:、|\.(?!\d))\s*")),
@@ -485,26 +669,164 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 @dataclass
 class _Block:
-    level: int
+    level: float
     num: int
     text: str
     line: int
     notes: list[Note] = field(default_factory=list)
     body: str = ""  # text without the notes
+    note_lines: list[str] = field(default_factory=list)  # 责任单位:… on their own lines
+    label: str = ""  # the number of an inline sub-item: “1.2” for (2) of item 1
+    lines: list[tuple[int, str]] = field(default_factory=list)  # continuation lines
+
+
+# A responsibility note on its own line: “责任单位:市发改委”, “完成时限:2025年12月底前”.
+_NOTE_LINE = re.compile(r"^\s*" + _NOTE_KEYS.pattern)
+_PAGE_MARK = re.compile(r"^[—\-–\s]*\d{1,3}[—\-–\s]*$")
+_INLINE_SUB = re.compile(r"(?:(?<=^)|(?<=[。;:)]))\((\d{1,2})\)")
 
 
 def _read_notes(block: _Block):
     n = norm(block.text)
     pieces, last = [], 0
     for s, e in bracket_groups(n):
-        note = parse_note(block.text[s + 1 : e - 1])
+        at_end = not re.sub(r"[\s。.;]", "", n[e:])
+        note = parse_note(block.text[s + 1 : e - 1], bare=at_end)
         if note is not None:
             block.notes.append(note)
             pieces.append(block.text[last:s])
             last = e
     pieces.append(block.text[last:])
+    if block.note_lines:
+        note = parse_note(";".join(block.note_lines))
+        if note is not None:
+            block.notes.append(note)
     block.body = re.sub(r"\s+", "", "".join(pieces)).strip()
     block.body = re.sub(r"^[;;,,]+|[;;,,]+$", "", block.body)
+
+
+def _has_note(text: str) -> bool:
+    n = norm(text)
+    return any(parse_note(text[s + 1 : e - 1]) is not None for s, e in bracket_groups(n))
+
+
+def _wrapped(prev: str, nline: str) -> bool:
+    """Whether ``nline`` continues a note line the printed page wrapped: the note line ran to
+    the page width (20+ characters, no closing 。) and the next line is short, unnumbered and
+    not a note of its own."""
+    return (
+        len(prev) >= 20
+        and not norm(prev).rstrip().endswith(("。", ";"))
+        and len(nline) <= 30
+        and ":" not in nline
+        and not any(p.match(nline) for _lv, p in _MARKERS)
+    )
+
+
+def _split_paragraphs(block: _Block) -> list[_Block]:
+    """A heading followed by unnumbered paragraphs that each end with their own note
+    (“落实……(牵头单位:A)” / “对外商投资……(牵头单位:B)”): each paragraph is an item under
+    the heading, numbered in order. One such paragraph stays the heading's body (a task written
+    as a heading with its text on the next line)."""
+    if not block.lines or _has_note(block.text.split("\n", 1)[0]):
+        return []
+    noted = [i for i, (_ln, line) in enumerate(block.lines) if _has_note(line)]
+    if len(noted) < 2:
+        return []
+    children, start = [], 0
+    for k, i in enumerate(noted, start=1):
+        seg = block.lines[start : i + 1]
+        children.append(_Block(block.level + 0.5, k, "\n".join(x for _l, x in seg), seg[0][0]))
+        start = i + 1
+    block.text = block.text.split("\n", 1)[0]
+    block.lines = []
+    return children
+
+
+def _split_inline(block: _Block) -> list[_Block]:
+    """Sub-items written inline in one paragraph, each with its own note:
+    “1.深化商事制度改革。(1)……(A牵头负责)(2)……(A牵头负责)”."""
+    n = norm(block.text)
+    marks = [
+        m
+        for m in _INLINE_SUB.finditer(n)
+        if not any(s < m.start() < e for s, e in bracket_groups(n))
+    ]
+    nums = [int(m.group(1)) for m in marks]
+    if len(marks) < 2 or nums != list(range(1, len(marks) + 1)):
+        return []
+    parts = [
+        block.text[m.start() : (marks[i + 1].start() if i + 1 < len(marks) else len(n))]
+        for i, m in enumerate(marks)
+    ]
+    if not all(_has_note(p) for p in parts):
+        return []
+    children = []
+    for m, part in zip(marks, parts, strict=True):
+        body = part[m.end() - m.start() :]
+        child = _Block(block.level + 0.5, int(m.group(1)), body, block.line)
+        child.label = f"{block.num}.{child.num}"
+        children.append(child)
+    block.text = block.text[: marks[0].start()]
+    return children
+
+
+# --- tables pasted as text -----------------------------------------------------------------
+
+
+def _cells(line: str) -> list[str]:
+    """A text row's cells: split on | or tabs (empty cells kept, columns stay aligned), else on
+    runs of two or more spaces."""
+    line = line.strip()
+    if "|" in line:
+        return [c.strip() for c in line.strip("|").split("|")]
+    if "\t" in line:
+        return [c.strip() for c in line.split("\t")]
+    return [c for c in re.split(r" {2,}", line) if c]
+
+
+def text_table_rows(text: str) -> list[tuple[int, list[str]]] | None:
+    """A task table pasted as text: either one row per line (cells separated by |, tabs or
+    runs of spaces) or one cell per line (as web pages render tables: “序号 |”, “任务 |”, …).
+    Returns spreadsheet rows with their line numbers, or None when there is no such table."""
+    lines = [(i, ln.strip()) for i, ln in enumerate(text.split("\n"), start=1) if ln.strip()]
+    for idx, (ln, line) in enumerate(lines):
+        cells = _cells(line)
+        if not cells or norm(cells[0]) != "序号":
+            continue
+        title = [(lno, [x]) for lno, x in lines[:idx]]
+        if len(cells) > 1:  # one row per line
+            cols = _header_map(cells)
+            if "content" in cols and ("lead" in cols or "responsible" in cols):
+                return title + [(ln, cells)] + [(lno, _cells(x)) for lno, x in lines[idx + 1 :]]
+            continue
+        header = [cells[0]]
+        j = idx + 1
+        while j < len(lines) and len(header) < 8:
+            cell = _cells(lines[j][1])
+            c = cell[0] if len(cell) == 1 else ""
+            if not c or re.fullmatch(r"\d{1,3}", c) or len(c) > 12 or _MEASURE_NUM.match(norm(c)):
+                break
+            header.append(c)
+            j += 1
+        cols = _header_map(header)
+        if "content" not in cols or "lead" not in cols:
+            continue
+        rows = title + [(ln, header)]
+        width = len(header)
+        while j < len(lines):
+            lno, x = lines[j]
+            c = " ".join(_cells(x))
+            if re.fullmatch(r"\d{1,3}", c) and j + width - 1 < len(lines):
+                rows.append(
+                    (lno, [c] + [" ".join(_cells(y)) for _l, y in lines[j + 1 : j + width]])
+                )
+                j += width
+            else:
+                rows.append((lno, [c]))  # a section row (一、… / (一)…)
+                j += 1
+        return rows
+    return None
 
 
 def _title_of(block: _Block) -> str:
@@ -518,8 +840,15 @@ def _title_of(block: _Block) -> str:
 def parse_document(text: str, year: int | None = None) -> ParseResult:
     """Parse a programme's text: numbered headings become measures, numbered paragraphs with
     a responsibility note become tasks (see docs/reforms.md for the house styles)."""
-    result = ParseResult(source="document")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    table = text_table_rows(text)
+    if table:
+        tabled = parse_rows(table, year or _detect_year(text))
+        if tabled.tasks:
+            m = _DOC_NUMBER.search(text[:2000])
+            tabled.doc_number = m.group(0) if m else ""
+            return tabled
+    result = ParseResult(source="document")
     result.year = year or _detect_year(text) or datetime.date.today().year
     m = _DOC_NUMBER.search(text[:2000])
     result.doc_number = m.group(0) if m else ""
@@ -538,6 +867,14 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
         if not line:
             continue
         nline = norm(line)
+        if _PAGE_MARK.match(nline):
+            continue  # “— 3 —”, a printed page number
+        if blocks and _NOTE_LINE.match(nline):
+            blocks[-1].note_lines.append(line)
+            continue
+        if blocks and blocks[-1].note_lines and _wrapped(blocks[-1].note_lines[-1], nline):
+            blocks[-1].note_lines[-1] += line  # a note line wrapped onto the next line
+            continue
         for level, pattern in _MARKERS:
             mm = pattern.match(nline)
             if mm:
@@ -548,10 +885,26 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
         else:
             if blocks:
                 blocks[-1].text += "\n" + line
+                blocks[-1].lines.append((lineno, line))
+    expanded: list[_Block] = []
+    for b in blocks:
+        expanded.append(b)
+        expanded += _split_paragraphs(b) or _split_inline(b)
+    blocks = expanded
     for b in blocks:
         _read_notes(b)
+    # “(第一责任单位为牵头单位,下同)”: the document states that the first listed unit leads.
+    convention = any(n.convention for b in blocks for n in b.notes)
 
-    noted = [b.level for b in blocks if b.notes]
+    noted = []
+    for i, b in enumerate(blocks):
+        if b.notes and all(n.overall for n in b.notes):
+            child = next((c for c in blocks[i + 1 :] if c.level > b.level), None)
+            if child is not None and (blocks.index(child) == i + 1):
+                noted.append(child.level)  # 总牵头单位 on a section: its items are the tasks
+                continue
+        if b.notes:
+            noted.append(b.level)
     if not noted:
         result.error(0, "file", _("未找到任何带牵头单位说明的任务段落。"))
         return result
@@ -606,6 +959,12 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
         dl = find_deadline(deadline_source, result.year)
         if dl.kind == "none" and deadline_source is not content:
             dl = find_deadline(content, result.year)
+            deadline_source = content
+        uncertain = []
+        if not convention and any(n.lead_inferred for n in notes):
+            uncertain.append("lead_units")
+        if dl.kind == "none" or (deadline_source is content and dl.found > 1):
+            uncertain.append("deadline")  # none stated, or several dates in the text
         raw.append(
             {
                 "block": t,
@@ -616,6 +975,8 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
                 "partners": partners,
                 "deadline": dl,
                 "leader": leader,
+                "uncertain": uncertain,
+                "note": ";".join(n.remark for n in notes if n.remark),
             }
         )
         if not leads:
@@ -626,7 +987,7 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
     qualify = len(set(numbers)) < len(numbers) and len({r["measure_number"] for r in raw}) > 1
     for r in raw:
         b = r["block"]
-        number = f"{r['measure_number']}.{b.num}" if qualify else str(b.num)
+        number = b.label or (f"{r['measure_number']}.{b.num}" if qualify else str(b.num))
         dl: Deadline = r["deadline"]
         leader_name, leader_title = split_leader(r["leader"])
         result.tasks.append(
@@ -644,6 +1005,8 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
                 leader_name=leader_name,
                 leader_title=leader_title,
                 line=b.line,
+                uncertain_fields=r["uncertain"],
+                note=r["note"],
             )
         )
     _check_duplicates(result)
@@ -674,7 +1037,19 @@ _HEADERS = [
     ("outputs", ["预期成果", "工作成果", "成果形式", "预期目标"]),
     ("indicators", ["关联指标", "指标"]),
     ("measure", ["政策措施", "措施", "工作措施", "改革事项", "类别", "领域"]),
-    ("content", ["任务内容", "工作任务", "具体任务", "主要任务", "工作内容", "具体措施", "任务"]),
+    (
+        "content",
+        [
+            "任务内容",
+            "工作任务",
+            "具体任务",
+            "主要任务",
+            "工作内容",
+            "具体措施",
+            "重点工作",
+            "任务",
+        ],
+    ),
     ("responsible", ["责任单位", "责任部门"]),
 ]
 
@@ -693,6 +1068,8 @@ def _header_map(row: list[str]) -> dict[str, int]:
                 if any((c == n) if exact else (n in c) for n in names):
                     found[key] = i
                     break
+    if "content" not in found and "outputs" in found:
+        found["content"] = found.pop("outputs")  # “2022年预期目标” is the task itself
     if "lead" not in found and "responsible" in found:
         found["lead"] = found.pop("responsible")
     elif "responsible" in found and "partner" not in found:
@@ -763,7 +1140,8 @@ def parse_rows(rows: list[tuple[int, list]], year: int | None = None) -> ParseRe
             continue
         content = _flat(get(cells, "content"))
         lead_text = get(cells, "lead")
-        if len(nonempty) == 1 and not lead_text:
+        if len(nonempty) == 1 and (not lead_text or sum(1 for c in cells if c) > 1):
+            # a section row: one cell, or one text spanning the table (merged cells)
             current_measure = next(iter(nonempty))  # a section row spanning the table
             continue
         measure_cell = _flat(get(cells, "measure"))

@@ -157,6 +157,19 @@ def preview_import(programme: Programme, result: ParseResult) -> ImportPreview:
                     "text": t.deadline_text,
                 }
             )
+        if "lead_units" in t.uncertain_fields:
+            preview.warnings.append(
+                _(
+                    "%(where)s:任务%(number)s的说明未写明牵头单位,暂按“排在第一位的为牵头单位”"
+                    "取“%(unit)s”,请核对。"
+                )
+                % {"where": where, "number": t.number, "unit": "、".join(t.lead_units)}
+            )
+        if "deadline" in t.uncertain_fields and t.deadline_kind == "date":
+            preview.warnings.append(
+                _("%(where)s:任务%(number)s文中有多个时间,暂取最晚的“%(text)s”,请核对。")
+                % {"where": where, "number": t.number, "text": t.deadline_text}
+            )
         if t.deadline_kind == "none":
             preview.warnings.append(
                 _("%(where)s:任务%(number)s未写明完成时限,按方案年度年底(%(year)s年12月31日)计。")

@@ -55,9 +55,10 @@ class Command(BaseCommand):
             )
         else:
             for t in result.tasks:
+                flag = f"  [待确认: {','.join(t.uncertain_fields)}]" if t.uncertain_fields else ""
                 self.stdout.write(
                     f"{t.number:>6}  {t.deadline or t.deadline_text or '-'!s:<12} "
-                    f"{'、'.join(t.lead_units)}  {t.content[:40]}"
+                    f"{'、'.join(t.lead_units)}  {t.content[:40]}{flag}"
                 )
             self.stdout.write(f"{len(result.tasks)} tasks, year {result.year}")
         for e in result.errors:
