@@ -421,10 +421,6 @@ def dispatch(appeal, user, lead_department, co_departments=(), note="", now=None
     )
 
 
-def _require_lead(appeal, user, field="department"):
-    policy.check(user, "lead", appeal)
-
-
 def reply(appeal, user, text, now=None) -> Appeal:
     return APPEALS.transition(appeal, "reply", actor=user, note=text or "", now=now)
 
@@ -433,7 +429,7 @@ def reply(appeal, user, text, now=None) -> Appeal:
 def request_extension(appeal, user, days, reason, now=None) -> Extension:
     now = now or timezone.now()
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    _require_lead(appeal, user)
+    policy.check(user, "lead", appeal)
     APPEALS.require(appeal, "extend")
     try:
         days = int(days)

@@ -863,15 +863,13 @@ def issue_result_licence(case: Case, now=None):
         source_case_number=case.number,
         data={"item": case.title, "case": case.number},
     )
-    CaseEvent.objects.create(
-        case=case,
-        at=now or timezone.now(),
-        action="issue_licence",
-        from_state=case.status,
-        to_state=case.status,
-        actor_name="system",
-        actor_role="system",
+    workflow.MACHINE.record(
+        case,
+        "issue_licence",
+        case.status,
+        case.status,
         channel="system",
+        at=now or timezone.now(),
         note=str(version.result_licence_type),
         data={"licence": licence.number, "licence_type": version.result_licence_type.code},
     )
