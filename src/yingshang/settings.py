@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("YINGSHANG_VAR", Path.cwd() / "var")).resolve()
@@ -47,10 +48,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files
     "axes",
     "django_tasks_db",
     "yingshang.platform",
     "yingshang.core",
+    "yingshang.workdays",
     "yingshang.notifications",
     "yingshang.registry",
     "yingshang.catalog",
@@ -59,10 +62,15 @@ INSTALLED_APPS = [
     "yingshang.appeals",
     "yingshang.evaluations",
     "yingshang.monitoring",
+    "yingshang.demo",  # the top layer: uses every app, used by none
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer under /api/ — of any middleware below — is problem details.
+    "yingshang.platform.errors.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "yingshang.platform.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "yingshang.core.middleware.AuditContextMiddleware",
+    "yingshang.platform.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -90,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "yingshang.notifications.context.unread",
             ],
         },
@@ -145,8 +154,38 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
 X_FRAME_OPTIONS = "DENY"
+
+# Served over HTTPS (HTTPS=1, the production setting; see README): redirect plain HTTP, send HSTS
+# for a year with subdomains and preload (HSTS_PRELOAD=0 to leave preload out), cookies only over
+# HTTPS. Behind a
+# TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=1 so X-Forwarded-Proto: https counts.
+HTTPS = _env_bool("HTTPS")
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", HTTPS)
+if _env_bool("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES", HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (Django's own middleware): scripts only from our static files (or with
+# the per-request nonce, {{ csp_nonce }}), nothing inline, no plugins, no framing, forms post
+# only to us. Inline style attributes stay allowed: the Gantt bars' positions and ECharts'
+# tooltips are styled inline, and all output is escaped.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -175,24 +214,38 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 REST_FRAMEWORK = {
+    # Token first: a request without credentials is then 401 with "WWW-Authenticate: Token"
+    # (DRF answers 403 when the first class names no challenge, as session authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "yingshang.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "yingshang.platform.errors.exception_handler",
 }
+# API errors (platform/errors.py): a body over this many bytes is refused with 413 before it is
+# read; a database that is down answers 503 with Retry-After of this many seconds.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(100 * 1024 * 1024)))
+API_RETRY_AFTER_SECONDS = int(os.environ.get("API_RETRY_AFTER_SECONDS", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "yingshang 营商 API",
     "DESCRIPTION": "Business-environment platform: divisions, departments, staff, calendar, "
     "audit; later the one-stop service, reforms, appeals and monitoring.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files (no CDN: the CSP allows 'self' only).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yingshang.platform.errors.openapi_problem_responses",
+    ],
 }
 
 # Background work: Django's task framework with the database backend (django-tasks-db),
@@ -238,7 +291,7 @@ YINGSHANG_CITY_CODE = os.environ.get("YINGSHANG_CITY_CODE", "510700")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal": {"()": "yingshang.core.masking.MaskPersonalDataFilter"}},
+    "filters": {"mask_personal": {"()": "yingshang.platform.masking.MaskPersonalDataFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_personal"]},
     },

@@ -188,7 +188,7 @@ def test_api_rating_and_errors(closed_appeal, submit, portal_user, client, login
         {"action": "accept"},
         content_type="application/json",
     )
-    assert r.status_code == 400 and "status" in r.json()
+    assert r.status_code == 400 and "status" in r.json()["errors"]
 
 
 def test_rectification_scoping(closed_appeal, portal_user, staff, login, power_handler):
@@ -250,7 +250,7 @@ def test_overdue_rectification_is_flagged_once(
 
 
 def test_rectification_sweep_is_a_periodic_job():
-    from yingshang.core import jobs
+    from yingshang.platform import jobs
 
     jobs.autodiscover()
     assert jobs.registry.get("evaluations.rectification_sweep")

@@ -23,8 +23,8 @@ from stdnum.cn import ric, uscc
 from yingshang.core import uploads
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.core.policies import staff_users
-from yingshang.core.workdays import add_working_days
 from yingshang.platform.transitions import Notice, send_notices
+from yingshang.workdays.calendar import add_working_days
 
 from . import conf
 from .classifier import NaiveBayes, active_model, evaluate, tokens_for

@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from yingshang.catalog.models import Bundle
-from yingshang.core.api import CachedTokenAuthentication, ScopedViewSetMixin
 from yingshang.core.models import Division
+from yingshang.platform.api import CachedTokenAuthentication, ScopedViewSetMixin
+from yingshang.platform.query import IdFilter
 
 from . import rows as sqlrows
 from . import selectors, services, sla, workflow
@@ -262,7 +263,7 @@ class TransitionSerializer(serializers.Serializer):
 class CaseFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Status.choices)
     item = filters.CharFilter(field_name="item__implementation_code")
-    department = filters.NumberFilter(field_name="department_id")
+    department = IdFilter(field_name="department_id")
     division = filters.CharFilter(field_name="division__code")
     channel = filters.ChoiceFilter(choices=Channel.choices)
     sla_state = filters.ChoiceFilter(choices=SlaState.choices, method="filter_sla")
@@ -466,7 +467,7 @@ class CaseViewSet(
         method = (getattr(getattr(self, "request", None), "method", "") or "").lower()
         cached = getattr(self, "action_map", {}).get(method) in ("create", "batch")
         token = CachedTokenAuthentication if cached else TokenAuthentication
-        return [SessionAuthentication(), token()]
+        return [token(), SessionAuthentication()]  # token first: 401 without credentials
 
     def get_queryset(self):
         qs = super().get_queryset()

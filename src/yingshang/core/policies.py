@@ -14,7 +14,7 @@ def is_staff(user) -> bool:
 
 def writes(user) -> bool:
     """Staff who change records (city leaders only read)."""
-    from .scoping import can_write
+    from yingshang.platform.scoping import can_write
 
     return bool(user is not None and can_write(user))
 

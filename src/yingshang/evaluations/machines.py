@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from yingshang.core.workdays import add_working_days
 from yingshang.platform.transitions import Edge, Machine, register
+from yingshang.workdays.calendar import add_working_days
 
 from .models import Evaluation, Rectification, RectificationEvent, RectStatus
 from .policies import BUREAU_KEY, policy

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.core.models import DEPARTMENT_ROLES, Department, Division
-from yingshang.core.scoping import AppendOnlyQuerySet, ScopedQuerySet, scope_filter
 from yingshang.platform.events import EventLog
+from yingshang.platform.scoping import AppendOnlyQuerySet, ScopedQuerySet, scope_filter
 
 
 class Cycle(models.TextChoices):
@@ -45,6 +45,20 @@ class Programme(models.Model):
         Division, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    slug = models.SlugField(
+        _("公开代码"),
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("公开页面与开放数据的固定网址代码,首次公开时生成,此后不变。"),
+    )
+    published_at = models.DateTimeField(
+        _("公开时间"),
+        null=True,
+        blank=True,
+        help_text=_("为空表示未公开;公开后任何人无需登录即可查看方案进展。"),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division"
@@ -57,6 +71,10 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
 
 class Measure(models.Model):
@@ -181,6 +199,11 @@ class Task(models.Model):
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     source_line = models.PositiveIntegerField(_("来源行号"), null=True, blank=True)
+    is_public = models.BooleanField(
+        _("公开"),
+        default=True,
+        help_text=_("方案公开后,本任务是否在公开页面和开放数据中显示。"),
+    )
 
     objects = TaskQuerySet.as_manager()
     scope_division_field = "programme__division"
@@ -398,6 +421,8 @@ class EventKind(models.TextChoices):
     RETURNED = "returned", _("审核退回")
     CLOSED = "closed", _("销号")
     REMINDER = "reminder", _("催办")
+    PUBLISHED = "published", _("公开")
+    WITHHELD = "withheld", _("取消公开")
 
 
 class TaskEvent(EventLog):

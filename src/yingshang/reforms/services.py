@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -670,6 +670,79 @@ def sweep(today: datetime.date | None = None, programme: Programme | None = None
                 continue
             result.reminders += len(send_reminder(task, reason=reason, at=at))
     return result
+
+
+# --- publication (政务公开) ---------------------------------------------------------------
+
+
+def can_publish(user, programme: Programme) -> bool:
+    """Who may switch a programme's (and its tasks') publication: the same people who manage a
+    programme today — the supervision bureau, supervisors and administrators (``is_bureau``) —
+    and only for a programme in their division subtree. City leaders (read-only) may not.
+    Kept self-contained so that it can move to ``reforms/policies.py`` as it is."""
+    return is_bureau(user) and Programme.objects.visible_to(user).filter(pk=programme.pk).exists()
+
+
+def _require_publisher(user, programme: Programme):
+    if not can_publish(user, programme):
+        raise PermissionDenied(_("只有督查部门(政务服务监督管理局)可以公开或取消公开方案和任务。"))
+
+
+@transaction.atomic
+def publish_programme(programme: Programme, *, user, at=None) -> Programme:
+    """Publish a programme: its public page, open data and feed appear (the tasks not withheld).
+    The public code (slug) is set on the first publication and never changes afterwards, so
+    the public URLs stay stable. Publishing a published programme changes nothing."""
+    _require_publisher(user, programme)
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.published_at is not None:
+        return programme
+    if not programme.slug:
+        programme.slug = f"{programme.year}-{programme.pk}"
+    programme.published_at = _now(at)
+    programme.save(update_fields=["slug", "published_at"])
+    return programme
+
+
+@transaction.atomic
+def unpublish_programme(programme: Programme, *, user) -> Programme:
+    """Withdraw a programme from the public pages (its URLs answer 404 until republished)."""
+    _require_publisher(user, programme)
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.published_at is None:
+        return programme
+    programme.published_at = None
+    programme.save(update_fields=["published_at"])
+    return programme
+
+
+def _set_task_public(task: Task, *, user, public: bool, note: str = "", at=None) -> Task:
+    _require_publisher(user, task.programme)
+    task = _locked(task.pk)
+    if task.is_public == public:
+        return task
+    task.is_public = public
+    task.save(update_fields=["is_public"])
+    _event(
+        task,
+        EventKind.PUBLISHED if public else EventKind.WITHHELD,
+        actor=user,
+        at=at,
+        note=note.strip(),
+    )
+    return task
+
+
+@transaction.atomic
+def publish_task(task: Task, *, user, at=None) -> Task:
+    """Show a task on its programme's public page (tasks are public by default)."""
+    return _set_task_public(task, user=user, public=True, at=at)
+
+
+@transaction.atomic
+def withhold_task(task: Task, *, user, note: str = "", at=None) -> Task:
+    """Keep a task off the public page, the open data and the feed of a published programme."""
+    return _set_task_public(task, user=user, public=False, note=note, at=at)
 
 
 # --- milestones ----------------------------------------------------------------------------
