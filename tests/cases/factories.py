@@ -53,8 +53,8 @@ class CaseEventFactory(DjangoModelFactory):
     case = factory.SubFactory(CaseFactory, submit_event=False)
     at = factory.LazyAttribute(lambda o: o.case.submitted_at)
     action = "submit"
-    from_status = ""
-    to_status = "submitted"
+    from_state = ""
+    to_state = "submitted"
     channel = factory.LazyAttribute(lambda o: o.case.channel)
 
 

@@ -136,15 +136,15 @@ def dataset(mianyang, settings):
         case=a2,
         at=at(D1 - days(4)),
         action="request_supplement",
-        from_status="accepted",
-        to_status="supplement_requested",
+        from_state="accepted",
+        to_state="supplement_requested",
     )
     CaseEvent.objects.create(
         case=a2,
         at=at(D1 - days(3)),
         action="resubmit",
-        from_status="supplement_requested",
-        to_status="accepted",
+        from_state="supplement_requested",
+        to_state="accepted",
     )
     a3 = case(
         item_a,
@@ -185,7 +185,7 @@ def dataset(mianyang, settings):
         accepted_at=at(D1 - days(2), 9),
     )
     CaseEvent.objects.create(
-        case=parent, at=at(D1 - days(1)), action="resubmit", to_status="accepted", channel="online"
+        case=parent, at=at(D1 - days(1)), action="resubmit", to_state="accepted", channel="online"
     )
     CaseVisit.objects.create(case=child, at=at(D2, 8), kind="pickup")
     return {
