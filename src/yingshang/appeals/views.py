@@ -139,6 +139,8 @@ def portal_new(request):
             data.update(
                 appellant_kind="enterprise", uscc=enterprise.uscc, enterprise_name=enterprise.name
             )
+    if request.method == "GET" and (prefill := request.GET.get("text", "").strip()):
+        data["text"] = prefill[:2000]  # a link from the WeChat account's 诉求 command
     return render(request, "appeals/portal_new.html", _form_context(data=data, errors=errors))
 
 
