@@ -80,7 +80,24 @@ class FakeState:
             return 42001, "access_token expired"
         return None
 
+    def stats(self) -> dict:
+        """Counts for a benchmark or a demo: requests per path, messages received, and how
+        many of them repeat an earlier (touser, template_id, data) — duplicates."""
+        with self.lock:
+            keys = [
+                json.dumps([m.get("touser"), m.get("template_id"), m.get("data")], sort_keys=True)
+                for m in self.received
+            ]
+            return {
+                "requests": dict(self.requests),
+                "received": len(self.received),
+                "duplicates": len(keys) - len(set(keys)),
+                "tokens_issued": self.tokens_issued,
+            }
+
     def handle(self, method: str, path: str, query: dict, body: bytes) -> dict:
+        if path == "/_fake/stats":  # not part of WeChat's API: the fake's own counters
+            return self.stats()
         with self.lock:
             self.requests[path] += 1
             injected = self.failures.get(path)
@@ -214,3 +231,14 @@ class FakeWeChatServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+if __name__ == "__main__":  # python -m yingshang.channels.fake_server APP_ID SECRET PORT
+    import sys
+
+    server = FakeWeChatServer(sys.argv[1], sys.argv[2], port=int(sys.argv[3]))
+    print(server.url, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -12,6 +12,7 @@ new token and does not fetch again), and refreshed once more when the API answer
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from django.conf import settings
@@ -87,19 +88,43 @@ class ApiClient(WeChatClient):
         return self.post(endpoint, params={"access_token": token}, data=data)
 
 
+# Per thread: one API client per configuration (its HTTP connection is kept alive) and the last
+# token read from the shared row (used until it expires or the API refuses it).
+_local = threading.local()
+
+
+def forget_clients() -> None:
+    """Drop this thread's API clients and remembered tokens (tests; a changed configuration)."""
+    _local.__dict__.clear()
+
+
+def api_client(config: Config) -> ApiClient:
+    clients = _local.__dict__.setdefault("clients", {})
+    client = clients.get(config)
+    if client is None:
+        clients.clear()
+        client = clients[config] = ApiClient(config)
+    return client
+
+
 def shared_token(client: ApiClient, *, stale: str | None = None) -> str:
     """The current access_token for the client's AppID, fetched when missing, expiring, or equal
     to ``stale`` (the token the API just refused)."""
     app_id = client.config.app_id
     now = timezone.now()
+    memo = _local.__dict__.setdefault("tokens", {}).get(app_id)
+    if memo and memo[0] != stale and memo[1] > now + TOKEN_MARGIN:
+        return memo[0]
     row = AccessToken.objects.filter(app_id=app_id).only("token", "expires_at").first()
     if row and row.token and row.token != stale and row.expires_at > now + TOKEN_MARGIN:
+        _local.tokens[app_id] = (row.token, row.expires_at)
         return row.token
     AccessToken.objects.get_or_create(app_id=app_id)
     with transaction.atomic():
         row = AccessToken.objects.select_for_update().get(app_id=app_id)
         now = timezone.now()
         if row.token and row.token != stale and row.expires_at > now + TOKEN_MARGIN:
+            _local.tokens[app_id] = (row.token, row.expires_at)
             return row.token  # another worker refreshed it while we waited for the lock
         result = client.fetch_token_from_api()
         row.token = result["access_token"]
@@ -107,7 +132,8 @@ def shared_token(client: ApiClient, *, stale: str | None = None) -> str:
         row.refreshed_at = now
         row.refreshes += 1
         row.save(update_fields=["token", "expires_at", "refreshed_at", "refreshes"])
-        return row.token
+    _local.tokens[app_id] = (row.token, row.expires_at)
+    return row.token
 
 
 def templates_for(category: str) -> dict[str, dict]:
@@ -185,7 +211,7 @@ class WeChatSender(BaseSender):
             raise NotDeliverable(
                 f"no WeChat template mapped for category {notification.category!r}"
             )
-        client = ApiClient(config)
+        client = api_client(config)
         for index, kind in enumerate(kinds):
             payload = build_payload(kind, mappings[kind], openid, notification)
             try:

@@ -6,11 +6,11 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Follower, RateBucket, RefusalCount, SeenNonce
+from .models import Follower, RateBucket, RefusalCount, RefusalReason, SeenNonce
 from .protocol import REPLAY_WINDOW_SECONDS, Refused
 
 
@@ -34,22 +34,20 @@ def count_refusal(reason: str) -> None:
 
 def remember_nonce(nonce: str, timestamp: int) -> None:
     """Record an accepted request's nonce; a nonce already seen within the replay window is a
-    replay (Refused). Rows older than the window are reused, and pruned by a periodic job."""
+    replay (Refused). One statement: rows older than the window are taken over (the periodic
+    job prunes them anyway)."""
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            SeenNonce.objects.create(nonce=nonce[:64], timestamp=timestamp, seen_at=now)
-        return
-    except IntegrityError:
-        pass
     stale = now - timedelta(seconds=2 * REPLAY_WINDOW_SECONDS)
-    if SeenNonce.objects.filter(nonce=nonce[:64], seen_at__lt=stale).update(
-        timestamp=timestamp, seen_at=now
-    ):
-        return
-    from .models import RefusalReason
-
-    raise Refused(RefusalReason.REPLAY)
+    table = connection.ops.quote_name(SeenNonce._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (nonce, timestamp, seen_at) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (nonce) DO UPDATE SET timestamp = EXCLUDED.timestamp, "
+            f"seen_at = EXCLUDED.seen_at WHERE {table}.seen_at < %s RETURNING id",
+            [nonce[:64], timestamp, now, stale],
+        )
+        if cursor.fetchone() is None:
+            raise Refused(RefusalReason.REPLAY)
 
 
 def prune_nonces() -> int:
@@ -65,19 +63,17 @@ def rate_limit() -> int:
 
 
 def take_rate_slot(openid: str) -> bool:
-    """Count one command for ``openid`` in the current minute; False when over the limit."""
+    """Count one command for ``openid`` in the current minute (one upsert shared by every server
+    process); False when over the limit."""
     minute = int(time.time() // 60)
-    openid = openid[:64]
-    if not RateBucket.objects.filter(openid=openid, minute=minute).update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                RateBucket.objects.create(openid=openid, minute=minute, count=1)
-            return True
-        except IntegrityError:
-            RateBucket.objects.filter(openid=openid, minute=minute).update(count=F("count") + 1)
-    count = RateBucket.objects.filter(openid=openid, minute=minute).values_list("count", flat=True)[
-        0
-    ]
+    table = connection.ops.quote_name(RateBucket._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (openid, minute, count) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (openid, minute) DO UPDATE SET count = {table}.count + 1 RETURNING count",
+            [openid[:64], minute],
+        )
+        (count,) = cursor.fetchone()
     return count <= rate_limit()
 
 

@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -52,11 +53,12 @@ def callback(request):
             return HttpResponse(echostr, content_type="text/plain")
         body = _read_body(request)
         inbound = protocol.open_envelope(config, body, request.GET)
-        services.remember_nonce(inbound.nonce, inbound.timestamp)
+        with transaction.atomic():  # the nonce and the answer's writes: one commit
+            services.remember_nonce(inbound.nonce, inbound.timestamp)
+            message = parse_message(inbound.xml)
+            text = handlers.handle(message)
     except protocol.Refused as refusal:
         return _refuse(refusal)
-    message = parse_message(inbound.xml)
-    text = handlers.handle(message)
     if not text:
         return HttpResponse("success", content_type="text/plain")
     reply = TextReply(message=message, content=text).render()
