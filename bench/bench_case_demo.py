@@ -31,9 +31,9 @@ def main():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     ensure_database(args.db)
     setup(args.db)
-    from yingshang.cases import demo
     from yingshang.cases.models import Case, CaseEvent, CaseVisit
-    from yingshang.core.demo import Tally
+    from yingshang.demo import cases as demo
+    from yingshang.demo.framework import Tally
 
     ensure_base_data()
     print(f"yingshang volume demo benchmark — {args.cases:,} cases, seed {args.seed}")

@@ -35,10 +35,11 @@ def main():
     setup(args.db)
     from django.db import connection
 
-    from yingshang.cases import demo, selectors
+    from yingshang.cases import selectors
     from yingshang.cases.models import Case
-    from yingshang.core.demo import Tally
     from yingshang.core.models import Department, User
+    from yingshang.demo import cases as demo
+    from yingshang.demo.framework import Tally
 
     ensure_base_data()
     have = Case.objects.count()

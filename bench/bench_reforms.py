@@ -38,7 +38,7 @@ def main():
     django.setup()
     from openpyxl import Workbook
 
-    from yingshang.reforms.demo import programme_text
+    from yingshang.demo.reforms import programme_text
     from yingshang.reforms.parsing import parse_document, parse_file
 
     text = programme_text(date(2019, 1, 10))

@@ -71,8 +71,9 @@ def main() -> int:
 
     import numpy as np
 
-    from yingshang.core import calendar_services, workdays
-    from yingshang.core.models import CalendarStatus
+    from yingshang.workdays import calendar as workdays
+    from yingshang.workdays import services as calendar_services
+    from yingshang.workdays.models import CalendarStatus
 
     years = range(2019, 2028)
     if args.db:

@@ -69,7 +69,7 @@ def ensure_base_data():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from yingshang.core import demo
+    from yingshang.demo import framework as demo
 
     tally = demo.Tally()
     for step in demo.steps():

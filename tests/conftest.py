@@ -33,7 +33,7 @@ def _test_settings(settings, tmp_path):
 
 
 def _load_core_demo():
-    from yingshang.core import demo
+    from yingshang.demo import framework as demo
 
     tally = demo.Tally()
     for step in demo.steps():

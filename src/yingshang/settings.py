@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "yingshang.platform",
     "yingshang.core",
+    "yingshang.workdays",
     "yingshang.notifications",
     "yingshang.channels",
     "yingshang.registry",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "yingshang.appeals",
     "yingshang.evaluations",
     "yingshang.monitoring",
+    "yingshang.demo",  # the top layer: uses every app, used by none
 ]
 
 MIDDLEWARE = [
@@ -73,7 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "yingshang.core.middleware.AuditContextMiddleware",
+    "yingshang.platform.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -249,7 +251,7 @@ YINGSHANG_CITY_CODE = os.environ.get("YINGSHANG_CITY_CODE", "510700")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal": {"()": "yingshang.core.masking.MaskPersonalDataFilter"}},
+    "filters": {"mask_personal": {"()": "yingshang.platform.masking.MaskPersonalDataFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_personal"]},
     },

@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("yingshang.appeals.urls")),
     path("", include("yingshang.evaluations.urls")),
     path("", include("yingshang.monitoring.urls")),
+    path("", include("yingshang.workdays.urls")),
     path("", include("yingshang.core.urls")),
 ]

@@ -218,7 +218,7 @@ def test_extension_past_max_in_api(mianyang, staff, office, depts, login, submit
 def test_dispatch_suggestion_after_training(mianyang, office, depts, submit):
     import random
 
-    from yingshang.appeals.demo import make_text
+    from yingshang.demo.appeals import make_text
 
     rng = random.Random(1)
     for i in range(60):

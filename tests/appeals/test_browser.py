@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from yingshang.appeals import services
-from yingshang.appeals.demo import make_text
 from yingshang.appeals.models import Appeal, Status
 from yingshang.core.models import User
+from yingshang.demo.appeals import make_text
 from yingshang.evaluations.models import Evaluation
 
 from .conftest import make_uscc

@@ -226,7 +226,7 @@ def test_steps_notify_the_people_concerned(
 
 
 def test_sweep_is_a_registered_periodic_job():
-    from yingshang.core import jobs
+    from yingshang.platform import jobs
 
     jobs.autodiscover()
     job = jobs.registry.get("appeals.deadline_sweep")
@@ -234,7 +234,7 @@ def test_sweep_is_a_registered_periodic_job():
 
 
 def test_personal_data_masked_in_audit_log_and_lists(submit, office, login):
-    from yingshang.core.models import AuditEntry
+    from yingshang.platform.models import AuditEntry
 
     a = submit(
         appellant_kind="person",

@@ -36,7 +36,7 @@ def upload(name="a.pdf", content=PDF, ctype="application/pdf"):
 
 @pytest.fixture
 def calendar(db):
-    from yingshang.core import calendar_services as cs
+    from yingshang.workdays import services as cs
 
     for year in (2025, 2026, 2027):
         cs.seed_year_from_library(year, confirm=cs.library_has_arrangement(year))

@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 from yingshang.cases import api as cases_api
 from yingshang.cases import services
 from yingshang.cases.models import Case, CaseEvent, CaseMaterial, MaterialSource
-from yingshang.core import audit
-from yingshang.core.api import _token_cache
-from yingshang.core.models import AuditEntry
+from yingshang.platform import audit
+from yingshang.platform.api import _token_cache
+from yingshang.platform.models import AuditEntry
 
 from .conftest import PDF, RIC, USCC, make_uscc
 
@@ -236,7 +236,7 @@ def test_token_revocation_and_deactivation_take_effect(system, token, catalog, s
 def test_token_cache_serves_submissions_only(system, token, catalog):
     """A revocation this process did not see (another server): reads and transitions refuse
     it at once; submissions honour it after the TTL."""
-    import yingshang.core.api as core_api
+    import yingshang.platform.api as platform_api
 
     assert _submit(system, catalog, 5).status_code == 201
     Token.objects.filter(pk=token.pk)._raw_delete("default")  # no signal in this process
@@ -244,14 +244,14 @@ def test_token_cache_serves_submissions_only(system, token, catalog):
     assert _submit(system, catalog, 6).status_code == 201  # within API_TOKEN_CACHE_SECONDS
     _token_cache[token.key] = (*_token_cache[token.key][:2], 0)  # expired
     assert _submit(system, catalog, 7).status_code in (401, 403)
-    assert core_api.token_cache_seconds() == 5
+    assert platform_api.token_cache_seconds() == 5
 
 
 def test_token_cache_can_be_turned_off(settings):
-    import yingshang.core.api as core_api
+    import yingshang.platform.api as platform_api
 
     settings.API_TOKEN_CACHE_SECONDS = 0
-    assert core_api.token_cache_seconds() == 0
+    assert platform_api.token_cache_seconds() == 0
 
 
 # --------------------------------------------------------------------------- batch

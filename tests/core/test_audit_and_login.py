@@ -2,9 +2,10 @@ import pytest
 from django.contrib.auth.hashers import get_hasher
 from django.urls import reverse
 
-from yingshang.core import audit
-from yingshang.core.models import AuditAction, AuditEntry, Department, Division
+from yingshang.core.models import Department, Division
 from yingshang.core.services import save_department
+from yingshang.platform import audit
+from yingshang.platform.models import AuditAction, AuditEntry
 
 PASSWORD = "mianyang2019!"
 
@@ -68,8 +69,8 @@ def test_audit_entries_cannot_be_changed_or_deleted(mianyang):
 def test_admin_offers_no_audit_edit(client, staff):
     client.force_login(staff["admin"])
     entry = AuditEntry.objects.first()
-    assert client.get("/admin/core/auditentry/add/").status_code == 403
-    response = client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"})
+    assert client.get("/admin/platform/auditentry/add/").status_code == 403
+    response = client.post(f"/admin/platform/auditentry/{entry.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 

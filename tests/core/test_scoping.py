@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from yingshang.core import audit
-from yingshang.core.models import AuditAction, Department, Division, Role, User
+from yingshang.core.models import Department, Division, Role, User
+from yingshang.platform import audit
+from yingshang.platform.models import AuditAction
 
 
 @pytest.fixture

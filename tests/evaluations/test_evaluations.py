@@ -250,7 +250,7 @@ def test_overdue_rectification_is_flagged_once(
 
 
 def test_rectification_sweep_is_a_periodic_job():
-    from yingshang.core import jobs
+    from yingshang.platform import jobs
 
     jobs.autodiscover()
     assert jobs.registry.get("evaluations.rectification_sweep")

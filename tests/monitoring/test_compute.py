@@ -181,7 +181,7 @@ def test_missing_source_model_is_no_data(dataset, monkeypatch):
 
 
 def test_jobs_are_registered_with_the_scheduler():
-    from yingshang.core import jobs
+    from yingshang.platform import jobs
 
     jobs.autodiscover()
     names = {j.name: str(j.schedule) for j in jobs.registry.jobs()}

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from yingshang.monitoring import compute, process
+from yingshang.monitoring.periods import Period
 
 from .conftest import D1, D2, at, days
 
@@ -286,7 +287,9 @@ def test_benchmarks_beside_own_values_with_gap(computed, staff):
     services.load_benchmarks(benchmarks.parse(csv, load_definitions()), period="2020")
     cards = {
         c["key"]: c
-        for c in dashboard.cards(staff["jianduyuan"], "day", D2, "city", computed["city"].pk)
+        for c in dashboard.cards(
+            staff["jianduyuan"], Period.of("day", D2), "city", computed["city"].pk
+        )
     }
     sb = cards["sb"]
     china = next(b for b in sb["benchmarks"] if b["entity"] == "China")
@@ -311,6 +314,9 @@ def test_a_value_beyond_the_frontier_has_no_gap(computed, staff):
         dimension_id=city.pk,
         defaults={"division_path": city.path, "value": 0.5, "computed_at": timezone.now()},
     )
-    cards = {c["key"]: c for c in dashboard.cards(staff["jianduyuan"], "day", D2, "city", city.pk)}
+    cards = {
+        c["key"]: c
+        for c in dashboard.cards(staff["jianduyuan"], Period.of("day", D2), "city", city.pk)
+    }
     assert cards["sb.procedures"]["score"] == pytest.approx(100.0)
     assert cards["sb.procedures"]["gap_to_frontier"] == 0.0

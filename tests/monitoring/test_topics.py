@@ -382,7 +382,7 @@ def test_recompute_stores_the_live_topic_scores(topic_cases, staff, login):
 
 def test_shipped_mapping_resolves_in_the_catalog_demo(mianyang):
     from yingshang.catalog.models import Bundle, ServiceItem
-    from yingshang.core import demo
+    from yingshang.demo import framework as demo
 
     tally = demo.Tally()
     for step in demo.steps():

@@ -292,7 +292,7 @@ def test_docx_paragraphs_and_tables():
 def test_demo_programme_text_has_seed_figures():
     from collections import Counter
 
-    from yingshang.reforms.demo import programme_text
+    from yingshang.demo.reforms import programme_text
 
     r = parse_document(programme_text(D(2019, 1, 10)), year=2019)
     assert r.errors == []

@@ -307,8 +307,8 @@ def test_statistics_per_unit_and_leader(imported, staff):
 def test_reminder_notifies_unit_staff_and_job_registered(
     imported, staff, django_capture_on_commit_callbacks
 ):
-    from yingshang.core.jobs import registry
     from yingshang.notifications.models import Notification
+    from yingshang.platform.jobs import registry
 
     t = Task.objects.get(programme=imported, number="2.1")  # market: chengban, kezhang
     with django_capture_on_commit_callbacks(execute=True):
@@ -326,8 +326,8 @@ def test_reminder_notifies_unit_staff_and_job_registered(
 
 def test_demo_history_shows_every_state(programme, staff):
     """The demo's history generator on a small programme: every state and light appears."""
-    from yingshang.core.demo import Tally
-    from yingshang.reforms.demo import _history
+    from yingshang.demo.framework import Tally
+    from yingshang.demo.reforms import _history
     from yingshang.reforms.models import STATE_LIGHT, Light
 
     as_of = D(2019, 12, 20)

@@ -3,9 +3,10 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from yingshang.core.models import AuditEntry, Department, Division
+from yingshang.core.models import Department, Division
+from yingshang.demo.registry import enterprise_uscc, person_id
+from yingshang.platform.models import AuditEntry
 from yingshang.registry import selectors, services
-from yingshang.registry.demo import enterprise_uscc, person_id
 from yingshang.registry.models import ELicence, Enterprise, Person
 
 USCC = enterprise_uscc("510703", "MA6AB1C01")

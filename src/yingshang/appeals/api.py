@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from yingshang.core.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
 from yingshang.core.models import Department
+from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
 
 from . import selectors, services
 from .models import (
@@ -295,20 +295,6 @@ class ConfirmSerializer(TrackSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def portal_lookup(number, phone_last4, user):
-    """The appeal with ``number`` if the caller is its portal applicant or knows the last four
-    digits of its contact phone; 404 otherwise (no hint which part was wrong)."""
-    appeal = Appeal.objects.filter(number=(number or "").strip().upper()).first()
-    if appeal is None:
-        return None, False
-    if user.is_authenticated and appeal.applicant_user_id == user.pk:
-        return appeal, False
-    digits = "".join(c for c in appeal.contact_phone if c.isdigit())
-    if phone_last4 and len(phone_last4) == 4 and digits.endswith(phone_last4):
-        return appeal, True
-    return None, False
-
-
 class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
     """The portal's appeal API: anyone may raise an appeal (anonymous with a contact phone, or
     as a logged-in portal user); follow it with its number and the phone's last four digits."""
@@ -333,7 +319,7 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
     def track(self, request):
         ser = TrackSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        appeal, _v = portal_lookup(
+        appeal, _v = selectors.portal_lookup(
             ser.validated_data["number"], ser.validated_data["phone_last4"], request.user
         )
         if appeal is None:
@@ -346,7 +332,7 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
         ser = ConfirmSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        appeal, verified = portal_lookup(d["number"], d["phone_last4"], request.user)
+        appeal, verified = selectors.portal_lookup(d["number"], d["phone_last4"], request.user)
         if appeal is None:
             return Response(status=status.HTTP_404_NOT_FOUND)
         services.confirm(

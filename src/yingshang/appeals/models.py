@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.masking import mask_id_number, mask_phone
 from yingshang.core.models import DEPARTMENT_ROLES
-from yingshang.core.scoping import ScopedQuerySet, division_lookup
+from yingshang.platform.masking import mask_id_number, mask_phone
+from yingshang.platform.scoping import ScopedQuerySet, division_lookup
 
 SERVICE_OFFICE_KEY = "gov_service"  # 市政务服务监督管理局 (企业服务科)
 

@@ -1,9 +1,12 @@
 """Reads of the appeals app, scoped with ``visible_to``."""
 
+from django.conf import settings
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
-from yingshang.core.workdays import working_days_between
+from yingshang.core.models import Department
+from yingshang.workdays.calendar import working_days_between
 
 from .models import (
     OPEN_STATUSES,
@@ -79,6 +82,87 @@ def commitments_for(user, status=""):
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def visible_appeals(user):
+    return Appeal.objects.visible_to(user)
+
+
+def appeal_for_staff(user, pk) -> Appeal:
+    """An appeal the staff member may see, or 404."""
+    return Appeal.objects.get_visible_or_404(user, pk=pk)
+
+
+def extensions_of(appeal):
+    return appeal.extensions.all()
+
+
+def commitment_for_staff(user, pk) -> Commitment:
+    return Commitment.objects.get_visible_or_404(user, pk=pk)
+
+
+def session_for_staff(user, pk) -> QASession:
+    return QASession.objects.get_visible_or_404(user, pk=pk)
+
+
+def portal_appeal(number: str):
+    """The appeal with ``number`` (any case), or None — the portal then checks the visitor's
+    right to it (own account or phone check)."""
+    return (
+        Appeal.objects.filter(number=(number or "").strip().upper())
+        .select_related("lead_department")
+        .first()
+    )
+
+
+def portal_lookup(number, phone_last4, user):
+    """The appeal with ``number`` if the caller is its portal applicant or knows the last four
+    digits of its contact phone; (None, False) otherwise (no hint which part was wrong)."""
+    appeal = portal_appeal(number)
+    if appeal is None:
+        return None, False
+    if user.is_authenticated and appeal.applicant_user_id == user.pk:
+        return appeal, False
+    digits = "".join(c for c in appeal.contact_phone if c.isdigit())
+    if phone_last4 and len(phone_last4) == 4 and digits.endswith(phone_last4):
+        return appeal, True
+    return None, False
+
+
+def attachment_for(pk):
+    """An attachment with its appeal, or 404 (the view then checks who may download it)."""
+    from .models import AppealAttachment
+
+    att = AppealAttachment.objects.select_related("appeal").filter(pk=pk).first()
+    if att is None:
+        raise Http404
+    return att
+
+
+def session_questions(session):
+    from django.db.models import Prefetch
+
+    return session.questions.select_related("enterprise", "answering_department").prefetch_related(
+        Prefetch("commitments", queryset=Commitment.objects.select_related("owner_department"))
+    )
+
+
+def dispatch_departments():
+    """The departments an appeal may be dispatched to (lead or co-handling)."""
+    return (
+        Department.objects.filter(is_active=True, kind__in=["government", "utility", "other"])
+        .select_related("division")
+        .order_by("division__path", "name")
+    )
+
+
+def city_departments():
+    """The city-level departments (Q&A sessions' attendees and answering departments)."""
+    return Department.objects.filter(division__code=settings.YINGSHANG_CITY_CODE)
+
+
+def sessions_for(user):
+    return QASession.objects.visible_to(user)
 
 
 def open_count(user) -> int:

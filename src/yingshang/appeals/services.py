@@ -21,7 +21,7 @@ from stdnum.cn import ric, uscc
 
 from yingshang.core import uploads
 from yingshang.core.models import Department, Division, Role, User
-from yingshang.core.workdays import add_working_days
+from yingshang.workdays.calendar import add_working_days
 
 from . import conf
 from .classifier import NaiveBayes, active_model, evaluate, tokens_for

@@ -1,34 +1,28 @@
 """Pages of the appeals app: the portal (raise, follow, confirm, rate; Q&A session records) and
 the staff workbench (queues with deadline colours, the appeal page with its actions)."""
 
-import datetime
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yingshang.core.models import Department
 from yingshang.core.views import staff_required
+from yingshang.evaluations import public as evaluations
+from yingshang.platform.forms import error_dict
+from yingshang.platform.forms import submit as _submit
 
-from . import selectors, services
-from .api import portal_lookup
+from . import forms, selectors, services
 from .models import (
     Appeal,
-    AppealAttachment,
     AppealType,
     AppellantKind,
     Channel,
-    Commitment,
     CommitmentStatus,
     Extension,
     QAQuestion,
-    QASession,
     Status,
     Topic,
     is_service_office,
@@ -36,33 +30,21 @@ from .models import (
 
 ACCESS_KEY = "appeal_access"
 SUBJECT_KEY = "evaluation_subjects"  # shared with the evaluations app (see docs/evaluations.md)
-FORM_FIELDS = [
-    "appellant_kind",
-    "uscc",
-    "enterprise_name",
-    "person_name",
-    "id_number",
-    "contact_name",
-    "contact_phone",
-    "appeal_type",
-    "topic",
-    "title",
-    "text",
-]
+ERRORS_KEY = "appeal_errors"  # the messages of a form posted from a page that redirects back
 
 
-def _errors(exc: ValidationError) -> dict:
-    if not hasattr(exc, "error_dict"):
-        return {"non_field": exc.messages}
-    errors = dict(exc.message_dict)
-    if "__all__" in errors:
-        errors["non_field"] = errors.pop("__all__")
-    return errors
+def _submit_and_return(request, form, action, success) -> None:
+    """For the small forms posted from a page that redirects back to itself: run it, flash the
+    success message or keep the form's messages in the session for the page to show."""
+    if _submit(form, action):
+        messages.success(request, success)
+    else:
+        request.session[ERRORS_KEY] = error_dict(form)
 
 
 def _grant(request, appeal):
     """Remember in the session that this visitor proved they raised ``appeal``."""
-    from yingshang.evaluations.services import subject_key
+    subject_key = evaluations.subject_key
 
     ids = set(request.session.get(ACCESS_KEY, []))
     ids.add(appeal.pk)
@@ -77,8 +59,8 @@ def _verified(request, appeal) -> bool:
 
 
 def _portal_appeal(request, number) -> tuple[Appeal, bool]:
-    appeal = Appeal.objects.filter(number=number).select_related("lead_department").first()
-    if appeal is None:
+    appeal = selectors.portal_appeal(number)
+    if appeal is None or appeal.number != number:
         raise Http404
     own = request.user.is_authenticated and appeal.applicant_user_id == request.user.pk
     verified = _verified(request, appeal)
@@ -110,21 +92,28 @@ def portal_home(request):
     )
 
 
+def _raise_appeal(form, user, channel):
+    """Submit the appeal ``form`` through the service; the new appeal, or None (messages are on
+    the form)."""
+    return (
+        form.result
+        if _submit(
+            form,
+            lambda d: services.submit_appeal(
+                user=user, channel=channel, files=d["attachments"], **form.submission()
+            ),
+        )
+        else None
+    )
+
+
 def portal_new(request):
-    data = {}
-    errors = {}
+    form = forms.AppealForm(request.POST or None, request.FILES or None)
+    data = form.data
     if request.method == "POST":
-        data = {k: request.POST.get(k, "") for k in FORM_FIELDS}
-        try:
-            appeal = services.submit_appeal(
-                user=request.user if request.user.is_authenticated else None,
-                channel=Channel.PORTAL,
-                files=request.FILES.getlist("attachments"),
-                **data,
-            )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+        user = request.user if request.user.is_authenticated else None
+        appeal = _raise_appeal(form, user, Channel.PORTAL)
+        if appeal is not None:
             _grant(request, appeal)
             messages.success(
                 request,
@@ -139,37 +128,41 @@ def portal_new(request):
             data.update(
                 appellant_kind="enterprise", uscc=enterprise.uscc, enterprise_name=enterprise.name
             )
-    if request.method == "GET" and (prefill := request.GET.get("text", "").strip()):
-        data["text"] = prefill[:2000]  # a link from the WeChat account's 诉求 command
-    return render(request, "appeals/portal_new.html", _form_context(data=data, errors=errors))
+    prefill = forms.PrefillForm(request.GET if request.method == "GET" else None)
+    if prefill.is_valid() and prefill.cleaned_data["text"]:
+        data["text"] = prefill.cleaned_data["text"]  # a link from the WeChat account's 诉求 command
+    return render(
+        request,
+        "appeals/portal_new.html",
+        _form_context(form=form, data=data, errors=error_dict(form)),
+    )
 
 
 def portal_track(request):
     error = ""
+    form = forms.TrackForm(request.POST or None)
     if request.method == "POST":
-        appeal, _v = portal_lookup(
-            request.POST.get("number", ""),
-            request.POST.get("phone_last4", "").strip(),
-            request.user,
-        )
-        if appeal is not None:
-            _grant(request, appeal)
-            return redirect("appeals:portal-detail", number=appeal.number)
+        if form.is_valid():
+            appeal, _v = selectors.portal_lookup(
+                form.cleaned_data["number"], form.cleaned_data["phone_last4"], request.user
+            )
+            if appeal is not None:
+                _grant(request, appeal)
+                return redirect("appeals:portal-detail", number=appeal.number)
         error = _("未找到该诉求,请核对诉求编号和联系电话后四位。")
-    return render(request, "appeals/portal_track.html", {"error": error})
+    return render(
+        request,
+        "appeals/portal_track.html",
+        {"error": error, "form": form, "errors": error_dict(form)},
+    )
 
 
 def portal_detail(request, number):
     appeal, _v = _portal_appeal(request, number)
-    from yingshang.evaluations.models import DIMENSIONS, Evaluation, Level
-    from yingshang.evaluations.services import subject_key
+    from yingshang.evaluations.models import DIMENSIONS, Level
 
     info = appeal.evaluation_subject_info()
-    rated = Evaluation.objects.filter(
-        content_type_id=int(subject_key(appeal).split(":")[0]),
-        object_id=str(appeal.pk),
-        channel=info["channel"],
-    ).first()
+    rated = evaluations.rating_of(appeal, info["channel"])
     return render(
         request,
         "appeals/portal_detail.html",
@@ -180,7 +173,7 @@ def portal_detail(request, number):
             "rated": rated,
             "levels": Level.choices,
             "dimensions": DIMENSIONS[info["channel"]],
-            "errors": request.session.pop("appeal_errors", {}),
+            "errors": request.session.pop(ERRORS_KEY, {}),
         },
     )
 
@@ -188,52 +181,45 @@ def portal_detail(request, number):
 @require_POST
 def portal_confirm(request, number):
     appeal, verified = _portal_appeal(request, number)
-    try:
-        services.confirm(
+    _submit_and_return(
+        request,
+        forms.ConfirmForm(request.POST),
+        lambda d: services.confirm(
             appeal,
             request.user,
-            request.POST.get("resolved") == "yes",
-            request.POST.get("next_step", "reopen"),
-            request.POST.get("note", ""),
+            d["resolved"] == "yes",
+            d["next_step"],
+            d["note"],
             verified=verified,
-        )
-        messages.success(request, _("已提交您的确认。"))
-    except ValidationError as exc:
-        request.session["appeal_errors"] = _errors(exc)
+        ),
+        _("已提交您的确认。"),
+    )
     return redirect("appeals:portal-detail", number=appeal.number)
 
 
 @require_POST
 def portal_rate(request, number):
-    from yingshang.evaluations.models import DIMENSIONS
-    from yingshang.evaluations.services import submit_evaluation
-
     appeal, verified = _portal_appeal(request, number)
-    channel = appeal.evaluation_subject_info()["channel"]
-    dims = {k: request.POST.get(f"dim_{k}", "") for k, _l in DIMENSIONS[channel]}
-    try:
-        submit_evaluation(
-            appeal,
-            request.user,
-            request.POST.get("level"),
-            dims,
-            request.POST.get("comment", ""),
-            verified=verified,
-        )
-        messages.success(request, _("感谢您的评价。"))
-    except ValidationError as exc:
-        request.session["appeal_errors"] = _errors(exc)
+    form = evaluations.RatingForm(request.POST, channel=appeal.evaluation_subject_info()["channel"])
+    _submit_and_return(
+        request,
+        form,
+        lambda d: evaluations.submit_evaluation(
+            appeal, request.user, d["level"], form.dimensions(), d["comment"], verified=verified
+        ),
+        _("感谢您的评价。"),
+    )
     return redirect("appeals:portal-detail", number=appeal.number)
 
 
 def attachment_download(request, pk):
     """Attachments are served only here: to staff who can see the appeal, or to its appellant."""
-    att = get_object_or_404(AppealAttachment.objects.select_related("appeal"), pk=pk)
+    att = selectors.attachment_for(pk)
     appeal = att.appeal
     allowed = (
         request.user.is_authenticated
         and request.user.is_staff_member
-        and Appeal.objects.visible_to(request.user).filter(pk=appeal.pk).exists()
+        and selectors.visible_appeals(request.user).filter(pk=appeal.pk).exists()
     ) or (
         (request.user.is_authenticated and appeal.applicant_user_id == request.user.pk)
         or _verified(request, appeal)
@@ -263,11 +249,7 @@ def session_list(request):
 
 def session_detail(request, pk):
     session = get_object_or_404(selectors.public_sessions(), pk=pk)
-    questions = session.questions.select_related(
-        "enterprise", "answering_department"
-    ).prefetch_related(
-        Prefetch("commitments", queryset=Commitment.objects.select_related("owner_department"))
-    )
+    questions = selectors.session_questions(session)
     counts = {s: 0 for s, _l in CommitmentStatus.choices}
     for c in session.commitments.all():
         counts[c.status] += 1
@@ -289,10 +271,11 @@ def session_detail(request, pk):
 
 @staff_required
 def queue(request):
-    q = request.GET.get("q", "").strip()
-    name = request.GET.get("queue", "") or ("sign" if is_service_office(request.user) else "open")
+    filters = forms.QueueFilterForm(request.GET)
+    q = filters.value("q", "")
+    name = filters.value("queue") or ("sign" if is_service_office(request.user) else "open")
     qs = selectors.appeals_for(request.user, name, q)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = filters.page_of(qs)
     now = timezone.now()
     rows = [
         (a, selectors.deadline_colour(selectors.appeal_due(a), now), selectors.appeal_due(a))
@@ -315,21 +298,19 @@ def queue(request):
                 ("all", _("全部")),
             ],
             "service_office": is_service_office(request.user),
+            "filter_form": filters,
         },
     )
 
 
 @staff_required
 def staff_detail(request, pk):
-    appeal = Appeal.objects.get_visible_or_404(request.user, pk=pk)
+    appeal = selectors.appeal_for_staff(request.user, pk)
     user = request.user
     office = is_service_office(user)
     is_lead = bool(appeal.lead_department_id) and (
         user.department_id == appeal.lead_department_id or user.is_superuser
     )
-    departments = Department.objects.filter(
-        is_active=True, kind__in=["government", "utility", "other"]
-    ).select_related("division")
     return render(
         request,
         "appeals/staff_detail.html",
@@ -343,86 +324,75 @@ def staff_detail(request, pk):
             "office": office,
             "is_lead": is_lead,
             "can": appeal.allowed_actions(),
-            "departments": departments.order_by("division__path", "name"),
+            "departments": selectors.dispatch_departments(),
             "suggestions": appeal.suggestions
             or services.suggest_departments(appeal.tokens.split()),
             "colour": selectors.deadline_colour(selectors.appeal_due(appeal)),
             "due": selectors.appeal_due(appeal),
             "is_leader": user.role == "leader",
-            "errors": request.session.pop("appeal_errors", {}),
+            "errors": request.session.pop(ERRORS_KEY, {}),
         },
     )
+
+
+def _escalate(appeal, user, note):
+    if not note:
+        with services.stored_language():
+            note = _("企业服务科提请督办")
+    return services.escalate(appeal, user, note)
 
 
 @staff_required
 @require_POST
 def staff_action(request, pk, action):
-    appeal = Appeal.objects.get_visible_or_404(request.user, pk=pk)
-    user, post = request.user, request.POST
-    note = post.get("note", "")
-    try:
-        if action == "sign":
-            services.sign(appeal, user, note)
-        elif action == "dispatch":
-            lead = Department.objects.filter(pk=post.get("lead_department") or 0).first()
-            co = Department.objects.filter(
-                pk__in=[p for p in post.getlist("co_departments") if p.isdigit()]
-            )
-            services.dispatch(appeal, user, lead, list(co), note)
-        elif action == "reply":
-            services.reply(appeal, user, post.get("text", ""))
-        elif action == "extend":
-            services.request_extension(appeal, user, post.get("days"), post.get("reason", ""))
-        elif action == "decide-extension":
-            ext = get_object_or_404(Extension, pk=post.get("extension") or 0, appeal=appeal)
-            services.decide_extension(ext, user, post.get("approve") == "yes", note)
-        elif action == "escalate":
-            if not note:
-                with services.stored_language():
-                    note = _("企业服务科提请督办")
-            services.escalate(appeal, user, note)
-        elif action == "instruct":
-            services.instruct(appeal, user, note)
-        else:
-            raise Http404
-        messages.success(request, _("操作成功。"))
-    except ValidationError as exc:
-        request.session["appeal_errors"] = _errors(exc)
+    appeal = selectors.appeal_for_staff(request.user, pk)
+    user = request.user
+    if action not in forms.STAFF_ACTION_FORMS:
+        raise Http404
+    form = forms.STAFF_ACTION_FORMS[action](request.POST)
+    if action == "decide-extension" and form.is_valid():
+        ext = get_object_or_404(selectors.extensions_of(appeal), pk=form.cleaned_data["extension"])
+    steps = {
+        "sign": lambda d: services.sign(appeal, user, d["note"]),
+        "dispatch": lambda d: services.dispatch(
+            appeal, user, d["lead_department"], list(d["co_departments"]), d["note"]
+        ),
+        "reply": lambda d: services.reply(appeal, user, d["text"]),
+        "extend": lambda d: services.request_extension(appeal, user, d["days"], d["reason"]),
+        "decide-extension": lambda d: services.decide_extension(
+            ext, user, d["approve"] == "yes", d["note"]
+        ),
+        "escalate": lambda d: _escalate(appeal, user, d["note"]),
+        "instruct": lambda d: services.instruct(appeal, user, d["note"]),
+    }
+    _submit_and_return(request, form, steps[action], _("操作成功。"))
     return redirect("appeals:staff-detail", pk=appeal.pk)
 
 
 @staff_required
 def staff_new(request):
-    data, errors = {}, {}
+    form = forms.StaffAppealForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not (is_service_office(request.user) or request.user.role == "clerk"):
             raise PermissionDenied(_("只有企业服务科和窗口人员可以录入诉求。"))
-        data = {k: request.POST.get(k, "") for k in FORM_FIELDS}
-        try:
-            appeal = services.submit_appeal(
-                user=request.user,
-                channel=request.POST.get("channel", ""),
-                files=request.FILES.getlist("attachments"),
-                **data,
-            )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+        appeal = _raise_appeal(form, request.user, form.data.get("channel", ""))
+        if appeal is not None:
             messages.success(request, _("诉求已登记,编号 %(n)s。") % {"n": appeal.number})
             return redirect("appeals:staff-detail", pk=appeal.pk)
-    channels = [(c, Channel(c).label) for c in (Channel.HOTLINE, Channel.VISIT, Channel.QA_SESSION)]
+    channels = [(c, Channel(c).label) for c in forms.STAFF_ENTRY_CHANNELS]
     return render(
         request,
         "appeals/staff_new.html",
-        _form_context(data=data, errors=errors, channels=channels),
+        _form_context(form=form, data=form.data, errors=error_dict(form), channels=channels),
     )
 
 
 @staff_required
 def commitments(request):
-    status = request.GET.get("status", "")
+    filters = forms.CommitmentFilterForm(request.GET)
+    status = filters.value("status", "")
     qs = selectors.commitments_for(request.user, status)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = filters.page_of(qs)
     return render(
         request,
         "appeals/commitments.html",
@@ -431,7 +401,8 @@ def commitments(request):
             "status": status,
             "statuses": CommitmentStatus.choices,
             "office": is_service_office(request.user),
-            "errors": request.session.pop("appeal_errors", {}),
+            "errors": request.session.pop(ERRORS_KEY, {}),
+            "filter_form": filters,
         },
     )
 
@@ -439,14 +410,13 @@ def commitments(request):
 @staff_required
 @require_POST
 def commitment_action(request, pk):
-    c = Commitment.objects.get_visible_or_404(request.user, pk=pk)
-    try:
-        services.commitment_step(
-            c, request.user, request.POST.get("action", ""), request.POST.get("note", "")
-        )
-        messages.success(request, _("操作成功。"))
-    except ValidationError as exc:
-        request.session["appeal_errors"] = _errors(exc)
+    c = selectors.commitment_for_staff(request.user, pk)
+    _submit_and_return(
+        request,
+        forms.CommitmentActionForm(request.POST),
+        lambda d: services.commitment_step(c, request.user, d["action"], d["note"]),
+        _("操作成功。"),
+    )
     return redirect("appeals:commitments")
 
 
@@ -456,90 +426,63 @@ __all__ = ["QAQuestion", "Status"]
 @staff_required
 def staff_sessions(request):
     """The service office records Q&A sessions (政企面对面)."""
-    from yingshang.registry.models import Enterprise
-
-    errors, data = {}, {}
-    if request.method == "POST":
-        data = request.POST
-        try:
-            date = datetime.date.fromisoformat(request.POST.get("date", ""))
-        except ValueError:
-            errors = {"date": [_("请填写日期。")]}
-        else:
-            try:
-                s = services.create_session(
-                    user=request.user,
-                    title=request.POST.get("title", ""),
-                    date=date,
-                    theme=request.POST.get("theme", ""),
-                    venue=request.POST.get("venue", ""),
-                    leaders=request.POST.get("leaders", ""),
-                    departments=Department.objects.filter(
-                        pk__in=[p for p in request.POST.getlist("departments") if p.isdigit()]
-                    ),
-                    enterprises=Enterprise.objects.filter(
-                        uscc__in=request.POST.get("enterprises", "").split()
-                    ),
-                )
-            except ValidationError as exc:
-                errors = _errors(exc)
-            else:
-                return redirect("appeals:staff-session", pk=s.pk)
+    form = forms.SessionForm(request.POST or None)
+    if request.method == "POST" and _submit(
+        form,
+        lambda d: services.create_session(
+            user=request.user,
+            title=d["title"],
+            date=d["date"],
+            theme=d["theme"],
+            venue=d["venue"],
+            leaders=d["leaders"],
+            departments=d["departments"],
+            enterprises=d["enterprises"],
+        ),
+    ):
+        return redirect("appeals:staff-session", pk=form.result.pk)
     return render(
         request,
         "appeals/staff_sessions.html",
         {
-            "sessions": QASession.objects.visible_to(request.user),
-            "departments": Department.objects.filter(division__code=services.city().code),
+            "sessions": selectors.sessions_for(request.user),
+            "departments": selectors.city_departments(),
             "office": is_service_office(request.user),
-            "errors": errors,
-            "data": data,
+            "form": form,
+            "errors": error_dict(form),
+            "data": form.data,
         },
     )
 
 
 @staff_required
 def staff_session(request, pk):
-    from yingshang.registry.models import Enterprise
-
-    session = QASession.objects.get_visible_or_404(request.user, pk=pk)
-    errors = {}
-    if request.method == "POST":
-        post = request.POST
-        commitment = None
-        if post.get("commitment_content") or post.get("commitment_deadline"):
-            try:
-                deadline = datetime.date.fromisoformat(post.get("commitment_deadline", ""))
-            except ValueError:
-                deadline = None
-            commitment = {"content": post.get("commitment_content", ""), "deadline": deadline}
-        try:
-            services.add_question(
-                session,
-                user=request.user,
-                question=post.get("question", ""),
-                answering_department=Department.objects.filter(
-                    pk=post.get("answering_department") or 0
-                ).first(),
-                answer=post.get("answer", ""),
-                enterprise=Enterprise.objects.filter(uscc=post.get("enterprise", "")).first(),
-                asker=post.get("asker", ""),
-                commitment=commitment,
-            )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
-            messages.success(request, _("已记录。"))
-            return redirect("appeals:staff-session", pk=session.pk)
+    session = selectors.session_for_staff(request.user, pk)
+    form = forms.QuestionForm(request.POST or None)
+    if request.method == "POST" and _submit(
+        form,
+        lambda d: services.add_question(
+            session,
+            user=request.user,
+            question=d["question"],
+            answering_department=d["answering_department"],
+            answer=d["answer"],
+            enterprise=d["enterprise"],
+            asker=d["asker"],
+            commitment=form.commitment(),
+        ),
+    ):
+        messages.success(request, _("已记录。"))
+        return redirect("appeals:staff-session", pk=session.pk)
     return render(
         request,
         "appeals/staff_session.html",
         {
             "session": session,
             "questions": session.questions.select_related("answering_department", "enterprise"),
-            "departments": session.departments.all()
-            or Department.objects.filter(division__code=services.city().code),
+            "departments": session.departments.all() or selectors.city_departments(),
             "office": is_service_office(request.user),
-            "errors": errors,
+            "form": form,
+            "errors": error_dict(form),
         },
     )

@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from yingshang.catalog.models import Bundle
-from yingshang.core.api import CachedTokenAuthentication, ScopedViewSetMixin
 from yingshang.core.models import Division
+from yingshang.platform.api import CachedTokenAuthentication, ScopedViewSetMixin
 
 from . import rows as sqlrows
 from . import selectors, services, sla, workflow

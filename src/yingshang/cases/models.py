@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet
+from yingshang.platform.scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet
 
 
 class Channel(models.TextChoices):
@@ -91,7 +91,7 @@ class CaseQuerySet(ScopedQuerySet):
         in for a city department). Written as id subqueries (no joins) so that large queues
         and searches stay on the case table's indexes."""
         from yingshang.core.models import DEPARTMENT_ROLES, Department, Division
-        from yingshang.core.scoping import scope_filter
+        from yingshang.platform.scoping import scope_filter
 
         q = scope_filter(self.model, user)
         if q is None:
@@ -292,7 +292,7 @@ class Case(models.Model):
 
     @property
     def masked_applicant_code(self) -> str:
-        from yingshang.core.masking import mask_id_number
+        from yingshang.platform.masking import mask_id_number
 
         if self.applicant_kind == ApplicantKind.ENTERPRISE:
             return self.applicant_code

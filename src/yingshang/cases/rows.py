@@ -8,7 +8,7 @@ rows are the ones ``Model.save()``/``bulk_create`` would write, and the instance
 ORM-loaded ones (``from_db``, related caches set for joined foreign keys).
 
 They bypass model signals: callers that insert audited models must add the audit entries
-themselves (``yingshang.core.audit.created_entry``), in the same transaction.
+themselves (``yingshang.platform.audit.created_entry``), in the same transaction.
 
 On PostgreSQL (psycopg client-side binding, Django's default) ``execute`` sends several
 statements in one round trip.

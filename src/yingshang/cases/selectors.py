@@ -4,6 +4,7 @@ import re
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -131,6 +132,36 @@ def case_for_staff(user, number: str) -> Case:
     return Case.objects.select_related(
         "item", "version", "department", "division", "parent", "bundle", "user"
     ).get_visible_or_404(user, number=number)
+
+
+def own_case(user, number: str) -> Case:
+    """Portal: the user's own case (not a sub-case) with this number, or 404."""
+    case = Case.objects.filter(number=number, user=user, parent__isnull=True).first()
+    if case is None or not user.is_authenticated:
+        raise Http404
+    return case
+
+
+def is_visible(user, case) -> bool:
+    return Case.objects.visible_to(user).filter(pk=case.pk).exists()
+
+
+def material_for(user, pk):
+    """An uploaded material the user may read: the applicant owning the case, or staff who can
+    see the case or one of its sub-cases (a bundle's materials); 404 otherwise."""
+    from .models import CaseMaterial
+
+    m = CaseMaterial.objects.select_related("case").filter(pk=pk).first()
+    if m is None:
+        raise Http404
+    case = m.case
+    allowed = case.user_id == user.pk and not user.role
+    if not allowed and user.is_staff_member:
+        visible = Case.objects.visible_to(user)
+        allowed = visible.filter(pk=case.pk).exists() or visible.filter(parent=case).exists()
+    if not allowed:
+        raise Http404
+    return m
 
 
 def cases_of_applicant(user):

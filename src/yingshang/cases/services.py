@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 
 from yingshang.catalog.models import ItemKind, Material, ScopeOfService, ServiceItem
-from yingshang.core import audit
 from yingshang.core.models import Department, Division
+from yingshang.platform import audit
 
 from . import rows as sqlrows
 from . import uploads, workflow

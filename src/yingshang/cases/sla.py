@@ -1,4 +1,4 @@
-"""SLA clock (办结时限) — pure functions over the working-day calendar (core.workdays).
+"""SLA clock (办结时限) — pure functions over the working-day calendar (workdays.calendar).
 
 * The clock starts at acceptance (受理). A committed-limit case (承诺件) of n working days is due
   at the end of the n-th working day after the acceptance date; an immediate case (即办件, n = 0)
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from yingshang.core import workdays
+from yingshang.workdays import calendar as workdays
 
 DEFAULT_WARNING_DAYS = 1
 DEFAULT_WARNING_RATIO = 0.2

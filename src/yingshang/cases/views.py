@@ -5,28 +5,24 @@ models directly."""
 import base64
 import io
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yingshang.catalog.models import Bundle, ServiceItem
-from yingshang.core.models import Division, DivisionLevel
+from yingshang.catalog import public as catalog
 from yingshang.core.views import staff_required
+from yingshang.platform.forms import add_service_errors
+from yingshang.registry import public as registry
 
-from . import selectors, services, sla, uploads, workflow
+from . import forms, selectors, services, sla, uploads, workflow
 from .models import (
-    ApplicantKind,
-    Case,
-    CaseMaterial,
     Channel,
     MaterialSource,
     SlaState,
@@ -35,26 +31,7 @@ from .models import (
     VisitKind,
 )
 
-
-class ApplicantForm(forms.Form):
-    applicant_kind = forms.ChoiceField(
-        label=gettext_lazy("申请人类型"), choices=ApplicantKind.choices
-    )
-    applicant_code = forms.CharField(label=gettext_lazy("统一社会信用代码/身份证号"), max_length=18)
-    applicant_name = forms.CharField(label=gettext_lazy("名称/姓名"), max_length=200)
-    applicant_phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False)
-    division = forms.ModelChoiceField(
-        label=gettext_lazy("申办区划"),
-        queryset=Division.objects.filter(level__lte=DivisionLevel.COUNTY),
-        required=False,
-    )
-
-
-def _apply_errors(form, exc: ValidationError):
-    for field, msgs in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for m in msgs:
-            form.add_error(target, m) if target else form.add_error(None, f"{m}")
+_apply_errors = add_service_errors
 
 
 def _files(request) -> dict:
@@ -66,9 +43,7 @@ def _files(request) -> dict:
 
 
 def _default_applicant(user) -> dict:
-    from yingshang.registry.selectors import holders_for_user
-
-    holders = holders_for_user(user)
+    holders = registry.holders_for_user(user)
     if not holders:
         return {"applicant_phone": user.phone}
     h = holders[0]
@@ -103,7 +78,7 @@ def _apply(request, *, item=None, bundle=None):
     slots = services.material_slots([v for v in versions if v])
     initial = _default_applicant(request.user)
     initial["division"] = (item.division if item else bundle.division).pk
-    form = ApplicantForm(request.POST or None, initial=initial)
+    form = forms.ApplicantForm(request.POST or None, initial=initial)
     holder = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -133,9 +108,7 @@ def _apply(request, *, item=None, bundle=None):
             messages.success(request, _("申报成功,办件编号 %(n)s。") % {"n": case.number})
             return redirect("cases:my-case", case.number)
     else:
-        from yingshang.registry.selectors import holders_for_user
-
-        holders = holders_for_user(request.user)
+        holders = registry.holders_for_user(request.user)
         holder = holders[0] if holders else None
     return render(
         request,
@@ -153,26 +126,25 @@ def _apply(request, *, item=None, bundle=None):
 
 @login_required
 def apply_item(request, code):
-    item = get_object_or_404(
-        ServiceItem.objects.select_related("current_version", "division", "department"),
-        implementation_code=code,
-        is_active=True,
-    )
+    item = catalog.active_item(code)
+    if item is None:
+        raise Http404
     return _apply(request, item=item)
 
 
 @login_required
 def apply_bundle(request, key):
-    bundle = get_object_or_404(Bundle, key=key, is_active=True)
+    bundle = catalog.active_bundle(key)
+    if bundle is None:
+        raise Http404
     return _apply(request, bundle=bundle)
 
 
 @login_required
 def my_cases(request):
-    page = Paginator(selectors.cases_of_applicant(request.user), 20).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "cases/my_cases.html", {"page": page})
+    filters = forms.FilterForm(request.GET)
+    page = filters.page_of(selectors.cases_of_applicant(request.user), 20)
+    return render(request, "cases/my_cases.html", {"page": page, "filter_form": filters})
 
 
 def _case_context(case):
@@ -190,15 +162,13 @@ def _case_context(case):
 
 @login_required
 def my_case(request, number):
-    case = get_object_or_404(Case, number=number, user=request.user, parent__isnull=True)
+    case = selectors.own_case(request.user, number)
     ctx = _case_context(case)
     ctx["actions"] = workflow.allowed_actions(case, by="applicant")
     licences = []
     holder = case.enterprise or case.person
     if holder is not None:
-        from yingshang.registry.selectors import licences_of
-
-        licences = licences_of(holder)
+        licences = registry.licences_of(holder)
     ctx["licences"] = licences
     return render(request, "cases/my_case.html", ctx)
 
@@ -206,8 +176,9 @@ def my_case(request, number):
 @login_required
 @require_POST
 def my_case_action(request, number):
-    case = get_object_or_404(Case, number=number, user=request.user, parent__isnull=True)
-    act = request.POST.get("action")
+    case = selectors.own_case(request.user, number)
+    form = forms.ApplicantActionForm(request.POST)
+    act = form.cleaned_data["action"] if form.is_valid() else ""
     try:
         if act == "resubmit":
             services.resubmit(case, request.user, Channel.ONLINE, files=_files(request))
@@ -235,13 +206,8 @@ def my_case_action(request, number):
     return redirect("cases:my-case", number)
 
 
-class TrackForm(forms.Form):
-    number = forms.CharField(label=gettext_lazy("办件编号"), max_length=32)
-    last4 = forms.CharField(label=gettext_lazy("证件号码或手机号后4位"), min_length=4, max_length=4)
-
-
 def track(request):
-    form = TrackForm(request.GET or None)
+    form = forms.TrackForm(request.GET or None)
     case = None
     ctx = {"form": form}
     if request.GET and form.is_valid():
@@ -259,16 +225,8 @@ def track(request):
 def material_file(request, pk):
     """Serve an uploaded file: to the applicant who owns the case or to staff who can see it
     (a bundle's materials are visible to the staff of its sub-cases)."""
-    m = get_object_or_404(CaseMaterial.objects.select_related("case"), pk=pk)
+    m = selectors.material_for(request.user, pk)
     if m.source != MaterialSource.UPLOAD:
-        raise Http404
-    case = m.case
-    user = request.user
-    allowed = case.user_id == user.pk and not user.role
-    if not allowed and user.is_staff_member:
-        visible = Case.objects.visible_to(user)
-        allowed = visible.filter(pk=case.pk).exists() or visible.filter(parent=case).exists()
-    if not allowed:
         raise Http404
     try:
         path = uploads.path_of(m.stored_name)
@@ -294,14 +252,10 @@ SLA_CLASSES = {
 @staff_required
 def queue(request):
     g = request.GET
-    filters = {
-        "status": g.get("status", "open"),
-        "sla_state": g.get("sla_state", ""),
-        "q": g.get("q", "").strip(),
-        "item": g.get("item", "").strip(),
-    }
+    filter_form = forms.QueueFilterForm(g)
+    filters = filter_form.case_filters(default_status="open")
     qs = selectors.queue_for(request.user, **filters)
-    page = selectors.CappedPaginator(qs, 50).get_page(g.get("page"))
+    page = filter_form.page_of(qs, 50, paginator_class=selectors.CappedPaginator)
     now = timezone.now()
     rows = [
         {"case": c, "sla": (st := sla.state_of(c, now)), "cls": SLA_CLASSES.get(st, "")}
@@ -317,6 +271,7 @@ def queue(request):
             "statuses": Status.choices,
             "sla_states": SlaState.choices,
             "querystring": g.copy().urlencode() if g else "",
+            "filter_form": filter_form,
         },
     )
 
@@ -348,33 +303,19 @@ def case_detail(request, number):
 @require_POST
 def case_action(request, number):
     case = selectors.case_for_staff(request.user, number)
-    p = request.POST
-    act = p.get("action", "")
-    data = {
-        "reason": p.get("reason", ""),
-        "suspend_reason": p.get("suspend_reason", ""),
-        "outcome": p.get("outcome", ""),
-        "method": p.get("method", "delivery"),
-    }
-    if act == "request_supplement":
-        missing = []
-        keys = p.getlist("missing_key")
-        names = {s.key: s.name for s in _slots_for(case)}
-        for k in keys:
-            if k in names:
-                missing.append({"key": k, "name": names[k]})
-        for line in p.get("missing_other", "").splitlines():
-            if line.strip():
-                missing.append({"key": "", "name": line.strip()})
-        data["missing"] = missing
+    form = forms.CaseActionForm(request.POST, slots=_slots_for(case))
+    act = request.POST.get("action", "")
     try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        act = form.cleaned_data["action"]
         workflow.transition(
             case,
             act,
             request.user,
             Channel.WINDOW if request.user.role == "clerk" else "online",
-            expected_version=p.get("lock_version") or None,
-            **data,
+            expected_version=form.cleaned_data["lock_version"],
+            **form.transition_data(),
         )
         messages.success(
             request,
@@ -398,51 +339,36 @@ def _slots_for(case):
 @require_POST
 def case_visit(request, number):
     case = selectors.case_for_staff(request.user, number)
-    kind = request.POST.get("kind", "")
-    if kind not in VisitKind.values:
-        messages.error(request, _("请选择到现场事由。"))
+    form = forms.VisitForm(request.POST)
+    if not form.is_valid():
+        for msgs in form.errors.values():
+            for m in msgs:
+                messages.error(request, m)
     else:
-        services.record_visit(case, kind, actor=request.user)
+        services.record_visit(case, form.cleaned_data["kind"], actor=request.user)
         messages.success(request, _("已记录一次到现场。"))
     return redirect("cases:detail", number)
-
-
-class IntakeForm(ApplicantForm):
-    item = forms.CharField(label=gettext_lazy("事项实施编码"), max_length=80, required=False)
-    bundle = forms.CharField(label=gettext_lazy("一件事标识"), max_length=50, required=False)
-    accept_now = forms.BooleanField(label=gettext_lazy("当场受理"), required=False)
-
-    def clean(self):
-        d = super().clean()
-        if bool(d.get("item")) == bool(d.get("bundle")):
-            raise ValidationError({"item": _("请选择一个事项或一件事。")})
-        return d
 
 
 @staff_required
 def intake(request):
     """综合窗口收件: a clerk at any hall takes in any item of the city for the applicant; the case
     is routed to the item's department (全域通办)."""
-    from yingshang.core.scoping import can_write
+    from yingshang.platform.scoping import can_write
 
     if not can_write(request.user):
         raise PermissionDenied(_("只读角色不能收件。"))
-    code = request.POST.get("item") or request.GET.get("item", "")
-    key = request.POST.get("bundle") or request.GET.get("bundle", "")
-    item = (
-        ServiceItem.objects.filter(implementation_code=code, is_active=True).first()
-        if code
-        else None
-    )
-    bundle = Bundle.objects.filter(key=key, is_active=True).first() if key else None
+    code, key = forms.IntakeChoiceForm(request.POST or request.GET).choice()
+    item = catalog.active_item(code)
+    bundle = catalog.active_bundle(key)
     initial = {"item": code, "bundle": key, "division": request.user.division_id}
-    form = IntakeForm(request.POST or None, initial=initial)
     versions = []
     if item:
         versions = [item.current_version]
     elif bundle:
         versions = [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
     slots = services.material_slots([v for v in versions if v])
+    form = forms.IntakeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -462,7 +388,7 @@ def intake(request):
                 channel=Channel.WINDOW,
                 actor=request.user,
                 files=_files(request),
-                paper=set(request.POST.getlist("paper")),
+                paper=forms.PaperForm(request.POST, slots=slots).keys(),
                 intake_department=request.user.department,
             )
             if item:
@@ -478,7 +404,7 @@ def intake(request):
             _apply_errors(form, exc)
         else:
             messages.success(request, _("收件成功,办件编号 %(n)s。") % {"n": case.number})
-            visible = Case.objects.visible_to(request.user).filter(pk=case.pk).exists()
+            visible = selectors.is_visible(request.user, case)
             return redirect("cases:detail", case.number) if visible else redirect("cases:intake")
     return render(
         request,
@@ -488,19 +414,18 @@ def intake(request):
             "item": item,
             "bundle": bundle,
             "rows": _slot_rows(slots, None),
-            "items": ServiceItem.objects.filter(is_active=True)
-            .select_related("department")
-            .order_by("name")[:500],
-            "bundles": Bundle.objects.filter(is_active=True),
+            "items": catalog.active_items().select_related("department").order_by("name")[:500],
+            "bundles": catalog.active_bundles(),
         },
     )
 
 
 @staff_required
 def trips(request):
-    by = "department" if request.GET.get("by") == "department" else "item"
+    filter_form = forms.TripsForm(request.GET)
+    by = filter_form.value("by", "item")
     rows = list(selectors.trips_summary(request.user, by=by)[:200])
-    return render(request, "cases/trips.html", {"rows": rows, "by": by})
+    return render(request, "cases/trips.html", {"rows": rows, "by": by, "filter_form": filter_form})
 
 
 # --------------------------------------------------------------------------- notices
@@ -560,18 +485,13 @@ def notice_pdf(request, number, kind):
 @staff_required
 def export(request):
     """The filtered queue as Excel (scoped like the page; applicant codes masked)."""
-    from yingshang.core import audit
     from yingshang.core.exports import xlsx_response
-    from yingshang.core.models import AuditAction
+    from yingshang.platform import audit
+    from yingshang.platform.models import AuditAction
 
     g = request.GET
-    qs = selectors.cases_for(
-        request.user,
-        status=g.get("status", ""),
-        sla_state=g.get("sla_state", ""),
-        q=g.get("q", "").strip(),
-        item=g.get("item", "").strip(),
-    ).order_by("-submitted_at")[:100_000]
+    filters = forms.QueueFilterForm(g).case_filters()
+    qs = selectors.cases_for(request.user, **filters).order_by("-submitted_at")[:100_000]
     headers = [
         _("办件编号"),
         _("事项"),

@@ -150,7 +150,7 @@ def _actor_role(actor) -> str:
 def _lock(case: Case, actor, by: str) -> Case:
     """Lock the row. Staff act only on cases they can see (404 otherwise); applicants only on
     their own cases; staff-only actions refuse applicants."""
-    from yingshang.core.scoping import can_write
+    from yingshang.platform.scoping import can_write
 
     qs = Case.objects.select_for_update(of=("self",)).select_related(
         "version", "department", "parent"

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.admin import ScopedAdminMixin
+from yingshang.platform.admin import ScopedAdminMixin
 
 from . import services
 from .models import Bundle, BundleItem, Material, ServiceItem, ServiceItemVersion
@@ -90,7 +90,7 @@ class ServiceItemVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = [MaterialInline]
 
     def get_queryset(self, request):
-        from yingshang.core.scoping import scope_filter
+        from yingshang.platform.scoping import scope_filter
 
         qs = admin.ModelAdmin.get_queryset(self, request)
         ids = ServiceItem.objects.visible_to(request.user).values("pk")

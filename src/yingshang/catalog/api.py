@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from yingshang.core.api import ScopedViewSetMixin
 from yingshang.core.models import Department, Division
+from yingshang.platform.api import ScopedViewSetMixin
 from yingshang.registry.models import LicenceType
 
 from . import selectors, services

@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from yingshang.core.models import Department, Division
-from yingshang.core.scoping import scope_filter
+from yingshang.platform.scoping import scope_filter
 from yingshang.registry.models import LicenceType
 
 from . import services

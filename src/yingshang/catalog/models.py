@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.scoping import ScopedQuerySet
+from yingshang.platform.scoping import ScopedQuerySet
 
 
 class Category(models.TextChoices):

@@ -146,6 +146,19 @@ def portal_departments():
     )
 
 
+def portal_divisions():
+    """The city and counties that offer at least one active item (the search's choices)."""
+    from yingshang.core.models import Division, DivisionLevel
+
+    return (
+        Division.objects.filter(
+            level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY], service_items__is_active=True
+        )
+        .distinct()
+        .order_by("path")
+    )
+
+
 def staff_items(user, *, q: str = "", include_inactive: bool = True):
     qs = ServiceItem.objects.visible_to(user).select_related(
         "department", "division", "current_version"
@@ -159,7 +172,7 @@ def staff_items(user, *, q: str = "", include_inactive: bool = True):
 
 def can_manage(user, department) -> bool:
     """May ``user`` create or change items of ``department``?"""
-    from yingshang.core.scoping import can_write
+    from yingshang.platform.scoping import can_write
 
     if not (user and user.is_authenticated and can_write(user)):
         return False

@@ -217,8 +217,8 @@ def _write_version(item, version_no: int, values: dict, materials: list[dict]):
         [Material(version=version, order=i + 1, **m) for i, m in enumerate(materials)]
     )
     # bulk_create bypasses the audit signals: record the materials with the version.
-    from yingshang.core import audit
-    from yingshang.core.models import AuditAction
+    from yingshang.platform import audit
+    from yingshang.platform.models import AuditAction
 
     if materials:
         audit.record(

@@ -10,12 +10,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yingshang.core import audit
-from yingshang.core.models import AuditAction, Division, DivisionLevel
-from yingshang.core.scoping import can_write
 from yingshang.core.views import staff_required
+from yingshang.platform import audit
+from yingshang.platform.models import AuditAction
+from yingshang.platform.scoping import can_write
 
-from . import excel, selectors
+from . import excel, forms, selectors
 from .models import Category, Theme
 
 PAGE_SIZE = 20
@@ -49,39 +49,21 @@ def portal_home(request):
     )
 
 
-def _divisions():
-    return (
-        Division.objects.filter(
-            level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY], service_items__is_active=True
-        )
-        .distinct()
-        .order_by("path")
-    )
-
-
 def service_search(request):
-    g = request.GET
-    filters = {
-        "q": g.get("q", "").strip()[:100],
-        "department": g.get("department", "").strip(),
-        "division_code": g.get("division", "").strip(),
-        "theme": g.get("theme", "").strip(),
-        "life_event": g.get("event", "").strip()[:50],
-        "category": g.get("category", "").strip(),
-    }
+    form = forms.SearchForm(request.GET)
+    filters = form.search_filters()
     qs = selectors.search_items(**filters).order_by("division__path", "name", "implementation_code")
-    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
-    params = g.copy()
-    params.pop("page", None)
+    page = form.page_of(qs, PAGE_SIZE)
     return render(
         request,
         "portal/search.html",
         _portal_context(
             page=page,
             filters=filters,
-            querystring=params.urlencode(),
+            querystring=form.querystring(),
+            filter_form=form,
             departments=selectors.portal_departments(),
-            divisions=_divisions(),
+            divisions=selectors.portal_divisions(),
             themes=Theme.choices,
             categories=Category.choices,
             life_events=selectors.life_events(30),
@@ -122,13 +104,20 @@ def bundle_detail(request, key):
 
 @staff_required
 def staff_catalog(request):
-    q = request.GET.get("q", "").strip()
+    form = forms.StaffListForm(request.GET)
+    q = form.value("q", "")
     qs = selectors.staff_items(request.user, q=q)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = form.page_of(qs)
     return render(
         request,
         "catalog/staff_list.html",
-        {"page": page, "q": q, "can_import": can_write(request.user), "errors": []},
+        {
+            "page": page,
+            "q": q,
+            "can_import": can_write(request.user),
+            "errors": [],
+            "filter_form": form,
+        },
     )
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.notifications.senders import mask_openid
+from yingshang.notifications.public import mask_openid
 
 from .models import Follower, PushResult, RefusalCount, TemplateMapping, WeChatAccount
 

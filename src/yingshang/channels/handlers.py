@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yingshang.cases import selectors as case_selectors
+from yingshang.cases import public as cases_public
 from yingshang.cases.models import Status
-from yingshang.catalog import selectors as catalog_selectors
-from yingshang.notifications.senders import absolute_link
+from yingshang.catalog import public as catalog_public
+from yingshang.notifications.public import absolute_link
 
 from . import services
 
@@ -28,7 +28,7 @@ def lookup_case(number: str, code: str):
     """The case a 查询 command asks for, or None. Today the code is what public tracking checks
     (the last 4 digits of the applicant's ID number or phone); the hardening issue's query code
     replaces it here, in this one function."""
-    return case_selectors.track(number, code)
+    return cases_public.track(number, code)
 
 
 NEXT_STEP = {
@@ -94,7 +94,7 @@ def answer_search(q: str) -> str:
     q = q.strip()[:50]
     items = (
         list(
-            catalog_selectors.search_items(q=q)
+            catalog_public.search_items(q=q)
             .order_by("name")
             .values_list("name", "implementation_code")[:MAX_SEARCH_RESULTS]
         )

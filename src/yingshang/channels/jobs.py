@@ -1,8 +1,8 @@
-"""Periodic jobs of the WeChat channel (registered with core/jobs.py)."""
+"""Periodic jobs of the WeChat channel (registered with platform/jobs.py)."""
 
 from datetime import timedelta
 
-from yingshang.core.jobs import periodic
+from yingshang.platform.jobs import periodic
 
 from . import services
 

@@ -95,7 +95,7 @@ class Follower(models.Model):
         ordering = ["-subscribed_at", "-id"]
 
     def __str__(self):
-        from yingshang.notifications.senders import mask_openid
+        from yingshang.notifications.public import mask_openid
 
         return mask_openid(self.openid)
 

@@ -23,7 +23,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 
-from yingshang.notifications.senders import BaseSender, absolute_link, register
+from yingshang.notifications.public import BaseSender, absolute_link, register
 
 from .config import Config, get_config
 from .models import AccessToken, Follower, PushKind, PushResult, TemplateMapping

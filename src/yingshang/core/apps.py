@@ -5,9 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "yingshang.core"
     label = "core"
-    verbose_name = _("基础平台")
-
-    def ready(self):
-        from . import audit
-
-        audit.connect_signals()
+    verbose_name = _("组织机构")

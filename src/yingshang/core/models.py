@@ -1,4 +1,4 @@
-"""Core data: administrative divisions, departments, staff, working-day calendar, audit trail."""
+"""The organisation: administrative divisions, departments, staff and their roles."""
 
 import re
 
@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet
+from yingshang.platform.scoping import ScopedQuerySet
 
 
 class DivisionLevel(models.IntegerChoices):
@@ -252,6 +252,16 @@ class User(AbstractUser):
     def is_staff_member(self) -> bool:
         return bool(self.role) or self.is_superuser
 
+    @property
+    def is_department_bound(self) -> bool:
+        """Sees only their own department inside the division subtree (platform scoping)."""
+        return self.role in DEPARTMENT_ROLES
+
+    @property
+    def is_read_only(self) -> bool:
+        """Reads everything in scope, changes nothing (platform ``can_write``)."""
+        return self.role in READ_ONLY_ROLES
+
     def clean(self):
         super().clean()
         if self.role and not self.division_id:
@@ -264,115 +274,3 @@ class User(AbstractUser):
             and not self.department.division.is_within(self.division)
         ):
             raise ValidationError({"department": _("所属部门不在所属区划范围内。")})
-
-
-class CalendarStatus(models.TextChoices):
-    CONFIRMED = "confirmed", _("已确认")
-    PROVISIONAL = "provisional", _("暂定(未公布放假安排)")
-
-
-class CalendarYear(models.Model):
-    """One year's holiday arrangement (放假安排). Provisional until an administrator confirms the
-    State Council's published arrangement; dates computed from it are marked provisional."""
-
-    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
-    status = models.CharField(
-        _("状态"), max_length=20, choices=CalendarStatus.choices, default=CalendarStatus.PROVISIONAL
-    )
-    source = models.CharField(_("来源"), max_length=200, blank=True)
-    note = models.TextField(_("说明"), blank=True)
-    working_days = models.PositiveSmallIntegerField(_("工作日数"), default=0)
-    audited = True
-
-    class Meta:
-        verbose_name = _("年度工作日历")
-        verbose_name_plural = _("年度工作日历")
-        ordering = ["-year"]
-
-    def __str__(self):
-        return f"{self.year}({self.get_status_display()})"
-
-
-class DayKind(models.TextChoices):
-    HOLIDAY = "holiday", _("法定节假日/休息日")
-    MAKEUP = "makeup", _("调休工作日")
-
-
-class CalendarDay(models.Model):
-    """An exception to the Monday–Friday rule: a weekday holiday or a weekend make-up workday."""
-
-    year = models.ForeignKey(
-        CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name=_("年份")
-    )
-    date = models.DateField(_("日期"), unique=True)
-    kind = models.CharField(_("类型"), max_length=10, choices=DayKind.choices)
-    name = models.CharField(_("名称"), max_length=100, blank=True)
-    audited = True
-
-    class Meta:
-        verbose_name = _("日历例外日")
-        verbose_name_plural = _("日历例外日")
-        ordering = ["date"]
-
-    def __str__(self):
-        return f"{self.date} {self.get_kind_display()} {self.name}"
-
-    def clean(self):
-        if self.date and self.year_id and self.date.year != self.year.year:
-            raise ValidationError(
-                {
-                    "date": _("日期 %(date)s 不在 %(year)s 年内。")
-                    % {"date": self.date, "year": self.year.year}
-                }
-            )
-        if self.date and self.kind == DayKind.MAKEUP and self.date.weekday() < 5:
-            raise ValidationError({"kind": _("调休工作日必须是周六或周日。")})
-        if self.date and self.kind == DayKind.HOLIDAY and self.date.weekday() >= 5:
-            raise ValidationError({"kind": _("周末本为休息日,无需登记为节假日。")})
-
-
-class AuditAction(models.TextChoices):
-    CREATE = "create", _("新增")
-    UPDATE = "update", _("修改")
-    DELETE = "delete", _("删除")
-    LOGIN = "login", _("登录")
-    LOGOUT = "logout", _("退出")
-    LOGIN_FAILED = "login_failed", _("登录失败")
-    EXPORT = "export", _("导出")
-
-
-class AuditEntry(AppendOnlyModel):
-    """审计日志: append-only. Who, when, from where, what changed (before/after)."""
-
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        User,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
-    actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
-    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
-    channel = models.CharField(_("渠道"), max_length=20, blank=True)
-    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices)
-    object_type = models.CharField(_("对象类型"), max_length=100, blank=True, db_index=True)
-    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
-    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
-    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
-    # The division path of the actor, so that a supervisor sees the entries of their subtree.
-    division_path = models.CharField(max_length=255, blank=True, db_index=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
-    scope_division_field = "division_path"
-
-    class Meta:
-        verbose_name = _("审计日志")
-        verbose_name_plural = _("审计日志")
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"

@@ -2,7 +2,9 @@
 
 from django.db.models import Q
 
-from .models import AuditEntry, Department, Division, Role, User
+from yingshang.platform.models import AuditEntry
+
+from .models import Department, Division, Role, User
 
 
 def divisions_for(user):
@@ -17,6 +19,11 @@ def departments_for(user, *, search: str = "", division_code: str = ""):
     if division_code:
         qs = qs.filter(division__code=division_code)
     return qs
+
+
+def department_for_staff(user, pk) -> Department:
+    """A department in the user's subtree, or 404."""
+    return Department.objects.get_visible_or_404(user, pk=pk)
 
 
 def staff_for(user):

@@ -14,5 +14,4 @@ urlpatterns = [
     path("staff/departments/<int:pk>/", views.department_detail, name="department-detail"),
     path("staff/audit/", views.audit_list, name="audit-list"),
     path("staff/audit/export.xlsx", views.audit_export, name="audit-export"),
-    path("staff/calendar/", views.calendar_view, name="calendar"),
 ]

@@ -1,16 +1,16 @@
-import datetime
 from functools import wraps
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from . import audit, selectors
+from yingshang.platform import audit
+from yingshang.platform.models import AuditAction
+
+from . import forms, selectors
 from .exports import xlsx_response
-from .models import AuditAction, Department
 
 
 def staff_required(view):
@@ -36,13 +36,6 @@ class LoginView(auth_views.LoginView):
         return super().get_default_redirect_url()
 
 
-def _date(value):
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @staff_required
 def home(request):
     from django.urls import NoReverseMatch, reverse
@@ -62,7 +55,7 @@ def home(request):
         ("monitoring:benchmarks", _("对标数据")),
         ("core:division-list", _("行政区划")),
         ("core:department-list", _("部门")),
-        ("core:calendar", _("工作日历")),
+        ("workdays:calendar", _("工作日历")),
         ("core:audit-list", _("审计日志")),
         ("notifications:inbox", _("消息中心")),
     ]:
@@ -90,51 +83,36 @@ def division_list(request):
 
 @staff_required
 def department_list(request):
+    filters = forms.DepartmentFilterForm(request.GET)
     qs = selectors.departments_for(
         request.user,
-        search=request.GET.get("q", "").strip(),
-        division_code=request.GET.get("division", "").strip(),
+        search=filters.value("q", ""),
+        division_code=filters.value("division", ""),
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = filters.page_of(qs)
     return render(
-        request, "core/department_list.html", {"page": page, "q": request.GET.get("q", "")}
+        request,
+        "core/department_list.html",
+        {"page": page, "q": filters.value("q", ""), "filter_form": filters},
     )
 
 
 @staff_required
 def department_detail(request, pk):
-    department = Department.objects.get_visible_or_404(request.user, pk=pk)
+    department = selectors.department_for_staff(request.user, pk)
     staff = selectors.staff_for(request.user).filter(department=department)
     return render(
         request, "core/department_detail.html", {"department": department, "staff": staff}
     )
 
 
-def _without_page(params) -> str:
-    params = params.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
-def _audit_filters(request):
-    g = request.GET
-    return {
-        "actor": g.get("actor", "").strip(),
-        "action": g.get("action", "").strip(),
-        "object_type": g.get("object_type", "").strip(),
-        "q": g.get("q", "").strip(),
-        "date_from": _date(g.get("date_from")),
-        "date_to": _date(g.get("date_to")),
-    }
-
-
 @staff_required
 def audit_list(request):
     if not selectors.can_read_audit(request.user):
         raise PermissionDenied(_("只有监督员和管理员可以查看审计日志。"))
-    filters = _audit_filters(request)
-    qs = selectors.audit_entries_for(request.user, **filters)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    filter_form = forms.AuditFilterForm(request.GET)
+    qs = selectors.audit_entries_for(request.user, **filter_form.audit_filters())
+    page = filter_form.page_of(qs)
     return render(
         request,
         "core/audit_list.html",
@@ -142,7 +120,8 @@ def audit_list(request):
             "page": page,
             "actions": AuditAction.choices,
             "filters": request.GET,
-            "querystring": _without_page(request.GET),
+            "querystring": filter_form.querystring(),
+            "filter_form": filter_form,
         },
     )
 
@@ -151,7 +130,8 @@ def audit_list(request):
 def audit_export(request):
     if not selectors.can_read_audit(request.user):
         raise PermissionDenied(_("只有监督员和管理员可以导出审计日志。"))
-    qs = selectors.audit_entries_for(request.user, **_audit_filters(request))[:100_000]
+    filter_form = forms.AuditFilterForm(request.GET)
+    qs = selectors.audit_entries_for(request.user, **filter_form.audit_filters())[:100_000]
     headers = [
         _("时间"),
         _("操作人"),
@@ -179,21 +159,8 @@ def audit_export(request):
     )
     audit.record(
         AuditAction.EXPORT,
-        object_type="core.AuditEntry",
+        object_type="platform.AuditEntry",
         object_repr=_("审计日志导出"),
         changes={"filters": request.GET.dict()},
     )
     return xlsx_response("audit.xlsx", _("审计日志"), headers, rows)
-
-
-@staff_required
-def calendar_view(request):
-    from django.utils import timezone
-
-    from .workdays import year_overview
-
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
-    return render(request, "core/calendar.html", {"overview": year_overview(year), "year": year})

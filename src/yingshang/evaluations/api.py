@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from yingshang.core.api import AuditContextMixin, ScopedViewSetMixin
+from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin
 
 from . import selectors, services
 from .models import EvalChannel, Evaluation, Rectification, RectificationEvent

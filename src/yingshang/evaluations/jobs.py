@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from yingshang.core.audit import audit_context
-from yingshang.core.jobs import periodic
+from yingshang.platform.audit import audit_context
+from yingshang.platform.jobs import periodic
 
 
 @periodic("evaluations.rectification_sweep", every=timedelta(hours=1))

@@ -4,14 +4,39 @@ from collections import defaultdict
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 
 from yingshang.core.models import Department
 
 from .models import BAD_LEVELS, Evaluation, Rectification, RectStatus
 
 
-def evaluations_for(user):
-    return Evaluation.objects.visible_to(user).select_related("department")
+def evaluations_for(user, *, level: int | None = None):
+    qs = Evaluation.objects.visible_to(user).select_related("department")
+    return qs.filter(level=level) if level else qs
+
+
+def rectification_for_staff(user, pk) -> Rectification:
+    return Rectification.objects.get_visible_or_404(user, pk=pk)
+
+
+def rectification_with_evaluation(pk) -> Rectification:
+    """A rectification with its evaluation, or 404 (the page then checks the evaluator)."""
+    rect = Rectification.objects.select_related("evaluation").filter(pk=pk).first()
+    if rect is None:
+        raise Http404
+    return rect
+
+
+def rating_of(subject, channel: str) -> Evaluation | None:
+    """The subject's rating on this channel, or None."""
+    from .services import subject_key
+
+    return Evaluation.objects.filter(
+        content_type_id=int(subject_key(subject).split(":")[0]),
+        object_id=str(subject.pk),
+        channel=channel,
+    ).first()
 
 
 def rectifications_for(user, status=""):

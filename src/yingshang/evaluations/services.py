@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from yingshang.core.models import Role, User
-from yingshang.core.workdays import add_working_days
+from yingshang.workdays.calendar import add_working_days
 
 from .models import (
     BAD_LEVELS,

@@ -4,8 +4,6 @@ evaluator's verdict page."""
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,22 +11,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingshang.core.views import staff_required
+from yingshang.platform.forms import error_dict, submit
 
-from . import selectors, services
-from .models import Level, Rectification, RectStatus
+from . import forms, selectors, services
+from .models import Level, RectStatus
 
 SUBJECT_KEY = "evaluation_subjects"
 
 
+def _run(form, action) -> dict:
+    """The form's messages (its own and the service's) after trying ``action``; empty when it
+    went through."""
+    submit(form, action)
+    return error_dict(form)
+
+
 def stats(request):
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() else timezone.localdate().year
+    filters = forms.StatsFilterForm(request.GET)
+    year = filters.year_or_now()
     table, months = selectors.stats_table(year)
     rows = [(dept, [by_month.get(m) for m in months]) for dept, by_month in table.items()]
     return render(
         request,
         "evaluations/stats.html",
-        {"year": year, "months": months, "rows": rows, "years": range(year - 3, year + 2)},
+        {
+            "year": year,
+            "months": months,
+            "rows": rows,
+            "years": range(year - 3, year + 2),
+            "filter_form": filters,
+        },
     )
 
 
@@ -37,28 +49,29 @@ def _due_colour(rect, now):
         return ""
     if now > rect.due_at:
         return "red"
-    from yingshang.core.workdays import working_days_between
+    from yingshang.workdays.calendar import working_days_between
 
     return "amber" if working_days_between(now, rect.due_at) <= 2 else "green"
 
 
 @staff_required
 def evaluation_list(request):
-    qs = selectors.evaluations_for(request.user)
-    level = request.GET.get("level", "")
-    if level.isdigit():
-        qs = qs.filter(level=int(level))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    filters = forms.EvaluationFilterForm(request.GET)
+    qs = selectors.evaluations_for(request.user, level=filters.value("level"))
+    page = filters.page_of(qs)
     return render(
-        request, "evaluations/evaluation_list.html", {"page": page, "levels": Level.choices}
+        request,
+        "evaluations/evaluation_list.html",
+        {"page": page, "levels": Level.choices, "filter_form": filters},
     )
 
 
 @staff_required
 def rectification_list(request):
-    status = request.GET.get("status", "")
+    filters = forms.RectificationFilterForm(request.GET)
+    status = filters.value("status", "")
     qs = selectors.rectifications_for(request.user, status)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = filters.page_of(qs)
     now = timezone.now()
     return render(
         request,
@@ -68,13 +81,14 @@ def rectification_list(request):
             "rows": [(r, _due_colour(r, now)) for r in page],
             "statuses": RectStatus.choices,
             "status": status,
+            "filter_form": filters,
         },
     )
 
 
 @staff_required
 def rectification_detail(request, pk):
-    rect = Rectification.objects.get_visible_or_404(request.user, pk=pk)
+    rect = selectors.rectification_for_staff(request.user, pk)
     return render(
         request,
         "evaluations/rectification_detail.html",
@@ -93,21 +107,20 @@ def rectification_detail(request, pk):
 @staff_required
 @require_POST
 def rectification_action(request, pk):
-    rect = Rectification.objects.get_visible_or_404(request.user, pk=pk)
-    try:
-        services.rectification_step(
-            rect, request.user, request.POST.get("action", ""), request.POST.get("note", "")
-        )
+    rect = selectors.rectification_for_staff(request.user, pk)
+    errors = _run(
+        forms.StepForm(request.POST),
+        lambda d: services.rectification_step(rect, request.user, d["action"], d["note"]),
+    )
+    if errors:
+        request.session["rect_errors"] = errors
+    else:
         messages.success(request, _("操作成功。"))
-    except ValidationError as exc:
-        request.session["rect_errors"] = exc.message_dict
     return redirect("evaluations:rectification-detail", pk=rect.pk)
 
 
 def _evaluator_rect(request, pk):
-    rect = Rectification.objects.select_related("evaluation").filter(pk=pk).first()
-    if rect is None:
-        raise Http404
+    rect = selectors.rectification_with_evaluation(pk)
     ev = rect.evaluation
     own = request.user.is_authenticated and ev.evaluator_id == request.user.pk
     verified = f"{ev.content_type_id}:{ev.object_id}" in request.session.get(SUBJECT_KEY, [])
@@ -120,14 +133,17 @@ def verdict(request, pk):
     """The evaluator sees the rectification and accepts or rejects it."""
     rect, verified = _evaluator_rect(request, pk)
     if request.method == "POST":
-        action = "accept" if request.POST.get("satisfied") == "yes" else "reject"
-        try:
-            services.rectification_step(
-                rect, request.user, action, request.POST.get("note", ""), verified=verified
-            )
+        form = forms.VerdictForm(request.POST)
+        errors = _run(
+            form,
+            lambda d: services.rectification_step(
+                rect, request.user, form.action(), d["note"], verified=verified
+            ),
+        )
+        if errors:
+            request.session["rect_errors"] = errors
+        else:
             messages.success(request, _("感谢您的确认。"))
-        except ValidationError as exc:
-            request.session["rect_errors"] = exc.message_dict
         return redirect("evaluations:verdict", pk=rect.pk)
     return render(
         request,
@@ -146,7 +162,7 @@ def rate(request, subject_type, subject_id):
     from django.core.exceptions import ValidationError as DjangoValidationError
 
     from .api import resolve_subject
-    from .models import DIMENSIONS, Evaluation
+    from .models import DIMENSIONS
 
     try:
         subject = resolve_subject(subject_type, subject_id)
@@ -161,24 +177,22 @@ def rate(request, subject_type, subject_id):
     channel = info.get("channel") or "online"
     errors = {}
     if request.method == "POST":
-        dims = {k: request.POST.get(f"dim_{k}", "") for k, _l in DIMENSIONS[channel]}
-        try:
-            services.submit_evaluation(
+        form = forms.RatingForm(request.POST, channel=channel)
+        errors = _run(
+            form,
+            lambda d: services.submit_evaluation(
                 subject,
                 request.user,
-                request.POST.get("level"),
-                dims,
-                request.POST.get("comment", ""),
+                d["level"],
+                form.dimensions(),
+                d["comment"],
                 verified=verified and not own,
-            )
-        except ValidationError as exc:
-            errors = exc.message_dict
-        else:
+            ),
+        )
+        if not errors:
             messages.success(request, _("感谢您的评价。"))
             return redirect(request.path)
-    rated = Evaluation.objects.filter(
-        content_type_id=int(key.split(":")[0]), object_id=str(subject.pk), channel=channel
-    ).first()
+    rated = selectors.rating_of(subject, channel)
     return render(
         request,
         "evaluations/rate.html",

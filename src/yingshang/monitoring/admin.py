@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from yingshang.core.admin import ReadOnlyAdminMixin
+from yingshang.platform.admin import ReadOnlyAdminMixin
 
 from .models import BenchmarkValue, CityFigure, IndicatorValue
 

@@ -5,7 +5,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from yingshang.core.api import AuditContextMixin, StaffWritePermission
+from yingshang.platform.api import AuditContextMixin, StaffWritePermission
 
 from . import selectors
 from .models import BenchmarkValue
@@ -94,7 +94,7 @@ router.register("benchmark-scores", BenchmarkScoreViewSet, basename="benchmark-s
 
 # --------------------------------------------------------------------- live indicator values
 
-from yingshang.core.api import ScopedViewSetMixin  # noqa: E402
+from yingshang.platform.api import ScopedViewSetMixin  # noqa: E402
 
 from . import dashboard as dash  # noqa: E402
 from .models import IndicatorValue  # noqa: E402
@@ -196,8 +196,7 @@ class DashboardViewSet(AuditContextMixin, viewsets.ViewSet):
         try:
             data = dash.dashboard(
                 request.user,
-                kind=q.get("kind"),
-                period=q.get("period"),
+                period=dash.parse_period(q.get("kind"), q.get("period")),
                 division=q.get("division"),
                 indicator=q.get("indicator"),
             )

@@ -85,16 +85,9 @@ class Members:
                 self.county[pk] = code_id[codes[2]]
         self.dept_division = dict(Department.objects.values_list("id", "division_id"))
         self.item_info: dict[int, tuple[int, int]] = {}
-        try:
-            from django.apps import apps
+        from .sources.catalog import item_places
 
-            ServiceItem = apps.get_model("catalog.ServiceItem")
-            for pk, div, dept in ServiceItem.objects.values_list(
-                "id", "division_id", "department_id"
-            ):
-                self.item_info[pk] = (div, dept)
-        except LookupError:
-            pass
+        self.item_info.update(item_places())
 
     def lookups(self) -> dict[str, np.ndarray]:
         if not hasattr(self, "_lookups"):

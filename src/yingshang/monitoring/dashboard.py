@@ -7,8 +7,6 @@ department-bound role sees its department.
 
 from __future__ import annotations
 
-import datetime
-
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +18,7 @@ from . import scoring
 from .compute import COMPOSITE
 from .definitions import DB_TOPICS, load_definitions
 from .models import BenchmarkValue, IndicatorValue
-from .periods import KINDS, label, next_start, parse_label, period_start
+from .periods import KINDS, Period
 
 CARD_GROUPS = ("db", "gov", "appeals", "evaluations", "supervision")
 NO_DATA = gettext_lazy("无数据")
@@ -67,17 +65,19 @@ def resolve_member(user, division_id: str | int | None) -> tuple[str, int, Divis
     return dim, division.pk, division
 
 
-def parse_period(kind: str | None, text: str | None) -> tuple[str, datetime.date]:
+def parse_period(kind: str | None, text: str | None) -> Period:
+    """The period asked for (kind defaults to month); without a text, the latest one with
+    stored values (or the current one). ValueError for a bad text."""
     kind = kind if kind in KINDS else "month"
     if text:
-        return kind, parse_label(kind, text)
+        return Period.parse(kind, text)
     latest = (
         IndicatorValue.objects.filter(period_kind=kind)
         .order_by("-period_start")
         .values_list("period_start", flat=True)
         .first()
     )
-    return kind, latest or period_start(kind, timezone.localdate())
+    return Period.of(kind, latest or timezone.localdate())
 
 
 def fmt(value, unit: str = "") -> str:
@@ -110,20 +110,24 @@ def _benchmark_values(defs) -> dict[str, list[dict]]:
     return out
 
 
-def cards(user, kind, start, dim, member) -> list[dict]:
+def cards(user, period: Period, dim, member) -> list[dict]:
     """Indicator cards of one member and period: value, frontier score, gap to the frontier,
     benchmarks with the gap, the previous period's value."""
     defs = load_definitions(figures=True)
     rows = {
         r.indicator: r
         for r in visible_values(user).filter(
-            period_kind=kind, period_start=start, dimension=dim, dimension_id=member
+            period_kind=period.kind, period_start=period.start, dimension=dim, dimension_id=member
         )
     }
-    prev_start = _previous(kind, start)
     prev = dict(
         visible_values(user)
-        .filter(period_kind=kind, period_start=prev_start, dimension=dim, dimension_id=member)
+        .filter(
+            period_kind=period.kind,
+            period_start=period.previous().start,
+            dimension=dim,
+            dimension_id=member,
+        )
         .values_list("indicator", "value")
     )
     bench = _benchmark_values(defs)
@@ -211,36 +215,36 @@ def _missing_notes(defs) -> dict[str, str]:
     return notes
 
 
-def _previous(kind, start):
-    day = start - datetime.timedelta(days=1)
-    return period_start(kind, day)
-
-
-def trend(user, kind, dim, member, indicator=COMPOSITE, n=12, until=None) -> list[dict]:
-    until = until or period_start(kind, timezone.localdate())
-    starts = [until]
-    for _i in range(n - 1):
-        starts.append(_previous(kind, starts[-1]))
-    starts.reverse()
+def trend(user, until: Period, dim, member, indicator=COMPOSITE, n=12) -> list[dict]:
+    """The indicator over the ``n`` periods ending with ``until``."""
+    periods = until.last(n)
     got = dict(
         visible_values(user)
         .filter(
             indicator=indicator,
-            period_kind=kind,
+            period_kind=until.kind,
             dimension=dim,
             dimension_id=member,
-            period_start__in=starts,
+            period_start__in=[p.start for p in periods],
         )
         .values_list("period_start", "value")
     )
-    return [{"period": label(kind, s), "start": s.isoformat(), "value": got.get(s)} for s in starts]
+    return [
+        {"period": p.label, "start": p.start.isoformat(), "value": got.get(p.start)}
+        for p in periods
+    ]
 
 
-def counties(user, kind, start, indicator=COMPOSITE) -> list[dict]:
+def counties(user, period: Period, indicator=COMPOSITE) -> list[dict]:
     """The visible counties with the indicator's value (for the county chart)."""
     values = dict(
         visible_values(user)
-        .filter(indicator=indicator, period_kind=kind, period_start=start, dimension="division")
+        .filter(
+            indicator=indicator,
+            period_kind=period.kind,
+            period_start=period.start,
+            dimension="division",
+        )
         .values_list("dimension_id", "value")
     )
     divisions = Division.objects.visible_to(user).filter(level=DivisionLevel.COUNTY)
@@ -279,11 +283,14 @@ def county_geojson(defs) -> dict | None:
     return json.loads(conf["geojson"].read_text(encoding="utf-8"))
 
 
-def ranking(user, kind, start, indicator=COMPOSITE, dimension="department", within=None, n=20):
+def ranking(user, period: Period, indicator=COMPOSITE, dimension="department", within=None, n=20):
     """Members of ``dimension`` ranked by the indicator (best first; no data last)."""
     defs = load_definitions()
     qs = visible_values(user).filter(
-        indicator=indicator, period_kind=kind, period_start=start, dimension=dimension
+        indicator=indicator,
+        period_kind=period.kind,
+        period_start=period.start,
+        dimension=dimension,
     )
     if within is not None:
         qs = qs.filter(division_path__startswith=within.path)
@@ -304,30 +311,27 @@ def ranking(user, kind, start, indicator=COMPOSITE, dimension="department", with
             )
         )
     else:
-        from django.apps import apps
+        from .sources.catalog import item_names
 
-        Item = apps.get_model("catalog.ServiceItem")
-        names = dict(
-            Item.objects.filter(pk__in=[r["dimension_id"] for r in rows]).values_list("pk", "name")
-        )
+        names = item_names([r["dimension_id"] for r in rows])
     return [
         {**r, "name": names.get(r["dimension_id"], str(r["dimension_id"])), "rank": i}
         for i, r in enumerate(rows[:n], start=1)
     ]
 
 
-def dashboard(user, *, kind=None, period=None, division=None, indicator=None) -> dict:
-    kind, start = parse_period(kind, period)
+def dashboard(user, *, period: Period, division=None, indicator=None) -> dict:
+    """Everything the dashboard shows for ``period`` (see ``parse_period`` for the query's)."""
     dim, member, div = resolve_member(user, division)
     defs = load_definitions()
     indicator = indicator if indicator in defs.indicators or indicator == COMPOSITE else COMPOSITE
-    county_values = counties(user, kind, start, indicator) if dim == "city" else []
+    county_values = counties(user, period, indicator) if dim == "city" else []
     ind = defs.indicators.get(indicator)
     return {
-        "kind": kind,
-        "period": label(kind, start),
-        "period_start": start.isoformat(),
-        "period_end": (next_start(kind, start) - datetime.timedelta(days=1)).isoformat(),
+        "kind": period.kind,
+        "period": period.label,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
         "dimension": dim,
         "division": {"id": div.pk, "code": div.code, "name": div.name},
         "indicator": indicator,
@@ -335,12 +339,12 @@ def dashboard(user, *, kind=None, period=None, division=None, indicator=None) ->
         if indicator in defs.indicators
         else _("综合指数"),
         "definitions_version": defs.version,
-        "cards": cards(user, kind, start, dim, member),
-        "trend": trend(user, kind, dim, member, indicator, until=start),
+        "cards": cards(user, period, dim, member),
+        "trend": trend(user, period, dim, member, indicator),
         "indicator_direction": ind.direction if ind else "higher",
         "counties": county_values,
         "county_map": county_map(defs, county_values),
         "ranking": ranking(
-            user, kind, start, indicator, "department", within=div if dim == "division" else None
+            user, period, indicator, "department", within=div if dim == "division" else None
         ),
     }

@@ -8,11 +8,7 @@ scope is never listed. Links go to the owning app's detail page where one exists
 
 from __future__ import annotations
 
-import datetime
-
-from django.db.models import Count, F, Q
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from yingshang.core.models import Department, Division
@@ -20,285 +16,24 @@ from yingshang.core.models import Department, Division
 from . import dashboard as dash
 from .compute import COMPOSITE
 from .definitions import load_definitions
-from .periods import label, next_start, parse_label
-from .sources import day_bounds, model
-
-LIMIT = 200
-
-
-def _url(name, *args):
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+from .periods import Period
+from .sources import day_bounds
+from .sources.drill import DRILLS
 
 
-def _member_q(dimension, member, *, division_path, department, item=None):
-    """Q limiting records to a dimension member (paths of the records' divisions)."""
-    if dimension in ("city", "division"):
-        div = Division.objects.get(pk=member)
-        return Q(**{f"{division_path}__startswith": div.path})
-    if dimension == "department":
-        return Q(**{department: member})
-    if dimension == "item" and item:
-        return Q(**{item: member})
-    raise Http404
-
-
-# indicator → (Q of the flagged records) for cases completed in the period
-CASE_FLAGS = {
-    "gov.on_time_rate": ~Q(final_sla_state="on_time"),
-    "gov.first_time_rate": Q(events__to_status="supplement_requested"),
-    "gov.fully_online_rate": Q(channel="window") | Q(visits__gt=0),
-    "gov.instant_share": ~Q(version__kind="immediate"),
-    "gov.mean_trips": Q(visits__gt=1),
-    "gov.max_one_trip_rate": Q(visits__gt=1),
-    "gov.mean_handling_days": Q(final_sla_state="overdue"),
-}
-
-
-def _cases(user, indicator, dimension, member, lo, hi):
-    Case = model("cases.Case")
-    if Case is None:
-        return None
-    qs = Case.objects.visible_to(user)
-    member_q = _member_q(
-        dimension,
-        member,
-        division_path="department__division__path",
-        department="department_id",
-        item="item_id",
-    )
-    if indicator.startswith(("sb.", "cp.", "ge.", "rp.")) or indicator in ("sb", "cp", "ge", "rp"):
-        topic = indicator.split(".")[0]
-        conf = load_definitions().mapping.get(topic, {})
-        base = qs.filter(
-            member_q,
-            parent__isnull=True,
-            completed_at__gte=lo,
-            completed_at__lt=hi,
-        ).filter(
-            Q(bundle__key__in=conf.get("bundle_keys") or [])
-            | Q(item__basic_code__in=conf.get("item_codes") or [], bundle__isnull=True)
-        )
-        flagged = Q(visits__gt=1)
-    else:
-        base = qs.filter(
-            member_q,
-            item__isnull=False,
-            status__in=("completed", "delivered"),
-            completed_at__gte=lo,
-            completed_at__lt=hi,
-        )
-        flagged = CASE_FLAGS.get(indicator, Q(final_sla_state="overdue"))
-    flagged_ids = set(base.filter(flagged).values_list("pk", flat=True)[: LIMIT * 5])
-    rows = []
-    for c in base.select_related("department", "item").order_by("-completed_at")[: LIMIT * 5]:
-        rows.append(
-            {
-                "flag": c.pk in flagged_ids,
-                "label": f"{c.number} {c.title}",
-                "url": _url("cases:detail", c.number),
-                "department": c.department.name,
-                "when": c.completed_at,
-                "detail": f"{c.get_status_display()} · {c.get_channel_display()} · "
-                f"到现场 {c.visits} 次 · 时效 {c.final_sla_state or '—'}",
-            }
-        )
-    rows.sort(key=lambda r: not r["flag"])
-    extra = None
-    if indicator == "gov.first_time_rate":
-        CaseEvent = model("cases.CaseEvent")
-        extra = {
-            "title": "补正最多的事项",
-            "rows": list(
-                CaseEvent.objects.visible_to(user)
-                .filter(
-                    to_status="supplement_requested",
-                    at__gte=lo,
-                    at__lt=hi,
-                    case__item__isnull=False,
-                )
-                .filter(
-                    _member_q(
-                        dimension,
-                        member,
-                        division_path="case__department__division__path",
-                        department="case__department_id",
-                        item="case__item_id",
-                    )
-                )
-                .values("case__item__name", "case__department__name")
-                .annotate(n=Count("id"), cases=Count("case", distinct=True))
-                .order_by("-n")[:20]
-            ),
-        }
-    return rows[:LIMIT], extra
-
-
-def _appeals(user, indicator, dimension, member, lo, hi):
-    Appeal = model("appeals.Appeal")
-    if Appeal is None:
-        return None
-    qs = Appeal.objects.visible_to(user).filter(
-        _member_q(
-            dimension,
-            member,
-            division_path="division__path",
-            department="lead_department_id",
-        )
-    )
-    if indicator in ("appeals.on_time_rate", "appeals.satisfaction_rate"):
-        base = qs.filter(status="closed", closed_at__gte=lo, closed_at__lt=hi)
-        flagged = (
-            Q(replied_at__gt=F("due_at"))
-            if indicator == "appeals.on_time_rate"
-            else Q(resolved=False)
-        )
-    else:
-        base = qs.filter(submitted_at__gte=lo, submitted_at__lt=hi)
-        flagged = (
-            Q(repeat_of__isnull=False)
-            if indicator == "appeals.repeat_rate"
-            else Q(signed_at__gt=F("sign_due")) | Q(signed_at__isnull=True)
-        )
-    flagged_ids = set(base.filter(flagged).values_list("pk", flat=True))
-    rows = [
-        {
-            "flag": a.pk in flagged_ids,
-            "label": f"{a.number} {a.title}",
-            "url": _url("appeals:staff-detail", a.pk),
-            "department": a.lead_department.name if a.lead_department_id else "—",
-            "when": a.submitted_at,
-            "detail": f"{a.get_status_display()} · 期限 {a.due_at or '—'} · 答复 {a.replied_at or '—'}",
-        }
-        for a in base.select_related("lead_department")[: LIMIT * 5]
-    ]
-    rows.sort(key=lambda r: not r["flag"])
-    return rows[:LIMIT], None
-
-
-def _evaluations(user, indicator, dimension, member, lo, hi):
-    Evaluation = model("evaluations.Evaluation")
-    if Evaluation is None:
-        return None
-    base = (
-        Evaluation.objects.visible_to(user)
-        .filter(voided=False, created_at__gte=lo, created_at__lt=hi)
-        .filter(
-            _member_q(dimension, member, division_path="division__path", department="department_id")
-        )
-    )
-    if indicator == "evaluations.bad_rectified_rate":
-        base = base.filter(level__lte=2)
-        flagged = ~Q(rectification__status="closed")
-    else:
-        flagged = Q(level__lte=2)
-    flagged_ids = set(base.filter(flagged).values_list("pk", flat=True))
-    rows = [
-        {
-            "flag": e.pk in flagged_ids,
-            "label": e.subject_label,
-            "url": _url("evaluations:list"),
-            "department": e.department.name,
-            "when": e.created_at,
-            "detail": f"{e.get_level_display()} · {e.comment[:60]}",
-        }
-        for e in base.select_related("department")[: LIMIT * 5]
-    ]
-    rows.sort(key=lambda r: not r["flag"])
-    return rows[:LIMIT], None
-
-
-def _tasks(user, indicator, dimension, member, start, end):
-    Task = model("reforms.Task")
-    if Task is None:
-        return None
-    qs = Task.objects.visible_to(user).filter(
-        _member_q(
-            dimension, member, division_path="programme__division__path", department="lead_units"
-        )
-    )
-    as_of = min(end, datetime.date.today())
-    lagging = (
-        Q(deadline_kind="date", deadline__lt=as_of)
-        & (Q(completed_on__isnull=True) | Q(completed_on__gt=as_of))
-    ) | Q(state="lagging", closed_at__isnull=True)
-    if indicator == "supervision.lagging_tasks":
-        base = qs.filter(lagging)
-        flagged = Q(pk__isnull=False)
-    else:
-        base = qs.filter(deadline_kind="date", deadline__gte=start, deadline__lte=end)
-        flagged = Q(completed_on__isnull=True) | Q(completed_on__gt=F("deadline"))
-    base = base.distinct()
-    flagged_ids = set(base.filter(flagged).values_list("pk", flat=True))
-    rows = [
-        {
-            "flag": t.pk in flagged_ids,
-            "label": f"{t.number} {t.content[:60]}",
-            "url": _url("reforms:task", t.pk),
-            "department": ", ".join(d.name for d in t.lead_units.all()),
-            "when": t.deadline,
-            "detail": f"{t.get_state_display()} · 进度 {t.progress}% · 时限 {t.deadline_text or t.deadline or '—'}",
-        }
-        for t in base.prefetch_related("lead_units")[: LIMIT * 5]
-    ]
-    rows.sort(key=lambda r: not r["flag"])
-    return rows[:LIMIT], None
-
-
-def _items(user, indicator, dimension, member, end):
-    Item = model("catalog.ServiceItem")
-    if Item is None:
-        return None
-    qs = Item.objects.visible_to(user).filter(is_active=True, current_version__isnull=False)
-    qs = qs.filter(
-        _member_q(
-            dimension,
-            member,
-            division_path="division__path",
-            department="department_id",
-            item="id",
-        )
-    )
-    flags = {
-        "gov.online_available_rate": Q(current_version__online_depth__lt=4),
-        "gov.cross_area_rate": Q(current_version__service_scope="local"),
-        "gov.limit_compression_rate": Q(
-            current_version__committed_limit_days=F("current_version__legal_limit_days")
-        ),
-        "gov.materials_exempt_share": Q(current_version__materials__licence_type__isnull=True),
-    }
-    flagged_ids = set(qs.filter(flags.get(indicator, Q(pk__in=[]))).values_list("pk", flat=True))
-    rows = [
-        {
-            "flag": i.pk in flagged_ids,
-            "label": i.name,
-            "url": None,
-            "department": i.department.name,
-            "when": None,
-            "detail": f"{i.current_version.get_kind_display()} · 法定 {i.current_version.legal_limit_days} / 承诺 {i.current_version.committed_limit_days} 工作日 · {i.current_version.get_online_depth_display()} · {i.current_version.get_service_scope_display()}",
-        }
-        for i in qs.select_related("department", "current_version")[: LIMIT * 5]
-    ]
-    rows.sort(key=lambda r: not r["flag"])
-    return rows[:LIMIT], None
-
-
-def context(user, indicator, dimension, member, kind, period) -> dict:
+def context(user, indicator, dimension, member, period: Period) -> dict:
     defs = load_definitions()
     if indicator != COMPOSITE and indicator not in defs.indicators:
         raise KeyError(indicator)
-    start = parse_label(kind, period)
-    end = next_start(kind, start) - datetime.timedelta(days=1)
+    start, end = period.start, period.end
     if dimension not in ("city", "division", "department", "item"):
         raise KeyError(dimension)
     value = (
         dash.visible_values(user)
         .filter(
             indicator=indicator,
-            period_kind=kind,
-            period_start=start,
+            period_kind=period.kind,
+            period_start=period.start,
             dimension=dimension,
             dimension_id=member,
         )
@@ -322,17 +57,8 @@ def context(user, indicator, dimension, member, kind, period) -> dict:
     lo, hi = day_bounds(start, end)
     ind = defs.indicators.get(indicator)
     source = ind.source if ind else None
-    result = None
-    if source == "cases":
-        result = _cases(user, indicator, dimension, member, lo, hi)
-    elif source == "appeals":
-        result = _appeals(user, indicator, dimension, member, lo, hi)
-    elif source == "evaluations":
-        result = _evaluations(user, indicator, dimension, member, lo, hi)
-    elif source == "reforms":
-        result = _tasks(user, indicator, dimension, member, start, end)
-    elif source == "catalog":
-        result = _items(user, indicator, dimension, member, end)
+    drill = DRILLS.get(source)
+    result = drill(user, indicator, dimension, member, lo, hi, start, end) if drill else None
     rows, extra = result if result else ([], None)
     return {
         "indicator": indicator,
@@ -341,8 +67,8 @@ def context(user, indicator, dimension, member, kind, period) -> dict:
         "source": source,
         "dimension": dimension,
         "member": member,
-        "kind": kind,
-        "period": label(kind, start),
+        "kind": period.kind,
+        "period": period.label,
         "value": value,
         "display": dash.fmt(value.value if value else None, ind.unit if ind else ""),
         "rows": rows,

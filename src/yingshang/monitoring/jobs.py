@@ -1,7 +1,7 @@
 """Scheduled work of the monitoring app (run by `yingshang worker`)."""
 
-from yingshang.core.audit import audit_context
-from yingshang.core.jobs import periodic
+from yingshang.platform.audit import audit_context
+from yingshang.platform.jobs import periodic
 
 
 @periodic("monitoring.daily_recompute", every="daily at 02:30")

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.scoping import ScopedQuerySet
+from yingshang.platform.scoping import ScopedQuerySet
 
 
 class BenchmarkValue(models.Model):

@@ -1,8 +1,14 @@
-"""Periods of the time series: day, week (Monday start), month, quarter, year."""
+"""Periods of the time series: day, week (Monday start), month, quarter, year.
+
+``Period`` (kind + first day + last day) is the one value passed between the dashboards, the
+drill-down, the reports, the API and the pages; the module functions below are its arithmetic
+(and what the vectorised computation in ``compute`` uses on arrays of period starts).
+"""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -97,3 +103,62 @@ def starts_array(kind: str, days: np.ndarray) -> np.ndarray:
     if kind == "year":
         return days.astype("datetime64[Y]").astype("datetime64[D]")
     raise ValueError(kind)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One period: its ``kind`` (one of ``KINDS``), first day ``start`` and last day ``end``."""
+
+    kind: str
+    start: datetime.date
+    end: datetime.date
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown period kind {self.kind!r}")
+        if period_start(self.kind, self.start) != self.start or self.end != period_end(
+            self.kind, self.start
+        ):
+            raise ValueError(f"{self.start}–{self.end} is not a {self.kind}")
+
+    @classmethod
+    def of(cls, kind: str, day: datetime.date) -> Period:
+        """The period of ``kind`` containing ``day``."""
+        start = period_start(kind, day)
+        return cls(kind, start, period_end(kind, start))
+
+    @classmethod
+    def parse(cls, kind: str, text: str) -> Period:
+        """From a label (2026-10, 2026-Q4, 2026-W42, 2026 …) or any ISO date inside the
+        period; ValueError for a bad kind or text."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown period kind {kind!r}")
+        return cls.of(kind, parse_label(kind, text))
+
+    @classmethod
+    def overlapping(cls, kind: str, start: datetime.date, end: datetime.date) -> list[Period]:
+        """The periods of ``kind`` that overlap [start, end]."""
+        return [cls(kind, s, period_end(kind, s)) for s in overlapping(kind, start, end)]
+
+    @property
+    def label(self) -> str:
+        return label(self.kind, self.start)
+
+    def next(self) -> Period:
+        return Period.of(self.kind, self.end + datetime.timedelta(days=1))
+
+    def previous(self) -> Period:
+        return Period.of(self.kind, self.start - datetime.timedelta(days=1))
+
+    def last(self, n: int) -> list[Period]:
+        """The ``n`` periods ending with this one, oldest first."""
+        out = [self]
+        while len(out) < n:
+            out.append(out[-1].previous())
+        return out[::-1]
+
+    def __contains__(self, day: datetime.date) -> bool:
+        return self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return self.label

@@ -23,7 +23,7 @@ import numpy as np
 from django.db import connection
 from django.db.models import Count, Q
 
-from .sources import day_bounds, model
+from .sources import case_log, day_bounds
 
 XES_HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- yingshang case event log, XES (IEEE 1849-2016) -->
@@ -51,38 +51,9 @@ def _ts(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).isoformat(timespec="milliseconds")
 
 
-def _case_filter(item=None, start=None, end=None, user=None):
-    Case = model("cases.Case")
-    qs = Case.objects.visible_to(user) if user is not None else Case.objects.all()
-    qs = qs.filter(item__isnull=False)
-    if item:
-        qs = qs.filter(item__basic_code=item)
-    if start:
-        qs = qs.filter(submitted_at__gte=day_bounds(start, start)[0])
-    if end:
-        qs = qs.filter(submitted_at__lt=day_bounds(end, end)[1])
-    return qs
-
-
 def write_xes(out, *, item=None, start=None, end=None, user=None, chunk=5000) -> int:
     """Write the XES log to the text stream ``out``; returns the number of events."""
-    CaseEvent = model("cases.CaseEvent")
-    events = (
-        CaseEvent.objects.filter(case__in=_case_filter(item, start, end, user))
-        .order_by("case_id", "at", "id")
-        .values_list(
-            "case_id",
-            "case__number",
-            "case__item__name",
-            "case__department__name",
-            "action",
-            "at",
-            "actor_name",
-            "role",
-            "to_status",
-            "channel",
-        )
-    )
+    events = case_log.event_rows(item=item, start=start, end=end, user=user)
     out.write(XES_HEADER)
     current = None
     n = 0
@@ -125,41 +96,9 @@ def write_xes(out, *, item=None, start=None, end=None, user=None, chunk=5000) ->
     return n
 
 
-def _dfg_sql(where: str, pg: bool) -> str:
-    ev = model("cases.CaseEvent")._meta.db_table
-    case = model("cases.Case")._meta.db_table
-    dept = "core_department"
-    div = "core_division"
-    diff = (
-        "EXTRACT(EPOCH FROM (at - prev_at))"
-        if pg
-        else "(julianday(at) - julianday(prev_at)) * 86400.0"
-    )
-    steps = f"""
-        SELECT e.case_id, e.action, e.at,
-               LAG(e.action) OVER (PARTITION BY e.case_id ORDER BY e.at, e.id) AS prev_action,
-               LAG(e.at) OVER (PARTITION BY e.case_id ORDER BY e.at, e.id) AS prev_at
-        FROM {ev} e JOIN {case} c ON c.id = e.case_id
-        JOIN {dept} d ON d.id = c.department_id JOIN {div} v ON v.id = d.division_id
-        WHERE {where}
-    """
-    if pg:
-        return f"""
-            SELECT prev_action, action, COUNT(*),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY {diff})
-            FROM ({steps}) s WHERE prev_action IS NOT NULL
-            GROUP BY prev_action, action ORDER BY COUNT(*) DESC
-        """
-    return f"""
-        SELECT prev_action, action, {diff}
-        FROM ({steps}) s WHERE prev_action IS NOT NULL
-        ORDER BY prev_action, action
-    """
-
-
 def directly_follows(*, start=None, end=None, item_id=None, department_id=None, path=None):
     """[{from, to, count, median_hours}] sorted by count."""
-    if model("cases.CaseEvent") is None:
+    if not case_log.available():
         return []
     where, params = ["c.item_id IS NOT NULL"], []
     if start:
@@ -178,10 +117,7 @@ def directly_follows(*, start=None, end=None, item_id=None, department_id=None, 
         where.append("v.path LIKE %s")
         params.append(path + "%")
     pg = connection.vendor == "postgresql"
-    sql = _dfg_sql(" AND ".join(where), pg)
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
+    rows = case_log.step_rows(" AND ".join(where), params, pg)
     if pg:
         out = [
             {"from": a, "to": b, "count": n, "median_hours": (m or 0) / 3600.0}
@@ -202,10 +138,9 @@ def directly_follows(*, start=None, end=None, item_id=None, department_id=None, 
 def rework(user, *, start=None, end=None, limit=30):
     """Per item and department: cases, cases with repeated 补正 (≥ 2), cases with more visits
     than promised (来回跑), total 补正 requests."""
-    Case = model("cases.Case")
-    if Case is None:
+    if not case_log.available():
         return []
-    qs = _case_filter(None, start, end, user)
+    qs = case_log.cases(start=start, end=end, user=user)
     rows = (
         qs.values("item_id", "item__name", "department__name")
         .annotate(
@@ -235,19 +170,8 @@ def rework(user, *, start=None, end=None, limit=30):
     return rows[:limit]
 
 
-def context(request) -> dict:
-    from django.utils import timezone
-
-    user = request.user
-    today = timezone.localdate()
-    try:
-        start = datetime.date.fromisoformat(request.GET.get("from") or "")
-    except ValueError:
-        start = today - datetime.timedelta(days=30)
-    try:
-        end = datetime.date.fromisoformat(request.GET.get("to") or "")
-    except ValueError:
-        end = today
+def context(user, start: datetime.date, end: datetime.date) -> dict:
+    """The process page for submissions in [start, end], scoped to ``user``."""
     path = None
     department_id = None
     if not user.is_superuser:

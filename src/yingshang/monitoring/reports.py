@@ -21,7 +21,7 @@ from yingshang.core.models import Division, DivisionLevel, User
 from . import dashboard as dash
 from . import supervision, svg
 from .compute import COMPOSITE
-from .periods import label
+from .periods import Period
 
 NAME_RE = re.compile(r"^yingshang-monitoring-(\d{4}-\d{2})\.(xlsx|pdf)$")
 
@@ -48,11 +48,11 @@ def collect(month: datetime.date) -> dict:
     user = _system_user()
     month = month.replace(day=1)
     city = Division.objects.filter(level=DivisionLevel.CITY).order_by("code").first()
-    data = dash.dashboard(user, kind="month", period=label("month", month), division=city.pk)
+    data = dash.dashboard(user, period=Period.of("month", month), division=city.pk)
     sup = supervision.table(user, month)
     return {
         "month": month,
-        "label": label("month", month),
+        "label": Period.of("month", month).label,
         "city": city,
         "data": data,
         "supervision": sup,
@@ -180,8 +180,6 @@ def context(request) -> dict:
         "files": files,
         "can_generate": request.user.is_superuser or request.user.role in ("supervisor", "admin"),
         "allowed": can_download(request.user),
-        "default_month": label(
-            "month", (timezone.localdate().replace(day=1) - datetime.timedelta(days=1))
-        ),
+        "default_month": Period.of("month", timezone.localdate()).previous().label,
         "composite": COMPOSITE,
     }

@@ -28,3 +28,16 @@ def benchmark_results(period: str | None = None) -> dict:
     result["periods"] = periods
     result["sources"] = sorted({v.source for v in qs if v.source})
     return result
+
+
+def dashboard_divisions(user):
+    """The city and counties a user may pick on the dashboard (none above their own level)."""
+    from yingshang.core.models import Division, DivisionLevel
+
+    divisions = Division.objects.visible_to(user).filter(
+        level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY]
+    )
+    if not user.is_superuser and user.division_id:
+        depth = user.division.path.count("/")
+        return [d for d in divisions if d.path.count("/") >= depth]
+    return list(divisions)

@@ -16,19 +16,17 @@ appeal before the rating. Lagging reform tasks belong to lead units only (no sta
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core import workdays
 from yingshang.core.models import Department
+from yingshang.workdays import calendar as workdays
 
-from .sources import day_bounds, model
-from .sources.evaluations import BAD_MAX_LEVEL
+from .periods import Period
+from .sources import day_bounds
+from .sources.supervision import supervision_counts
 
 IDLE_WORKING_DAYS_DEFAULT = 5
 COLUMNS = [
@@ -55,7 +53,7 @@ def idle_working_days() -> int:
 
 
 def working_days_ago(n: int, today: datetime.date) -> datetime.date:
-    """The date n working days before ``today`` (core.workdays calendar, with 调休)."""
+    """The date n working days before ``today`` (workdays.calendar, with 调休)."""
     day = today
     counted = 0
     while counted < n:
@@ -69,147 +67,14 @@ def working_days_ago(n: int, today: datetime.date) -> datetime.date:
     return day
 
 
-def month_bounds(month: datetime.date):
-    start = month.replace(day=1)
-    nxt = (start + datetime.timedelta(days=32)).replace(day=1)
-    return start, nxt - datetime.timedelta(days=1)
-
-
-def last_staff_actor(events, link: str, outer: str = "pk") -> Subquery:
-    """Subquery: the user id of the latest event on the outer record whose actor is staff."""
-    latest = events.filter(**{link: OuterRef(outer)}, actor__isnull=False, actor__role__gt="")
-    return Subquery(latest.order_by("-at", "-id").values("actor_id")[:1])
-
-
-def _count_by_responsible(qs, events, link: str, column: str, staff: dict) -> None:
-    rows = (
-        qs.annotate(responsible=last_staff_actor(events, link))
-        .filter(responsible__isnull=False)
-        .values("responsible")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for r in rows:
-        staff[r["responsible"]][column] += r["n"]
-
-
 def figures(user, month: datetime.date, now=None) -> dict:
     """{"departments": {dept_id: {col: n}}, "staff": {user_id: {col: n}}, ...}."""
     now = now or timezone.now()
-    start, end = month_bounds(month)
-    lo, hi = day_bounds(start, end)
-    depts: dict = defaultdict(lambda: defaultdict(int))
-    staff: dict = defaultdict(lambda: defaultdict(int))
+    period = Period.of("month", month)
     idle_days = idle_working_days()
-
-    Case = model("cases.Case")
-    CaseEvent = model("cases.CaseEvent")
-    if Case is not None:
-        from yingshang.cases.sla import state_q
-
-        open_cases = Case.objects.visible_to(user).filter(
-            status__in=("submitted", "prechecking", "accepted", "in_process"),
-            item__isnull=False,
-        )
-        overdue = open_cases.filter(state_q("overdue", now))
-        for r in overdue.values("department_id").annotate(n=Count("id")).order_by():
-            depts[r["department_id"]]["overdue_cases"] += r["n"]
-        _count_by_responsible(overdue, CaseEvent.objects, "case", "overdue_cases", staff)
-        cutoff = workdays.end_of_day(working_days_ago(idle_days, timezone.localdate(now)))
-        last = CaseEvent.objects.filter(case=OuterRef("pk")).order_by().values("case")
-        last = last.annotate(m=Max("at")).values("m")[:1]
-        idle = open_cases.annotate(last_at=Subquery(last)).filter(last_at__lt=cutoff)
-        for r in idle.values("department_id").annotate(n=Count("id")).order_by():
-            depts[r["department_id"]]["idle_cases"] += r["n"]
-        _count_by_responsible(idle, CaseEvent.objects, "case", "idle_cases", staff)
-
-    Appeal = model("appeals.Appeal")
-    AppealEvent = model("appeals.AppealEvent")
-    if Appeal is not None:
-        appeals = Appeal.objects.visible_to(user)
-        late_sign = appeals.filter(submitted_at__gte=lo, submitted_at__lt=hi).filter(
-            Q(signed_at__gt=F("sign_due")) | Q(signed_at__isnull=True, sign_due__lt=now)
-        )
-        for r in late_sign.values("lead_department_id").annotate(n=Count("id")).order_by():
-            if r["lead_department_id"]:
-                depts[r["lead_department_id"]]["sign_delays"] += r["n"]
-        for r in (
-            AppealEvent.objects.filter(appeal__in=late_sign, action="sign", actor__isnull=False)
-            .values("actor_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            staff[r["actor_id"]]["sign_delays"] += r["n"]
-        overdue_appeals = appeals.exclude(status="closed").filter(
-            due_at__lt=now, replied_at__isnull=True
-        )
-        for r in overdue_appeals.values("lead_department_id").annotate(n=Count("id")).order_by():
-            if r["lead_department_id"]:
-                depts[r["lead_department_id"]]["overdue_appeals"] += r["n"]
-        _count_by_responsible(
-            overdue_appeals, AppealEvent.objects, "appeal", "overdue_appeals", staff
-        )
-
-    Evaluation = model("evaluations.Evaluation")
-    if Evaluation is not None:
-        for r in (
-            Evaluation.objects.visible_to(user)
-            .filter(voided=False, level__lte=BAD_MAX_LEVEL, created_at__gte=lo, created_at__lt=hi)
-            .values("department_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            depts[r["department_id"]]["bad_ratings"] += r["n"]
-        _bad_ratings_by_staff(user, lo, hi, staff)
-
-    Task = model("reforms.Task")
-    if Task is not None:
-        today = timezone.localdate(now)
-        lagging = Task.objects.visible_to(user).filter(
-            (
-                Q(deadline_kind="date", deadline__lt=today, completed_on__isnull=True)
-                | Q(state__in=("lagging", "overdue"))
-            ),
-            closed_at__isnull=True,
-        )
-        for r in lagging.values("lead_units").annotate(n=Count("id", distinct=True)).order_by():
-            if r["lead_units"]:
-                depts[r["lead_units"]]["lagging_tasks"] += r["n"]
+    cutoff = workdays.end_of_day(working_days_ago(idle_days, timezone.localdate(now)))
+    depts, staff = supervision_counts(user, day_bounds(period.start, period.end), now, cutoff)
     return {"departments": depts, "staff": staff, "idle_days": idle_days}
-
-
-def _bad_ratings_by_staff(user, lo, hi, staff) -> None:
-    """Bad ratings of cases and appeals → the staff member who last acted on the subject before
-    the rating was given."""
-    from django.contrib.contenttypes.models import ContentType
-
-    Evaluation = model("evaluations.Evaluation")
-    bad = Evaluation.objects.visible_to(user).filter(
-        voided=False, level__lte=BAD_MAX_LEVEL, created_at__gte=lo, created_at__lt=hi
-    )
-    for label, event_label, link in (
-        ("cases.Case", "cases.CaseEvent", "case"),
-        ("appeals.Appeal", "appeals.AppealEvent", "appeal"),
-    ):
-        subject, events = model(label), model(event_label)
-        if subject is None or events is None:
-            continue
-        latest = events.objects.filter(
-            **{f"{link}_id": Cast(OuterRef("object_id"), IntegerField())},
-            at__lte=OuterRef("created_at"),
-            actor__isnull=False,
-            actor__role__gt="",
-        )
-        rows = (
-            bad.filter(content_type=ContentType.objects.get_for_model(subject))
-            .annotate(responsible=Subquery(latest.order_by("-at", "-id").values("actor_id")[:1]))
-            .filter(responsible__isnull=False)
-            .values("responsible")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for r in rows:
-            staff[r["responsible"]]["bad_ratings"] += r["n"]
 
 
 def table(user, month, now=None) -> dict:
@@ -257,12 +122,3 @@ def table(user, month, now=None) -> dict:
         "month": month.replace(day=1),
         "thresholds": {str(dict(COLUMNS)[c]): n for c, n in RED_FLAG.items()},
     }
-
-
-def context(request) -> dict:
-    text = request.GET.get("month") or ""
-    try:
-        month = datetime.date.fromisoformat(text + "-01") if text else timezone.localdate()
-    except ValueError:
-        month = timezone.localdate()
-    return table(request.user, month)

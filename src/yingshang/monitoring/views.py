@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from yingshang.core.views import staff_required
 
-from . import selectors
+from . import forms, selectors
 from .definitions import DB_TOPICS, load_definitions
 
 
@@ -31,7 +31,8 @@ def _table(defs, topics):
 @staff_required
 def benchmark_list(request):
     """对标: comparator entities' component values and Doing Business scores."""
-    result = selectors.benchmark_results(request.GET.get("period") or None)
+    filter_form = forms.BenchmarkForm(request.GET)
+    result = selectors.benchmark_results(filter_form.value("period"))
     defs = load_definitions()
     entities = [
         {
@@ -55,6 +56,7 @@ def benchmark_list(request):
             "sources": result["sources"],
             "entities": entities,
             "parents": parents,
+            "filter_form": filter_form,
         },
     )
 
@@ -65,29 +67,19 @@ from django.core.exceptions import PermissionDenied  # noqa: E402
 from django.http import FileResponse, Http404  # noqa: E402
 from django.shortcuts import redirect  # noqa: E402
 
-from yingshang.core.models import Division, DivisionLevel  # noqa: E402
-
 from . import dashboard as dash  # noqa: E402
-from .periods import KINDS  # noqa: E402
+from .periods import KINDS, Period  # noqa: E402
 
 
 def _dashboard_context(request):
-    try:
-        data = dash.dashboard(
-            request.user,
-            kind=request.GET.get("kind"),
-            period=request.GET.get("period"),
-            division=request.GET.get("division"),
-            indicator=request.GET.get("indicator"),
-        )
-    except ValueError as exc:
-        raise Http404 from exc
-    divisions = Division.objects.visible_to(request.user).filter(
-        level__in=[DivisionLevel.CITY, DivisionLevel.COUNTY]
+    filter_form = forms.DashboardForm(request.GET)
+    data = dash.dashboard(
+        request.user,
+        period=filter_form.chosen_period(),
+        division=filter_form.value("division"),
+        indicator=filter_form.value("indicator"),
     )
-    if not request.user.is_superuser and request.user.division_id:
-        depth = request.user.division.path.count("/")
-        divisions = [d for d in divisions if d.path.count("/") >= depth]
+    divisions = selectors.dashboard_divisions(request.user)
     defs = load_definitions()
     geojson = (
         dash.county_geojson(defs)
@@ -106,6 +98,7 @@ def _dashboard_context(request):
             "schematic": _("示意图, 非边界地图"),
         },
         "kinds": KINDS,
+        "filter_form": filter_form,
         "divisions": divisions,
         "indicators": [(k, i.name) for k, i in defs.indicators.items() if i.has_bounds],
     }
@@ -128,7 +121,9 @@ def drill(request, indicator, dimension, member, kind, period):
     from . import drilldown
 
     try:
-        ctx = drilldown.context(request.user, indicator, dimension, member, kind, period)
+        ctx = drilldown.context(
+            request.user, indicator, dimension, member, Period.parse(kind, period)
+        )
     except (KeyError, ValueError) as exc:
         raise Http404 from exc
     return render(request, "monitoring/drill.html", ctx)
@@ -138,14 +133,19 @@ def drill(request, indicator, dimension, member, kind, period):
 def supervision(request):
     from . import supervision as sup
 
-    return render(request, "monitoring/supervision.html", sup.context(request))
+    filter_form = forms.MonthForm(request.GET)
+    context = sup.table(request.user, filter_form.chosen_month().start)
+    return render(request, "monitoring/supervision.html", {**context, "filter_form": filter_form})
 
 
 @staff_required
 def process(request):
     from . import process as proc
 
-    return render(request, "monitoring/process.html", proc.context(request))
+    filter_form = forms.DateRangeForm(request.GET)
+    start, end = filter_form.bounds()
+    context = proc.context(request.user, start, end)
+    return render(request, "monitoring/process.html", {**context, "filter_form": filter_form})
 
 
 @staff_required
@@ -155,13 +155,12 @@ def reports(request):
     if request.method == "POST":
         if not request.user.is_superuser and request.user.role not in ("supervisor", "admin"):
             raise PermissionDenied
-        try:
-            month = rep.parse_month(request.POST.get("month", ""))
-        except ValueError as exc:
+        form = forms.ReportMonthForm(request.POST)
+        if not form.is_valid():
             from django.http import HttpResponseBadRequest
 
-            return HttpResponseBadRequest(str(exc))
-        rep.generate(month)
+            return HttpResponseBadRequest(" ".join(form.errors["month"]))
+        rep.generate(form.cleaned_data["month"].start)
         return redirect("monitoring:reports")
     return render(request, "monitoring/reports.html", rep.context(request))
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Delivery, Notification, ScheduledRun
+from .models import Delivery, Notification
 from .senders import mask_address
 
 
@@ -81,10 +81,3 @@ class DeliveryAdmin(ReadOnlyAdmin):
             % {"n": count},
             messages.SUCCESS if count else messages.WARNING,
         )
-
-
-@admin.register(ScheduledRun)
-class ScheduledRunAdmin(ReadOnlyAdmin):
-    list_display = ["job", "slot", "task_id", "created_at"]
-    list_filter = ["job"]
-    date_hierarchy = "slot"

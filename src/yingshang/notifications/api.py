@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from yingshang.core.api import AuditContextMixin
+from yingshang.platform.api import AuditContextMixin
 
 from . import selectors, services
 from .models import Notification

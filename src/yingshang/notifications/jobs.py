@@ -1,8 +1,8 @@
-"""Periodic jobs of the notification centre (registered with core/jobs.py)."""
+"""Periodic jobs of the notification centre (registered with platform/jobs.py)."""
 
 from datetime import timedelta
 
-from yingshang.core.jobs import periodic
+from yingshang.platform.jobs import periodic
 
 from . import services
 
@@ -11,8 +11,3 @@ from . import services
 def retry_failed_deliveries() -> int:
     """Re-enqueue deliveries whose back-off has passed."""
     return services.retry_due()
-
-
-@periodic("notifications.prune_scheduler_history", every="daily at 03:30")
-def prune_scheduler_history() -> int:
-    return services.prune_history(days=30)

@@ -91,24 +91,3 @@ class Delivery(models.Model):
         from .senders import mask_address
 
         return f"{self.channel} → {mask_address(self.channel, self.address)}"
-
-
-class ScheduledRun(models.Model):
-    """Ledger of periodic job slots (core/jobs.py): the unique constraint makes every
-    (job, slot) enqueue exactly once, whatever the number of worker processes."""
-
-    job = models.CharField(_("任务"), max_length=100)
-    slot = models.DateTimeField(_("计划时间"))
-    task_id = models.CharField(_("任务结果编号"), max_length=64, blank=True)
-    created_at = models.DateTimeField(_("入队时间"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("定时任务记录")
-        verbose_name_plural = _("定时任务记录")
-        ordering = ["-slot", "job"]
-        constraints = [
-            models.UniqueConstraint(fields=["job", "slot"], name="scheduledrun_once_per_slot")
-        ]
-
-    def __str__(self):
-        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.masking import mask_phone, mask_text
+from yingshang.platform.masking import mask_phone, mask_text
 
 if TYPE_CHECKING:
     from .models import Delivery

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Delivery, DeliveryStatus, Notification, ScheduledRun
+from .models import Delivery, DeliveryStatus, Notification
 from .senders import IN_APP, get_sender, mask_address
 
 logger = logging.getLogger("yingshang.notifications")
@@ -208,12 +208,3 @@ def mark_read(notification: Notification) -> Notification:
 @transaction.atomic
 def mark_all_read(user) -> int:
     return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
-
-
-@transaction.atomic
-def prune_history(days: int = 30) -> int:
-    """Forget scheduler ledger rows older than ``days`` (they only guard current slots)."""
-    deleted, _details = ScheduledRun.objects.filter(
-        slot__lt=timezone.now() - timedelta(days=days)
-    ).delete()
-    return deleted

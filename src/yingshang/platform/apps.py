@@ -6,3 +6,8 @@ class PlatformConfig(AppConfig):
     name = "yingshang.platform"
     label = "platform"
     verbose_name = _("平台")
+
+    def ready(self):
+        from . import audit
+
+        audit.connect_signals()

@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from yingshang.core.api import ScopedViewSetMixin
+from yingshang.platform.api import ScopedViewSetMixin
 
 from . import selectors, services
 from .models import Programme, ProgressReport, Task

@@ -1,7 +1,7 @@
 """Scheduled work of the reforms app (run by `yingshang worker`)."""
 
-from yingshang.core.audit import audit_context
-from yingshang.core.jobs import periodic
+from yingshang.platform.audit import audit_context
+from yingshang.platform.jobs import periodic
 
 
 @periodic("reforms.sweep", every="daily at 01:30")

@@ -7,7 +7,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.core.models import DEPARTMENT_ROLES, Department, Division
-from yingshang.core.scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet, scope_filter
+from yingshang.platform.scoping import (
+    AppendOnlyModel,
+    AppendOnlyQuerySet,
+    ScopedQuerySet,
+    scope_filter,
+)
 
 
 class Cycle(models.TextChoices):

@@ -9,11 +9,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.utils import timezone
 
 from yingshang.core.models import Department
 
 from .models import (
+    EvidenceFile,
     Measure,
     Programme,
     ProgressReport,
@@ -26,6 +28,55 @@ from .models import (
 from .progress import weighted
 
 DONE = (TaskState.COMPLETED, TaskState.COMPLETED_LATE)
+
+
+def programme_for_staff(user, pk) -> Programme:
+    return Programme.objects.get_visible_or_404(user, pk=pk)
+
+
+def task_for_staff(user, pk) -> Task:
+    return Task.objects.get_visible_or_404(user, pk=pk)
+
+
+def department_for_staff(user, pk) -> Department:
+    return Department.objects.get_visible_or_404(user, pk=pk)
+
+
+def report_for_review(user, task, pk) -> ProgressReport:
+    """A report of ``task`` the user may see, or 404."""
+    report = ProgressReport.objects.visible_to(user).filter(task=task, pk=pk).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def evidence_for_staff(user, pk) -> EvidenceFile:
+    """An evidence file whose task the user may see, or 404."""
+    ev = EvidenceFile.objects.get_visible_or_404(user, pk=pk)
+    if not Task.objects.visible_to(user).filter(pk=ev.task_id).exists():
+        raise Http404
+    return ev
+
+
+def measures_of(programme):
+    return Measure.objects.filter(programme=programme)
+
+
+def lead_units_of(programme):
+    """The departments leading a task of the programme (the filter and task-book choices)."""
+    return (
+        Department.objects.filter(reform_tasks_led__programme=programme).distinct().order_by("name")
+    )
+
+
+def leaders_of(programme) -> list[str]:
+    return sorted(
+        set(
+            Task.objects.filter(programme=programme)
+            .exclude(leader_name="")
+            .values_list("leader_name", flat=True)
+        )
+    )
 
 
 def programmes_for(user):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from yingshang.core import uploads
 from yingshang.core.models import Department, Role
-from yingshang.core.scoping import can_write
+from yingshang.platform.scoping import can_write
 
 from . import matching
 from .models import (

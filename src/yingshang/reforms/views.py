@@ -3,42 +3,32 @@ write through services."""
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yingshang.core import audit
 from yingshang.core.exports import xlsx_response
-from yingshang.core.models import AuditAction, Department
 from yingshang.core.views import staff_required
+from yingshang.platform import audit
+from yingshang.platform.forms import submit
+from yingshang.platform.models import AuditAction
 
-from . import selectors, services
-from .models import (
-    Cycle,
-    EvidenceFile,
-    Light,
-    Measure,
-    Programme,
-    ProgressReport,
-    ReminderReason,
-    Task,
-    TaskState,
-)
+from . import forms, selectors, services
+from .models import Cycle, Light, Programme, ReminderReason, TaskState
 from .parsing import parse_file
 
 
 def _programme(request, pk) -> Programme:
-    return Programme.objects.get_visible_or_404(request.user, pk=pk)
+    return selectors.programme_for_staff(request.user, pk)
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -47,29 +37,32 @@ def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
+def _form_messages(form) -> list[str]:
+    """The form's messages, flat (these pages show them as flash messages)."""
+    return [str(m) for msgs in form.errors.values() for m in msgs]
+
+
+def _run(form, action):
+    """The result of the service call ``action(cleaned_data)``, or None with the messages on
+    the form."""
+    return (form.result or True) if submit(form, action) else None
+
+
 @staff_required
 def programme_list(request):
     can_create = services.is_bureau(request.user)
     if request.method == "POST":
         if not can_create:
             raise PermissionDenied(_("只有督查部门可以创建方案。"))
-        try:
-            issue = datetime.date.fromisoformat(request.POST.get("issue_date", ""))
-        except ValueError:
-            messages.error(request, _("印发日期格式应为 YYYY-MM-DD。"))
-            return redirect("reforms:programme-list")
-        try:
-            p = services.create_programme(
-                user=request.user,
-                title=request.POST.get("title", ""),
-                doc_number=request.POST.get("doc_number", ""),
-                issue_date=issue,
-                division=request.user.division,
-                reporting_cycle=request.POST.get("reporting_cycle") or Cycle.MONTHLY,
-                lag_margin=int(request.POST.get("lag_margin") or 15),
-            )
-        except (ValidationError, ValueError) as exc:
-            for m in _errors(exc) if isinstance(exc, ValidationError) else [str(exc)]:
+        form = forms.ProgrammeForm(request.POST)
+        p = _run(
+            form,
+            lambda d: services.create_programme(
+                user=request.user, division=request.user.division, **d
+            ),
+        )
+        if p is None:
+            for m in _form_messages(form):
                 messages.error(request, m)
             return redirect("reforms:programme-list")
         return redirect("reforms:import", pk=p.pk)
@@ -81,19 +74,6 @@ def programme_list(request):
         "reforms/programme_list.html",
         {"programmes": programmes, "can_create": can_create, "cycles": Cycle.choices},
     )
-
-
-def _filters(request, programme):
-    g = request.GET
-    unit = g.get("unit") or ""
-    measure = g.get("measure") or ""
-    return {
-        "leader": g.get("leader", "").strip(),
-        "unit": int(unit) if unit.isdigit() else None,
-        "measure": int(measure) if measure.isdigit() else None,
-        "state": g.get("state", "") if g.get("state", "") in TaskState.values else "",
-        "q": g.get("q", "").strip(),
-    }
 
 
 def _task_rows(tasks):
@@ -144,9 +124,10 @@ def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
 def schedule(request, pk):
     """进度表: the whole programme, filterable; Excel and PDF."""
     programme = _programme(request, pk)
-    f = _filters(request, programme)
+    filter_form = forms.TaskFilterForm(request.GET)
+    f = filter_form.task_filters()
     tasks = selectors.tasks_for(request.user, programme, **f)
-    fmt = request.GET.get("format", "")
+    fmt = filter_form.value("format", "")
     if fmt == "xlsx":
         audit.record(
             AuditAction.EXPORT,
@@ -166,18 +147,11 @@ def schedule(request, pk):
         "rollup": selectors.rollup(programme),
         "states": TaskState.choices,
         "counts": selectors.state_counts(tasks),
-        "measures": Measure.objects.filter(programme=programme),
-        "units": Department.objects.filter(reform_tasks_led__programme=programme)
-        .distinct()
-        .order_by("name"),
-        "leaders": sorted(
-            set(
-                Task.objects.filter(programme=programme)
-                .exclude(leader_name="")
-                .values_list("leader_name", flat=True)
-            )
-        ),
+        "measures": selectors.measures_of(programme),
+        "units": selectors.lead_units_of(programme),
+        "leaders": selectors.leaders_of(programme),
         "filters": f,
+        "filter_form": filter_form,
         "query": request.GET.urlencode(),
         "today": timezone.localdate(),
     }
@@ -189,11 +163,16 @@ def schedule(request, pk):
 @staff_required
 def timeline(request, pk):
     programme = _programme(request, pk)
-    tasks = selectors.tasks_for(request.user, programme, **_filters(request, programme))
+    filter_form = forms.TaskFilterForm(request.GET)
+    tasks = selectors.tasks_for(request.user, programme, **filter_form.task_filters())
     return render(
         request,
         "reforms/timeline.html",
-        {"programme": programme, "tl": selectors.timeline(tasks, programme)},
+        {
+            "programme": programme,
+            "tl": selectors.timeline(tasks, programme),
+            "filter_form": filter_form,
+        },
     )
 
 
@@ -222,28 +201,32 @@ def statistics(request, pk):
     )
 
 
-def _my_department(request, programme):
-    dept_id = request.GET.get("department") or (request.user.department_id or "")
-    if not str(dept_id).isdigit():
+def _my_department(request, filter_form):
+    dept_id = filter_form.value("department") or request.user.department_id
+    if not dept_id:
         return None
-    return Department.objects.get_visible_or_404(request.user, pk=int(dept_id))
+    return selectors.department_for_staff(request.user, dept_id)
 
 
 @staff_required
 def task_book(request, pk, dept_pk=None):
     """任务书: the tasks one department leads and joins; HTML, PDF and Excel."""
     programme = _programme(request, pk)
+    filter_form = forms.BookFilterForm(request.GET)
     if dept_pk is None:
-        department = _my_department(request, programme)
+        department = _my_department(request, filter_form)
         if department is None:
-            units = Department.objects.filter(reform_tasks_led__programme=programme).distinct()
             return render(
                 request,
                 "reforms/book_index.html",
-                {"programme": programme, "units": units.order_by("name")},
+                {
+                    "programme": programme,
+                    "units": selectors.lead_units_of(programme),
+                    "filter_form": filter_form,
+                },
             )
         return redirect("reforms:book", pk=programme.pk, dept_pk=department.pk)
-    department = Department.objects.get_visible_or_404(request.user, pk=dept_pk)
+    department = selectors.department_for_staff(request.user, dept_pk)
     led, joined = selectors.task_book(request.user, programme, department)
     context = {
         "programme": programme,
@@ -252,7 +235,7 @@ def task_book(request, pk, dept_pk=None):
         "joined": joined,
         "today": timezone.localdate(),
     }
-    fmt = request.GET.get("format", "")
+    fmt = filter_form.value("format", "")
     if fmt == "pdf":
         audit.record(AuditAction.EXPORT, instance=programme, object_repr=_("任务书打印"))
         return _pdf("reforms/book_pdf.html", context, f"taskbook-{department.pk}.pdf")
@@ -282,17 +265,15 @@ def import_view(request, pk):
         raise PermissionDenied(_("只有督查部门可以导入任务。"))
     context = {"programme": programme}
     if request.method == "POST" and request.POST.get("step") == "confirm":
-        token = request.POST.get("token", "")
+        confirm = forms.ImportConfirmForm(request.POST)
+        token = confirm.cleaned_data["token"] if confirm.is_valid() else ""
         stored = request.session.get("reforms_import", {})
         if token not in stored:
             messages.error(request, _("导入预览已过期,请重新上传文件。"))
             return redirect("reforms:import", pk=programme.pk)
         name, path = stored[token]
         result = parse_file(name, Path(path).read_bytes(), year=programme.year)
-        confirmed = {}
-        for key, value in request.POST.items():
-            if key.startswith("unit:") and value.isdigit():
-                confirmed[key[5:]] = int(value)
+        confirmed = confirm.confirmed_units()
         try:
             tasks = services.import_tasks(programme, result, user=request.user, confirmed=confirmed)
         except ValidationError as exc:
@@ -311,10 +292,11 @@ def import_view(request, pk):
         messages.success(request, _("已导入 %(n)d 项任务。") % {"n": len(tasks)})
         return redirect("reforms:schedule", pk=programme.pk)
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            context["errors"] = [_("请选择要导入的文件。")]
+        upload_form = forms.ImportUploadForm(request.POST, request.FILES)
+        if not upload_form.is_valid():
+            context["errors"] = _form_messages(upload_form)
             return render(request, "reforms/import.html", context, status=400)
+        upload = upload_form.cleaned_data["file"]
         if upload.size > settings.UPLOAD_MAX_BYTES:
             context["errors"] = [_("文件超过大小上限。")]
             return render(request, "reforms/import.html", context, status=400)
@@ -343,79 +325,66 @@ def import_view(request, pk):
 # --- tasks ---------------------------------------------------------------------------------
 
 
+def _task_steps(task, user) -> dict:
+    """action → the service call taking the action form's cleaned data (and the form)."""
+
+    def review(d, accept):
+        report = selectors.report_for_review(user, task, d["report"])
+        return services.review_report(report, user=user, accept=accept, note=d["note"])
+
+    return {
+        "report": lambda d, form: services.submit_report(
+            task,
+            user=user,
+            percent=d["percent"],
+            text=d["text"],
+            decrease_reason=d["decrease_reason"],
+            files=d["files"],
+            milestone_percents=form.milestone_percents(),
+        ),
+        "contribution": lambda d, form: services.add_contribution(
+            task, user=user, text=d["text"], files=d["files"]
+        ),
+        "accept": lambda d, form: review(d, True),
+        "return": lambda d, form: review(d, False),
+        "remind": lambda d, form: services.send_reminder(
+            task, user=user, reason=ReminderReason.MANUAL, note=d["note"]
+        ),
+        "milestone": lambda d, form: services.add_milestone(
+            task, user=user, title=d["title"], due_date=d["due_date"], weight=d["weight"]
+        ),
+    }
+
+
+TASK_SUCCESS = {
+    "report": _("进度已报送,等待审核。"),
+    "contribution": _("分工进展已报送。"),
+    "accept": _("审核完成。"),
+    "return": _("审核完成。"),
+    "remind": _("已催办。"),
+}
+
+
 @staff_required
 def task_detail(request, pk):
-    task = Task.objects.get_visible_or_404(request.user, pk=pk)
-    user = request.user
+    task = selectors.task_for_staff(request.user, pk)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        try:
-            if action == "report":
-                milestones = {
-                    k[10:]: v
-                    for k, v in request.POST.items()
-                    if k.startswith("milestone:") and v.strip()
-                }
-                services.submit_report(
-                    task,
-                    user=user,
-                    percent=request.POST.get("percent"),
-                    text=request.POST.get("text", ""),
-                    decrease_reason=request.POST.get("decrease_reason", ""),
-                    files=request.FILES.getlist("files"),
-                    milestone_percents=milestones or None,
-                )
-                messages.success(request, _("进度已报送,等待审核。"))
-            elif action == "contribution":
-                services.add_contribution(
-                    task,
-                    user=user,
-                    text=request.POST.get("text", ""),
-                    files=request.FILES.getlist("files"),
-                )
-                messages.success(request, _("分工进展已报送。"))
-            elif action in ("accept", "return"):
-                report = ProgressReport.objects.visible_to(user).filter(
-                    task=task, pk=request.POST.get("report")
-                )
-                if not report.exists():
-                    raise Http404
-                services.review_report(
-                    report.get(),
-                    user=user,
-                    accept=action == "accept",
-                    note=request.POST.get("note", ""),
-                )
-                messages.success(request, _("审核完成。"))
-            elif action == "remind":
-                services.send_reminder(
-                    task,
-                    user=user,
-                    reason=ReminderReason.MANUAL,
-                    note=request.POST.get("note", ""),
-                )
-                messages.success(request, _("已催办。"))
-            elif action == "milestone":
-                services.add_milestone(
-                    task,
-                    user=user,
-                    title=request.POST.get("title", ""),
-                    due_date=datetime.date.fromisoformat(request.POST.get("due_date", "")),
-                    weight=request.POST.get("weight") or 1,
-                )
-            else:
-                raise ValidationError({"action": _("未知操作。")})
-        except ValidationError as exc:
-            for m in _errors(exc):
+        form_class = forms.TASK_ACTION_FORMS.get(action)
+        if form_class is None:
+            messages.error(request, _("未知操作。"))
+            return render(
+                request, "reforms/task_detail.html", _task_context(request, task), status=400
+            )
+        form = form_class(request.POST, request.FILES)
+        step = _task_steps(task, request.user)[action]
+        if _run(form, lambda d: step(d, form)) is None:
+            for m in _form_messages(form):
                 messages.error(request, m)
-            return render(
-                request, "reforms/task_detail.html", _task_context(request, task), status=400
-            )
-        except ValueError:
-            messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
-            return render(
-                request, "reforms/task_detail.html", _task_context(request, task), status=400
-            )
+            context = {**_task_context(request, task), "form": form, "action": action}
+            return render(request, "reforms/task_detail.html", context, status=400)
+        if action in TASK_SUCCESS:
+            messages.success(request, TASK_SUCCESS[action])
         return redirect("reforms:task", pk=task.pk)
     return render(request, "reforms/task_detail.html", _task_context(request, task))
 
@@ -472,7 +441,5 @@ def supervision(request, pk):
 @staff_required
 def evidence(request, pk):
     """Evidence files are served only to those who can see the task."""
-    ev = EvidenceFile.objects.get_visible_or_404(request.user, pk=pk)
-    if not Task.objects.visible_to(request.user).filter(pk=ev.task_id).exists():
-        raise Http404
+    ev = selectors.evidence_for_staff(request.user, pk)
     return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.original_name)

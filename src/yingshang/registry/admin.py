@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from yingshang.core.admin import ScopedAdminMixin
+from yingshang.platform.admin import ScopedAdminMixin
 
 from .models import ELicence, Enterprise, LicenceType, Person
 

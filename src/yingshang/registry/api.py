@@ -2,7 +2,7 @@
 
 from rest_framework import mixins, serializers, viewsets
 
-from yingshang.core.api import ScopedViewSetMixin
+from yingshang.platform.api import ScopedViewSetMixin
 
 from . import services
 from .models import ELicence, Enterprise

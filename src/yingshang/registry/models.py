@@ -10,8 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
-from yingshang.core.masking import mask_id_number, mask_phone
-from yingshang.core.scoping import ScopedQuerySet
+from yingshang.platform.masking import mask_id_number, mask_phone
+from yingshang.platform.scoping import ScopedQuerySet
 
 
 def validate_uscc(value: str):

@@ -98,3 +98,22 @@ class CatalogSource(Source):
                 FactRow(as_of, v["item__division_id"], v["item__department_id"], item_id, data)
             )
         return out
+
+
+def item_places() -> dict[int, tuple[int, int]]:
+    """Every item's (division id, department id), for rolling item facts up; {} without the
+    catalogue app."""
+    ServiceItem = model("catalog.ServiceItem")
+    if ServiceItem is None:
+        return {}
+    return {
+        pk: (div, dept)
+        for pk, div, dept in ServiceItem.objects.values_list("id", "division_id", "department_id")
+    }
+
+
+def item_names(pks) -> dict[int, str]:
+    ServiceItem = model("catalog.ServiceItem")
+    if ServiceItem is None:
+        return {}
+    return dict(ServiceItem.objects.filter(pk__in=list(pks)).values_list("pk", "name"))

@@ -4,7 +4,7 @@ held-out top-1/top-3 accuracy; `yingshang appeals sweep` — run the overdue swe
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from yingshang.core.audit import audit_context
+from yingshang.platform.audit import audit_context
 
 
 class Command(BaseCommand):

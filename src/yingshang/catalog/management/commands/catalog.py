@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from yingshang.catalog import excel
-from yingshang.core.audit import audit_context
+from yingshang.platform.audit import audit_context
 
 
 class Command(BaseCommand):

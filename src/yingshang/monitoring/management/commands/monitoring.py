@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from yingshang.core.audit import audit_context
+from yingshang.platform.audit import audit_context
 
 from ... import benchmarks, services
 from ...definitions import DB_TOPICS, DefinitionError, load_definitions, parse_definitions

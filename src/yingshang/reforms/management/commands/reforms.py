@@ -6,7 +6,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from yingshang.core.audit import audit_context
+from yingshang.platform.audit import audit_context
 
 
 class Command(BaseCommand):

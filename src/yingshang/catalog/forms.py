@@ -1,0 +1,37 @@
+"""Input of the catalogue pages: the portal search and the staff list filters."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yingshang.platform.forms import FilterForm
+
+from .models import Category, Theme
+
+
+class SearchForm(FilterForm):
+    q = forms.CharField(label=_("关键字"), required=False, max_length=100)
+    department = forms.CharField(label=_("部门"), required=False, max_length=100)
+    division = forms.CharField(label=_("行政区划"), required=False, max_length=12)
+    theme = forms.ChoiceField(
+        label=_("服务对象"), required=False, choices=[("", "—"), *Theme.choices]
+    )
+    event = forms.CharField(label=_("主题"), required=False, max_length=50)
+    category = forms.ChoiceField(
+        label=_("事项类型"), required=False, choices=[("", "—"), *Category.choices]
+    )
+
+    def search_filters(self) -> dict:
+        """The keyword filters of ``selectors.search_items``."""
+        f = {k: v or "" for k, v in self.filters.items()}
+        return {
+            "q": f["q"],
+            "department": f["department"],
+            "division_code": f["division"],
+            "theme": f["theme"],
+            "life_event": f["event"],
+            "category": f["category"],
+        }
+
+
+class StaffListForm(FilterForm):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)

@@ -1,0 +1,116 @@
+"""The API helpers every app's API uses: token authentication with a short per-process cache,
+the staff write permission, the audit context of token-authenticated requests and the scoped
+viewset mixin (``visible_to``: out-of-scope objects are 404)."""
+
+import time
+
+from django.conf import settings
+from django.db.models import signals
+from django.utils.translation import gettext_lazy
+from rest_framework import permissions
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from . import audit
+from .scoping import can_write
+
+# key → (user, token, expiry on the monotonic clock)
+_token_cache: dict[str, tuple] = {}
+
+
+def token_cache_seconds() -> float:
+    return float(getattr(settings, "API_TOKEN_CACHE_SECONDS", 5))
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """Token authentication for the high-volume system endpoints (case submission): the token's
+    user — with division and department, which the audit entry and the intake need — is kept
+    per process for ``API_TOKEN_CACHE_SECONDS`` (default 5) instead of being read on every
+    request. Revocation: deleting a token, or saving or deleting its user (deactivation, role
+    change), drops the cached entries of this process at once and every other process's
+    within that time; 0 turns the cache off."""
+
+    def authenticate_credentials(self, key):
+        ttl = token_cache_seconds()
+        now = time.monotonic()
+        hit = _token_cache.get(key)
+        if hit is not None and hit[2] > now:
+            return hit[0], hit[1]
+        token = (
+            self.get_model()
+            .objects.select_related("user__division", "user__department")
+            .filter(key=key)
+            .first()
+        )
+        if token is None:
+            _token_cache.pop(key, None)
+            raise AuthenticationFailed(gettext_lazy("Invalid token."))
+        if not token.user.is_active:
+            _token_cache.pop(key, None)
+            raise AuthenticationFailed(gettext_lazy("User inactive or deleted."))
+        if ttl > 0:
+            if len(_token_cache) > 10_000:
+                _token_cache.clear()
+            _token_cache[key] = (token.user, token, now + ttl)
+        return token.user, token
+
+
+def _forget_token(sender, instance, **kwargs):
+    _token_cache.pop(getattr(instance, "key", None), None)
+
+
+def _forget_user(sender, instance, **kwargs):
+    for key, (user, _token, _exp) in list(_token_cache.items()):
+        if user.pk == instance.pk:
+            _token_cache.pop(key, None)
+
+
+def _connect_token_cache():
+    from rest_framework.authtoken.models import Token
+
+    signals.post_delete.connect(_forget_token, sender=Token, dispatch_uid="ys_token_cache_del")
+    signals.post_save.connect(_forget_token, sender=Token, dispatch_uid="ys_token_cache_save")
+    user = settings.AUTH_USER_MODEL  # model signals take the lazy "app_label.Model" reference
+    signals.post_save.connect(_forget_user, sender=user, dispatch_uid="ys_token_cache_user")
+    signals.post_delete.connect(_forget_user, sender=user, dispatch_uid="ys_token_cache_udel")
+
+
+_connect_token_cache()
+
+
+class StaffWritePermission(permissions.BasePermission):
+    """Staff only; city leaders (read-only role) may not write."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff_member):
+            return False
+        return request.method in permissions.SAFE_METHODS or can_write(user)
+
+
+class AuditContextMixin:
+    """Token-authenticated requests are only known after DRF authenticates: refresh the audit
+    context with the real user before the handler runs."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        ctx = audit.current()
+        self._audit_token = audit._context.set(
+            audit.AuditContext(user=request.user, ip=ctx.ip, channel="api")
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = getattr(self, "_audit_token", None)
+        if token is not None:
+            audit._context.reset(token)
+            self._audit_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ScopedViewSetMixin(AuditContextMixin):
+    """``get_queryset`` goes through the model's ``visible_to``: out-of-scope objects are 404."""
+
+    permission_classes = [StaffWritePermission]
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)

@@ -1,0 +1,44 @@
+"""The registry's public entry points: the only module of this app other apps import (besides
+``registry.models`` for foreign keys). Keep it small — see docs/architecture.md."""
+
+from .models import Enterprise
+from .selectors import (
+    enterprise_by_uscc,
+    holders_for_user,
+    licence_for,
+    licences_of,
+    person_by_id_number,
+)
+from .services import (
+    issue_elicence,
+    link_enterprise_user,
+    normalise_ric,
+    normalise_uscc,
+    register_enterprise,
+    register_person,
+    revoke_elicence,
+    save_licence_type,
+)
+
+
+def enterprises_by_uscc(codes):
+    """The registered enterprises among these USCCs (unknown codes are simply absent)."""
+    return Enterprise.objects.filter(uscc__in=[(c or "").strip().upper() for c in codes])
+
+
+__all__ = [
+    "enterprise_by_uscc",
+    "enterprises_by_uscc",
+    "holders_for_user",
+    "issue_elicence",
+    "licence_for",
+    "licences_of",
+    "link_enterprise_user",
+    "normalise_ric",
+    "normalise_uscc",
+    "person_by_id_number",
+    "register_enterprise",
+    "register_person",
+    "revoke_elicence",
+    "save_licence_type",
+]
