@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("YINGSHANG_VAR", Path.cwd() / "var")).resolve()
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files
     "axes",
     "django_tasks_db",
     "yingshang.platform",
@@ -66,7 +68,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer under /api/ — of any middleware below — is problem details.
+    "yingshang.platform.errors.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "yingshang.platform.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -94,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "yingshang.notifications.context.unread",
             ],
         },
@@ -149,8 +156,38 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
 X_FRAME_OPTIONS = "DENY"
+
+# Served over HTTPS (HTTPS=1, the production setting; see README): redirect plain HTTP, send HSTS
+# for a year with subdomains and preload (HSTS_PRELOAD=0 to leave preload out), cookies only over
+# HTTPS. Behind a
+# TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=1 so X-Forwarded-Proto: https counts.
+HTTPS = _env_bool("HTTPS")
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", HTTPS)
+if _env_bool("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES", HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (Django's own middleware): scripts only from our static files (or with
+# the per-request nonce, {{ csp_nonce }}), nothing inline, no plugins, no framing, forms post
+# only to us. Inline style attributes stay allowed: the Gantt bars' positions and ECharts'
+# tooltips are styled inline, and all output is escaped.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -175,28 +212,45 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded files live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = VAR_DIR / "uploads"
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# all files of one submission together; 0: the per-file limit × the purpose's file count
+# (yingshang.platform.uploads, docs/uploads.md)
+UPLOAD_MAX_TOTAL_BYTES = int(os.environ.get("UPLOAD_MAX_TOTAL_BYTES", "0"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 REST_FRAMEWORK = {
+    # Token first: a request without credentials is then 401 with "WWW-Authenticate: Token"
+    # (DRF answers 403 when the first class names no challenge, as session authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "yingshang.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "yingshang.platform.errors.exception_handler",
 }
+# API errors (platform/errors.py): a body over this many bytes is refused with 413 before it is
+# read; a database that is down answers 503 with Retry-After of this many seconds.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(100 * 1024 * 1024)))
+API_RETRY_AFTER_SECONDS = int(os.environ.get("API_RETRY_AFTER_SECONDS", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "yingshang 营商 API",
     "DESCRIPTION": "Business-environment platform: divisions, departments, staff, calendar, "
     "audit; later the one-stop service, reforms, appeals and monitoring.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files (no CDN: the CSP allows 'self' only).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yingshang.platform.errors.openapi_problem_responses",
+    ],
 }
 
 # Background work: Django's task framework with the database backend (django-tasks-db),

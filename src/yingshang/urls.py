@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from yingshang.core.api import router as core_router
 
@@ -11,7 +11,8 @@ admin.site.index_title = "管理后台"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/core/", include(core_router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yingshang.notifications.urls")),
@@ -27,3 +28,9 @@ urlpatterns = [
     path("", include("yingshang.workdays.urls")),
     path("", include("yingshang.core.urls")),
 ]
+
+# Under /api/ errors are problem details (RFC 9457); elsewhere Django's pages.
+handler400 = "yingshang.platform.errors.handler400"
+handler403 = "yingshang.platform.errors.handler403"
+handler404 = "yingshang.platform.errors.handler404"
+handler500 = "yingshang.platform.errors.handler500"

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yingshang.appeals import services
 from yingshang.appeals.models import Appeal, AppealAttachment, CommitmentStatus, Status
+from yingshang.platform import uploads
 
 from .conftest import MONDAY, make_uscc
 
@@ -86,7 +87,7 @@ def test_ofd_is_accepted():
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("OFD.xml", "<ofd:OFD/>")
     f = SimpleUploadedFile("a.ofd", buf.getvalue())
-    assert services.check_attachment(f) == "ofd"
+    assert uploads.check(f, uploads.APPEAL_ATTACHMENT).kind == "ofd"
 
 
 def test_api_portal_create_track_confirm(client, mianyang, office, depts, staff):
@@ -339,7 +340,7 @@ def test_api_records_session_and_questions(mianyang, office, depts, staff, login
     r = client.post(
         "/api/appeals/sessions/", {"date": "2019-02-21"}, content_type="application/json"
     )
-    assert r.status_code == 403
+    assert r.status_code == 401  # anonymous: no credentials
     r = login(staff["chengban"]).post(
         "/api/appeals/sessions/",
         {"date": "2019-02-21", "title": "x", "theme": "y"},

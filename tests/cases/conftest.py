@@ -210,3 +210,14 @@ def submitted(catalog, enterprise_applicant, portal_users):
         user=portal_users["qiye"],
         files={s.key: upload(f"{s.key}.pdf") for s in slots},
     )
+
+
+@pytest.fixture(autouse=True)
+def _forget_number_sequences():
+    """A test that runs its on-commit callbacks (``django_capture_on_commit_callbacks(
+    execute=True)``) records a PostgreSQL number sequence as created although the test's
+    transaction, which created it, is rolled back: forget it after each test."""
+    yield
+    from yingshang.cases import services
+
+    services._known_sequences.clear()

@@ -206,7 +206,9 @@ def test_api_requires_auth_and_schema(client, catalog, staff):
     assert "/api/cases/{number}/accept/" in schema and "/api/cases/" in schema
 
 
-def test_failed_write_leaves_no_case_and_no_stored_file(catalog, enterprise_applicant, monkeypatch):
+def test_failed_write_leaves_no_case_and_no_stored_file(
+    catalog, enterprise_applicant, monkeypatch, django_capture_on_commit_callbacks
+):
     """Nothing half-written: when the inserts fail, the files stored for them are removed."""
     from pathlib import Path
 
@@ -224,10 +226,13 @@ def test_failed_write_leaves_no_case_and_no_stored_file(catalog, enterprise_appl
     with pytest.raises(IntegrityError):
         services.write_cases([prepared])
     assert Case.objects.count() == 0
-    stored = [p for p in (Path(settings.MEDIA_ROOT) / "cases").rglob("*") if p.is_file()]
+    stored = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
     assert stored == []
-    # and the same submission goes through once the database accepts it
+    # and the same submission goes through once the database accepts it: the files are
+    # staged, then moved into place when the transaction commits
     monkeypatch.undo()
-    case = services.write_cases([prepared])[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.write_cases([prepared])[0]
     assert case.materials.filter(source="upload").count() == len(files)
-    assert all(services.uploads.path_of(m.stored_name).exists() for m in case.materials.all())
+    assert all(Path(m.stored_name.path).exists() for m in case.materials.all())
+    assert not [p for p in (Path(settings.MEDIA_ROOT) / ".incoming").rglob("*") if p.is_file()]

@@ -46,7 +46,9 @@ def test_apply_online_creates_case(client, catalog, portal_users):
     mats = list(case.materials.all())
     assert len(mats) == 2 and all(m.stored_name for m in mats)
     # stored outside the web root with a random name, served only to the owner
-    assert all(re.fullmatch(r"cases/[0-9a-f]{2}/[0-9a-f]{32}\.pdf", m.stored_name) for m in mats)
+    assert all(
+        re.fullmatch(r"cases/[0-9a-f]{2}/[0-9a-f]{32}\.pdf", m.stored_name.name) for m in mats
+    )
     r = client.get(reverse("cases:material-file", args=[mats[0].pk]))
     assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
     page = client.get(reverse("cases:my-cases")).content.decode()

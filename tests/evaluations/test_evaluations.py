@@ -188,7 +188,7 @@ def test_api_rating_and_errors(closed_appeal, submit, portal_user, client, login
         {"action": "accept"},
         content_type="application/json",
     )
-    assert r.status_code == 400 and "status" in r.json()
+    assert r.status_code == 400 and "status" in r.json()["errors"]
 
 
 def test_rectification_scoping(closed_appeal, portal_user, staff, login, power_handler):

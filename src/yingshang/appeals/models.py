@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from yingshang.core.models import DEPARTMENT_ROLES
 from yingshang.platform.masking import mask_id_number, mask_phone
 from yingshang.platform.scoping import ScopedQuerySet, division_lookup
+from yingshang.platform.uploads import upload_storage
 
 SERVICE_OFFICE_KEY = "gov_service"  # 市政务服务监督管理局 (企业服务科)
 
@@ -268,7 +269,7 @@ class Appeal(models.Model):
 
 class AppealAttachment(models.Model):
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("文件"), upload_to="appeals/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to="appeals/%Y/%m/", storage=upload_storage)
     original_name = models.CharField(_("文件名"), max_length=200)
     kind = models.CharField(_("格式"), max_length=8)
     size = models.PositiveIntegerField(_("大小"))

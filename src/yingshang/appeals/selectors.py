@@ -77,6 +77,34 @@ def public_sessions():
     return QASession.objects.filter(published=True).order_by("date", "pk")
 
 
+def public_commitments(*, division=None, departments=None):
+    """Commitments made at *published* Q&A sessions (政企面对面), for public pages of other
+    apps: read-only, only the fields the public session page already shows (content, owner
+    department, deadline, state, latest progress, session). ``division`` limits to sessions in
+    its subtree, ``departments`` to those owner departments."""
+    qs = (
+        Commitment.objects.filter(session__published=True)
+        .select_related("owner_department", "session")
+        .only(
+            "id",
+            "content",
+            "deadline",
+            "status",
+            "progress_note",
+            "owner_department__name",
+            "session__id",
+            "session__title",
+            "session__date",
+        )
+        .order_by("session__date", "deadline", "id")
+    )
+    if division is not None:
+        qs = qs.filter(division__path__startswith=division.path)
+    if departments is not None:
+        qs = qs.filter(owner_department__in=departments)
+    return qs
+
+
 def commitments_for(user, status=""):
     qs = Commitment.objects.visible_to(user).select_related("owner_department", "session")
     if status:

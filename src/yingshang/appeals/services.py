@@ -7,11 +7,9 @@ append an ``AppealEvent`` and notify after commit.
 import datetime
 import logging
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -19,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from stdnum.cn import ric, uscc
 
-from yingshang.core import uploads
 from yingshang.core.models import Department, Division, Role, User
+from yingshang.platform import uploads
 from yingshang.workdays.calendar import add_working_days
 
 from . import conf
@@ -53,7 +51,6 @@ from .text import jaccard
 logger = logging.getLogger("yingshang.appeals")
 
 STAFF_CHANNELS = {Channel.HOTLINE, Channel.VISIT, Channel.QA_SESSION}
-ATTACHMENT_KINDS = {"pdf", "jpg", "png", "ofd"}
 
 
 # --- helpers ---
@@ -179,27 +176,6 @@ def _due(start, days):
     return result.due, result.provisional
 
 
-# --- attachments ---
-
-
-def check_attachment(upload) -> str:
-    """Validate one upload by content and size; returns its kind. Raises ValidationError."""
-    name = getattr(upload, "name", "file")
-    if upload.size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            {
-                "attachments": _("附件“%(name)s”超过大小上限 %(mb).0f MB。")
-                % {"name": name, "mb": settings.UPLOAD_MAX_BYTES / 1024 / 1024}
-            }
-        )
-    kind = uploads.sniff(upload)
-    if kind not in ATTACHMENT_KINDS:
-        raise ValidationError(
-            {"attachments": _("附件“%(name)s”不是 PDF、JPG、PNG 或 OFD 文件。") % {"name": name}}
-        )
-    return kind
-
-
 # --- submit ---
 
 
@@ -251,17 +227,23 @@ def _validate_submission(data: dict) -> dict:
     return data
 
 
-@transaction.atomic
 def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> Appeal:
     """Raise an appeal (portal, API or staff entry). ``user`` is the portal user (or None for an
-    anonymous appellant) or, for hotline/visit/Q&A entry, the staff member who records it."""
+    anonymous appellant) or, for hotline/visit/Q&A entry, the staff member who records it.
+    Attachments go through the upload service (checked by content, count and size; staged
+    until commit, removed if this fails)."""
+    with uploads.cleanup_on_error(), transaction.atomic():
+        return _submit_appeal(user=user, files=files, now=now, qa_session=qa_session, **data)
+
+
+def _submit_appeal(*, user, files, now, qa_session, **data) -> Appeal:
     now = now or timezone.now()
     data = _validate_submission(dict(data))
     channel = data["channel"]
     staff_entry = channel in STAFF_CHANNELS
     if staff_entry and not (user is not None and user.is_authenticated and user.is_staff_member):
         raise ValidationError({"channel": _("热线、来访和政企面对面诉求只能由工作人员录入。")})
-    kinds = [check_attachment(f) for f in files]
+    checked = uploads.check_all(files, uploads.APPEAL_ATTACHMENT)
 
     enterprise = None
     if data["appellant_kind"] == AppellantKind.ENTERPRISE:
@@ -300,16 +282,15 @@ def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> 
     appeal.save()
     appeal.number = appeal_number(appeal.pk, now)
     Appeal.objects.filter(pk=appeal.pk).update(number=appeal.number)
-    for upload, kind in zip(files, kinds, strict=True):
-        stored = f"{uuid.uuid4().hex}.{kind}"
-        att = AppealAttachment(
+    for c in checked:
+        stored = uploads.store(c, uploads.APPEAL_ATTACHMENT)
+        AppealAttachment.objects.create(
             appeal=appeal,
-            original_name=Path(getattr(upload, "name", stored)).name[:200],
-            kind=kind,
-            size=upload.size,
+            file=stored.name,
+            original_name=stored.original_name or stored.name.rsplit("/", 1)[1],
+            kind=stored.kind,
+            size=stored.size,
         )
-        att.file.save(stored, ContentFile(upload.read()), save=False)
-        att.save()
     with stored_language():
         channel_label, appellant_role = str(Channel(channel).label), _("诉求人")
     _event(

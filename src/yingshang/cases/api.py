@@ -4,9 +4,7 @@
 import base64
 import binascii
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,13 +16,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from yingshang.catalog.models import Bundle
-from yingshang.core.models import Division
 from yingshang.platform.api import CachedTokenAuthentication, ScopedViewSetMixin
+from yingshang.platform.query import IdFilter
 
-from . import rows as sqlrows
-from . import selectors, services, sla, workflow
-from .models import ApplicantKind, Case, Channel, SlaState, Status
+from . import payload, selectors, services, sla, workflow
+from .models import Case, Channel, SlaState, Status
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -120,113 +116,6 @@ class CaseDetailSerializer(CaseSerializer):
         ]
 
 
-class MaterialUploadSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=40, help_text=gettext_lazy("材料标识(见事项材料)"))
-    filename = serializers.CharField(max_length=200)
-    content_base64 = serializers.CharField(help_text=gettext_lazy("文件内容,Base64 编码"))
-
-
-class CaseCreateSerializer(serializers.Serializer):
-    item = serializers.CharField(required=False, max_length=80, help_text=gettext_lazy("实施编码"))
-    bundle = serializers.CharField(
-        required=False, max_length=50, help_text=gettext_lazy("一件事标识")
-    )
-    division = serializers.CharField(
-        required=False, max_length=20, help_text=gettext_lazy("申办区划代码")
-    )
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
-    applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
-    applicant_code = serializers.CharField(max_length=18)
-    applicant_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    applicant_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    form_data = serializers.DictField(required=False)
-    materials = MaterialUploadSerializer(many=True, required=False)
-
-    def validate(self, attrs):
-        if bool(attrs.get("item")) == bool(attrs.get("bundle")):
-            raise serializers.ValidationError({"item": _("请指定事项(item)或一件事(bundle)之一。")})
-        return attrs
-
-
-# The fast path of CaseCreateSerializer: (field, max_length, required, allow_blank).
-_STR_FIELDS = (
-    ("item", 80, False, False),
-    ("bundle", 50, False, False),
-    ("division", 20, False, False),
-    ("applicant_code", 18, True, False),
-    ("applicant_name", 200, False, True),
-    ("applicant_phone", 20, False, True),
-)
-_MATERIAL_FIELDS = (("key", 40), ("filename", 200), ("content_base64", None))
-
-
-def _plain(value, max_length, allow_blank=False) -> bool:
-    """A string DRF's CharField keeps as it is: no surrounding blanks to trim, not blank
-    unless allowed, within max_length, no NUL or lone surrogate characters."""
-    if type(value) is not str or value != value.strip() or "\x00" in value:
-        return False
-    if not value and not allow_blank:
-        return False
-    if max_length is not None and len(value) > max_length:
-        return False
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-    return True
-
-
-def quick_validate(data) -> dict | None:
-    """CaseCreateSerializer's validated data for a well-formed payload — the common case of a
-    departmental system — without building the serializer's fields; None when anything is
-    unusual (wrong type, blanks, whitespace to trim, too long, missing, unknown choice), and
-    the serializer then validates the payload and words the errors."""
-    if type(data) is not dict:
-        return None
-    out = {}
-    for name, max_length, required, allow_blank in _STR_FIELDS:
-        if name in data:
-            if not _plain(data[name], max_length, allow_blank):
-                return None
-            out[name] = data[name]
-        elif required:
-            return None
-    if "channel" in data:
-        channel = data["channel"]
-        if type(channel) is not str or channel not in Channel.values:
-            return None
-        out["channel"] = channel
-    else:
-        out["channel"] = Channel.API  # the serializer's default
-    kind = data.get("applicant_kind")
-    if type(kind) is not str or kind not in ApplicantKind.values:
-        return None
-    out["applicant_kind"] = kind
-    if "form_data" in data:
-        if type(data["form_data"]) is not dict:
-            return None
-        out["form_data"] = dict(data["form_data"])
-    if "materials" in data:
-        materials = data["materials"]
-        if type(materials) is not list:
-            return None
-        clean = []
-        for m in materials:
-            if type(m) is not dict:
-                return None
-            row = {}
-            for name, max_length in _MATERIAL_FIELDS:
-                if name not in m or not _plain(m[name], max_length):
-                    return None
-                row[name] = m[name]
-            clean.append(row)
-        out["materials"] = clean
-    if bool(out.get("item")) == bool(out.get("bundle")):
-        return None
-    return out
-
-
 class CaseCreatedSerializer(serializers.Serializer):
     number = serializers.CharField()
     title = serializers.CharField()
@@ -236,6 +125,9 @@ class CaseCreatedSerializer(serializers.Serializer):
     channel = serializers.CharField()
     submitted_at = serializers.DateTimeField()
     limit_days = serializers.IntegerField()
+
+
+CaseCreateSerializer = payload.CaseCreateSerializer
 
 
 class CaseBatchSerializer(serializers.Serializer):
@@ -262,7 +154,7 @@ class TransitionSerializer(serializers.Serializer):
 class CaseFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Status.choices)
     item = filters.CharFilter(field_name="item__implementation_code")
-    department = filters.NumberFilter(field_name="department_id")
+    department = IdFilter(field_name="department_id")
     division = filters.CharFilter(field_name="division__code")
     channel = filters.ChoiceFilter(choices=Channel.choices)
     sla_state = filters.ChoiceFilter(choices=SlaState.choices, method="filter_sla")
@@ -296,113 +188,48 @@ def _files(materials) -> dict:
     return files
 
 
-def _payload_inputs(d: dict, user):
-    """("item", ServiceItem, keyword arguments) or ("bundle", Bundle, keyword arguments) for a
-    validated payload (CaseCreateSerializer's data); unknown codes are field errors."""
-    division = None
-    if d.get("division"):
-        division = sqlrows.select_one(Division, "code", d["division"])
-        if division is None:
-            raise serializers.ValidationError({"division": [_("未知的区划代码。")]})
-    applicant = services.resolve_applicant(
-        kind=d["applicant_kind"],
-        code=d["applicant_code"],
-        name=d.get("applicant_name", ""),
-        phone=d.get("applicant_phone", ""),
-    )
-    files = _files(d.get("materials"))
-    common = dict(
-        applicant=applicant,
-        division=division,
-        channel=d["channel"],
-        actor=user,
-        files=files,
-        form_data=d.get("form_data") or {},
-        intake_department=user.department,
-    )
-    if d.get("item"):
-        item = services.item_for_submission(d["item"])
-        if item is None:
-            raise serializers.ValidationError({"item": [_("事项不存在。")]})
-        return "item", item, common
-    bundle = Bundle.objects.filter(key=d["bundle"]).first()
-    if bundle is None:
-        raise serializers.ValidationError({"bundle": [_("一件事不存在。")]})
-    return "bundle", bundle, common
+def _submission(data) -> dict:
+    """``services.submit``'s keyword arguments for one payload (checked by the one payload
+    declaration, ``payload.clean``); DRF field errors otherwise."""
+    d = payload.clean(data)
+    return {
+        "item": d.get("item"),
+        "bundle": d.get("bundle"),
+        "division": d.get("division"),
+        "applicant_kind": d["applicant_kind"],
+        "applicant_code": d["applicant_code"],
+        "applicant_name": d.get("applicant_name", ""),
+        "applicant_phone": d.get("applicant_phone", ""),
+        "channel": d["channel"],
+        "form_data": d.get("form_data") or {},
+        "files": _files(d.get("materials")),
+    }
 
 
-def submit_from_payload(d: dict, user):
-    """Submit one validated payload for a system account."""
-    kind, target, common = _payload_inputs(d, user)
-    if kind == "item":
-        return services.submit_case(item=target, **common)
-    return services.submit_bundle(bundle=target, **common)
-
-
-def _field_errors(exc) -> dict:
-    """Field → messages of a DRF or Django ValidationError."""
-    if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            return exc.message_dict
-        return {"non_field_errors": exc.messages}
+def _field_errors(exc: serializers.ValidationError) -> dict:
     detail = exc.detail
     return detail if isinstance(detail, dict) else {"non_field_errors": detail}
 
 
-BATCH_MAX = 500
-
-
 def submit_batch(submissions, user) -> list:
-    """批量申报: every submission of the list or none. All are checked first; errors come back
-    together, keyed ``submissions[<position>].<field>``. The checked submissions of items are
-    then written together (``services.write_cases``: one round trip of INSERTs on PostgreSQL);
-    bundles through ``submit_bundle``; all in one transaction."""
+    """批量申报 (``services.submit_many``): every payload is checked by the same declaration as
+    a single submission; errors come back together, keyed ``submissions[<position>].<field>``."""
     if not isinstance(submissions, list) or not submissions:
         raise serializers.ValidationError({"submissions": [_("请提交申报列表(submissions)。")]})
-    if len(submissions) > BATCH_MAX:
+    if len(submissions) > services.BATCH_MAX:
         raise serializers.ValidationError(
-            {"submissions": [_("每批最多 %(n)d 件。") % {"n": BATCH_MAX}]}
+            {"submissions": [_("每批最多 %(n)d 件。") % {"n": services.BATCH_MAX}]}
         )
-    errors = {}
-
-    def failed(i, exc):
-        for field, messages in _field_errors(exc).items():
-            errors[f"submissions[{i}].{field}"] = messages
-
-    with transaction.atomic():  # applicants registered on the way are rolled back too
-        inputs = []
-        for i, raw in enumerate(submissions):
-            d = quick_validate(raw)
-            if d is None:
-                ser = CaseCreateSerializer(data=raw)
-                if not ser.is_valid():
-                    failed(i, serializers.ValidationError(ser.errors))
-                    continue
-                d = ser.validated_data
-            try:
-                kind, target, common = _payload_inputs(d, user)
-                if kind == "item":
-                    inputs.append((i, kind, services.prepare_case(item=target, **common)))
-                else:
-                    inputs.append((i, kind, (target, common)))
-            except (serializers.ValidationError, DjangoValidationError) as exc:
-                failed(i, exc)
-        if errors:
-            raise serializers.ValidationError(errors)
-        result = [None] * len(submissions)
-        for i, kind, value in inputs:
-            if kind == "bundle":
-                try:
-                    result[i] = services.submit_bundle(bundle=value[0], **value[1])
-                except DjangoValidationError as exc:
-                    failed(i, exc)
-        if errors:
-            raise serializers.ValidationError(errors)
-        items = [(i, p) for i, kind, p in inputs if kind == "item"]
-        written = services.write_cases([p for _i, p in items])
-        for (i, _p), case in zip(items, written, strict=True):
-            result[i] = case
-    return result
+    entries = []
+    for raw in submissions:
+        try:
+            entries.append(_submission(raw))
+        except serializers.ValidationError as exc:
+            entries.append(services.Invalid(_field_errors(exc)))
+    try:
+        return services.submit_many(entries, actor=user, intake_department=user.department)
+    except services.BatchRejected as exc:
+        raise serializers.ValidationError(exc.errors) from None
 
 
 def created_body(case) -> dict:
@@ -466,7 +293,7 @@ class CaseViewSet(
         method = (getattr(getattr(self, "request", None), "method", "") or "").lower()
         cached = getattr(self, "action_map", {}).get(method) in ("create", "batch")
         token = CachedTokenAuthentication if cached else TokenAuthentication
-        return [SessionAuthentication(), token()]
+        return [token(), SessionAuthentication()]  # token first: 401 without credentials
 
     def get_queryset(self):
         qs = super().get_queryset()
@@ -483,12 +310,11 @@ class CaseViewSet(
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseCreatedSerializer})
     def create(self, request, *args, **kwargs):
-        d = quick_validate(request.data)
-        if d is None:
-            ser = CaseCreateSerializer(data=request.data)
-            ser.is_valid(raise_exception=True)
-            d = ser.validated_data
-        case = submit_from_payload(d, request.user)
+        case = services.submit(
+            **_submission(request.data),
+            actor=request.user,
+            intake_department=request.user.department,
+        )
         return Response(created_body(case), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CaseBatchSerializer, responses={201: CaseBatchCreatedSerializer})

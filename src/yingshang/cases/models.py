@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.platform.scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet
+from yingshang.platform.uploads import upload_storage
 
 
 class Channel(models.TextChoices):
@@ -425,7 +426,10 @@ class CaseMaterial(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    stored_name = models.CharField(max_length=200, blank=True, editable=False)
+    # the upload service's name of the file (empty for e-licences and paper)
+    stored_name = models.FileField(
+        max_length=200, blank=True, editable=False, storage=upload_storage, upload_to="cases/"
+    )
     original_name = models.CharField(_("文件名"), max_length=200, blank=True)
     content_type = models.CharField(_("文件类型"), max_length=60, blank=True)
     size = models.PositiveIntegerField(_("大小"), default=0)

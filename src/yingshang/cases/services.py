@@ -16,10 +16,10 @@ from stdnum.cn import ric, uscc
 
 from yingshang.catalog.models import ItemKind, Material, ScopeOfService, ServiceItem
 from yingshang.core.models import Department, Division
-from yingshang.platform import audit
+from yingshang.platform import audit, uploads
 
 from . import rows as sqlrows
-from . import uploads, workflow
+from . import workflow
 from .models import (
     ApplicantKind,
     Case,
@@ -303,9 +303,12 @@ def reusable_licences(slots: list[Slot], holder) -> dict:
 
 
 def _check_uploads(slots, files: dict, reuse: dict, *, paper: set | None = None) -> dict:
-    """Validate uploads for slots; returns key → content type. Errors are field-level."""
+    """Validate uploads for slots (the upload service's checks for case materials); returns
+    key → ``uploads.Checked``. Errors are field-level."""
     errors = {}
     kinds = {}
+    if files:
+        uploads.check_count(files.values(), uploads.CASE_MATERIAL)
     known = {s.key for s in slots}
     for key in files:
         if key not in known:
@@ -314,7 +317,9 @@ def _check_uploads(slots, files: dict, reuse: dict, *, paper: set | None = None)
         upload = files.get(slot.key)
         if upload is not None:
             try:
-                kinds[slot.key] = uploads.check(upload, f"material_{slot.key}")
+                kinds[slot.key] = uploads.check(
+                    upload, uploads.CASE_MATERIAL, f"material_{slot.key}"
+                )
             except ValidationError as exc:
                 errors.update(exc.message_dict)
         elif slot.required and slot.key not in reuse and slot.key not in (paper or set()):
@@ -330,14 +335,14 @@ def _material_rows(case, slots, files, kinds, reuse, *, paper=(), round_no=0):
     for slot in slots:
         material = slot.materials[0] if slot.materials else None
         if slot.key in files:
-            stored = uploads.store(files[slot.key], kinds[slot.key])
+            stored = uploads.store(kinds[slot.key], uploads.CASE_MATERIAL)
             rows.append(
                 CaseMaterial(
                     case=case,
                     material=material,
                     name=slot.name,
                     source=MaterialSource.UPLOAD,
-                    stored_name=stored.stored_name,
+                    stored_name=stored.name,
                     original_name=stored.original_name,
                     content_type=stored.content_type,
                     size=stored.size,
@@ -542,20 +547,15 @@ def write_cases(prepared: list[PreparedCase], now=None) -> list[Case]:
     """Write prepared submissions in one transaction: numbers (and, on PostgreSQL, case ids) in
     one round trip per division, files stored, then every case, material row, submit event and
     audit entry inserted together (one round trip on PostgreSQL); the window visits and the
-    notifications after commit as for a single submission. All or nothing."""
+    notifications after commit as for a single submission. All or nothing: the files are
+    staged by the upload service, moved into place on commit and deleted if this fails."""
     now = now or timezone.now()
+    with uploads.cleanup_on_error():
+        return _write_cases(prepared, now)
+
+
+def _write_cases(prepared, now) -> list[Case]:
     cases, materials, events = [], [], []
-    try:
-        return _write_cases(prepared, now, cases, materials, events)
-    except BaseException:
-        # nothing half-written: the rows are rolled back, the files stored for them go too
-        for row in materials:
-            if row.stored_name:
-                uploads.path_of(row.stored_name).unlink(missing_ok=True)
-        raise
-
-
-def _write_cases(prepared, now, cases, materials, events) -> list[Case]:
     with transaction.atomic():
         by_division: dict[str, list[int]] = {}
         for i, p in enumerate(prepared):
@@ -680,7 +680,7 @@ def submit_bundle(
     files = files or {}
     kinds = _check_uploads(slots, files, reuse, paper=paper)
     now = timezone.now()
-    with transaction.atomic():
+    with uploads.cleanup_on_error(), transaction.atomic():
         numbers = [num for num, _id in allocate_numbers(division.code, now, len(routes) + 1)]
         parent = _new_case(
             number=numbers[0],
@@ -735,11 +735,149 @@ def submit_bundle(
     return parent
 
 
+# --------------------------------------------------------------------------- the entry point
+
+
+def submit(**submission) -> Case:
+    """申报 — the one call every entry point makes: the portal's apply page (``user`` = the
+    portal account, linked to the enterprise it names), the window intake (``paper``,
+    ``intake_department``), ``POST /api/cases/`` (codes as strings) and, per entry, the batch
+    (``submit_many``). Keywords: ``item`` / ``bundle`` (an object or its implementation code /
+    key), ``division`` (an object or its code, optional), ``applicant_kind``,
+    ``applicant_code``, ``applicant_name``, ``applicant_phone``, and those of
+    ``prepare_case``: ``channel``, ``actor``, ``user``, ``files`` (slot key → UploadedFile),
+    ``paper``, ``form_data``, ``intake_department``.
+
+    The fast path lives behind this call: codes are read with statements built once per
+    process (``rows.py``), the item's version and its material slots come from per-process
+    caches, and the rows are inserted together (``write_cases``). Field-level
+    ``ValidationError`` on bad input; nothing is written then, and no file is left."""
+    kind, target, common = _submission_inputs(**submission)
+    if kind == "item":
+        return write_cases([prepare_case(item=target, **common)])[0]
+    return submit_bundle(bundle=target, **common)
+
+
+def _submission_inputs(
+    *,
+    applicant_kind: str,
+    applicant_code: str,
+    applicant_name: str = "",
+    applicant_phone: str = "",
+    item: ServiceItem | str | None = None,
+    bundle=None,
+    division: Division | str | None = None,
+    user=None,
+    **common,
+):
+    """("item", ServiceItem, keyword arguments of prepare_case) or ("bundle", Bundle, those of
+    submit_bundle); unknown codes are field errors."""
+    from yingshang.catalog.models import Bundle
+
+    if isinstance(division, str):
+        code = division
+        division = sqlrows.select_one(Division, "code", code) if code else None
+        if division is None and code:
+            raise ValidationError({"division": _("未知的区划代码。")})
+    applicant = resolve_applicant(
+        kind=applicant_kind,
+        code=applicant_code,
+        name=applicant_name or "",
+        phone=applicant_phone or "",
+        user=user,
+    )
+    common.update(applicant=applicant, division=division, user=user)
+    if item:
+        if isinstance(item, str):
+            item = item_for_submission(item)
+            if item is None:
+                raise ValidationError({"item": _("事项不存在。")})
+        return "item", item, common
+    if isinstance(bundle, str) and bundle:
+        bundle = sqlrows.select_one(Bundle, "key", bundle)
+        if bundle is None:
+            raise ValidationError({"bundle": _("一件事不存在。")})
+    if bundle is None:
+        raise ValidationError({"item": _("请指定事项(item)或一件事(bundle)之一。")})
+    return "bundle", bundle, common
+
+
+@dataclass
+class Invalid:
+    """An entry of a batch that already failed its payload check: field → messages."""
+
+    errors: dict
+
+
+class BatchRejected(Exception):
+    """A batch with errors: ``errors`` maps ``submissions[<position>].<field>`` to messages.
+    Nothing of the batch was written."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+BATCH_MAX = 500
+
+
+def submit_many(entries: list, *, actor, intake_department: Department | None = None) -> list:
+    """批量申报: every entry (``submit``'s keyword arguments, or ``Invalid``) or none. All are
+    checked first and the errors come back together (``BatchRejected``); then the items'
+    cases are written together (``write_cases``: one round trip of INSERTs on PostgreSQL),
+    bundles through ``submit_bundle``; all in one transaction — applicants registered on the
+    way and the files stored for bundles are removed if anything fails."""
+    errors: dict = {}
+
+    def failed(i, exc_errors: dict):
+        for field_name, messages in exc_errors.items():
+            errors[f"submissions[{i}].{field_name}"] = messages
+
+    with uploads.cleanup_on_error(), transaction.atomic():
+        inputs = []
+        for i, entry in enumerate(entries):
+            if isinstance(entry, Invalid):
+                failed(i, entry.errors)
+                continue
+            try:
+                kind, target, common = _submission_inputs(
+                    **entry, actor=actor, intake_department=intake_department
+                )
+                if kind == "item":
+                    inputs.append((i, kind, prepare_case(item=target, **common)))
+                else:
+                    inputs.append((i, kind, (target, common)))
+            except ValidationError as exc:
+                failed(i, _messages(exc))
+        if errors:
+            raise BatchRejected(errors)
+        result = [None] * len(entries)
+        for i, kind, value in inputs:
+            if kind == "bundle":
+                try:
+                    result[i] = submit_bundle(bundle=value[0], **value[1])
+                except ValidationError as exc:
+                    failed(i, _messages(exc))
+        if errors:
+            raise BatchRejected(errors)
+        items = [(i, p) for i, kind, p in inputs if kind == "item"]
+        written = write_cases([p for _i, p in items])
+        for (i, _p), case in zip(items, written, strict=True):
+            result[i] = case
+    return result
+
+
+def _messages(exc: ValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {"non_field_errors": exc.messages}
+
+
 def resubmit(case: Case, actor, channel: str = Channel.ONLINE, files: dict | None = None) -> Case:
     """补正提交: upload the missing materials; the clock resumes. For a bundle, the parent holds
     the materials and every sub-case waiting for a supplement is resubmitted."""
     files = files or {}
-    with transaction.atomic():
+    with uploads.cleanup_on_error(), transaction.atomic():
         if case.parent_id:
             case = case.parent
         if case.is_bundle_parent:
@@ -791,17 +929,21 @@ def _store_supplement(case, missing, files):
     if not wanted and missing and not files:
         errors["materials"] = _("请上传补正材料。")
     kinds = {}
+    try:
+        uploads.check_count(files.values(), uploads.CASE_MATERIAL)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     for key, upload in files.items():
         try:
-            kinds[key] = uploads.check(upload, f"material_{key}")
+            kinds[key] = uploads.check(upload, uploads.CASE_MATERIAL, f"material_{key}")
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     round_no = max(case.materials.values_list("round", flat=True), default=0) + 1
     rows = []
-    for key, upload in files.items():
-        stored = uploads.store(upload, kinds[key])
+    for key in files:
+        stored = uploads.store(kinds[key], uploads.CASE_MATERIAL)
         slot = slots.get(key)
         rows.append(
             CaseMaterial(
@@ -809,7 +951,7 @@ def _store_supplement(case, missing, files):
                 material=slot.materials[0] if slot and slot.materials else None,
                 name=slot.name if slot else stored.original_name,
                 source=MaterialSource.UPLOAD,
-                stored_name=stored.stored_name,
+                stored_name=stored.name,
                 original_name=stored.original_name,
                 content_type=stored.content_type,
                 size=stored.size,

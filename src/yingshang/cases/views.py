@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from yingshang.catalog import public as catalog
 from yingshang.core.views import staff_required
+from yingshang.platform import uploads
 from yingshang.platform.forms import add_service_errors
 from yingshang.registry import public as registry
 
-from . import forms, selectors, services, sla, uploads, workflow
+from . import forms, selectors, services, sla, workflow
 from .models import (
     Channel,
     MaterialSource,
@@ -83,25 +84,19 @@ def _apply(request, *, item=None, bundle=None):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            applicant = services.resolve_applicant(
-                kind=d["applicant_kind"],
-                code=d["applicant_code"],
-                name=d["applicant_name"],
-                phone=d["applicant_phone"],
-                user=request.user,
-            )
-            common = dict(
-                applicant=applicant,
+            case = services.submit(
+                item=item,
+                bundle=bundle,
                 division=d["division"],
+                applicant_kind=d["applicant_kind"],
+                applicant_code=d["applicant_code"],
+                applicant_name=d["applicant_name"],
+                applicant_phone=d["applicant_phone"],
                 channel=Channel.ONLINE,
                 actor=request.user,
                 user=request.user,
                 files=_files(request),
             )
-            if item:
-                case = services.submit_case(item=item, **common)
-            else:
-                case = services.submit_bundle(bundle=bundle, **common)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -119,7 +114,7 @@ def _apply(request, *, item=None, bundle=None):
             "bundle": bundle,
             "items": [v.item for v in versions if v],
             "rows": _slot_rows(slots, holder),
-            "max_mb": int(uploads.settings.UPLOAD_MAX_BYTES / 1024 / 1024),
+            "max_mb": uploads.max_mb(uploads.CASE_MATERIAL),
         },
     )
 
@@ -229,8 +224,7 @@ def material_file(request, pk):
     if m.source != MaterialSource.UPLOAD:
         raise Http404
     try:
-        path = uploads.path_of(m.stored_name)
-        fh = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+        fh = m.stored_name.open("rb")
     except (OSError, ValueError) as exc:
         raise Http404 from exc
     resp = FileResponse(fh, content_type=m.content_type, filename=m.original_name)
@@ -376,30 +370,25 @@ def intake(request):
                 raise ValidationError({"item": _("事项不存在或已停用。")})
             if key and bundle is None:
                 raise ValidationError({"bundle": _("一件事不存在或已停用。")})
-            applicant = services.resolve_applicant(
-                kind=d["applicant_kind"],
-                code=d["applicant_code"],
-                name=d["applicant_name"],
-                phone=d["applicant_phone"],
-            )
-            common = dict(
-                applicant=applicant,
+            case = services.submit(
+                item=item,
+                bundle=bundle,
                 division=d["division"] or request.user.division,
+                applicant_kind=d["applicant_kind"],
+                applicant_code=d["applicant_code"],
+                applicant_name=d["applicant_name"],
+                applicant_phone=d["applicant_phone"],
                 channel=Channel.WINDOW,
                 actor=request.user,
                 files=_files(request),
                 paper=forms.PaperForm(request.POST, slots=slots).keys(),
                 intake_department=request.user.department,
             )
-            if item:
-                case = services.submit_case(item=item, **common)
-                if d["accept_now"]:
-                    try:
-                        workflow.transition(case, "accept", request.user, Channel.WINDOW)
-                    except Http404:
-                        messages.info(request, _("已转办理部门受理。"))
-            else:
-                case = services.submit_bundle(bundle=bundle, **common)
+            if item and d["accept_now"]:
+                try:
+                    workflow.transition(case, "accept", request.user, Channel.WINDOW)
+                except Http404:
+                    messages.info(request, _("已转办理部门受理。"))
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -485,8 +474,8 @@ def notice_pdf(request, number, kind):
 @staff_required
 def export(request):
     """The filtered queue as Excel (scoped like the page; applicant codes masked)."""
-    from yingshang.core.exports import xlsx_response
     from yingshang.platform import audit
+    from yingshang.platform.exports import xlsx_response
     from yingshang.platform.models import AuditAction
 
     g = request.GET

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from yingshang.core.models import Department, Division
 from yingshang.platform.api import ScopedViewSetMixin
+from yingshang.platform.query import IdFilter
 from yingshang.registry.models import LicenceType
 
 from . import selectors, services
@@ -161,7 +162,7 @@ class ItemWriteSerializer(serializers.Serializer):
 
 class ItemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="关键词")
-    department = django_filters.NumberFilter(field_name="department_id", label="实施部门ID")
+    department = IdFilter(field_name="department_id", label="实施部门ID")
     division = django_filters.CharFilter(field_name="division__code", label="实施区划代码")
     category = django_filters.ChoiceFilter(choices=Category.choices, label="事项类型")
     theme = django_filters.ChoiceFilter(

@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from yingshang.core.models import Department, Division
+from yingshang.platform.exports import safe_cell, safe_row, unescape
 from yingshang.platform.scoping import scope_filter
 from yingshang.registry.models import LicenceType
 
@@ -153,18 +154,19 @@ class ImportResult:
 
 def _cell_value(kind, value):
     if isinstance(kind, type) and hasattr(kind, "choices"):
-        return _choices(kind.choices).get(str(value), str(value))
-    if kind == "bool":
-        return YES if value else NO
-    if kind == "department":
-        return value.name
-    if kind == "division":
-        return value.code
-    if kind == "licence":
-        return value.code if value else ""
-    if kind == "decimal":
-        return float(value or 0)
-    return value
+        value = _choices(kind.choices).get(str(value), str(value))
+    elif kind == "bool":
+        value = YES if value else NO
+    elif kind == "department":
+        value = value.name
+    elif kind == "division":
+        value = value.code
+    elif kind == "licence":
+        value = value.code if value else ""
+    elif kind == "decimal":
+        value = float(value or 0)
+    # Neutralised against formulas; the import reads it back with ``unescape``.
+    return safe_cell(value)
 
 
 def _readme_rows():
@@ -214,7 +216,7 @@ def export_workbook(items=None) -> bytes:
         bold = Font(bold=True)
         fill = PatternFill("solid", fgColor="F2DCDB")
         for sheet, columns in ((ws, ITEM_COLUMNS), (ms, MATERIAL_COLUMNS)):
-            sheet.append([c[0] for c in columns])
+            sheet.append(safe_row(c[0] for c in columns))
             for cell, col in zip(sheet[1], columns, strict=True):
                 cell.font = bold
                 if col[4]:
@@ -243,7 +245,7 @@ def export_workbook(items=None) -> bytes:
                     ]
                 )
         for row in _readme_rows():
-            rs.append(list(row))
+            rs.append(safe_row(row))
         for cell in rs[1]:
             cell.font = bold
         rs.column_dimensions["D"].width = 80
@@ -263,6 +265,7 @@ def export_workbook(items=None) -> bytes:
 def _text(value) -> str:
     if value is None:
         return ""
+    value = unescape(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()

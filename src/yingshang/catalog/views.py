@@ -4,7 +4,6 @@ staff catalog page (list, Excel export and import)."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from yingshang.core.views import staff_required
 from yingshang.platform import audit
+from yingshang.platform.exports import workbook_response
 from yingshang.platform.models import AuditAction
 from yingshang.platform.scoping import can_write
 
@@ -131,12 +131,7 @@ def staff_export(request):
         object_repr=_("事项目录导出"),
         changes={"items": qs.count()},
     )
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="catalog.xlsx"'
-    return response
+    return workbook_response("catalog.xlsx", content)
 
 
 @staff_required

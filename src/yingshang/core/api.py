@@ -1,32 +1,15 @@
-"""REST API of the organisation (divisions, departments, staff, audit log), and the exception
-handler every app's API uses (field-level messages). The generic helpers (token cache,
-permissions, scoped viewsets) are in yingshang.platform.api."""
+"""REST API of the organisation (divisions, departments, staff, audit log). The generic helpers
+(token cache, permissions, scoped viewsets) are in yingshang.platform.api, the exception handler
+in yingshang.platform.errors."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.routers import DefaultRouter
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
 from yingshang.platform.models import AuditEntry
 
 from . import selectors
 from .models import Department, Division, User
-
-
-def exception_handler(exc, context):
-    """Django ValidationErrors raised by services become 400s with field-level messages."""
-    if isinstance(exc, Http404):
-        # One translated answer for missing and out-of-scope objects alike ("未找到。").
-        exc = NotFound()
-    if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
-        exc = ValidationError(detail=detail)
-    return drf_exception_handler(exc, context)
 
 
 class DivisionSerializer(serializers.ModelSerializer):

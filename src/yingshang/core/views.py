@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from yingshang.platform import audit
+from yingshang.platform.exports import xlsx_response
 from yingshang.platform.models import AuditAction
 
 from . import forms, selectors
-from .exports import xlsx_response
 
 
 def staff_required(view):

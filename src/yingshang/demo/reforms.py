@@ -122,8 +122,10 @@ def load_reforms(options, tally, out):
     as_of = options.get("reforms_as_of")
     as_of = datetime.date.fromisoformat(as_of) if as_of else timezone.localdate()
     city = Division.objects.get(code=getattr(settings, "YINGSHANG_CITY_CODE", "510700"))
-    if Programme.objects.filter(division=city, title=TITLE).exists():
+    existing = Programme.objects.filter(division=city, title=TITLE).first()
+    if existing is not None:
         tally.add("reform programmes", "unchanged")
+        publish_demo(existing, tally)
         return
     issue = issue_date_for(as_of)
     with transaction.atomic():
@@ -145,6 +147,18 @@ def load_reforms(options, tally, out):
     tally.add("reform tasks", "created", len(tasks))
     with transaction.atomic():
         _history(programme, as_of, options.get("seed") or 2019, tally)
+    publish_demo(programme, tally)
+
+
+def publish_demo(programme, tally):
+    """政务公开: the demo programme is published by the supervision bureau (idempotent)."""
+    if programme.published_at is not None:
+        return
+    bureau = User.objects.filter(username="jianduyuan").first()
+    if bureau is None:
+        return
+    services.publish_programme(programme, user=bureau)
+    tally.add("reform programmes published", "created")
 
 
 def _history(programme, as_of, seed, tally):

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin
+from yingshang.platform.query import YearField, validated_query
 
 from . import selectors, services
 from .models import EvalChannel, Evaluation, Rectification, RectificationEvent
@@ -204,18 +205,18 @@ class StatRowSerializer(serializers.Serializer):
     rectify_rate = serializers.FloatField(allow_null=True)
 
 
+class StatsQuerySerializer(serializers.Serializer):
+    year = YearField(required=False)
+
+
 class StatsView(APIView):
     """Public: per-department 好评率 and 差评整改率 by month."""
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("year", int, required=False)],
-        responses=StatRowSerializer(many=True),
-    )
+    @extend_schema(parameters=[StatsQuerySerializer], responses=StatRowSerializer(many=True))
     def get(self, request):
-        year = request.query_params.get("year")
-        year = int(year) if year and year.isdigit() else None
+        year = validated_query(request, StatsQuerySerializer).get("year")
         return Response(selectors.monthly_stats(year))
 
 

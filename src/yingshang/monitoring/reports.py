@@ -65,33 +65,41 @@ def write_excel(info: dict, path: Path) -> Path:
     from openpyxl.chart import BarChart, LineChart, Reference
     from openpyxl.styles import Font
 
+    from yingshang.platform.exports import safe_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "指标"
-    ws.append([f"{info['city'].name}营商环境动态监测月报 {info['label']}"])
+    ws.append(safe_row([f"{info['city'].name}营商环境动态监测月报 {info['label']}"]))
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(["指标", "代码", "数值", "单位", "得分(前沿=100)", "距前沿", "上期", "分子", "分母"])
+    ws.append(
+        safe_row(
+            ["指标", "代码", "数值", "单位", "得分(前沿=100)", "距前沿", "上期", "分子", "分母"]
+        )
+    )
     for c in info["data"]["cards"]:
         ws.append(
-            [
-                c["name"],
-                c["key"],
-                c["value"] if c["value"] is not None else str(dash.NO_DATA),
-                c["unit"],
-                c["score"],
-                c["gap_to_frontier"],
-                c["previous"],
-                c.get("numerator"),
-                c.get("denominator"),
-            ]
+            safe_row(
+                [
+                    c["name"],
+                    c["key"],
+                    c["value"] if c["value"] is not None else str(dash.NO_DATA),
+                    c["unit"],
+                    c["score"],
+                    c["gap_to_frontier"],
+                    c["previous"],
+                    c.get("numerator"),
+                    c.get("denominator"),
+                ]
+            )
         )
     ws.column_dimensions["A"].width = 30
 
     cs = wb.create_sheet("各县")
-    cs.append(["县(市、区)", "综合指数"])
+    cs.append(safe_row(["县(市、区)", "综合指数"]))
     counties = info["data"]["counties"]
     for d in counties:
-        cs.append([d["name"], d["value"]])
+        cs.append(safe_row([d["name"], d["value"]]))
     if counties:
         chart = BarChart()
         chart.type = "bar"
@@ -104,10 +112,10 @@ def write_excel(info: dict, path: Path) -> Path:
         cs.add_chart(chart, "D2")
 
     ts = wb.create_sheet("趋势")
-    ts.append(["月份", "综合指数"])
+    ts.append(safe_row(["月份", "综合指数"]))
     trend = info["data"]["trend"]
     for p in trend:
-        ts.append([p["period"], p["value"]])
+        ts.append(safe_row([p["period"], p["value"]]))
     line = LineChart()
     line.title = "综合指数趋势"
     line.add_data(
@@ -119,9 +127,9 @@ def write_excel(info: dict, path: Path) -> Path:
 
     ss = wb.create_sheet("效能通报")
     sup = info["supervision"]
-    ss.append(["部门", *sup["columns"], "合计", "红旗"])
+    ss.append(safe_row(["部门", *sup["columns"], "合计", "红旗"]))
     for r in sup["departments"]:
-        ss.append([r["department"].name, *r["counts"], r["total"], "、".join(r["flags"])])
+        ss.append(safe_row([r["department"].name, *r["counts"], r["total"], "、".join(r["flags"])]))
     ss.column_dimensions["A"].width = 30
     wb.save(path)
     return path

@@ -262,3 +262,12 @@ def prune_scheduler_history(days: int = 30) -> int:
             slot__lt=timezone.now() - timedelta(days=days)
         ).delete()
     return deleted
+
+
+@periodic("platform.uploads_sweep", every=timedelta(hours=1))
+def uploads_sweep():
+    """Remove uploaded files older than an hour that no row refers to."""
+    from . import uploads
+
+    r = uploads.sweep()
+    return {"removed": len(r.removed), "recovered": len(r.recovered), "kept": r.kept}

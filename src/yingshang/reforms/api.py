@@ -2,6 +2,7 @@
 through services)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -34,7 +35,10 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "division_code",
             "progress",
             "task_count",
+            "slug",
+            "published_at",
         ]
+        read_only_fields = ["slug", "published_at"]
 
     def get_progress(self, obj) -> float:
         return float(selectors.overall(obj))
@@ -78,6 +82,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "last_report_on",
             "completed_on",
             "closed_at",
+            "is_public",
         ]
 
 
@@ -123,12 +128,52 @@ class ReviewSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class PublicationSerializer(serializers.Serializer):
+    published = serializers.BooleanField(
+        help_text="true: publish (公开); false: withdraw / withhold"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    def validate(self, attrs):
+        # form input treats a missing boolean as false; an explicit choice is required here
+        if "published" not in self.initial_data:
+            raise serializers.ValidationError(
+                {"published": _("请指明公开(true)或取消公开(false)。")}
+            )
+        return attrs
+
+
+def _publication(request, obj, publish, withdraw, serializer_class):
+    """``POST …/publication/`` ``{published, note}`` through the services."""
+    ser = PublicationSerializer(data=request.data)
+    ser.is_valid(raise_exception=True)
+    call = publish if ser.validated_data["published"] else withdraw
+    kwargs = {"note": ser.validated_data["note"]} if call is services.withhold_task else {}
+    try:
+        obj = call(obj, user=request.user, **kwargs)
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return Response(serializer_class(obj).data)
+
+
 class ProgrammeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """工作方案 within the caller's subtree, with rolled-up progress."""
 
     queryset = Programme.objects.select_related("division")
     serializer_class = ProgrammeSerializer
     filterset_fields = ["year"]
+
+    @extend_schema(request=PublicationSerializer, responses={200: ProgrammeSerializer})
+    @action(detail=True, methods=["post"])
+    def publication(self, request, pk=None):
+        """政务公开: publish the programme (public pages, open data, feed) or withdraw it."""
+        return _publication(
+            request,
+            self.get_object(),
+            services.publish_programme,
+            services.unpublish_programme,
+            ProgrammeSerializer,
+        )
 
 
 class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -138,7 +183,26 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         "lead_units", "partner_units"
     )
     serializer_class = TaskSerializer
-    filterset_fields = ["programme", "state", "measure", "leader_name", "deadline_kind"]
+    filterset_fields = [
+        "programme",
+        "state",
+        "measure",
+        "leader_name",
+        "deadline_kind",
+        "is_public",
+    ]
+
+    @extend_schema(request=PublicationSerializer, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def publication(self, request, pk=None):
+        """Show the task on its published programme's public page, or withhold it."""
+        return _publication(
+            request,
+            self.get_object(),
+            services.publish_task,
+            services.withhold_task,
+            TaskSerializer,
+        )
 
 
 class ProgressReportViewSet(

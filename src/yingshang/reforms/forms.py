@@ -162,3 +162,14 @@ TASK_ACTION_FORMS = {
     "remind": NoteForm,
     "milestone": MilestoneForm,
 }
+
+
+class PublicationForm(forms.Form):
+    """The publication switch (政务公开): the action and the confirmation step."""
+
+    action = forms.ChoiceField(
+        choices=[("publish", _("公开")), ("unpublish", _("取消公开"))],
+        error_messages={"required": _("请确认要执行的公开操作。")},
+    )
+    confirm = forms.BooleanField(error_messages={"required": _("请确认要执行的公开操作。")})
+    note = forms.CharField(required=False, max_length=200)

@@ -13,6 +13,7 @@ from yingshang.platform.scoping import (
     ScopedQuerySet,
     scope_filter,
 )
+from yingshang.platform.uploads import upload_storage
 
 
 class Cycle(models.TextChoices):
@@ -49,6 +50,20 @@ class Programme(models.Model):
         Division, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    slug = models.SlugField(
+        _("公开代码"),
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("公开页面与开放数据的固定网址代码,首次公开时生成,此后不变。"),
+    )
+    published_at = models.DateTimeField(
+        _("公开时间"),
+        null=True,
+        blank=True,
+        help_text=_("为空表示未公开;公开后任何人无需登录即可查看方案进展。"),
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division"
@@ -61,6 +76,10 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
 
 class Measure(models.Model):
@@ -185,6 +204,11 @@ class Task(models.Model):
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     source_line = models.PositiveIntegerField(_("来源行号"), null=True, blank=True)
+    is_public = models.BooleanField(
+        _("公开"),
+        default=True,
+        help_text=_("方案公开后,本任务是否在公开页面和开放数据中显示。"),
+    )
 
     objects = TaskQuerySet.as_manager()
     scope_division_field = "programme__division"
@@ -337,7 +361,7 @@ class EvidenceFile(models.Model):
         Contribution, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
     )
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("文件"), upload_to="reforms/evidence/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to="reforms/evidence/%Y/%m/", storage=upload_storage)
     original_name = models.CharField(_("文件名"), max_length=200)
     kind = models.CharField(_("类型"), max_length=10)
     size = models.PositiveIntegerField(_("大小"))
@@ -402,6 +426,8 @@ class EventKind(models.TextChoices):
     RETURNED = "returned", _("审核退回")
     CLOSED = "closed", _("销号")
     REMINDER = "reminder", _("催办")
+    PUBLISHED = "published", _("公开")
+    WITHHELD = "withheld", _("取消公开")
 
 
 class TaskEvent(AppendOnlyModel):

@@ -8,21 +8,24 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from yingshang.core.models import Department
 
 from .models import (
+    EventKind,
     EvidenceFile,
     Measure,
+    Milestone,
     Programme,
     ProgressReport,
     Reminder,
     ReminderReason,
     ReportStatus,
     Task,
+    TaskEvent,
     TaskState,
 )
 from .progress import weighted
@@ -116,13 +119,17 @@ def task_book(user, programme, department):
     return list(led), list(joined.exclude(pk__in=led.values("pk")))
 
 
-def rollup(programme) -> dict:
+def rollup(programme, tasks=None, progress_of: dict | None = None) -> dict:
     """Progress from tasks to measures to the programme, by weight (task progress already rolls
-    up its milestones)."""
+    up its milestones). ``tasks`` limits the roll-up and ``progress_of`` (task id → percent)
+    replaces the tasks' progress — the public page rolls up public tasks' accepted progress."""
     by_measure = defaultdict(list)
-    for measure_id, progress, weight in Task.objects.filter(programme=programme).values_list(
-        "measure_id", "progress", "weight"
-    ):
+    if tasks is None:
+        tasks = Task.objects.filter(programme=programme)
+    rows = tasks.values_list("pk", "measure_id", "progress", "weight")
+    for pk, measure_id, progress, weight in rows:
+        if progress_of is not None:
+            progress = progress_of.get(pk, Decimal(0))
         by_measure[measure_id].append((progress, weight))
     measures = []
     for m in Measure.objects.filter(programme=programme).order_by("number"):
@@ -298,3 +305,125 @@ def timeline(tasks, programme, today=None) -> dict:
 
 def overall(programme) -> Decimal:
     return rollup(programme)["programme"]
+
+
+# --- public pages (政务公开): no user, only published programmes and their public tasks ------
+
+
+def public_programmes():
+    return Programme.objects.filter(published_at__isnull=False).select_related("division")
+
+
+def public_programme_or_404(slug: str) -> Programme:
+    """A published programme by its public code; unpublished ones do not exist publicly."""
+    try:
+        return public_programmes().get(slug=slug)
+    except Programme.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def public_tasks(programme):
+    """The tasks a published programme shows: not withheld, with units and milestones."""
+    return (
+        Task.objects.filter(programme=programme, programme__published_at__isnull=False)
+        .filter(is_public=True)
+        .select_related("measure")
+        .prefetch_related(
+            Prefetch("lead_units", queryset=Department.objects.only("id", "name")),
+            Prefetch("partner_units", queryset=Department.objects.only("id", "name")),
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_date", "id")),
+        )
+        .order_by("seq", "id")
+    )
+
+
+def public_progress(task, report) -> Decimal:
+    """The progress the public sees: that of the last accepted report (a submitted report is
+    not public until the bureau accepts it); 100 once the task is closed."""
+    if task.closed_at is not None:
+        return Decimal(100)
+    return report.percent if report is not None else Decimal(0)
+
+
+def public_rollup(programme, tasks, reports: dict | None = None) -> dict:
+    """``rollup`` of the public tasks (a queryset) with their public progress (``reports``:
+    their ``last_accepted_reports`` when the caller already has them)."""
+    if reports is None:
+        reports = last_accepted_reports(tasks)
+    closed = set(tasks.filter(closed_at__isnull=False).values_list("pk", flat=True))
+    progress_of = {pk: Decimal(100) for pk in closed}
+    for pk, r in reports.items():
+        progress_of.setdefault(pk, r.percent)
+    return rollup(programme, tasks, progress_of)
+
+
+def last_accepted_reports(tasks) -> dict[int, ProgressReport]:
+    """The latest *accepted* report per task (submitted, returned reports never appear)."""
+    ids = tasks.values("pk") if isinstance(tasks, QuerySet) else [t.pk for t in tasks]
+    latest = (
+        ProgressReport.objects.filter(task=OuterRef("pk"), status=ReportStatus.ACCEPTED)
+        .order_by("-submitted_at", "-id")
+        .values("pk")[:1]
+    )
+    report_ids = (
+        Task.objects.filter(pk__in=ids)
+        .annotate(report_id=Subquery(latest))
+        .exclude(report_id=None)
+        .values_list("report_id", flat=True)
+    )
+    reports = ProgressReport.objects.filter(pk__in=report_ids).only(
+        "id", "task_id", "period", "percent", "text", "submitted_at", "reviewed_at"
+    )
+    return {r.task_id: r for r in reports}
+
+
+def public_changes(programmes, limit: int = 50) -> list[dict]:
+    """Changes of published programmes for the Atom feed, newest first: publication, accepted
+    reports and state (light) changes of public tasks. Review notes, authors and reviewers
+    are never read."""
+    programmes = list(programmes.filter(published_at__isnull=False))
+    tasks = Task.objects.filter(programme__in=programmes, is_public=True)
+    rows: list[dict] = [
+        {
+            "kind": "programme",
+            "key": f"programme:{p.pk}:{int(p.published_at.timestamp())}",
+            "at": p.published_at,
+            "programme": p,
+        }
+        for p in programmes
+    ]
+    by_pk = {p.pk: p for p in programmes}
+    reports = (
+        ProgressReport.objects.filter(task__in=tasks, status=ReportStatus.ACCEPTED)
+        .select_related("task")
+        .order_by("-reviewed_at", "-id")[:limit]
+    )
+    rows += [
+        {
+            "kind": "report",
+            "key": f"report:{r.pk}",
+            "at": r.reviewed_at or r.submitted_at,
+            "report": r,
+            "task": r.task,
+            "programme": by_pk[r.task.programme_id],
+        }
+        for r in reports
+    ]
+    events = (
+        TaskEvent.objects.filter(task__in=tasks, kind__in=[EventKind.STATE, EventKind.PUBLISHED])
+        .select_related("task")
+        .order_by("-at", "-id")[:limit]
+    )
+    rows += [
+        {
+            "kind": e.kind,
+            "key": f"event:{e.pk}",
+            "at": e.at,
+            "event": e,
+            "task": e.task,
+            "programme": by_pk[e.task.programme_id],
+        }
+        for e in events
+    ]
+    rows.sort(key=lambda r: (r["at"], r["key"]), reverse=True)
+    return rows[:limit]

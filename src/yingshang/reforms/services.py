@@ -4,22 +4,17 @@ change of a task appends a TaskEvent (actor, time, note)."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yingshang.core import uploads
 from yingshang.core.models import Department, Role
+from yingshang.platform import uploads
 from yingshang.platform.scoping import can_write
 
 from . import matching
@@ -312,63 +307,24 @@ def import_tasks(
 
 # --- evidence ------------------------------------------------------------------------------
 
-ALLOWED_EVIDENCE = ("pdf", "jpg", "jpeg", "png", "ofd", "docx", "xlsx")
-
-
-def validate_evidence(uploaded) -> tuple[bytes, str]:
-    name = getattr(uploaded, "name", "") or ""
-    size = getattr(uploaded, "size", None)
-    limit = settings.UPLOAD_MAX_BYTES
-    if size is not None and size > limit:
-        raise ValidationError(
-            {
-                "files": _("文件“%(name)s”超过大小上限 %(mb).0f MB。")
-                % {"name": name, "mb": limit / 1024 / 1024}
-            }
-        )
-    data = uploaded.read()
-    if len(data) > limit:
-        raise ValidationError(
-            {
-                "files": _("文件“%(name)s”超过大小上限 %(mb).0f MB。")
-                % {"name": name, "mb": limit / 1024 / 1024}
-            }
-        )
-    ext = Path(name).suffix.lower().lstrip(".")
-    kind = uploads.sniff(data)
-    if kind is None or ext not in ALLOWED_EVIDENCE:
-        raise ValidationError(
-            {
-                "files": _(
-                    "文件“%(name)s”类型不支持:佐证材料只接受 PDF、JPG、PNG、OFD、DOCX、XLSX。"
-                )
-                % {"name": name}
-            }
-        )
-    if (ext == "jpeg" and kind != "jpg") or (ext != "jpeg" and ext != kind):
-        raise ValidationError(
-            {
-                "files": _("文件“%(name)s”的内容与扩展名不符(实际为 %(kind)s)。")
-                % {"name": name, "kind": kind.upper()}
-            }
-        )
-    return data, kind
-
 
 def _store_files(task, files, *, report=None, contribution=None):
-    checked = [(f, *validate_evidence(f)) for f in files or []]
-    for f, data, kind in checked:
-        ev = EvidenceFile(
+    """佐证材料 through the upload service (by content, extension agreeing; count and size
+    limits); staged until the transaction commits, removed if it fails (the callers are
+    wrapped in ``uploads.cleanup_on_error``)."""
+    checked = uploads.check_all(files or [], uploads.REFORM_EVIDENCE)
+    for c in checked:
+        stored = uploads.store(c, uploads.REFORM_EVIDENCE)
+        EvidenceFile.objects.create(
             task=task,
             report=report,
             contribution=contribution,
-            original_name=Path(f.name).name[:200],
-            kind=kind,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            file=stored.name,
+            original_name=stored.original_name,
+            kind=stored.kind,
+            size=stored.size,
+            sha256=stored.sha256,
         )
-        ev.file.save(f"{uuid.uuid4().hex}.{kind}", ContentFile(data), save=False)
-        ev.save()
 
 
 # --- progress ------------------------------------------------------------------------------
@@ -400,6 +356,7 @@ def _milestone_progress(task) -> Decimal | None:
     return weighted((m.percent, m.weight) for m in ms)
 
 
+@uploads.cleanup_on_error()
 @transaction.atomic
 def submit_report(
     task: Task,
@@ -483,6 +440,7 @@ def submit_report(
     return report
 
 
+@uploads.cleanup_on_error()
 @transaction.atomic
 def add_contribution(task: Task, *, user, text: str, files=(), at=None) -> Contribution:
     """A participating unit adds its part."""
@@ -710,6 +668,79 @@ def sweep(today: datetime.date | None = None, programme: Programme | None = None
                 continue
             result.reminders += len(send_reminder(task, reason=reason, at=at))
     return result
+
+
+# --- publication (政务公开) ---------------------------------------------------------------
+
+
+def can_publish(user, programme: Programme) -> bool:
+    """Who may switch a programme's (and its tasks') publication: the same people who manage a
+    programme today — the supervision bureau, supervisors and administrators (``is_bureau``) —
+    and only for a programme in their division subtree. City leaders (read-only) may not.
+    Kept self-contained so that it can move to ``reforms/policies.py`` as it is."""
+    return is_bureau(user) and Programme.objects.visible_to(user).filter(pk=programme.pk).exists()
+
+
+def _require_publisher(user, programme: Programme):
+    if not can_publish(user, programme):
+        raise PermissionDenied(_("只有督查部门(政务服务监督管理局)可以公开或取消公开方案和任务。"))
+
+
+@transaction.atomic
+def publish_programme(programme: Programme, *, user, at=None) -> Programme:
+    """Publish a programme: its public page, open data and feed appear (the tasks not withheld).
+    The public code (slug) is set on the first publication and never changes afterwards, so
+    the public URLs stay stable. Publishing a published programme changes nothing."""
+    _require_publisher(user, programme)
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.published_at is not None:
+        return programme
+    if not programme.slug:
+        programme.slug = f"{programme.year}-{programme.pk}"
+    programme.published_at = _now(at)
+    programme.save(update_fields=["slug", "published_at"])
+    return programme
+
+
+@transaction.atomic
+def unpublish_programme(programme: Programme, *, user) -> Programme:
+    """Withdraw a programme from the public pages (its URLs answer 404 until republished)."""
+    _require_publisher(user, programme)
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.published_at is None:
+        return programme
+    programme.published_at = None
+    programme.save(update_fields=["published_at"])
+    return programme
+
+
+def _set_task_public(task: Task, *, user, public: bool, note: str = "", at=None) -> Task:
+    _require_publisher(user, task.programme)
+    task = _locked(task.pk)
+    if task.is_public == public:
+        return task
+    task.is_public = public
+    task.save(update_fields=["is_public"])
+    _event(
+        task,
+        EventKind.PUBLISHED if public else EventKind.WITHHELD,
+        actor=user,
+        at=at,
+        note=note.strip(),
+    )
+    return task
+
+
+@transaction.atomic
+def publish_task(task: Task, *, user, at=None) -> Task:
+    """Show a task on its programme's public page (tasks are public by default)."""
+    return _set_task_public(task, user=user, public=True, at=at)
+
+
+@transaction.atomic
+def withhold_task(task: Task, *, user, note: str = "", at=None) -> Task:
+    """Keep a task off the public page, the open data and the feed of a published programme."""
+    return _set_task_public(task, user=user, public=False, note=note, at=at)
 
 
 # --- milestones ----------------------------------------------------------------------------

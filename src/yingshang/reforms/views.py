@@ -3,6 +3,7 @@ write through services."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from pathlib import Path
 
@@ -15,10 +16,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from yingshang.core.exports import xlsx_response
 from yingshang.core.views import staff_required
-from yingshang.platform import audit
+from yingshang.platform import audit, uploads
+from yingshang.platform.exports import xlsx_response
 from yingshang.platform.forms import submit
 from yingshang.platform.models import AuditAction
 
@@ -154,6 +156,7 @@ def schedule(request, pk):
         "filter_form": filter_form,
         "query": request.GET.urlencode(),
         "today": timezone.localdate(),
+        "can_publish": services.can_publish(request.user, programme),
     }
     if fmt == "pdf":
         return _pdf("reforms/schedule_pdf.html", context, f"schedule-{programme.pk}.pdf")
@@ -251,12 +254,6 @@ def task_book(request, pk, dept_pk=None):
 # --- import --------------------------------------------------------------------------------
 
 
-def _import_dir() -> Path:
-    d = Path(settings.MEDIA_ROOT) / "reforms" / "imports"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
 @staff_required
 def import_view(request, pk):
     """Upload → preview (parsed tasks, unit matches to confirm) → confirm."""
@@ -271,8 +268,14 @@ def import_view(request, pk):
         if token not in stored:
             messages.error(request, _("导入预览已过期,请重新上传文件。"))
             return redirect("reforms:import", pk=programme.pk)
-        name, path = stored[token]
-        result = parse_file(name, Path(path).read_bytes(), year=programme.year)
+        name, scratch = stored[token]
+        data = uploads.scratch_read(scratch)
+        if data is None:  # removed by the uploads sweep after an hour
+            stored.pop(token, None)
+            request.session["reforms_import"] = stored
+            messages.error(request, _("导入预览已过期,请重新上传文件。"))
+            return redirect("reforms:import", pk=programme.pk)
+        result = parse_file(name, data, year=programme.year)
         confirmed = confirm.confirmed_units()
         try:
             tasks = services.import_tasks(programme, result, user=request.user, confirmed=confirmed)
@@ -286,7 +289,7 @@ def import_view(request, pk):
                 }
             )
             return render(request, "reforms/import.html", context, status=400)
-        Path(path).unlink(missing_ok=True)
+        uploads.scratch_delete(scratch)
         stored.pop(token, None)
         request.session["reforms_import"] = stored
         messages.success(request, _("已导入 %(n)d 项任务。") % {"n": len(tasks)})
@@ -303,11 +306,8 @@ def import_view(request, pk):
         data = upload.read()
         result = parse_file(upload.name, data, year=programme.year)
         token = uuid.uuid4().hex
-        ext = Path(upload.name).suffix.lower()[:8]
-        path = _import_dir() / f"{token}{ext}"
-        path.write_bytes(data)
         stored = request.session.get("reforms_import", {})
-        stored[token] = [upload.name, str(path)]
+        stored[token] = [upload.name, uploads.scratch_save(data, Path(upload.name).suffix)]
         request.session["reforms_import"] = stored
         preview = services.preview_import(programme, result)
         context.update(
@@ -406,7 +406,8 @@ def _task_context(request, task):
         and (services.user_leads(user, task) or services.is_bureau(user)),
         "can_contribute": not task.is_closed and services.user_joins(user, task),
         "is_bureau": services.is_bureau(user),
-        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "can_publish": services.can_publish(user, task.programme),
+        "max_mb": uploads.max_mb(uploads.REFORM_EVIDENCE),
     }
 
 
@@ -436,6 +437,56 @@ def supervision(request, pk):
             "is_bureau": services.is_bureau(request.user),
         },
     )
+
+
+# --- publication (政务公开) ---------------------------------------------------------------
+
+
+def _switch_publication(request, obj, publish, withdraw, done: tuple[str, str]):
+    """Run ``publish`` or ``withdraw`` (services) for a POST that went through the
+    confirmation step (``action=publish|unpublish``, ``confirm=1``)."""
+    form = forms.PublicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请确认要执行的公开操作。"))
+        return
+    if form.cleaned_data["action"] == "publish":
+        publish(obj, user=request.user)
+        messages.success(request, done[0])
+    else:
+        withdraw(obj, user=request.user)
+        messages.success(request, done[1])
+
+
+@staff_required
+@require_POST
+def programme_publication(request, pk):
+    """Publish or withdraw a programme (bureau only; out of scope → 404)."""
+    programme = _programme(request, pk)
+    _switch_publication(
+        request,
+        programme,
+        services.publish_programme,
+        services.unpublish_programme,
+        (_("方案已公开。"), _("方案已取消公开。")),
+    )
+    return redirect("reforms:schedule", pk=programme.pk)
+
+
+@staff_required
+@require_POST
+def task_publication(request, pk):
+    """Show a task on its programme's public page, or withhold it."""
+    task = selectors.task_for_staff(request.user, pk)
+    form = forms.PublicationForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    _switch_publication(
+        request,
+        task,
+        services.publish_task,
+        functools.partial(services.withhold_task, note=note),
+        (_("任务已设为公开。"), _("任务已设为不公开。")),
+    )
+    return redirect("reforms:task", pk=task.pk)
 
 
 @staff_required

@@ -4,7 +4,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from yingshang.core.uploads import sniff
+from yingshang.platform.uploads import sniff
 
 
 def _zip(member: str) -> bytes:
