@@ -220,9 +220,14 @@ class FakeWeChatServer:
         return self
 
     def serve_forever(self) -> None:
-        self.httpd.serve_forever()
+        """Serve in this thread until interrupted (Ctrl-C); the socket is closed afterwards."""
+        try:
+            self.httpd.serve_forever()
+        finally:
+            self.httpd.server_close()
 
     def stop(self) -> None:
+        """Stop a server started with ``start()`` (in its own thread)."""
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -234,10 +239,12 @@ class FakeWeChatServer:
 
 
 if __name__ == "__main__":  # python -m yingshang.channels.fake_server APP_ID SECRET PORT
+    import signal
     import sys
 
     server = FakeWeChatServer(sys.argv[1], sys.argv[2], port=int(sys.argv[3]))
     print(server.url, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -32,7 +32,6 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            server.stop()
             state = server.state
             self.stdout.write(
                 f"received {len(state.received)} messages, issued {state.tokens_issued} tokens"
