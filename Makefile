@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
+# pytest-xdist: two workers (each with its own test database and temporary directories).
+# `make test PYTEST_ARGS=` runs in one process; add e.g. `PYTEST_ARGS="-n 2 tests/cases"`.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test setup lint format demo bench clean messages
 

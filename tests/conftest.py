@@ -3,6 +3,28 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis: a fixed, database-free profile so that CI draws the same examples every run
+# (derandomize) and stays fast; HYPOTHESIS_PROFILE=explore draws new random examples locally.
+# Property tests read the database through function-scoped fixtures that every example shares
+# read-only, hence the suppressed health check.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the same
 # tests are still synchronous and safe.
@@ -22,7 +44,10 @@ def _reset_language(settings):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
+    # Every test (and so every pytest-xdist worker) writes files under its own temporary
+    # directory, never the shared var/: uploads and the monitoring reports (VAR_DIR/reports).
     settings.MEDIA_ROOT = tmp_path / "uploads"
+    settings.VAR_DIR = tmp_path / "var"
     # Fast hashing for accounts made in tests; argon2 stays to verify the preloaded demo staff.
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",

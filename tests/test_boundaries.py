@@ -37,8 +37,6 @@ UPSTREAM = {"cases", "appeals", "evaluations", "reforms", "catalog", "registry"}
 EXCEPTIONS = {
     # service internals the "kit" (transitions, notifications) and "uploads" (case submission)
     # branches rewrite; rerouted to notifications.public / registry.public when they land
-    ("appeals/services.py", "yingshang.notifications.services"): "kit rewrites",
-    ("evaluations/services.py", "yingshang.notifications.services"): "kit rewrites",
     ("reforms/services.py", "yingshang.notifications.services"): "kit rewrites",
     ("cases/workflow.py", "yingshang.notifications.services"): "kit rewrites",
     ("cases/services.py", "yingshang.registry.selectors"): "uploads rewrites submission",

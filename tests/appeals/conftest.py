@@ -4,7 +4,6 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from stdnum.cn import uscc
 
 SH = ZoneInfo("Asia/Shanghai")
 # A Monday in an ordinary week (no holidays), 10:00 Shanghai.
@@ -12,8 +11,10 @@ MONDAY = datetime.datetime(2025, 6, 9, 10, 0, tzinfo=SH)
 
 
 def make_uscc(seq: int) -> str:
-    base = f"91510700MA{seq:07d}"
-    return base + uscc.calc_check_digit(base + "0")
+    """A valid USCC of an enterprise registered in the city (see tests.core.factories)."""
+    from tests.core.factories import uscc_for
+
+    return uscc_for("510700", seq)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def test_submit_sets_number_sign_due_and_event(submit, portal_user):
     # signing within 1 working day: Tuesday end of day
     assert a.sign_due.astimezone(MONDAY.tzinfo).date() == datetime.date(2025, 6, 10)
     ev = AppealEvent.objects.get(appeal=a)
-    assert ev.action == "submit" and ev.to_status == Status.SUBMITTED
+    assert ev.action == "submit" and ev.to_state == Status.SUBMITTED
     assert "变压器" in a.tokens.split()
 
 

@@ -139,7 +139,7 @@ def test_rows_and_audit_entry_match_the_orm_path(system, catalog, staff):
     assert all(m.size == len(PDF) and m.content_type == "application/pdf" for m in mats)
     event = case.events.get()
     assert event.action == "submit" and event.actor_id == staff["chuangkou"].pk
-    assert event.role == "clerk" and event.data == {"materials": 2, "reused_licences": []}
+    assert event.actor_role == "clerk" and event.data == {"materials": 2, "reused_licences": []}
     assert event.at == case.submitted_at
 
     entry = AuditEntry.objects.get(object_type="cases.Case", object_id=str(case.pk))

@@ -36,7 +36,7 @@ def test_submission_records_version_department_and_event(submitted, catalog, sta
     assert case.department.function_key == "market"
     assert case.limit_days == 3
     ev = CaseEvent.objects.get(case=case)
-    assert ev.action == "submit" and ev.to_status == Status.SUBMITTED
+    assert ev.action == "submit" and ev.to_state == Status.SUBMITTED
     assert CaseMaterial.objects.filter(case=case, source=MaterialSource.UPLOAD).count() == 2
 
 
@@ -66,8 +66,8 @@ def test_full_lifecycle_with_events(submitted, staff):
         "deliver",
     ]
     ev = CaseEvent.objects.get(case=c, action="accept")
-    assert ev.actor == handler and ev.role == "handler" and ev.channel == "window"
-    assert ev.from_status == "prechecking" and ev.to_status == "accepted"
+    assert ev.actor == handler and ev.actor_role == "handler" and ev.channel == "window"
+    assert ev.from_state == "prechecking" and ev.to_state == "accepted"
     assert c.visits == 1  # pickup
 
 

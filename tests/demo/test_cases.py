@@ -74,7 +74,7 @@ def test_event_log_follows_the_workflow(catalog):
     status = dict(Case.objects.values_list("id", "status"))
     logs = defaultdict(list)
     for case_id, action, f, t in CaseEvent.objects.order_by("at", "id").values_list(
-        "case_id", "action", "from_status", "to_status"
+        "case_id", "action", "from_state", "to_state"
     ):
         logs[case_id].append((action, f, t))
     assert set(logs) == set(status)
@@ -86,7 +86,7 @@ def test_event_log_follows_the_workflow(catalog):
                 continue
             edge = TRANSITIONS[action]
             assert f in edge.sources, (case_id, log)
-            if edge.target != "<resume>":
+            if not callable(edge.target):  # computed: back to the status before the pause
                 assert t == edge.target, (case_id, log)
         assert log[-1][2] == status[case_id], (case_id, log, status[case_id])
 

@@ -34,14 +34,10 @@ def days(n):
 
 @pytest.fixture
 def dataset(mianyang, settings):
-    from yingshang.cases.models import Case, CaseEvent, CaseVisit
-    from yingshang.catalog.models import (
-        Bundle,
-        BundleItem,
-        Material,
-        ServiceItem,
-        ServiceItemVersion,
-    )
+    from tests.cases.factories import CaseFactory
+    from tests.catalog.factories import ServiceItemFactory, ServiceItemVersionFactory
+    from yingshang.cases.models import CaseEvent, CaseVisit
+    from yingshang.catalog.models import Bundle, BundleItem, Material
     from yingshang.core.models import Department, Division
 
     settings.MONITORING_INCOME_PER_CAPITA = 50000
@@ -51,16 +47,14 @@ def dataset(mianyang, settings):
     jy_market = Department.objects.get(division=jiangyou, function_key="market")
 
     def item(code, name, dept, **v):
-        it = ServiceItem.objects.create(
+        it = ServiceItemFactory(
             basic_code=code,
             implementation_code=code + dept.division.code,
             name=name,
-            category="licensing",
             department=dept,
-            division=dept.division,
         )
-        ver = ServiceItemVersion.objects.create(
-            item=it, version=1, valid_from=at(datetime.date(2026, 1, 1), 0), **v
+        ver = ServiceItemVersionFactory(
+            item=it, version=1, valid_from=at(datetime.date(2026, 1, 1), 0), legal_basis="", **v
         )
         it.current_version = ver
         it.save()
@@ -98,26 +92,19 @@ def dataset(mianyang, settings):
     n = [0]
 
     def case(it, ver, dept, *, submitted, **kw):
+        """A case with its submit event (CaseFactory writes it)."""
         n[0] += 1
         kw.setdefault("status", "completed")
-        c = Case.objects.create(
+        return CaseFactory(
             number=f"T{n[0]:04d}",
             item=it,
             version=ver,
-            title=it.name if it else "企业开办",
-            applicant_kind="enterprise",
             applicant_name="某公司",
-            applicant_code="91510700MA6ABCDE1X",
-            division=dept.division,
+            applicant_phone="",
             department=dept,
-            channel=kw.pop("channel", "online"),
             submitted_at=submitted,
             **kw,
         )
-        CaseEvent.objects.create(
-            case=c, at=submitted, action="submit", to_status="submitted", channel=c.channel
-        )
-        return c
 
     a1 = case(
         item_a,
@@ -149,15 +136,15 @@ def dataset(mianyang, settings):
         case=a2,
         at=at(D1 - days(4)),
         action="request_supplement",
-        from_status="accepted",
-        to_status="supplement_requested",
+        from_state="accepted",
+        to_state="supplement_requested",
     )
     CaseEvent.objects.create(
         case=a2,
         at=at(D1 - days(3)),
         action="resubmit",
-        from_status="supplement_requested",
-        to_status="accepted",
+        from_state="supplement_requested",
+        to_state="accepted",
     )
     a3 = case(
         item_a,
@@ -198,7 +185,7 @@ def dataset(mianyang, settings):
         accepted_at=at(D1 - days(2), 9),
     )
     CaseEvent.objects.create(
-        case=parent, at=at(D1 - days(1)), action="resubmit", to_status="accepted", channel="online"
+        case=parent, at=at(D1 - days(1)), action="resubmit", to_state="accepted", channel="online"
     )
     CaseVisit.objects.create(case=child, at=at(D2, 8), kind="pickup")
     return {

@@ -18,11 +18,11 @@ def _act(case, user, when, action="note"):
         case=case,
         at=when,
         action=action,
-        from_status=case.status,
-        to_status=case.status,
+        from_state=case.status,
+        to_state=case.status,
         actor=user,
         actor_name=user.username,
-        role=user.role,
+        actor_role=user.role,
         channel="window",
     )
 

@@ -282,7 +282,7 @@ def topic_cases(mianyang, settings):
         )
         if parent is None:
             CaseEvent.objects.create(
-                case=c, at=submitted, action="submit", to_status="submitted", channel="online"
+                case=c, at=submitted, action="submit", to_state="submitted", channel="online"
             )
         return c
 

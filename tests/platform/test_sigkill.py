@@ -29,7 +29,8 @@ import django, json, sys
 django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-from yingshang.core import demo, calendar_services as cs
+from yingshang.demo import framework as demo
+from yingshang.workdays import services as cs
 tally = demo.Tally()
 for step in demo.steps():
     if step.order < 100:

@@ -166,7 +166,7 @@ def test_withheld_task_is_audited_with_an_event(world, staff):
     assert t2.is_public is False
     entry = AuditEntry.objects.filter(object_type="reforms.Task", object_id=str(t2.pk)).latest("id")
     assert entry.changes == {"before": {"is_public": True}, "after": {"is_public": False}}
-    ev = t2.events.get(kind=EventKind.WITHHELD)
+    ev = t2.events.get(action=EventKind.WITHHELD)
     assert ev.actor == staff["jianduyuan"] and ev.note == "涉及未公开事项"
 
 
@@ -262,7 +262,7 @@ def test_task_switch_through_page_and_api(world, staff, login):
     )
     assert r.status_code == 200 and r.json()["is_public"] is True
     assert client.post(f"/api/reforms/tasks/{t2.pk}/publication/", {}).status_code == 400
-    assert t2.events.filter(kind=EventKind.PUBLISHED).count() == 1
+    assert t2.events.filter(action=EventKind.PUBLISHED).count() == 1
     handler = login(staff["chengban"])  # leads the task, may not publish it
     r = handler.post(
         reverse("reforms:task-publication", args=[t2.pk]), {"action": "unpublish", "confirm": "1"}

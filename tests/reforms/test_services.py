@@ -73,7 +73,7 @@ def test_import_requires_confirmation_of_fuzzy_names(programme):
     assert t32.deadline == D(2019, 12, 31)
     t33 = Task.objects.get(programme=programme, number="3.3")
     assert t33.deadline is None and t33.deadline_kind == "long_term"
-    assert TaskEvent.objects.filter(task=t, kind=EventKind.CREATED).count() == 1
+    assert TaskEvent.objects.filter(task=t, action=EventKind.CREATED).count() == 1
 
 
 def test_import_with_confirmed_choices(programme, dept):
@@ -135,7 +135,7 @@ def test_report_review_and_close(task, staff):
     task.refresh_from_db()
     assert task.closed_at is not None and task.completed_on == D(2019, 4, 20)
     assert task.state == TaskState.COMPLETED
-    kinds = list(task.events.values_list("kind", flat=True))
+    kinds = list(task.events.values_list("action", flat=True))
     assert kinds.count(EventKind.REPORT) == 2 and EventKind.CLOSED in kinds
     assert EventKind.RETURNED in kinds and EventKind.STATE in kinds
     # no reports on a closed task
@@ -285,7 +285,7 @@ def test_sweep_sends_reminders_once_and_flags_units(imported, staff):
     t = Task.objects.get(programme=imported, number="2.1")
     assert t.state == TaskState.LAGGING
     assert Reminder.objects.filter(task=t, reason="missing_report").count() == 3
-    assert t.events.filter(kind=EventKind.REMINDER).count() == 3
+    assert t.events.filter(action=EventKind.REMINDER).count() == 3
     services.sweep(today=D(2019, 7, 2), programme=imported)
     t.refresh_from_db()
     assert t.state == TaskState.OVERDUE

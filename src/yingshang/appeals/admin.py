@@ -9,8 +9,8 @@ class EventInline(admin.TabularInline):
     can_delete = False
     readonly_fields = [
         "action",
-        "from_status",
-        "to_status",
+        "from_state",
+        "to_state",
         "actor_name",
         "actor_role",
         "at",

@@ -26,6 +26,10 @@ from .models import (
 
 
 class EventSerializer(serializers.ModelSerializer):
+    # the API keeps its keys (``from_status``/``to_status``) over the log's standard fields
+    from_status = serializers.CharField(source="from_state", read_only=True)
+    to_status = serializers.CharField(source="to_state", read_only=True)
+
     class Meta:
         model = AppealEvent
         fields = ["action", "from_status", "to_status", "actor_name", "actor_role", "at", "note"]

@@ -1,7 +1,8 @@
 """Enterprise appeals (企业诉求直通车), Q&A sessions (政企面对面) and their commitments.
 
-Every state change goes through ``services``; the allowed changes are the ``TRANSITIONS`` dicts
-below, and every step appends an ``AppealEvent`` / ``CommitmentEvent``.
+Every state change goes through ``services``; the allowed changes are the tables in
+``machines.py`` (platform state-machine kit), and every step appends an ``AppealEvent`` /
+``CommitmentEvent`` (append-only, platform ``EventLog``).
 """
 
 from django.conf import settings
@@ -9,8 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.core.models import DEPARTMENT_ROLES
+from yingshang.platform.events import EventLog
 from yingshang.platform.masking import mask_id_number, mask_phone
-from yingshang.platform.scoping import ScopedQuerySet, division_lookup
+from yingshang.platform.scoping import AppendOnlyQuerySet, ScopedQuerySet, division_lookup
 from yingshang.platform.uploads import upload_storage
 
 SERVICE_OFFICE_KEY = "gov_service"  # 市政务服务监督管理局 (企业服务科)
@@ -60,33 +62,7 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("已办结")
 
 
-# Allowed status changes: status → {action: new status}. Every edge is reviewed here.
-TRANSITIONS: dict[str, dict[str, str]] = {
-    Status.SUBMITTED: {
-        "sign": Status.SIGNED,
-        "dispatch": Status.DISPATCHED,
-        "escalate": Status.ESCALATED,
-    },
-    Status.SIGNED: {"dispatch": Status.DISPATCHED, "escalate": Status.ESCALATED},
-    Status.DISPATCHED: {
-        "reply": Status.REPLIED,
-        "extend": Status.DISPATCHED,
-        "escalate": Status.ESCALATED,
-        "redispatch": Status.DISPATCHED,
-    },
-    Status.ESCALATED: {
-        "dispatch": Status.ESCALATED,
-        "redispatch": Status.ESCALATED,
-        "reply": Status.REPLIED,
-        "extend": Status.ESCALATED,
-    },
-    Status.REPLIED: {
-        "confirm": Status.CLOSED,
-        "reopen": Status.DISPATCHED,
-        "escalate": Status.ESCALATED,
-    },
-    Status.CLOSED: {},
-}
+# The allowed status changes are the table in ``machines.py`` (AppealMachine).
 OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
 
 ACTION_LABELS = {
@@ -253,7 +229,9 @@ class Appeal(models.Model):
         return mask_id_number(self.id_number)
 
     def allowed_actions(self) -> set[str]:
-        return set(TRANSITIONS.get(self.status, {}))
+        from .machines import AppealMachine
+
+        return set(AppealMachine.allowed(self))
 
     # --- 好差评 subject protocol (see docs/evaluations.md) ---
     def evaluation_subject_info(self) -> dict:
@@ -284,29 +262,17 @@ class AppealAttachment(models.Model):
         return self.original_name
 
 
-class AppealEvent(models.Model):
-    """One step of an appeal: who (actor, role), when, what, note. Append-only."""
+class AppealEvent(EventLog):
+    """One step of an appeal: who (actor, role), when, what, note. Append-only (platform
+    ``EventLog``); ``actor_role`` holds the role's name as shown (in the default language)."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("操作"), max_length=20)
-    from_status = models.CharField(_("原状态"), max_length=12, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=12, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    actor_name = models.CharField(_("操作人"), max_length=100, blank=True)
-    actor_role = models.CharField(_("角色"), max_length=50, blank=True)
     department = models.ForeignKey(
         "core.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(_("时间"), db_index=True)
-    note = models.TextField(_("说明"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("诉求流转记录")
@@ -322,7 +288,7 @@ class AppealEvent(models.Model):
 
     @property
     def to_status_label(self):
-        return Status(self.to_status).label if self.to_status in Status.values else self.to_status
+        return Status(self.to_state).label if self.to_state in Status.values else self.to_state
 
 
 class Extension(models.Model):
@@ -445,27 +411,7 @@ class CommitmentStatus(models.TextChoices):
     VERIFIED = "verified", _("已销号")
 
 
-COMMITMENT_TRANSITIONS: dict[str, dict[str, str]] = {
-    CommitmentStatus.PENDING: {
-        "start": CommitmentStatus.IN_PROGRESS,
-        "complete": CommitmentStatus.COMPLETED,
-        "overdue": CommitmentStatus.OVERDUE,
-    },
-    CommitmentStatus.IN_PROGRESS: {
-        "progress": CommitmentStatus.IN_PROGRESS,
-        "complete": CommitmentStatus.COMPLETED,
-        "overdue": CommitmentStatus.OVERDUE,
-    },
-    CommitmentStatus.OVERDUE: {
-        "progress": CommitmentStatus.OVERDUE,
-        "complete": CommitmentStatus.COMPLETED,
-    },
-    CommitmentStatus.COMPLETED: {
-        "verify": CommitmentStatus.VERIFIED,
-        "reject": CommitmentStatus.IN_PROGRESS,
-    },
-    CommitmentStatus.VERIFIED: {},
-}
+# The allowed changes are the table in ``machines.py`` (CommitmentMachine).
 
 
 class Commitment(models.Model):
@@ -505,19 +451,14 @@ class Commitment(models.Model):
         return self.content[:40]
 
 
-class CommitmentEvent(models.Model):
+class CommitmentEvent(EventLog):
+    """One step of a commitment. Append-only (platform ``EventLog``)."""
+
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(max_length=100, blank=True)
-    at = models.DateTimeField()
-    note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("承诺事项记录")
+        verbose_name_plural = _("承诺事项记录")
         ordering = ["at", "id"]
 
     def __str__(self):

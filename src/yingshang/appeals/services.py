@@ -1,7 +1,8 @@
 """Writes of the appeals app: one function per use case, each in a transaction.
 
-State changes lock the appeal row (``select_for_update``), check the edge in ``TRANSITIONS``,
-append an ``AppealEvent`` and notify after commit.
+State changes go through the tables in ``machines.py`` (the platform kit locks the row, checks
+the edge and the actor through ``policies.py``, appends an ``AppealEvent`` and notifies after
+commit); the functions here keep their names and keywords.
 """
 
 import datetime
@@ -18,17 +19,18 @@ from django.utils.translation import override
 from stdnum.cn import ric, uscc
 
 from yingshang.core.models import Department, Division, Role, User
+from yingshang.core.policies import staff_users
 from yingshang.platform import uploads
+from yingshang.platform.transitions import Notice, send_notices
 from yingshang.workdays.calendar import add_working_days
 
 from . import conf
 from .classifier import NaiveBayes, active_model, evaluate, tokens_for
+from .machines import AppealMachine as APPEALS
+from .machines import CommitmentMachine as COMMITMENTS
 from .models import (
-    ACTION_LABELS,
-    COMMITMENT_TRANSITIONS,
     OPEN_STATUSES,
     SERVICE_OFFICE_KEY,
-    TRANSITIONS,
     Appeal,
     AppealAttachment,
     AppealEvent,
@@ -36,7 +38,6 @@ from .models import (
     AppellantKind,
     Channel,
     Commitment,
-    CommitmentEvent,
     CommitmentStatus,
     DispatchModel,
     Extension,
@@ -44,8 +45,8 @@ from .models import (
     QASession,
     Status,
     Topic,
-    is_service_office,
 )
+from .policies import policy
 from .text import jaccard
 
 logger = logging.getLogger("yingshang.appeals")
@@ -87,43 +88,20 @@ def _actor_label_inner(user) -> tuple[str, str]:
     return str(user), _("诉求人")
 
 
-def _event(appeal, action, from_status, user=None, note="", at=None, data=None, role=""):
-    name, label = _actor_label(user)
-    if user is None and not role:
-        with stored_language():
-            name, label = "system", _("系统")
-    return AppealEvent.objects.create(
-        appeal=appeal,
-        action=action,
-        from_status=from_status,
-        to_status=appeal.status,
-        actor=user if getattr(user, "is_authenticated", False) else None,
-        actor_name=name,
-        actor_role=role or label,
-        department=getattr(user, "department", None),
-        at=at or timezone.now(),
-        note=note or "",
-        data=data or {},
+def _event(appeal, action, from_state, user=None, note="", at=None, data=None, role=""):
+    """An event outside the table (submission, repeat, extension request, instruction)."""
+    fields = {"department": getattr(user, "department", None)}
+    if role:
+        fields.update(actor_role=role, actor_name=_actor_label(user)[0])
+    return APPEALS.record(
+        appeal, action, from_state, appeal.status, actor=user, note=note, at=at, data=data, **fields
     )
 
 
 def _notify(recipient, title, body="", link="", category="appeals"):
-    """Notify after commit through the notification centre; a failure is logged, never lost
-    silently, and never undoes the appeal step."""
-    if recipient is None:
-        return
-
-    def send():
-        try:
-            from yingshang.notifications.services import notify
-        except ImportError:  # notification centre not installed
-            return
-        try:
-            notify(recipient, title, body, link=link, category=category)
-        except Exception:  # noqa: BLE001
-            logger.exception("notification to %s failed", recipient.pk)
-
-    transaction.on_commit(send)
+    """Notify after commit through the notification centre (the platform kit's queue); a failure
+    is logged, never lost silently, and never undoes the appeal step."""
+    send_notices([Notice(recipient, title, body, link, category)])
 
 
 def _notify_department(department, title, body="", link=""):
@@ -139,7 +117,7 @@ def _notify_service_office(title, body="", link=""):
     dept = service_office_department()
     if dept is None:
         return
-    for user in User.objects.filter(department=dept, is_active=True).exclude(role=""):
+    for user in staff_users().filter(department=dept, is_active=True):
         _notify(user, title, body, link)
 
 
@@ -148,27 +126,8 @@ def _notify_appellant(appeal, title, body=""):
         _notify(appeal.applicant_user, title, body, f"/appeals/{appeal.number}/")
 
 
-def _lock(appeal) -> Appeal:
-    return Appeal.objects.select_for_update().get(pk=appeal.pk)
-
-
-def _check_edge(appeal, action):
-    if action not in TRANSITIONS.get(appeal.status, {}):
-        raise ValidationError(
-            {
-                "status": _("诉求当前状态为“%(status)s”,不能执行“%(action)s”。")
-                % {
-                    "status": appeal.get_status_display(),
-                    "action": ACTION_LABELS.get(action, action),
-                }
-            }
-        )
-    return TRANSITIONS[appeal.status][action]
-
-
 def _require_service_office(user):
-    if not is_service_office(user):
-        raise ValidationError({"user": _("只有企业服务科(政务服务监督管理局)可以执行此操作。")})
+    policy.check(user, "office")
 
 
 def _due(start, days):
@@ -425,105 +384,34 @@ def train_dispatch_model(test_share: float = 0.2, seed: int = 2019) -> dict:
 # --- workflow ---
 
 
-@transaction.atomic
 def sign(appeal, user, note="", now=None) -> Appeal:
-    _require_service_office(user)
-    now = now or timezone.now()
-    appeal = _lock(appeal)
-    before = appeal.status
-    appeal.status = _check_edge(appeal, "sign")
-    appeal.signed_at = now
-    appeal.save()
-    _event(appeal, "sign", before, user, note, now)
-    _notify_appellant(appeal, _("您的诉求 %(n)s 已签收") % {"n": appeal.number})
-    return appeal
+    return APPEALS.transition(appeal, "sign", actor=user, note=note, now=now)
 
 
-@transaction.atomic
 def dispatch(appeal, user, lead_department, co_departments=(), note="", now=None) -> Appeal:
     """交办 to a lead department (+ co-handlers). The time limit by type starts now."""
-    _require_service_office(user)
-    now = now or timezone.now()
-    appeal = _lock(appeal)
-    if lead_department is None:
-        raise ValidationError({"lead_department": _("请选择主办部门。")})
-    co = [d for d in co_departments if d.pk != lead_department.pk]
     action = "redispatch" if appeal.lead_department_id else "dispatch"
-    before = appeal.status
-    if action == "dispatch" and before == Status.SUBMITTED:
-        appeal.signed_at = now
-        appeal.status = Status.SIGNED
-        appeal.save()
-        _event(appeal, "sign", before, user, "", now)
-        before = appeal.status
-    appeal.status = _check_edge(appeal, action)
-    appeal.lead_department = lead_department
-    appeal.division = lead_department.division
-    if appeal.dispatched_at is None:
-        appeal.dispatched_at = now
-        appeal.limit_days = conf.limit_days(appeal.appeal_type)
-        appeal.due_at, appeal.due_provisional = _due(now, appeal.limit_days)
-    appeal.save()
-    appeal.co_departments.set(co)
-    _event(
+    return APPEALS.transition(
         appeal,
         action,
-        before,
-        user,
-        note,
-        now,
-        data={"lead": lead_department.pk, "co": [d.pk for d in co]},
+        actor=user,
+        note=note,
+        now=now,
+        lead_department=lead_department,
+        co_departments=co_departments,
     )
-    link = f"/staff/appeals/{appeal.pk}/"
-    title = _("诉求 %(n)s 已交办,请于 %(due)s 前答复") % {
-        "n": appeal.number,
-        "due": timezone.localtime(appeal.due_at).strftime("%Y-%m-%d"),
-    }
-    _notify_department(lead_department, title, appeal.title, link)
-    for d in co:
-        _notify_department(d, _("诉求 %(n)s 请协办") % {"n": appeal.number}, appeal.title, link)
-    _notify_appellant(
-        appeal,
-        _("您的诉求 %(n)s 已交由 %(d)s 办理") % {"n": appeal.number, "d": lead_department.name},
-    )
-    return appeal
 
 
-def _require_lead(appeal, user, field="department"):
-    if user.is_superuser:
-        return
-    if not appeal.lead_department_id or user.department_id != appeal.lead_department_id:
-        raise ValidationError({field: _("该诉求未交办给您所在部门,只有主办部门可以办理。")})
-
-
-@transaction.atomic
 def reply(appeal, user, text, now=None) -> Appeal:
-    now = now or timezone.now()
-    appeal = _lock(appeal)
-    _require_lead(appeal, user)
-    if not (text or "").strip():
-        raise ValidationError({"text": _("请填写答复内容。")})
-    before = appeal.status
-    appeal.status = _check_edge(appeal, "reply")
-    appeal.reply_text = text.strip()
-    appeal.replied_at = now
-    appeal.save()
-    _event(appeal, "reply", before, user, text.strip(), now)
-    _notify_appellant(
-        appeal, _("您的诉求 %(n)s 已答复,请确认是否解决") % {"n": appeal.number}, text
-    )
-    _notify_service_office(
-        _("诉求 %(n)s 已答复") % {"n": appeal.number}, "", f"/staff/appeals/{appeal.pk}/"
-    )
-    return appeal
+    return APPEALS.transition(appeal, "reply", actor=user, note=text or "", now=now)
 
 
 @transaction.atomic
 def request_extension(appeal, user, days, reason, now=None) -> Extension:
     now = now or timezone.now()
-    appeal = _lock(appeal)
-    _require_lead(appeal, user)
-    _check_edge(appeal, "extend")
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    policy.check(user, "lead", appeal)
+    APPEALS.require(appeal, "extend")
     try:
         days = int(days)
     except (TypeError, ValueError):
@@ -559,26 +447,16 @@ def decide_extension(extension, user, approve: bool, note="", now=None) -> Exten
     _require_service_office(user)
     now = now or timezone.now()
     ext = Extension.objects.select_for_update().get(pk=extension.pk)
-    appeal = _lock(ext.appeal)
     if ext.state != Extension.State.PENDING:
         raise ValidationError({"extension": _("该延期申请已处理。")})
     ext.decided_by, ext.decided_at = user, now
     if approve:
-        if appeal.extension_days + ext.days > conf.max_extension_days():
-            raise ValidationError(
-                {
-                    "days": _("延期超过上限:累计最多延期 %(max)d 个工作日。")
-                    % {"max": conf.max_extension_days()}
-                }
-            )
-        before = appeal.status
-        appeal.status = _check_edge(appeal, "extend")
+        appeal = APPEALS.transition(
+            ext.appeal, "extend", actor=user, note=note, now=now, days=ext.days
+        )
         ext.state = Extension.State.APPROVED
-        appeal.extension_days += ext.days
-        appeal.due_at, appeal.due_provisional = _due(appeal.due_at, ext.days)
-        appeal.save()
-        _event(appeal, "extend", before, user, note, now, data={"days": ext.days})
     else:
+        appeal = Appeal.objects.select_for_update().get(pk=ext.appeal_id)
         ext.state = Extension.State.REFUSED
         _event(appeal, "extend_refused", appeal.status, user, note, now, data={"days": ext.days})
     ext.save()
@@ -601,41 +479,17 @@ def _notify_leaders(appeal, reason):
         )
 
 
-@transaction.atomic
 def escalate(appeal, user=None, reason="", now=None) -> Appeal:
     """升级到市领导督办清单 — by the service office, by the appellant (unresolved), or by the
     overdue sweep (``user`` None)."""
-    now = now or timezone.now()
-    if user is not None and user.is_staff_member:
-        _require_service_office(user)
-    appeal = _lock(appeal)
-    before = appeal.status
-    appeal.status = _check_edge(appeal, "escalate")
-    appeal.escalated_at = now
-    appeal.escalation_reason = (reason or "")[:200]
-    appeal.save()
-    _event(appeal, "escalate", before, user, reason, now)
-    _notify_leaders(appeal, reason)
-    _notify_department(
-        appeal.lead_department, _("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number}, reason
-    )
-    _notify_service_office(
-        _("诉求 %(n)s 已升级市领导督办") % {"n": appeal.number},
-        reason,
-        f"/staff/appeals/{appeal.pk}/",
-    )
-    _notify_appellant(appeal, _("您的诉求 %(n)s 已提请市领导督办") % {"n": appeal.number})
-    return appeal
+    return APPEALS.transition(appeal, "escalate", actor=user, note=reason or "", now=now)
 
 
 def check_appellant(appeal, user, verified: bool = False):
     """The appellant: the portal account that raised it, or a visitor who proved the appeal
     number and the last four digits of the contact phone (``verified``)."""
-    if verified:
-        return
-    if appeal.applicant_user_id and user is not None and user.pk == appeal.applicant_user_id:
-        return
-    raise ValidationError({"applicant": _("只有诉求人本人可以确认办理结果。")})
+    if not verified:
+        policy.check(user, "appellant", appeal)
 
 
 @transaction.atomic
@@ -643,49 +497,30 @@ def confirm(appeal, user, resolved: bool, next_step="reopen", note="", verified=
     """The appellant's verdict on the reply: resolved → closed; not resolved → reopened (the
     limit restarts) or escalated to the city leadership list."""
     now = now or timezone.now()
-    appeal = _lock(appeal)
-    check_appellant(appeal, user, verified)
     actor = user if getattr(user, "is_authenticated", False) else None
     if resolved:
-        before = appeal.status
-        appeal.status = _check_edge(appeal, "confirm")
-        appeal.resolved, appeal.closed_at = True, now
-        appeal.save()
-        _event(appeal, "confirm", before, actor, note, now, role=_appellant_role())
-        _notify_department(
-            appeal.lead_department, _("诉求 %(n)s 企业确认已解决") % {"n": appeal.number}
-        )
-        return appeal
+        check_appellant(appeal, user, verified)
+        return APPEALS.transition(appeal, "confirm", actor=actor, note=note, now=now, verified=True)
+    check_appellant(appeal, user, verified)
     if next_step not in {"reopen", "escalate"}:
         raise ValidationError({"next_step": _("请选择重新办理或提请市领导督办。")})
-    appeal.resolved = False
     if next_step == "escalate":
-        appeal.save()
+        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        locked.resolved = False
+        locked.save()
         with stored_language():
             reason = _("企业确认未解决:%(note)s") % {"note": note}
-        return escalate(appeal, None, reason, now)
-    before = appeal.status
-    appeal.status = _check_edge(appeal, "reopen")
-    appeal.due_at, appeal.due_provisional = _due(now, appeal.limit_days)
-    appeal.save()
-    _event(appeal, "reopen", before, actor, note, now, role=_appellant_role())
-    _notify_department(
-        appeal.lead_department,
-        _("诉求 %(n)s 企业确认未解决,请重新办理") % {"n": appeal.number},
-        note,
-        f"/staff/appeals/{appeal.pk}/",
-    )
-    return appeal
+        return escalate(locked, None, reason, now)
+    return APPEALS.transition(appeal, "reopen", actor=actor, note=note, now=now, verified=True)
 
 
 @transaction.atomic
 def instruct(appeal, user, note, now=None) -> AppealEvent:
     """市领导批示 on an escalated appeal: recorded as an event, sent to the lead department."""
-    if user.role not in {Role.LEADER, Role.ADMIN} and not user.is_superuser:
-        raise ValidationError({"user": _("只有市领导可以批示。")})
+    policy.check(user, "instruct")
     if not (note or "").strip():
         raise ValidationError({"note": _("请填写批示内容。")})
-    appeal = _lock(appeal)
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if appeal.escalated_at is None:
         raise ValidationError({"status": _("只有已升级督办的诉求可以批示。")})
     ev = _event(appeal, "instruct", appeal.status, user, note, now)
@@ -795,14 +630,7 @@ def add_question(
             deadline=commitment["deadline"],
             division=answering_department.division,
         )
-        CommitmentEvent.objects.create(
-            commitment=c,
-            action="create",
-            to_status=c.status,
-            actor=user,
-            actor_name=str(user),
-            at=now or timezone.now(),
-        )
+        COMMITMENTS.record(c, "create", "", c.status, actor=user, at=now)
         _notify_department(
             answering_department,
             _("政企面对面承诺事项待落实"),
@@ -812,44 +640,8 @@ def add_question(
     return q
 
 
-@transaction.atomic
 def commitment_step(commitment, user, action, note="", now=None) -> Commitment:
-    """Move a commitment along COMMITMENT_TRANSITIONS. The owner department reports progress and
-    completion; the service office verifies (销号) or rejects; the sweep marks overdue."""
-    now = now or timezone.now()
-    c = Commitment.objects.select_for_update().get(pk=commitment.pk)
-    edges = COMMITMENT_TRANSITIONS.get(c.status, {})
-    if action not in edges:
-        raise ValidationError(
-            {
-                "status": _("承诺事项当前状态为“%(s)s”,不能执行该操作。")
-                % {"s": c.get_status_display()}
-            }
-        )
-    if user is not None:
-        if action in {"verify", "reject"}:
-            _require_service_office(user)
-        elif action in {"start", "progress", "complete"}:
-            if not user.is_superuser and user.department_id != c.owner_department_id:
-                raise ValidationError({"department": _("只有责任部门可以报告进展。")})
-        elif action == "overdue":
-            raise ValidationError({"status": _("逾期由系统判定。")})
-    before = c.status
-    c.status = edges[action]
-    if note:
-        c.progress_note = note
-    if action == "complete":
-        c.completed_at = now
-    c.save()
-    name, _label = _actor_label(user)
-    CommitmentEvent.objects.create(
-        commitment=c,
-        action=action,
-        from_status=before,
-        to_status=c.status,
-        actor=user if user is not None else None,
-        actor_name=name or "system",
-        at=now,
-        note=note,
-    )
-    return c
+    """Move a commitment along its table (``machines.CommitmentMachine``). The owner department
+    reports progress and completion; the service office verifies (销号) or rejects; the sweep
+    marks overdue."""
+    return COMMITMENTS.transition(commitment, action, actor=user, note=note or "", now=now)

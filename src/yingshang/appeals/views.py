@@ -27,6 +27,7 @@ from .models import (
     Topic,
     is_service_office,
 )
+from .policies import policy
 
 ACCESS_KEY = "appeal_access"
 SUBJECT_KEY = "evaluation_subjects"  # shared with the evaluations app (see docs/evaluations.md)
@@ -298,6 +299,7 @@ def queue(request):
                 ("all", _("全部")),
             ],
             "service_office": is_service_office(request.user),
+            "can_enter": policy.can(request.user, "staff_entry"),
             "filter_form": filters,
         },
     )
@@ -329,7 +331,7 @@ def staff_detail(request, pk):
             or services.suggest_departments(appeal.tokens.split()),
             "colour": selectors.deadline_colour(selectors.appeal_due(appeal)),
             "due": selectors.appeal_due(appeal),
-            "is_leader": user.role == "leader",
+            "is_leader": policy.can(user, "instruct"),
             "errors": request.session.pop(ERRORS_KEY, {}),
         },
     )
@@ -373,7 +375,7 @@ def staff_action(request, pk, action):
 def staff_new(request):
     form = forms.StaffAppealForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not (is_service_office(request.user) or request.user.role == "clerk"):
+        if not policy.can(request.user, "staff_entry"):
             raise PermissionDenied(_("只有企业服务科和窗口人员可以录入诉求。"))
         appeal = _raise_appeal(form, request.user, form.data.get("channel", ""))
         if appeal is not None:

@@ -10,7 +10,16 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ["at", "action", "from_status", "to_status", "actor_name", "role", "channel", "note"]
+    fields = [
+        "at",
+        "action",
+        "from_state",
+        "to_state",
+        "actor_name",
+        "actor_role",
+        "channel",
+        "note",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

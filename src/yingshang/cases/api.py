@@ -92,10 +92,10 @@ class CaseDetailSerializer(CaseSerializer):
             {
                 "at": e.at,
                 "action": e.action,
-                "from_status": e.from_status,
-                "to_status": e.to_status,
+                "from_status": e.from_state,
+                "to_status": e.to_state,
                 "actor": e.actor_name,
-                "role": e.role,
+                "role": e.actor_role,
                 "channel": e.channel,
                 "note": e.note,
             }

@@ -14,7 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.platform.scoping import AppendOnlyModel, AppendOnlyQuerySet, ScopedQuerySet
+from yingshang.platform.events import EventLog
+from yingshang.platform.scoping import AppendOnlyQuerySet, ScopedQuerySet
 from yingshang.platform.uploads import upload_storage
 
 
@@ -311,16 +312,16 @@ class Case(models.Model):
         }
 
 
-class CaseEvent(AppendOnlyModel):
-    """One transition of a case: the log monitoring and process analysis read. Append-only."""
+class CaseEvent(EventLog):
+    """One transition of a case: the log monitoring and process analysis read. Append-only
+    (platform ``EventLog``). The columns keep their first names (``from_status``, ``to_status``,
+    ``role``) because the bulk paths (``rows.py``, the volume loader's COPY) write them by name."""
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="events", db_index=False
     )  # covered by caseevent_case_at
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-    action = models.CharField(_("操作"), max_length=24)
-    from_status = models.CharField(_("原状态"), max_length=24, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=24)
+    from_state = models.CharField(_("原状态"), max_length=24, blank=True, db_column="from_status")
+    to_state = models.CharField(_("新状态"), max_length=24, db_column="to_status")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -331,11 +332,7 @@ class CaseEvent(AppendOnlyModel):
         db_constraint=False,
         db_index=False,
     )
-    actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
-    role = models.CharField(_("角色"), max_length=20, blank=True)
-    channel = models.CharField(_("渠道"), max_length=10, blank=True)
-    note = models.TextField(_("说明"), blank=True)
-    data = models.JSONField(_("数据"), default=dict, blank=True)
+    actor_role = models.CharField(_("角色"), max_length=20, blank=True, db_column="role")
 
     objects = AppendOnlyQuerySet.as_manager()
     scope_division_field = "case__department__division"
@@ -351,12 +348,12 @@ class CaseEvent(AppendOnlyModel):
             models.Index(
                 fields=["at"],
                 name="caseevent_supplement_at",
-                condition=models.Q(to_status="supplement_requested"),
+                condition=models.Q(to_state="supplement_requested"),
             ),
         ]
 
     def __str__(self):
-        return f"{self.case_id} {self.action} {self.from_status}→{self.to_status}"
+        return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
 
 
 class VisitKind(models.TextChoices):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yingshang.catalog import public as catalog
+from yingshang.core.models import Role
 from yingshang.core.views import staff_required
 from yingshang.platform import uploads
 from yingshang.platform.forms import add_service_errors
@@ -307,7 +308,7 @@ def case_action(request, number):
             case,
             act,
             request.user,
-            Channel.WINDOW if request.user.role == "clerk" else "online",
+            Channel.WINDOW if request.user.role == Role.CLERK else "online",
             expected_version=form.cleaned_data["lock_version"],
             **form.transition_data(),
         )

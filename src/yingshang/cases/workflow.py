@@ -1,28 +1,25 @@
-"""The case state machine: ONE table of allowed transitions and ONE function that performs them.
+"""The case state machine: the table lives in ``machines.py`` (on the platform kit,
+``yingshang.platform.transitions``); this module keeps the public entry points.
 
 ``transition(case, action, actor, channel, **data)`` locks the row (``select_for_update``), checks
 the optimistic ``lock_version`` when the caller says which version it saw, validates the edge
-against ``TRANSITIONS``, updates the case and the SLA clock, appends a ``CaseEvent`` and
-schedules the applicant's notification with ``transaction.on_commit``. Sub-cases of a bundle roll
-their status and due date up to the parent in the same transaction.
+against the table, updates the case and the SLA clock, appends a ``CaseEvent`` and schedules the
+applicant's notification with ``transaction.on_commit``. Sub-cases of a bundle roll their status
+and due date up to the parent in the same transaction.
 """
 
-from dataclasses import dataclass
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import sla
+from .machines import APPLICANT, STAFF, CaseMachine, ConcurrentUpdate
 from .models import (
     FINISHED_STATUSES,
     OPEN_STATUSES,
     Case,
-    CaseEvent,
     Outcome,
     Status,
     Step,
@@ -30,42 +27,10 @@ from .models import (
 )
 
 S = Status
-RESUME = "<resume>"  # target: the status saved in ``resume_status``
-STAFF, APPLICANT, EITHER = "staff", "applicant", "either"
-
-
-@dataclass(frozen=True)
-class Edge:
-    sources: frozenset
-    target: str
-    by: str
-    label: str
-
-
-def _e(sources, target, by, label):
-    return Edge(frozenset(sources), target, by, label)
-
-
-# Every allowed status change. Reviewed edge by edge (see docs/cases.md).
-TRANSITIONS: dict[str, Edge] = {
-    "precheck": _e({S.SUBMITTED}, S.PRECHECKING, STAFF, gettext_lazy("预审")),
-    "accept": _e({S.SUBMITTED, S.PRECHECKING}, S.ACCEPTED, STAFF, gettext_lazy("受理")),
-    "reject": _e({S.SUBMITTED, S.PRECHECKING}, S.REJECTED, STAFF, gettext_lazy("不予受理")),
-    "request_supplement": _e(
-        {S.SUBMITTED, S.PRECHECKING, S.ACCEPTED, S.IN_PROCESS},
-        S.SUPPLEMENT,
-        STAFF,
-        gettext_lazy("要求补正"),
-    ),
-    "resubmit": _e({S.SUPPLEMENT}, RESUME, APPLICANT, gettext_lazy("补正提交")),
-    "start": _e({S.ACCEPTED}, S.IN_PROCESS, STAFF, gettext_lazy("开始审查")),
-    "review": _e({S.IN_PROCESS}, S.IN_PROCESS, STAFF, gettext_lazy("审查完成,提交决定")),
-    "suspend": _e({S.ACCEPTED, S.IN_PROCESS}, S.SUSPENDED, STAFF, gettext_lazy("挂起")),
-    "resume": _e({S.SUSPENDED}, RESUME, STAFF, gettext_lazy("恢复")),
-    "complete": _e({S.ACCEPTED, S.IN_PROCESS}, S.COMPLETED, STAFF, gettext_lazy("办结")),
-    "deliver": _e({S.COMPLETED}, S.DELIVERED, STAFF, gettext_lazy("送达")),
-    "withdraw": _e(set(OPEN_STATUSES), S.WITHDRAWN, APPLICANT, gettext_lazy("撤回")),
-}
+MACHINE = CaseMachine
+# Every allowed status change (action → Edge), reviewed edge by edge (see docs/cases.md).
+TRANSITIONS = MACHINE.table
+BY = {"staff": STAFF, "applicant": APPLICANT}
 
 # Reason templates offered on the workbench (the text can be edited before sending).
 REASON_TEMPLATES = {
@@ -91,8 +56,7 @@ REASON_TEMPLATES = {
 }
 
 
-class ConcurrentUpdate(ValidationError):
-    pass
+__all__ = ["ConcurrentUpdate", "REASON_TEMPLATES", "TRANSITIONS", "transition", "roll_up"]
 
 
 def allowed_actions(case: Case, *, by: str | None = None) -> list[str]:
@@ -108,7 +72,7 @@ def allowed_actions(case: Case, *, by: str | None = None) -> list[str]:
     for name, edge in TRANSITIONS.items():
         if case.status not in edge.sources:
             continue
-        if by and edge.by not in (by, EITHER):
+        if by and edge.permission != BY.get(by, by):
             continue
         if name == "review" and case.step != Step.REVIEW:
             continue
@@ -116,59 +80,17 @@ def allowed_actions(case: Case, *, by: str | None = None) -> list[str]:
     return result
 
 
-def _status_label(value: str) -> str:
-    try:
-        return str(Status(value).label)
-    except ValueError:
-        return value
-
-
 def _disallowed(case: Case, action: str):
     edge = TRANSITIONS.get(action)
-    if case.status == S.WITHDRAWN and action == "resubmit":
-        msg = _("办件 %(n)s 已撤回,不能再补正提交;如需办理请重新申报。")
-    else:
-        msg = _("办件 %(n)s 当前状态为“%(s)s”,不能执行“%(a)s”。")
-    raise ValidationError(
-        {
-            "action": msg
-            % {
-                "n": case.number,
-                "s": _status_label(case.status),
-                "a": str(edge.label) if edge else action,
-            }
-        }
-    )
+    if edge is None:
+        raise MACHINE.unknown(action)
+    raise MACHINE.refuse(case, edge)
 
 
 def _actor_role(actor) -> str:
     if actor is None:
         return "system"
     return getattr(actor, "role", "") or "applicant"
-
-
-def _lock(case: Case, actor, by: str) -> Case:
-    """Lock the row. Staff act only on cases they can see (404 otherwise); applicants only on
-    their own cases; staff-only actions refuse applicants."""
-    from yingshang.platform.scoping import can_write
-
-    qs = Case.objects.select_for_update(of=("self",)).select_related(
-        "version", "department", "parent"
-    )
-    is_staff = actor is not None and actor.is_staff_member
-    if by == STAFF and actor is not None and not is_staff:
-        raise ValidationError({"action": _("只有工作人员可以执行此操作。")})
-    if is_staff:
-        if not can_write(actor):
-            raise ValidationError({"action": _("只读角色不能办理办件。")})
-        try:
-            return qs.filter(pk__in=Case.objects.visible_to(actor).filter(pk=case.pk)).get()
-        except Case.DoesNotExist as exc:
-            raise Http404 from exc
-    locked = qs.get(pk=case.pk)
-    if actor is not None and locked.user_id != actor.pk:
-        raise Http404
-    return locked
 
 
 def _validate_data(case: Case, action: str, data: dict) -> dict:
@@ -230,127 +152,15 @@ def transition(
     """Perform ``action`` on ``case``. Raises ValidationError (field ``action``) when the edge is
     not allowed, ConcurrentUpdate when the case changed since ``expected_version``, Http404 when
     the actor may not see the case."""
-    with transaction.atomic():
-        return _transition(case, action, actor, channel, expected_version, data)
-
-
-def _transition(case, action, actor, channel, expected_version, data):
-    edge = TRANSITIONS.get(action)
-    if edge is None:
-        raise ValidationError({"action": _("未知操作“%(a)s”。") % {"a": action}})
-    locked = _lock(case, actor, edge.by)
-    if expected_version is not None and int(expected_version) != locked.lock_version:
-        raise ConcurrentUpdate(
-            {"action": _("办件 %(n)s 已被他人处理,请刷新后重试。") % {"n": locked.number}}
-        )
-    if locked.is_bundle_parent:
-        raise ValidationError({"action": _("一件事主办件的状态由各子办件汇总,请在子办件上操作。")})
-    if locked.status not in edge.sources:
-        _disallowed(locked, action)
-    if action == "review" and locked.step != Step.REVIEW:
-        _disallowed(locked, action)
-    clean = _validate_data(locked, action, data)
-    now = data.get("at") or timezone.now()
-    before = locked.status
-    target = locked.resume_status if edge.target == RESUME else edge.target
-    event_data = {k: v for k, v in clean.items() if k != "note"}
-
-    if action == "accept":
-        locked.accepted_at = now
-        c = sla.clock(now, locked.limit_days, 0)
-        locked.due_at, locked.warn_at, locked.due_provisional = c.due_at, c.warn_at, c.provisional
-        event_data["due_at"] = c.due_at.isoformat()
-    elif action == "reject":
-        locked.reason = clean["note"]
-        locked.completed_at = now
-    elif action == "request_supplement":
-        locked.missing_materials = clean["missing"]
-        locked.resume_status = before
-        if locked.accepted_at is not None:
-            locked.paused_since = now
-    elif action == "suspend":
-        locked.suspend_reason = clean["suspend_reason"]
-        locked.resume_status = before
-        locked.paused_since = now
-    elif action in ("resubmit", "resume"):
-        if locked.paused_since is not None:
-            paused = sla.pause_days(locked.paused_since, now)
-            locked.paused_days += paused
-            locked.paused_since = None
-            c = sla.clock(locked.accepted_at, locked.limit_days, locked.paused_days)
-            locked.due_at, locked.warn_at = c.due_at, c.warn_at
-            locked.due_provisional = c.provisional
-            event_data.update(paused_days=paused, due_at=c.due_at.isoformat())
-        locked.resume_status = ""
-        if action == "resubmit":
-            locked.missing_materials = []
-            event_data.update(
-                {k: v for k, v in data.items() if k in ("materials",) and isinstance(v, list)}
-            )
-        else:
-            locked.suspend_reason = ""
-    elif action == "start":
-        locked.step = Step.REVIEW
-    elif action == "review":
-        locked.step = Step.DECISION
-    elif action == "complete":
-        locked.outcome = clean["outcome"]
-        locked.reason = clean["note"] if clean["outcome"] == Outcome.DENIED else ""
-        locked.completed_at = now
-        locked.step = ""
-        _finish_clock(locked, now)
-        event_data.update(working_days_used=locked.working_days_used, days_saved=locked.days_saved)
-    elif action == "deliver":
-        locked.delivered_at = now
-    elif action == "withdraw":
-        locked.completed_at = now
-        if locked.paused_since is not None:
-            locked.paused_days += sla.pause_days(locked.paused_since, now)
-            locked.paused_since = None
-        if locked.due_at is not None:
-            _finish_clock(locked, now)
-
-    locked.status = target
-    locked.lock_version += 1
-    locked.save()
-    CaseEvent.objects.create(
-        case=locked,
-        at=now,
-        action=action,
-        from_status=before,
-        to_status=target,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=getattr(actor, "username", "") or "system",
-        role=_actor_role(actor),
+    return MACHINE.transition(
+        case,
+        action,
+        actor=actor,
         channel=channel,
-        note=clean["note"],
-        data=event_data,
+        now=data.get("at"),
+        expected_version=expected_version,
+        **data,
     )
-    after_transition(locked, action, actor, channel, data, now)
-    if before != target:
-        _notify_later(locked)
-    if locked.parent_id:
-        roll_up(locked.parent_id, actor, channel, now)
-    return locked
-
-
-def _finish_clock(case: Case, now):
-    if case.accepted_at is None or case.due_at is None:
-        return
-    case.final_sla_state = sla.state(now, case.due_at, case.warn_at, finished_at=now)
-    used = sla.working_days_used(case.accepted_at, now, case.paused_days)
-    case.working_days_used = used
-    case.days_saved = sla.days_saved(case.limit_days, used)
-
-
-def after_transition(case, action, actor, channel, data, now):
-    """Side effects that belong to the same transaction (trips, e-licences)."""
-    from . import services
-
-    if action == "deliver" and data.get("method") == "pickup":
-        services.record_visit(case, "pickup", actor=actor, at=now)
-    if action == "complete" and case.outcome == Outcome.APPROVED:
-        services.issue_result_licence(case, now)
 
 
 # --------------------------------------------------------------------------- bundles
@@ -419,17 +229,14 @@ def roll_up(parent_id: int, actor, channel, now) -> Case:
     parent.lock_version += 1
     parent.save()
     if changed_status:
-        CaseEvent.objects.create(
-            case=parent,
-            at=now,
-            action="roll_up",
-            from_status=before,
-            to_status=status,
+        MACHINE.record(
+            parent,
+            "roll_up",
+            before,
+            status,
             actor=None,
-            actor_name="system",
-            role="system",
             channel=channel,
-            note="",
+            at=now,
             data={"children": {c.number: c.status for c in children}},
         )
         _notify_later(parent)

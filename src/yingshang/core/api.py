@@ -10,6 +10,7 @@ from yingshang.platform.models import AuditEntry
 
 from . import selectors
 from .models import Department, Division, User
+from .policies import staff_users
 
 
 class DivisionSerializer(serializers.ModelSerializer):
@@ -83,7 +84,7 @@ class DepartmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class StaffViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """工作人员 within the caller's subtree."""
 
-    queryset = User.objects.exclude(role="").select_related("division")
+    queryset = staff_users().select_related("division")
     serializer_class = StaffSerializer
     filterset_fields = ["role"]
 

@@ -5,6 +5,9 @@ from django.db.models import Q
 from yingshang.platform.models import AuditEntry
 
 from .models import Department, Division, Role, User
+from .policies import has_role, staff_users
+
+_audit_readers = has_role(Role.SUPERVISOR, Role.ADMIN)
 
 
 def divisions_for(user):
@@ -27,13 +30,11 @@ def department_for_staff(user, pk) -> Department:
 
 
 def staff_for(user):
-    return User.objects.visible_to(user).exclude(role="").select_related("division", "department")
+    return staff_users(User.objects.visible_to(user)).select_related("division", "department")
 
 
 def can_read_audit(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.role in {Role.SUPERVISOR, Role.ADMIN}
-    )
+    return _audit_readers(user)
 
 
 def audit_entries_for(

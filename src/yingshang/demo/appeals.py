@@ -592,8 +592,8 @@ def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_us
                 AppealEvent(
                     appeal_id=pk,
                     action=action,
-                    from_status=fr,
-                    to_status=to,
+                    from_state=fr,
+                    to_state=to,
                     at=at,
                     actor_name=name,
                     actor_role=role,
@@ -695,14 +695,14 @@ def _load_sessions(rng, enterprises, city, city_depts, office_user, tally):
             }
             prev = CommitmentStatus.PENDING
             CommitmentEvent.objects.create(
-                commitment=c, action="create", to_status=prev, actor_name=str(office_user), at=t0
+                commitment=c, action="create", to_state=prev, actor_name=str(office_user), at=t0
             )
             for k, action in enumerate(path):
                 CommitmentEvent.objects.create(
                     commitment=c,
                     action=action,
-                    from_status=prev,
-                    to_status=states[action],
+                    from_state=prev,
+                    to_state=states[action],
                     actor_name=dept.name if action != "overdue" else "system",
                     at=t0 + datetime.timedelta(days=10 * (k + 1)),
                 )

@@ -143,7 +143,7 @@ def load_evaluations(options, tally: Tally, out):
             RectificationEvent(
                 rectification_id=pk,
                 action="open",
-                to_status=RectStatus.VERIFYING,
+                to_state=RectStatus.VERIFYING,
                 actor_name="system",
                 at=t0,
             )
@@ -154,8 +154,8 @@ def load_evaluations(options, tally: Tally, out):
                 RectificationEvent(
                     rectification_id=pk,
                     action=action,
-                    from_status=fr,
-                    to_status=to,
+                    from_state=fr,
+                    to_state=to,
                     actor_name="demo",
                     at=t0 + datetime.timedelta(days=2 * (k + 1)),
                 )

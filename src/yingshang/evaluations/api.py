@@ -109,6 +109,10 @@ class EvaluationViewSet(
 
 
 class RectEventSerializer(serializers.ModelSerializer):
+    # the API keeps its keys (``from_status``/``to_status``) over the log's standard fields
+    from_status = serializers.CharField(source="from_state", read_only=True)
+    to_status = serializers.CharField(source="to_state", read_only=True)
+
     class Meta:
         model = RectificationEvent
         fields = ["action", "from_status", "to_status", "actor_name", "at", "note"]

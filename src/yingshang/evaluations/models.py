@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yingshang.platform.events import EventLog
 from yingshang.platform.scoping import ScopedQuerySet
 
 
@@ -109,19 +110,7 @@ class RectStatus(models.TextChoices):
     VOIDED = "voided", _("申诉成立")
 
 
-# status → {action: new status}
-RECT_TRANSITIONS: dict[str, dict[str, str]] = {
-    RectStatus.VERIFYING: {"verify": RectStatus.RECTIFYING, "contest": RectStatus.CONTESTED},
-    RectStatus.CONTESTED: {"uphold": RectStatus.RECTIFYING, "overturn": RectStatus.VOIDED},
-    RectStatus.RECTIFYING: {"report": RectStatus.CALLBACK},
-    RectStatus.CALLBACK: {"callback": RectStatus.AWAITING_VERDICT},
-    RectStatus.AWAITING_VERDICT: {
-        "accept": RectStatus.CLOSED,
-        "reject": RectStatus.RECTIFYING,
-    },
-    RectStatus.CLOSED: {},
-    RectStatus.VOIDED: {},
-}
+# The allowed changes are the table in ``machines.py`` (RectificationMachine).
 
 
 class Rectification(models.Model):
@@ -166,21 +155,16 @@ class Rectification(models.Model):
         return f"{self.evaluation} · {self.get_status_display()}"
 
 
-class RectificationEvent(models.Model):
+class RectificationEvent(EventLog):
+    """One step of a rectification. Append-only (platform ``EventLog``)."""
+
     rectification = models.ForeignKey(
         Rectification, on_delete=models.CASCADE, related_name="events"
     )
-    action = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(max_length=100, blank=True)
-    at = models.DateTimeField()
-    note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("差评整改记录")
+        verbose_name_plural = _("差评整改记录")
         ordering = ["at", "id"]
 
     def __str__(self):

@@ -11,58 +11,47 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from yingshang.core.models import Role, User
-from yingshang.workdays.calendar import add_working_days
+from yingshang.core.policies import staff_users
+from yingshang.platform.transitions import Notice, send_notices
 
+from .machines import RectificationMachine as RECTIFICATIONS
 from .models import (
     BAD_LEVELS,
     DIMENSIONS,
-    RECT_TRANSITIONS,
     EvalChannel,
     Evaluation,
     Level,
     Rectification,
-    RectificationEvent,
     RectStatus,
 )
+from .policies import BUREAU_KEY, is_bureau  # noqa: F401  (views ask services.is_bureau)
 
 logger = logging.getLogger("yingshang.evaluations")
-BUREAU_KEY = "gov_service"
 
 
 def rectification_days() -> int:
     return int(getattr(settings, "EVALUATION_RECTIFICATION_DAYS", 15))
 
 
-def is_bureau(user) -> bool:
-    """市政务服务监督管理局: decides contests, makes callbacks."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser or user.role in {Role.SUPERVISOR, Role.ADMIN}:
-        return True
-    return bool(user.role and user.department and user.department.function_key == BUREAU_KEY)
-
-
 def _notify(recipient, title, body="", link=""):
-    if recipient is None:
-        return
+    send_notices([Notice(recipient, title, body, link, "evaluations")])
 
-    def send():
-        try:
-            from yingshang.notifications.services import notify
-        except ImportError:
-            return
-        try:
-            notify(recipient, title, body, link=link, category="evaluations")
-        except Exception:  # noqa: BLE001
-            logger.exception("notification to %s failed", recipient.pk)
 
-    transaction.on_commit(send)
+def department_users(department):
+    return User.objects.filter(
+        department=department, role__in=[Role.HANDLER, Role.DEPT_HEAD], is_active=True
+    )
+
+
+def bureau_users():
+    return staff_users().filter(
+        department__function_key=BUREAU_KEY,
+        department__division__code=settings.YINGSHANG_CITY_CODE,
+    )
 
 
 def _notify_department(department, title, body="", link=""):
-    for user in User.objects.filter(
-        department=department, role__in=[Role.HANDLER, Role.DEPT_HEAD], is_active=True
-    ):
+    for user in department_users(department):
         _notify(user, title, body, link)
 
 
@@ -155,9 +144,7 @@ def open_rectification(evaluation, now=None) -> Rectification:
         division=evaluation.division,
         opened_at=now,
     )
-    RectificationEvent.objects.create(
-        rectification=rect, action="open", to_status=rect.status, actor_name="system", at=now
-    )
+    RECTIFICATIONS.record(rect, "open", "", rect.status, actor_name="system", at=now)
     _notify_department(
         evaluation.department,
         _("收到差评,请核实整改:%(s)s") % {"s": evaluation.subject_label},
@@ -167,113 +154,15 @@ def open_rectification(evaluation, now=None) -> Rectification:
     return rect
 
 
-def _require_department(rect, user):
-    if user.is_superuser or (user.role and user.department_id == rect.department_id):
-        return
-    raise ValidationError({"department": _("只有被评价部门可以执行此操作。")})
-
-
-def _require_bureau(user):
-    if not is_bureau(user):
-        raise ValidationError({"user": _("只有政务服务监督管理局可以执行此操作。")})
-
-
-def _require_evaluator(rect, user, verified):
-    ev = rect.evaluation
-    if verified or (ev.evaluator_id and getattr(user, "pk", None) == ev.evaluator_id):
-        return
-    raise ValidationError({"evaluator": _("只有评价人本人可以确认整改结果。")})
-
-
-@transaction.atomic
 def rectification_step(rect, user, action, note="", verified=False, now=None) -> Rectification:
-    """One step of a rectification:
+    """One step of a rectification (table: ``machines.RectificationMachine``):
     verify (department: the complaint is founded, rectification starts, limit runs),
     contest (department: 申诉, with reason), uphold / overturn (bureau decides the contest),
     report (department: measures taken), callback (bureau: called the evaluator back),
     accept / reject (the evaluator's verdict; reject starts another round)."""
-    now = now or timezone.now()
-    rect = Rectification.objects.select_for_update().select_related("evaluation").get(pk=rect.pk)
-    edges = RECT_TRANSITIONS.get(rect.status, {})
-    if action not in edges:
-        raise ValidationError(
-            {
-                "status": _("整改当前状态为“%(s)s”,不能执行该操作。")
-                % {"s": rect.get_status_display()}
-            }
-        )
-    note = (note or "").strip()
-    if action in {"verify", "contest", "report"}:
-        _require_department(rect, user)
-    elif action in {"uphold", "overturn", "callback"}:
-        _require_bureau(user)
-    else:
-        _require_evaluator(rect, user, verified)
-    if action in {"contest", "report", "callback", "uphold", "overturn"} and not note:
-        field = {"contest": "reason", "report": "measures"}.get(action, "note")
-        raise ValidationError({field: _("请填写说明。")})
-    before = rect.status
-    rect.status = edges[action]
-    if action in {"verify", "uphold"}:
-        if action == "verify":
-            rect.verification_note = note
-        else:
-            rect.decision_note = note
-        due = add_working_days(now, rectification_days())
-        rect.due_at, rect.due_provisional = due.due, due.provisional
-    elif action == "contest":
-        rect.contest_reason = note
-    elif action == "overturn":
-        rect.decision_note = note
-        rect.closed_at = now
-        Evaluation.objects.filter(pk=rect.evaluation_id).update(voided=True)
-    elif action == "report":
-        rect.measures = note
-        rect.reported_at = now
-    elif action == "callback":
-        rect.callback_note = note
-        rect.callback_at = now
-    elif action == "accept":
-        rect.verdict_satisfied, rect.verdict_note, rect.closed_at = True, note, now
-    elif action == "reject":
-        rect.verdict_satisfied, rect.verdict_note = False, note
-        rect.rounds += 1
-        rect.overdue_at = None
-        due = add_working_days(now, rectification_days())
-        rect.due_at, rect.due_provisional = due.due, due.provisional
-    rect.save()
-    actor = user if getattr(user, "is_authenticated", False) else None
-    with override(settings.LANGUAGE_CODE):  # records in the default language
-        evaluator_label = _("评价人")
-    RectificationEvent.objects.create(
-        rectification=rect,
-        action=action,
-        from_status=before,
-        to_status=rect.status,
-        actor=actor,
-        actor_name=str(actor) if actor else evaluator_label,
-        at=now,
-        note=note,
+    return RECTIFICATIONS.transition(
+        rect, action, actor=user, note=note or "", now=now, verified=verified
     )
-    link = f"/staff/evaluations/rectifications/{rect.pk}/"
-    if action == "contest":
-        for u in User.objects.filter(
-            department__function_key=BUREAU_KEY,
-            department__division__code=settings.YINGSHANG_CITY_CODE,
-        ).exclude(role=""):
-            _notify(u, _("差评申诉待裁定"), note, link)
-    elif action in {"uphold", "overturn", "reject"}:
-        _notify_department(
-            rect.department, _("差评整改:%(s)s") % {"s": rect.get_status_display()}, note, link
-        )
-    elif action == "callback" and rect.evaluation.evaluator_id:
-        _notify(
-            rect.evaluation.evaluator,
-            _("您的差评已整改,请确认"),
-            note,
-            f"/evaluations/rectifications/{rect.pk}/",
-        )
-    return rect
 
 
 def sweep_overdue_rectifications(now=None) -> int:
@@ -291,11 +180,11 @@ def sweep_overdue_rectifications(now=None) -> int:
                 )
                 if not updated:
                     continue
-                RectificationEvent.objects.create(
-                    rectification=rect,
-                    action="overdue",
-                    from_status=rect.status,
-                    to_status=rect.status,
+                RECTIFICATIONS.record(
+                    rect,
+                    "overdue",
+                    rect.status,
+                    rect.status,
                     actor_name="system",
                     at=now,
                     note=_("超过整改时限"),
@@ -303,10 +192,7 @@ def sweep_overdue_rectifications(now=None) -> int:
                 title = _("差评整改逾期:%(s)s") % {"s": rect.evaluation.subject_label}
                 link = f"/staff/evaluations/rectifications/{rect.pk}/"
                 _notify_department(rect.department, title, "", link)
-                for u in User.objects.filter(
-                    department__function_key=BUREAU_KEY,
-                    department__division__code=settings.YINGSHANG_CITY_CODE,
-                ).exclude(role=""):
+                for u in bureau_users():
                     _notify(u, title, "", link)
             found += 1
     return found

@@ -145,14 +145,14 @@ def rework(user, *, start=None, end=None, limit=30):
         qs.values("item_id", "item__name", "department__name")
         .annotate(
             cases=Count("id", distinct=True),
-            supplements=Count("events", filter=Q(events__to_status="supplement_requested")),
+            supplements=Count("events", filter=Q(events__to_state="supplement_requested")),
             multiple_trips=Count("id", distinct=True, filter=Q(multiple_trips=True)),
         )
         .order_by("-supplements")[: limit * 3]
     )
     rows = list(rows)
     repeated = dict(
-        qs.annotate(n=Count("events", filter=Q(events__to_status="supplement_requested")))
+        qs.annotate(n=Count("events", filter=Q(events__to_state="supplement_requested")))
         .filter(n__gte=2)
         .values("item_id")
         .annotate(c=Count("id"))

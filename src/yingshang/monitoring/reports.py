@@ -22,6 +22,7 @@ from . import dashboard as dash
 from . import supervision, svg
 from .compute import COMPOSITE
 from .periods import Period
+from .policies import policy
 
 NAME_RE = re.compile(r"^yingshang-monitoring-(\d{4}-\d{2})\.(xlsx|pdf)$")
 
@@ -168,9 +169,7 @@ def generate(month: datetime.date) -> list[Path]:
 
 
 def can_download(user) -> bool:
-    if user.is_superuser:
-        return True
-    return bool(user.role and user.division_id and user.division.level <= DivisionLevel.CITY)
+    return policy.can(user, "download_report")
 
 
 def report_path(user, name: str) -> Path | None:
@@ -186,7 +185,7 @@ def context(request) -> dict:
         files = sorted((p for p in reports_dir().iterdir() if NAME_RE.match(p.name)), reverse=True)
     return {
         "files": files,
-        "can_generate": request.user.is_superuser or request.user.role in ("supervisor", "admin"),
+        "can_generate": policy.can(request.user, "generate_report"),
         "allowed": can_download(request.user),
         "default_month": Period.of("month", timezone.localdate()).previous().label,
         "composite": COMPOSITE,

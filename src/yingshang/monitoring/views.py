@@ -5,6 +5,7 @@ from yingshang.core.views import staff_required
 
 from . import forms, selectors
 from .definitions import DB_TOPICS, load_definitions
+from .policies import policy
 
 
 def _table(defs, topics):
@@ -153,7 +154,7 @@ def reports(request):
     from . import reports as rep
 
     if request.method == "POST":
-        if not request.user.is_superuser and request.user.role not in ("supervisor", "admin"):
+        if not policy.can(request.user, "generate_report"):
             raise PermissionDenied
         form = forms.ReportMonthForm(request.POST)
         if not form.is_valid():

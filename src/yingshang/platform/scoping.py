@@ -19,6 +19,8 @@ limited to their department and which may only read.
 from django.db import models
 from django.http import Http404
 
+from yingshang.platform.events import AppendOnlyModel, AppendOnlyQuerySetMixin
+
 
 def division_lookup(field: str) -> str:
     if field == "path" or field.endswith("_path"):
@@ -61,28 +63,9 @@ def can_write(user) -> bool:
     )
 
 
-class AppendOnlyQuerySet(ScopedQuerySet):
-    """For logs (audit entries, case events, task events): rows are added, never changed."""
-
-    def update(self, **kwargs):
-        raise PermissionError(f"{self.model._meta.label} rows are append-only")
-
-    def delete(self):
-        raise PermissionError(f"{self.model._meta.label} rows are append-only")
+class AppendOnlyQuerySet(AppendOnlyQuerySetMixin, ScopedQuerySet):
+    """For logs (audit entries, case events, task events): rows are added, never changed
+    (the refusal itself is the platform's ``AppendOnlyQuerySetMixin``)."""
 
 
-class AppendOnlyModel(models.Model):
-    """Abstract base of the append-only logs: saving an existing row or deleting one fails."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError(f"{self._meta.label} rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(f"{self._meta.label} rows are append-only")
+__all__ = ["AppendOnlyModel", "AppendOnlyQuerySet", "ScopedQuerySet", "can_write", "scope_filter"]

@@ -48,8 +48,8 @@ class ProgressReportAdmin(admin.ModelAdmin):
 
 @admin.register(TaskEvent)
 class TaskEventAdmin(admin.ModelAdmin):
-    list_display = ["task", "at", "actor", "kind", "from_state", "to_state", "note"]
-    list_filter = ["kind"]
+    list_display = ["task", "at", "actor", "action", "from_state", "to_state", "note"]
+    list_filter = ["action"]
 
     def has_change_permission(self, request, obj=None):
         return False

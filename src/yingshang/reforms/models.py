@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.core.models import DEPARTMENT_ROLES, Department, Division
+from yingshang.platform.events import EventLog
 from yingshang.platform.scoping import (
-    AppendOnlyModel,
     AppendOnlyQuerySet,
     ScopedQuerySet,
     scope_filter,
@@ -430,18 +430,15 @@ class EventKind(models.TextChoices):
     WITHHELD = "withheld", _("取消公开")
 
 
-class TaskEvent(AppendOnlyModel):
-    """任务日志: append-only; every state change and every action on a task adds a row."""
+class TaskEvent(EventLog):
+    """任务日志: append-only (platform ``EventLog``); every state change and every action on a
+    task adds a row. ``action`` is one of ``EventKind``."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("时间"), db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    kind = models.CharField(_("事件"), max_length=20, choices=EventKind.choices)
-    from_state = models.CharField(max_length=20, blank=True, choices=TaskState.choices)
-    to_state = models.CharField(max_length=20, blank=True, choices=TaskState.choices)
-    note = models.TextField(_("说明"), blank=True)
+    action = models.CharField(_("事件"), max_length=24, choices=EventKind.choices)
+    from_state = models.CharField(_("原状态"), max_length=24, blank=True, choices=TaskState.choices)
+    to_state = models.CharField(_("新状态"), max_length=24, blank=True, choices=TaskState.choices)
 
     objects = AppendOnlyQuerySet.as_manager()
     scope_division_field = "task__programme__division"
@@ -452,4 +449,4 @@ class TaskEvent(AppendOnlyModel):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{self.at:%Y-%m-%d} {self.get_action_display()}"

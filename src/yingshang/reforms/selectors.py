@@ -410,13 +410,13 @@ def public_changes(programmes, limit: int = 50) -> list[dict]:
         for r in reports
     ]
     events = (
-        TaskEvent.objects.filter(task__in=tasks, kind__in=[EventKind.STATE, EventKind.PUBLISHED])
+        TaskEvent.objects.filter(task__in=tasks, action__in=[EventKind.STATE, EventKind.PUBLISHED])
         .select_related("task")
         .order_by("-at", "-id")[:limit]
     )
     rows += [
         {
-            "kind": e.kind,
+            "kind": e.action,
             "key": f"event:{e.pk}",
             "at": e.at,
             "event": e,

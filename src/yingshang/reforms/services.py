@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yingshang.core.models import Department, Role
+from yingshang.core.models import Department
+from yingshang.core.policies import staff_users
 from yingshang.platform import uploads
-from yingshang.platform.scoping import can_write
 
 from . import matching
+from .machines import ReportReviewMachine as REVIEWS
 from .models import (
     Contribution,
     DeadlineKind,
@@ -31,40 +32,19 @@ from .models import (
     ReminderReason,
     ReportStatus,
     Task,
-    TaskEvent,
     TaskState,
 )
 from .parsing import ParseResult
+from .policies import BUREAU_FUNCTION, is_bureau, policy, user_joins, user_leads  # noqa: F401
 from .progress import compute_state, period_of, previous_period, weighted
 
 log = logging.getLogger(__name__)
 
 # --- permissions ---------------------------------------------------------------------------
 
-BUREAU_FUNCTION = "gov_service"
-
-
-def is_bureau(user) -> bool:
-    """The supervision bureau (市政务服务监督管理局), supervisors and administrators review,
-    import and send reminders."""
-    if not (user and user.is_authenticated and can_write(user)):
-        return False
-    if user.is_superuser or user.role in (Role.SUPERVISOR, Role.ADMIN):
-        return True
-    return bool(user.department_id and user.department.function_key == BUREAU_FUNCTION)
-
 
 def _require_bureau(user):
-    if not is_bureau(user):
-        raise PermissionDenied(_("只有督查部门(政务服务监督管理局)可以执行此操作。"))
-
-
-def user_leads(user, task) -> bool:
-    return bool(user.department_id) and task.lead_units.filter(pk=user.department_id).exists()
-
-
-def user_joins(user, task) -> bool:
-    return bool(user.department_id) and task.partner_units.filter(pk=user.department_id).exists()
+    policy.check(user, "supervise")
 
 
 def _now(at=None):
@@ -76,15 +56,8 @@ def _today(at=None) -> datetime.date:
 
 
 def _event(task, kind, *, actor=None, note="", at=None, from_state="", to_state=""):
-    return TaskEvent.objects.create(
-        task=task,
-        at=_now(at),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        kind=kind,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-    )
+    """One line of the task's log (platform ``EventLog`` through the review machine's recorder)."""
+    return REVIEWS.record(task, kind, from_state, to_state, actor=actor, note=note, at=_now(at))
 
 
 # --- programmes ----------------------------------------------------------------------------
@@ -374,9 +347,8 @@ def submit_report(
     task = _locked(task.pk)
     if task.is_closed:
         raise ValidationError({"task": _("任务已销号,不能再报送进度。")})
+    policy.check(user, "report", task)
     leads = user_leads(user, task)
-    if not can_write(user) or not (leads or is_bureau(user)):
-        raise PermissionDenied(_("只有牵头单位可以报送进度。"))
     errors = {}
     if not (text or "").strip():
         errors["text"] = _("请填写进展情况。")
@@ -446,8 +418,7 @@ def add_contribution(task: Task, *, user, text: str, files=(), at=None) -> Contr
     """A participating unit adds its part."""
     if task.is_closed:
         raise ValidationError({"task": _("任务已销号,不能再报送进度。")})
-    if not can_write(user) or not (user_joins(user, task) or user_leads(user, task)):
-        raise PermissionDenied(_("只有参与单位可以报送分工进展。"))
+    policy.check(user, "contribute", task)
     if not (text or "").strip():
         raise ValidationError({"text": _("请填写分工进展。")})
     now = _now(at)
@@ -465,48 +436,40 @@ def add_contribution(task: Task, *, user, text: str, files=(), at=None) -> Contr
     return c
 
 
-@transaction.atomic
 def review_report(report: ProgressReport, *, user, accept: bool, note: str = "", at=None):
     """The bureau accepts a report, or returns it for revision with a reason. Accepting a 100 %
-    report closes (销号) the task."""
-    _require_bureau(user)
-    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    task = _locked(report.task_id)
-    if report.status != ReportStatus.SUBMITTED:
-        raise ValidationError({"status": _("该报告已审核,不能重复审核。")})
-    if task.is_closed:
-        raise ValidationError({"task": _("任务已销号。")})
-    if not accept and not note.strip():
-        raise ValidationError({"review_note": _("退回须说明原因。")})
-    now = _now(at)
-    report.status = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
-    report.reviewed_by = user
-    report.reviewed_at = now
-    report.review_note = note.strip()
-    report.save()
-    if not accept:
-        previous = (
-            task.reports.exclude(status=ReportStatus.RETURNED)
-            .exclude(pk=report.pk)
-            .order_by("-submitted_at", "-id")
-            .first()
-        )
-        if _milestone_progress(task) is None:
-            task.progress = previous.percent if previous else Decimal(0)
-            task.save(update_fields=["progress"])
-        _event(task, EventKind.RETURNED, actor=user, at=now, note=note.strip())
-        return report
-    _event(task, EventKind.ACCEPTED, actor=user, at=now, note=note.strip())
-    if report.percent >= 100:
-        old = task.state
-        task.closed_at = now
-        task.completed_on = timezone.localdate(report.submitted_at)
-        task.progress = Decimal(100)
-        task.save(update_fields=["closed_at", "completed_on", "progress"])
-        _event(task, EventKind.CLOSED, actor=user, at=now, note=_("审核通过,销号"))
-        if not recompute_task(task, today=timezone.localdate(now), actor=user, at=now):
-            log.debug("task %s closed in state %s", task.pk, old)
-    return report
+    report closes (销号) the task. Table: ``machines.ReportReviewMachine``."""
+    return REVIEWS.transition(
+        report, "accept" if accept else "return", actor=user, note=note or "", now=_now(at)
+    )
+
+
+def progress_after_return(task, report) -> None:
+    """A returned report no longer counts: progress falls back to the last one that does
+    (unless milestones drive it)."""
+    previous = (
+        task.reports.exclude(status=ReportStatus.RETURNED)
+        .exclude(pk=report.pk)
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
+    if _milestone_progress(task) is None:
+        task.progress = previous.percent if previous else Decimal(0)
+        task.save(update_fields=["progress"])
+
+
+def close_on_full_report(task, report, *, actor, at) -> None:
+    """An accepted 100 % report closes (销号) the task."""
+    if report.percent < 100:
+        return
+    old = task.state
+    task.closed_at = at
+    task.completed_on = timezone.localdate(report.submitted_at)
+    task.progress = Decimal(100)
+    task.save(update_fields=["closed_at", "completed_on", "progress"])
+    _event(task, EventKind.CLOSED, actor=actor, at=at, note=_("审核通过,销号"))
+    if not recompute_task(task, today=timezone.localdate(at), actor=actor, at=at):
+        log.debug("task %s closed in state %s", task.pk, old)
 
 
 def _reported_periods(task, today: datetime.date | None = None) -> set[str]:
@@ -568,11 +531,8 @@ def _notify(reminder: Reminder) -> bool:
         from yingshang.notifications.services import notify
     except ImportError:
         return False
-    from yingshang.core.models import User
 
-    recipients = list(
-        User.objects.filter(department=reminder.department, is_active=True).exclude(role="")
-    )
+    recipients = list(staff_users().filter(department=reminder.department, is_active=True))
     sent = False
     for user in recipients:
         try:

@@ -42,8 +42,8 @@ def event_rows(*, item=None, start=None, end=None, user=None):
             "action",
             "at",
             "actor_name",
-            "role",
-            "to_status",
+            "actor_role",
+            "to_state",
             "channel",
         )
     )

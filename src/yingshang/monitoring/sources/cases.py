@@ -275,7 +275,7 @@ class CasesSource(Source):
         )
         corrected = (
             CaseEvent.objects.filter(
-                to_status=SUPPLEMENT,
+                to_state=SUPPLEMENT,
                 case__item__isnull=False,
                 case__status__in=DONE,
                 case__completed_at__gte=lo,

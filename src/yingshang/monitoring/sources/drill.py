@@ -44,7 +44,7 @@ def _member_q(dimension, member, *, division_path, department, item=None):
 # indicator → (Q of the flagged records) for cases completed in the period
 CASE_FLAGS = {
     "gov.on_time_rate": ~Q(final_sla_state="on_time"),
-    "gov.first_time_rate": Q(events__to_status="supplement_requested"),
+    "gov.first_time_rate": Q(events__to_state="supplement_requested"),
     "gov.fully_online_rate": Q(channel="window") | Q(visits__gt=0),
     "gov.instant_share": ~Q(version__kind="immediate"),
     "gov.mean_trips": Q(visits__gt=1),
@@ -110,7 +110,7 @@ def _cases(user, indicator, dimension, member, lo, hi, start=None, end=None):
             "rows": list(
                 CaseEvent.objects.visible_to(user)
                 .filter(
-                    to_status="supplement_requested",
+                    to_state="supplement_requested",
                     at__gte=lo,
                     at__lt=hi,
                     case__item__isnull=False,

@@ -7,13 +7,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0001_initial'),
+        ('reforms', '0004_taskevent_action_choices'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='appealattachment',
+            model_name='evidencefile',
             name='file',
-            field=models.FileField(storage=yingshang.platform.uploads.upload_storage, upload_to='appeals/%Y/%m/', verbose_name='文件'),
+            field=models.FileField(storage=yingshang.platform.uploads.upload_storage, upload_to='reforms/evidence/%Y/%m/', verbose_name='文件'),
         ),
     ]

@@ -7,13 +7,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reforms', '0002_publication'),
+        ('appeals', '0002_events_on_platform_eventlog'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='evidencefile',
+            model_name='appealattachment',
             name='file',
-            field=models.FileField(storage=yingshang.platform.uploads.upload_storage, upload_to='reforms/evidence/%Y/%m/', verbose_name='文件'),
+            field=models.FileField(storage=yingshang.platform.uploads.upload_storage, upload_to='appeals/%Y/%m/', verbose_name='文件'),
         ),
     ]

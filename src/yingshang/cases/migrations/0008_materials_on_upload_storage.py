@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_supplement_event_index'),
+        ('cases', '0007_caseevent_on_platform_eventlog'),
     ]
 
     operations = [

@@ -1,0 +1,28 @@
+"""Who may read and generate monitoring reports — asked by the views and the reports page."""
+
+from django.utils.translation import gettext_lazy as _
+
+from yingshang.core.models import DivisionLevel, Role
+from yingshang.core.policies import has_role
+from yingshang.platform.policies import Policy, Rule
+
+
+def _city_staff(user) -> bool:
+    """Staff of the city or above download the monthly reports."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.role and user.division_id and user.division.level <= DivisionLevel.CITY)
+
+
+policy = Policy(
+    "monitoring",
+    {
+        "generate_report": Rule(who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("生成月度报告")),
+        "download_report": Rule(who=_city_staff, label=_("下载月度报告(市级及以上)")),
+    },
+)
+
+can = policy.can
+check = policy.check
