@@ -63,7 +63,7 @@ def test_case_factory_relations(mianyang):
     case = CaseFactory()
     assert case.version == case.item.current_version
     assert case.version.materials.count() == 2
-    assert case.events.get().to_status == "submitted"
+    assert case.events.get().to_state == "submitted"
     assert case.division == case.department.division
     assert uscc.is_valid(case.applicant_code)
 

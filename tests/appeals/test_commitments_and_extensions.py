@@ -12,8 +12,8 @@ from tests.appeals.factories import MONDAY, CommitmentFactory
 from tests.core.factories import HandlerFactory, department
 from tests.helpers import has_cjk
 from yingshang.appeals import services
+from yingshang.appeals.machines import CommitmentMachine
 from yingshang.appeals.models import (
-    COMMITMENT_TRANSITIONS,
     Commitment,
     CommitmentEvent,
     CommitmentStatus,
@@ -21,6 +21,9 @@ from yingshang.appeals.models import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# the kit's table as {state: {action: target}}
+COMMITMENT_TRANSITIONS = CommitmentMachine.by_state()
 
 ACTIONS = ["start", "progress", "complete", "overdue", "verify", "reject"]
 PATHS = {
@@ -72,7 +75,7 @@ def test_every_state_and_action(commitment, owner, office, state, action):
         after = services.commitment_step(c, actor(action, owner, office), action, "说明", now=T1)
         assert after.status == allowed[action]
         event = CommitmentEvent.objects.filter(commitment=c).order_by("-id").first()
-        assert (event.action, event.from_status, event.to_status) == (
+        assert (event.action, event.from_state, event.to_state) == (
             action,
             state,
             allowed[action],

@@ -88,7 +88,7 @@ def test_export_refused_to_portal_users(cases, client):
 
 def test_acceptance_notice_is_a_real_pdf(cases, staff, login):
     case = cases["city"]
-    CaseEventFactory(case=case, action="accept", from_status="submitted", to_status="accepted")
+    CaseEventFactory(case=case, action="accept", from_state="submitted", to_state="accepted")
     r = login(staff["jianduyuan"]).get(f"/staff/cases/{case.number}/notice/acceptance.pdf")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     assert r["Content-Disposition"] == f'inline; filename="{case.number}-acceptance.pdf"'
@@ -109,7 +109,7 @@ def test_notice_without_its_event_or_of_unknown_kind_is_404(cases, staff, login)
 
 def test_notice_out_of_scope_is_404(cases, login):
     case = cases["city"]
-    CaseEventFactory(case=case, action="accept", from_status="submitted", to_status="accepted")
+    CaseEventFactory(case=case, action="accept", from_state="submitted", to_state="accepted")
     handler = HandlerFactory(department=department("510781", "market"))
     r = login(handler).get(f"/staff/cases/{case.number}/notice/acceptance.pdf")
     assert r.status_code == 404

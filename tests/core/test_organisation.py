@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
-from yingshang.core.exports import xlsx_bytes
 
 from tests.core.factories import (
     ROLE_FACTORIES,
@@ -26,6 +25,7 @@ from tests.core.factories import (
 from tests.helpers import has_cjk
 from yingshang.core import selectors, services
 from yingshang.core.models import Department, Division, DivisionLevel, Role, User
+from yingshang.platform.exports import xlsx_bytes
 from yingshang.platform.masking import mask_id_number, mask_phone, mask_text
 from yingshang.platform.models import AuditEntry
 

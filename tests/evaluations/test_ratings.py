@@ -102,7 +102,8 @@ def test_public_stats_page_and_api_by_year(mianyang, client):
     assert "国网绵阳供电公司" not in client.get("/evaluations/stats/?year=2024").content.decode()
     rows = client.get("/api/evaluations/stats/?year=2025").json()
     assert rows[0]["total"] == 1 and rows[0]["good_rate"] == 100.0
-    assert client.get("/api/evaluations/stats/?year=x").status_code == 200
+    bad = client.get("/api/evaluations/stats/?year=x")
+    assert bad.status_code == 400 and "year" in bad.json()["errors"]  # a field message, not a 500
 
 
 def test_api_create_errors_in_english(appeal, client):

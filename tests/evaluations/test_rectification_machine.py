@@ -13,8 +13,8 @@ from tests.core.factories import HandlerFactory, SupervisorFactory, UserFactory,
 from tests.evaluations.factories import rectification
 from tests.helpers import has_cjk
 from yingshang.evaluations import services
+from yingshang.evaluations.machines import RectificationMachine
 from yingshang.evaluations.models import (
-    RECT_TRANSITIONS,
     Evaluation,
     Rectification,
     RectStatus,
@@ -23,6 +23,9 @@ from yingshang.notifications.models import Notification
 from yingshang.workdays.calendar import add_working_days
 
 pytestmark = pytest.mark.django_db
+
+# the kit's table as {state: {action: target}}
+RECT_TRANSITIONS = RectificationMachine.by_state()
 
 ACTIONS = ["verify", "contest", "uphold", "overturn", "report", "callback", "accept", "reject"]
 DEPARTMENT_ACTIONS = {"verify", "contest", "report"}
@@ -95,7 +98,7 @@ def test_every_state_and_action(rect, actors, state, action):
         assert after.status == allowed[action]
         assert Rectification.objects.get(pk=rect.pk).status == allowed[action]
         event = after.events.order_by("-id").first()
-        assert (event.action, event.from_status, event.to_status) == (
+        assert (event.action, event.from_state, event.to_state) == (
             action,
             state,
             allowed[action],
@@ -330,7 +333,7 @@ def test_api_step_validates_and_walks(rect, actors, client):
         headers={"accept-language": "en"},
     )
     assert r.status_code == 400
-    assert "not allowed" in r.json()["status"][0]
+    assert "not allowed" in r.json()["errors"]["status"][0]  # "status" is a problem member
     r = client.post(url, {"action": "verify", "note": "属实"}, content_type="application/json")
     assert r.status_code == 200
     body = r.json()
@@ -380,7 +383,7 @@ def test_overdue_is_flagged_once_per_round_and_only_while_rectifying(rect, actor
     rect = step(rect, "reject", actors, note="仍未解决", now=T1 + late)
     assert rect.overdue_at is None
     assert services.sweep_overdue_rectifications(now=T1 + 3 * late) == 1
-    assert list(rect.events.filter(action="overdue").values_list("from_status", flat=True)) == [
+    assert list(rect.events.filter(action="overdue").values_list("from_state", flat=True)) == [
         "rectifying",
         "rectifying",
     ]

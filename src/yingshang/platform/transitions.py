@@ -252,6 +252,15 @@ class Machine:
             return str(edge.target_label or "?")
         return edge.target
 
+    def by_state(self) -> dict[str, dict[str, str]]:
+        """The table as ``{state: {action: target}}`` for every state (a state with no way out
+        maps to ``{}``), targets named as the diagram names them."""
+        out: dict[str, dict[str, str]] = {str(s): {} for s in self.states.values}
+        for edge in self.edges:
+            for source in edge.sources:
+                out.setdefault(str(source), {})[edge.action] = self.target_name(edge, source)
+        return out
+
     def require(self, obj, action) -> Edge:
         """Raise the machine's refusal unless ``action`` is allowed from ``obj``'s state (for a
         step that only checks, e.g. asking for an extension)."""
