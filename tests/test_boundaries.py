@@ -22,6 +22,7 @@ DOMAIN_APPS = {
     "appeals",
     "cases",
     "catalog",
+    "channels",
     "evaluations",
     "monitoring",
     "notifications",

@@ -6,6 +6,7 @@ DEBUG         off unless DEBUG=1
 YINGSHANG_VAR where the embedded database, secret, uploads and reports live (default ./var)
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "yingshang.core",
     "yingshang.workdays",
     "yingshang.notifications",
+    "yingshang.channels",
     "yingshang.registry",
     "yingshang.catalog",
     "yingshang.cases",
@@ -279,6 +281,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yingshang@localhost")
 # Absolute links in e-mails, QR codes and notices.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
+# WeChat official account (yingshang.channels, docs/channels.md). The account itself is
+# configured by WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY,
+# WECHAT_ORIGINAL_ID, WECHAT_API_BASE (read by channels/config.py, overridable in the admin).
+WECHAT_COMMANDS_PER_MINUTE = int(os.environ.get("WECHAT_COMMANDS_PER_MINUTE", "20"))
+WECHAT_MAX_BODY_BYTES = int(os.environ.get("WECHAT_MAX_BODY_BYTES", str(64 * 1024)))
+WECHAT_API_TIMEOUT = float(os.environ.get("WECHAT_API_TIMEOUT", "10"))
+# Push templates per notification category when none is set in the admin, e.g.
+# {"case": {"subscribe": {"template_id": "…", "fields": {"thing1": "title"}}}}; "" = default.
+WECHAT_TEMPLATES = json.loads(os.environ.get("WECHAT_TEMPLATES", "{}") or "{}")
 # REST API: a token's user is cached per process for this many seconds (0: read every request);
 # deleting the token or saving the user drops it at once in the process that did it.
 API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "5"))

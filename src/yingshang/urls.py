@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/core/", include(core_router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yingshang.notifications.urls")),
+    path("", include("yingshang.channels.urls")),
     # Each domain app mounts its own pages (staff/<app>/…, public pages) and API (api/<app>/…).
     path("", include("yingshang.registry.urls")),
     path("", include("yingshang.catalog.urls")),

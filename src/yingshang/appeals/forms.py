@@ -93,6 +93,13 @@ class StaffAppealForm(AppealForm):
     )
 
 
+class PrefillForm(forms.Form):
+    """``/appeals/new/?text=…``: the appeal text carried over from the WeChat account's 诉求
+    command (the person reviews it and adds contact data before submitting)."""
+
+    text = forms.CharField(required=False, max_length=2000, strip=True)
+
+
 class TrackForm(forms.Form):
     number = forms.CharField(max_length=40, error_messages={"required": _("请填写诉求编号。")})
     phone_last4 = forms.RegexField(

@@ -129,6 +129,9 @@ def portal_new(request):
             data.update(
                 appellant_kind="enterprise", uscc=enterprise.uscc, enterprise_name=enterprise.name
             )
+    prefill = forms.PrefillForm(request.GET if request.method == "GET" else None)
+    if prefill.is_valid() and prefill.cleaned_data["text"]:
+        data["text"] = prefill.cleaned_data["text"]  # a link from the WeChat account's 诉求 command
     return render(
         request,
         "appeals/portal_new.html",

@@ -2,7 +2,7 @@
 other apps import, besides ``catalog.models``). See docs/architecture.md."""
 
 from .models import Bundle, ServiceItem
-from .selectors import bundle_by_key, item_by_code, public_bundles, public_items
+from .selectors import bundle_by_key, item_by_code, public_bundles, public_items, search_items
 
 
 def active_item(code: str) -> ServiceItem | None:
@@ -37,4 +37,5 @@ __all__ = [
     "item_by_code",
     "public_bundles",
     "public_items",
+    "search_items",
 ]

@@ -84,6 +84,13 @@ def mask_email(address: str) -> str:
     return (local[:1] + "*" * max(len(local) - 1, 1)) + "@" + domain
 
 
+def mask_openid(openid: str) -> str:
+    """oAbC1234…WXYZ → oAbC****WXYZ"""
+    if len(openid) <= 8:
+        return "*" * len(openid)
+    return openid[:4] + "****" + openid[-4:]
+
+
 def mask_address(channel: str, address: str) -> str:
     if not address:
         return ""
@@ -91,6 +98,8 @@ def mask_address(channel: str, address: str) -> str:
         return mask_email(address)
     if channel == "sms":
         return mask_phone(address)
+    if channel == "wechat":  # an openid: enough to tell two apart, not to address one
+        return mask_openid(address)
     return mask_text(address)
 
 
@@ -138,13 +147,4 @@ class SmsSender(BaseSender):
         raise NotImplementedError("SMS gateway not configured")
 
 
-class WeChatSender(BaseSender):
-    """微信公众号模板消息 — not registered yet (later issue): needs the user's openid."""
-
-    label = _("微信")
-
-    def address_for(self, recipient) -> str | None:
-        return None
-
-    def send(self, delivery: Delivery) -> None:
-        raise NotImplementedError("WeChat sender not configured")
+# The WeChat sender (channel "wechat") lives in yingshang.channels.sender.

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "yingshang.channels"
+    label = "channels"
+    verbose_name = _("微信公众号")
+
+    def ready(self):
+        from . import sender  # noqa: F401 - registers the "wechat" sender

@@ -1,0 +1,251 @@
+"""A local server that speaks the WeChat API as documented (request and response JSON, errcodes),
+for the tests, the benchmark and the demo (`yingshang channels simulate`).
+
+Implemented: GET /cgi-bin/token (grant_type=client_credential), POST
+/cgi-bin/message/subscribe/bizsend, /cgi-bin/message/template/send, /cgi-bin/message/custom/send,
+/cgi-bin/menu/create, GET /sns/oauth2/access_token. Errcodes: 40001 invalid credential (bad
+secret or unknown token), 42001 access_token expired, 40003 invalid openid, 43101 user refused
+subscription messages, 40037 invalid template_id, 40029 invalid OAuth code, 47001 bad body.
+
+It records every accepted message (``state.received``) and counts requests per endpoint, and
+can be told to expire every token (``expire_tokens``) or to fail the next N calls of an
+endpoint with an errcode (``fail``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+OPENID_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+TOKEN_TTL = 7200
+SEND_PATHS = {
+    "/cgi-bin/message/subscribe/bizsend": "subscribe",
+    "/cgi-bin/message/template/send": "template",
+    "/cgi-bin/message/custom/send": "custom",
+}
+
+
+class FakeState:
+    def __init__(self, app_id: str, app_secret: str):
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.lock = threading.Lock()
+        self.tokens: dict[str, float] = {}  # token → expiry (monotonic)
+        self.requests: Counter = Counter()  # path → count
+        self.received: list[dict] = []  # accepted messages (kind, touser, template_id, data…)
+        self.menus: list[dict] = []
+        self.refused_openids: set[str] = set()  # 43101 for subscription messages
+        self.oauth_codes: dict[str, str] = {}  # code → openid
+        self.failures: dict[str, list[int]] = {}  # path → errcodes to answer next
+        self.tokens_issued = 0
+        self._msgid = 1000
+
+    # ---- control ----
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.tokens = {t: 0.0 for t in self.tokens}
+
+    def fail(self, path: str, errcode: int, times: int = 1) -> None:
+        with self.lock:
+            self.failures.setdefault(path, []).extend([errcode] * times)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+            self.requests.clear()
+            self.received.clear()
+            self.menus.clear()
+            self.failures.clear()
+            self.refused_openids.clear()
+            self.tokens_issued = 0
+
+    def add_oauth_code(self, openid: str) -> str:
+        code = secrets.token_hex(16)
+        with self.lock:
+            self.oauth_codes[code] = openid
+        return code
+
+    # ---- protocol ----
+    def _token_error(self, token: str) -> tuple[int, str] | None:
+        expiry = self.tokens.get(token)
+        if expiry is None:
+            return 40001, "invalid credential, access_token is invalid or not latest"
+        if expiry <= time.monotonic():
+            return 42001, "access_token expired"
+        return None
+
+    def stats(self) -> dict:
+        """Counts for a benchmark or a demo: requests per path, messages received, and how
+        many of them repeat an earlier (touser, template_id, data) — duplicates."""
+        with self.lock:
+            keys = [
+                json.dumps([m.get("touser"), m.get("template_id"), m.get("data")], sort_keys=True)
+                for m in self.received
+            ]
+            return {
+                "requests": dict(self.requests),
+                "received": len(self.received),
+                "duplicates": len(keys) - len(set(keys)),
+                "tokens_issued": self.tokens_issued,
+            }
+
+    def handle(self, method: str, path: str, query: dict, body: bytes) -> dict:
+        if path == "/_fake/stats":  # not part of WeChat's API: the fake's own counters
+            return self.stats()
+        with self.lock:
+            self.requests[path] += 1
+            injected = self.failures.get(path)
+            if injected:
+                code = injected.pop(0)
+                return {"errcode": code, "errmsg": f"injected failure {code}"}
+            if path == "/cgi-bin/token" and method == "GET":
+                return self._token(query)
+            if path == "/sns/oauth2/access_token" and method == "GET":
+                return self._oauth(query)
+            if method != "POST" or (path not in SEND_PATHS and path != "/cgi-bin/menu/create"):
+                return {"errcode": 48001, "errmsg": "api unauthorized"}
+            error = self._token_error(query.get("access_token", ""))
+            if error:
+                return {"errcode": error[0], "errmsg": error[1]}
+            try:
+                data = json.loads(body or b"{}")
+            except ValueError:
+                return {"errcode": 47001, "errmsg": "data format error"}
+            if not isinstance(data, dict):
+                return {"errcode": 47001, "errmsg": "data format error"}
+            if path == "/cgi-bin/menu/create":
+                if not isinstance(data.get("button"), list) or not data["button"]:
+                    return {"errcode": 40016, "errmsg": "invalid button size"}
+                self.menus.append(data)
+                return {"errcode": 0, "errmsg": "ok"}
+            return self._send(SEND_PATHS[path], data)
+
+    def _token(self, query: dict) -> dict:
+        if query.get("grant_type") != "client_credential":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        if query.get("appid") != self.app_id:
+            return {"errcode": 40013, "errmsg": "invalid appid"}
+        if query.get("secret") != self.app_secret:
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+        token = secrets.token_urlsafe(96)
+        self.tokens[token] = time.monotonic() + TOKEN_TTL
+        self.tokens_issued += 1
+        return {"access_token": token, "expires_in": TOKEN_TTL}
+
+    def _oauth(self, query: dict) -> dict:
+        if query.get("appid") != self.app_id or query.get("secret") != self.app_secret:
+            return {"errcode": 40001, "errmsg": "invalid credential"}
+        openid = self.oauth_codes.pop(query.get("code", ""), None)
+        if openid is None:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        return {
+            "access_token": secrets.token_urlsafe(48),
+            "expires_in": 7200,
+            "refresh_token": secrets.token_urlsafe(48),
+            "openid": openid,
+            "scope": "snsapi_base",
+        }
+
+    def _send(self, kind: str, data: dict) -> dict:
+        touser = data.get("touser", "")
+        if not isinstance(touser, str) or not OPENID_RE.match(touser):
+            return {"errcode": 40003, "errmsg": "invalid openid"}
+        if kind in ("subscribe", "template"):
+            if not data.get("template_id"):
+                return {"errcode": 40037, "errmsg": "invalid template_id"}
+            if not isinstance(data.get("data"), dict):
+                return {"errcode": 47001, "errmsg": "data format error"}
+        if kind == "subscribe" and touser in self.refused_openids:
+            return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
+        if kind == "custom" and data.get("msgtype") not in ("text", "news", "link"):
+            return {"errcode": 40008, "errmsg": "invalid message type"}
+        self._msgid += 1
+        self.received.append({"kind": kind, "msgid": self._msgid, **data})
+        if kind == "custom":
+            return {"errcode": 0, "errmsg": "ok"}
+        return {"errcode": 0, "errmsg": "ok", "msgid": self._msgid}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    state: FakeState
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _answer(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        result = self.server.state.handle(method, parts.path, query, body)
+        payload = json.dumps(result, ensure_ascii=False).encode()
+        self.send_response(200)  # WeChat answers errors with HTTP 200 and an errcode
+        self.send_header("Content-Type", "application/json; encoding=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self):
+        self._answer("GET")
+
+    def do_POST(self):
+        self._answer("POST")
+
+
+class FakeWeChatServer:
+    """``with FakeWeChatServer(app_id, secret) as fake: fake.url …`` — serves in a thread."""
+
+    def __init__(self, app_id: str, app_secret: str, host: str = "127.0.0.1", port: int = 0):
+        self.state = FakeState(app_id, app_secret)
+        self.httpd = ThreadingHTTPServer((host, port), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.state = self.state
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeWeChatServer:
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (Ctrl-C); the socket is closed afterwards."""
+        try:
+            self.httpd.serve_forever()
+        finally:
+            self.httpd.server_close()
+
+    def stop(self) -> None:
+        """Stop a server started with ``start()`` (in its own thread)."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> FakeWeChatServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":  # python -m yingshang.channels.fake_server APP_ID SECRET PORT
+    import signal
+    import sys
+
+    server = FakeWeChatServer(sys.argv[1], sys.argv[2], port=int(sys.argv[3]))
+    print(server.url, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,201 @@
+"""WeChat official account (服务号): its configuration, followers, the shared access token, the
+replay-protection nonces, per-openid rate buckets, refusal counters and push results."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class WeChatAccount(models.Model):
+    """The account's configuration, editable in the admin. A blank field falls back to the
+    environment variable of the same meaning (WECHAT_APP_ID, …); secrets are write-only."""
+
+    app_id = models.CharField(_("AppID"), max_length=64, blank=True)
+    app_secret = models.CharField(_("AppSecret"), max_length=128, blank=True)
+    token = models.CharField(_("Token(令牌)"), max_length=64, blank=True)
+    encoding_aes_key = models.CharField(
+        _("EncodingAESKey(消息加解密密钥)"), max_length=43, blank=True
+    )
+    original_id = models.CharField(
+        _("原始ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("gh_ 开头;填写后明文模式下发给其他公众号的消息将被拒绝。"),
+    )
+    api_base = models.CharField(
+        _("接口地址"),
+        max_length=200,
+        blank=True,
+        help_text=_("留空使用环境变量 WECHAT_API_BASE 或 https://api.weixin.qq.com。"),
+    )
+    enabled = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    personal_fields = ("app_secret", "token", "encoding_aes_key")
+
+    class Meta:
+        verbose_name = _("公众号配置")
+        verbose_name_plural = _("公众号配置")
+
+    def __str__(self):
+        return self.app_id or str(_("公众号配置"))
+
+
+class PushKind(models.TextChoices):
+    SUBSCRIBE = "subscribe", _("订阅通知(bizsend)")
+    TEMPLATE = "template", _("模板消息")
+
+
+class TemplateMapping(models.Model):
+    """Which template carries notifications of one category (事件类型). Category blank = the
+    default for every category without its own row. ``fields`` maps a template keyword to a
+    notification attribute: {"thing1": "title", "thing2": "body", "time3": "created_at"}."""
+
+    category = models.CharField(_("消息类别"), max_length=40, blank=True)
+    kind = models.CharField(_("消息类型"), max_length=10, choices=PushKind.choices)
+    template_id = models.CharField(_("模板ID"), max_length=128)
+    fields = models.JSONField(_("字段映射"), default=dict, blank=True)
+    page = models.CharField(_("跳转页面"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("推送模板")
+        verbose_name_plural = _("推送模板")
+        ordering = ["category", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "kind"], name="wechat_template_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.category or '*'} → {self.get_kind_display()} {self.template_id}"
+
+
+class Follower(models.Model):
+    """One openid that followed the account. ``user`` is the portal account it is bound to
+    (binding comes with the portal issue); pushes go only to subscribed, bound followers."""
+
+    openid = models.CharField(_("OpenID"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("绑定用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wechat_followers",
+    )
+    subscribed = models.BooleanField(_("关注中"), default=True)
+    subscribed_at = models.DateTimeField(_("关注时间"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("取消关注时间"), null=True, blank=True)
+    scene = models.CharField(_("关注场景"), max_length=64, blank=True)
+
+    personal_fields = ("openid",)
+
+    class Meta:
+        verbose_name = _("关注用户")
+        verbose_name_plural = _("关注用户")
+        ordering = ["-subscribed_at", "-id"]
+
+    def __str__(self):
+        from yingshang.notifications.public import mask_openid
+
+        return mask_openid(self.openid)
+
+
+class AccessToken(models.Model):
+    """The access_token shared by every worker: one row per AppID, refreshed under a row lock."""
+
+    app_id = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=600, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    refreshes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("接口凭证")
+        verbose_name_plural = _("接口凭证")
+
+    def __str__(self):
+        return self.app_id
+
+
+class SeenNonce(models.Model):
+    """Nonces of accepted callbacks within the replay window (pruned periodically)."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    timestamp = models.BigIntegerField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.nonce
+
+
+class RateBucket(models.Model):
+    """Commands per openid per minute (the rate limit, shared by every server process)."""
+
+    openid = models.CharField(max_length=64)
+    minute = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["openid", "minute"], name="wechat_rate_bucket")
+        ]
+
+    def __str__(self):
+        return f"{self.minute}: {self.count}"
+
+
+class RefusalReason(models.TextChoices):
+    SIGNATURE = "signature", _("签名错误或缺失")
+    STALE = "stale", _("时间戳过期")
+    REPLAY = "replay", _("重复的随机数(重放)")
+    MALFORMED = "malformed", _("XML 格式错误")
+    DANGEROUS = "dangerous", _("XML 含 DTD/实体(疑似攻击)")
+    OVERSIZE = "oversize", _("消息体过大")
+    APPID = "appid", _("发给其他公众号的消息")
+    DECRYPT = "decrypt", _("无法解密")
+    RATE = "rate", _("超过频率限制")
+
+
+class RefusalCount(models.Model):
+    """How many callbacks were refused, per reason and day (read by supervisors in the admin;
+    nothing else of a refused request is stored)."""
+
+    reason = models.CharField(_("原因"), max_length=12, choices=RefusalReason.choices)
+    day = models.DateField(_("日期"))
+    count = models.PositiveIntegerField(_("次数"), default=0)
+    last_at = models.DateTimeField(_("最近一次"), null=True)
+
+    class Meta:
+        verbose_name = _("拒绝统计")
+        verbose_name_plural = _("拒绝统计")
+        ordering = ["-day", "reason"]
+        constraints = [
+            models.UniqueConstraint(fields=["reason", "day"], name="wechat_refusal_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.get_reason_display()}: {self.count}"
+
+
+class PushResult(models.Model):
+    """What the WeChat API answered to one push attempt of a notification delivery."""
+
+    delivery = models.ForeignKey(
+        "notifications.Delivery",
+        verbose_name=_("消息投递"),
+        on_delete=models.CASCADE,
+        related_name="wechat_results",
+    )
+    kind = models.CharField(_("消息类型"), max_length=10, choices=PushKind.choices)
+    errcode = models.IntegerField(_("错误码"), null=True)
+    errmsg = models.CharField(_("错误信息"), max_length=300, blank=True)
+    msgid = models.CharField(_("消息ID"), max_length=64, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("微信推送结果")
+        verbose_name_plural = _("微信推送结果")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.delivery_id} {self.kind} errcode={self.errcode}"

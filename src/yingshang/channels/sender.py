@@ -1,0 +1,234 @@
+"""Pushes through the official account: the notification centre's ``wechat`` sender.
+
+Subscription messages (服务号订阅通知, ``message/subscribe/bizsend``) first; a template message
+(``message/template/send``) where one is mapped for the category and the subscription message
+cannot be sent (no subscription template mapped, or the user refused them: errcode 43101).
+Every answer is recorded (PushResult: errcode, msgid); a failure raises, so the notification
+centre retries it with back-off and finally lists it as dead in the admin.
+
+The access_token is one database row per AppID shared by every worker: read without a lock,
+refreshed under ``select_for_update`` (one refresh at a time; a worker that waited finds the
+new token and does not fetch again), and refreshed once more when the API answers 40001/42001."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session.memorystorage import MemoryStorage
+
+from yingshang.notifications.public import BaseSender, absolute_link, register
+
+from .config import Config, get_config
+from .models import AccessToken, Follower, PushKind, PushResult, TemplateMapping
+
+TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential / invalid token / token expired
+USER_REFUSED = 43101
+TOKEN_MARGIN = timedelta(seconds=300)  # refresh a little before WeChat's expiry
+DEFAULT_FIELDS = {
+    PushKind.SUBSCRIBE: {"thing1": "title", "thing2": "body", "time3": "created_at"},
+    PushKind.TEMPLATE: {"first": "title", "keyword1": "body", "keyword2": "created_at"},
+}
+# Subscription-message value limits by keyword type (WeChat rejects longer values).
+VALUE_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "number": 32, "letter": 32}
+
+
+class NotDeliverable(Exception):
+    """The delivery cannot go out through WeChat as things stand (said plainly in last_error)."""
+
+
+class ApiClient(WeChatClient):
+    """wechatpy's client against ``config.api_base`` (the real API or the fake server), with the
+    token taken from the shared database row instead of wechatpy's per-process session."""
+
+    def __init__(self, config: Config):
+        self.API_BASE_URL = config.api_base + "/cgi-bin/"
+        self.config = config
+        super().__init__(
+            config.app_id,
+            config.app_secret,
+            session=MemoryStorage(),
+            timeout=float(getattr(settings, "WECHAT_API_TIMEOUT", 10)),
+            auto_retry=False,
+        )
+
+    @property
+    def access_token(self):
+        return shared_token(self)
+
+    @access_token.setter
+    def access_token(self, value):  # wechatpy's constructor may assign it; the row is the truth
+        pass
+
+    def fetch_token_from_api(self) -> dict:
+        return self._fetch_access_token(
+            url=self.config.api_base + "/cgi-bin/token",
+            params={
+                "grant_type": "client_credential",
+                "appid": self.config.app_id,
+                "secret": self.config.app_secret,
+            },
+        )
+
+    def call(self, endpoint: str, data: dict) -> dict:
+        """POST ``data`` to ``endpoint``; on 40001/42001 refresh the shared token and retry once."""
+        token = self.access_token
+        try:
+            return self.post(endpoint, params={"access_token": token}, data=data)
+        except WeChatClientException as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+        token = shared_token(self, stale=token)
+        return self.post(endpoint, params={"access_token": token}, data=data)
+
+
+# Per thread: one API client per configuration (its HTTP connection is kept alive) and the last
+# token read from the shared row (used until it expires or the API refuses it).
+_local = threading.local()
+
+
+def forget_clients() -> None:
+    """Drop this thread's API clients and remembered tokens (tests; a changed configuration)."""
+    _local.__dict__.clear()
+
+
+def api_client(config: Config) -> ApiClient:
+    clients = _local.__dict__.setdefault("clients", {})
+    client = clients.get(config)
+    if client is None:
+        clients.clear()
+        client = clients[config] = ApiClient(config)
+    return client
+
+
+def shared_token(client: ApiClient, *, stale: str | None = None) -> str:
+    """The current access_token for the client's AppID, fetched when missing, expiring, or equal
+    to ``stale`` (the token the API just refused)."""
+    app_id = client.config.app_id
+    now = timezone.now()
+    memo = _local.__dict__.setdefault("tokens", {}).get(app_id)
+    if memo and memo[0] != stale and memo[1] > now + TOKEN_MARGIN:
+        return memo[0]
+    row = AccessToken.objects.filter(app_id=app_id).only("token", "expires_at").first()
+    if row and row.token and row.token != stale and row.expires_at > now + TOKEN_MARGIN:
+        _local.tokens[app_id] = (row.token, row.expires_at)
+        return row.token
+    AccessToken.objects.get_or_create(app_id=app_id)
+    with transaction.atomic():
+        row = AccessToken.objects.select_for_update().get(app_id=app_id)
+        now = timezone.now()
+        if row.token and row.token != stale and row.expires_at > now + TOKEN_MARGIN:
+            _local.tokens[app_id] = (row.token, row.expires_at)
+            return row.token  # another worker refreshed it while we waited for the lock
+        result = client.fetch_token_from_api()
+        row.token = result["access_token"]
+        row.expires_at = now + timedelta(seconds=int(result.get("expires_in", 7200)))
+        row.refreshed_at = now
+        row.refreshes += 1
+        row.save(update_fields=["token", "expires_at", "refreshed_at", "refreshes"])
+    _local.tokens[app_id] = (row.token, row.expires_at)
+    return row.token
+
+
+def templates_for(category: str) -> dict[str, dict]:
+    """kind → {"template_id", "fields", "page"} for a category: the admin's rows for the category,
+    else its default rows (blank category), else settings.WECHAT_TEMPLATES[category or ""]."""
+    rows = list(TemplateMapping.objects.filter(category__in=[category, ""]))
+    chosen = [r for r in rows if r.category == category] or [r for r in rows if r.category == ""]
+    if chosen:
+        return {
+            r.kind: {"template_id": r.template_id, "fields": r.fields, "page": r.page}
+            for r in chosen
+        }
+    configured = getattr(settings, "WECHAT_TEMPLATES", {}) or {}
+    return dict(configured.get(category) or configured.get("") or {})
+
+
+def _value(notification, attribute: str) -> str:
+    if attribute == "created_at":
+        return timezone.localtime(notification.created_at).strftime("%Y-%m-%d %H:%M")
+    return str(getattr(notification, attribute, "") or "") or "-"
+
+
+def _limit(keyword: str, value: str) -> str:
+    prefix = keyword.rstrip("0123456789")
+    limit = VALUE_LIMITS.get(prefix, 200)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def build_payload(kind: str, mapping: dict, openid: str, notification) -> dict:
+    fields = mapping.get("fields") or DEFAULT_FIELDS[kind]
+    data = {key: {"value": _limit(key, _value(notification, attr))} for key, attr in fields.items()}
+    link = absolute_link(mapping.get("page") or notification.link)
+    payload = {"touser": openid, "template_id": mapping["template_id"], "data": data}
+    if link:
+        payload["page" if kind == PushKind.SUBSCRIBE else "url"] = link
+    return payload
+
+
+ENDPOINTS = {
+    PushKind.SUBSCRIBE: "message/subscribe/bizsend",
+    PushKind.TEMPLATE: "message/template/send",
+}
+
+
+@register("wechat")
+class WeChatSender(BaseSender):
+    """微信公众号 — the recipient's subscribed, bound follower openid."""
+
+    label = _("微信")
+
+    def address_for(self, recipient) -> str | None:
+        config = get_config()
+        if config is None or not config.push_ready or recipient is None or recipient.pk is None:
+            return None
+        return (
+            Follower.objects.filter(user=recipient, subscribed=True)
+            .order_by("-subscribed_at")
+            .values_list("openid", flat=True)
+            .first()
+        )
+
+    def send(self, delivery) -> None:
+        config = get_config()
+        if config is None or not config.push_ready:
+            raise NotDeliverable("WeChat is not configured (WECHAT_APP_ID / WECHAT_APP_SECRET)")
+        openid = delivery.address
+        if not openid:
+            raise NotDeliverable("recipient has no WeChat openid")
+        if Follower.objects.filter(openid=openid, subscribed=False).exists():
+            raise NotDeliverable("the follower has unsubscribed; pushes stopped")
+        notification = delivery.notification
+        mappings = templates_for(notification.category)
+        kinds = [k for k in (PushKind.SUBSCRIBE, PushKind.TEMPLATE) if k in mappings]
+        if not kinds:
+            raise NotDeliverable(
+                f"no WeChat template mapped for category {notification.category!r}"
+            )
+        client = api_client(config)
+        for index, kind in enumerate(kinds):
+            payload = build_payload(kind, mappings[kind], openid, notification)
+            try:
+                result = client.call(ENDPOINTS[kind], payload)
+            except WeChatClientException as exc:
+                PushResult.objects.create(
+                    delivery=delivery, kind=kind, errcode=exc.errcode, errmsg=str(exc.errmsg)[:300]
+                )
+                fallback = index + 1 < len(kinds) and exc.errcode == USER_REFUSED
+                if fallback:
+                    continue
+                raise RuntimeError(f"WeChat {kind} errcode {exc.errcode}: {exc.errmsg}") from exc
+            PushResult.objects.create(
+                delivery=delivery,
+                kind=kind,
+                errcode=int(result.get("errcode", 0)),
+                errmsg=str(result.get("errmsg", ""))[:300],
+                msgid=str(result.get("msgid", "")),
+            )
+            return

@@ -1,0 +1,106 @@
+"""Writes of the WeChat channel: refusal counters, replay nonces, rate buckets, followers."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Follower, RateBucket, RefusalCount, RefusalReason, SeenNonce
+from .protocol import REPLAY_WINDOW_SECONDS, Refused
+
+
+def count_refusal(reason: str) -> None:
+    """One more refused callback for ``reason`` today (nothing else of it is kept)."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    updated = RefusalCount.objects.filter(reason=reason, day=day).update(
+        count=F("count") + 1, last_at=now
+    )
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            RefusalCount.objects.create(reason=reason, day=day, count=1, last_at=now)
+    except IntegrityError:  # another process created today's row first
+        RefusalCount.objects.filter(reason=reason, day=day).update(
+            count=F("count") + 1, last_at=now
+        )
+
+
+def remember_nonce(nonce: str, timestamp: int) -> None:
+    """Record an accepted request's nonce; a nonce already seen within the replay window is a
+    replay (Refused). One statement: rows older than the window are taken over (the periodic
+    job prunes them anyway)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=2 * REPLAY_WINDOW_SECONDS)
+    table = connection.ops.quote_name(SeenNonce._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (nonce, timestamp, seen_at) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (nonce) DO UPDATE SET timestamp = EXCLUDED.timestamp, "
+            f"seen_at = EXCLUDED.seen_at WHERE {table}.seen_at < %s RETURNING id",
+            [nonce[:64], timestamp, now, stale],
+        )
+        if cursor.fetchone() is None:
+            raise Refused(RefusalReason.REPLAY)
+
+
+def prune_nonces() -> int:
+    cutoff = timezone.now() - timedelta(seconds=2 * REPLAY_WINDOW_SECONDS)
+    deleted, _ = SeenNonce.objects.filter(seen_at__lt=cutoff).delete()
+    minute = int(time.time() // 60) - 5
+    RateBucket.objects.filter(minute__lt=minute).delete()
+    return deleted
+
+
+def rate_limit() -> int:
+    return int(getattr(settings, "WECHAT_COMMANDS_PER_MINUTE", 20))
+
+
+def take_rate_slot(openid: str) -> bool:
+    """Count one command for ``openid`` in the current minute (one upsert shared by every server
+    process); False when over the limit."""
+    minute = int(time.time() // 60)
+    table = connection.ops.quote_name(RateBucket._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (openid, minute, count) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (openid, minute) DO UPDATE SET count = {table}.count + 1 RETURNING count",
+            [openid[:64], minute],
+        )
+        (count,) = cursor.fetchone()
+    return count <= rate_limit()
+
+
+@transaction.atomic
+def follow(openid: str, scene: str = "") -> Follower:
+    now = timezone.now()
+    follower, created = Follower.objects.select_for_update().get_or_create(
+        openid=openid[:64], defaults={"subscribed_at": now, "scene": scene[:64]}
+    )
+    if not created:
+        follower.subscribed = True
+        follower.subscribed_at = now
+        follower.unsubscribed_at = None
+        if scene:
+            follower.scene = scene[:64]
+        follower.save(update_fields=["subscribed", "subscribed_at", "unsubscribed_at", "scene"])
+    return follower
+
+
+@transaction.atomic
+def unfollow(openid: str) -> None:
+    """取消关注: the binding is kept, pushes stop (the sender skips unsubscribed followers)."""
+    now = timezone.now()
+    updated = Follower.objects.filter(openid=openid[:64]).update(
+        subscribed=False, unsubscribed_at=now
+    )
+    if not updated:
+        Follower.objects.create(
+            openid=openid[:64], subscribed=False, unsubscribed_at=now, subscribed_at=None
+        )

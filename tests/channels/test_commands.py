@@ -1,0 +1,120 @@
+"""Events and text commands through /wechat/ (encrypted mode, as a real 安全模式 account)."""
+
+import pytest
+
+from yingshang.channels.models import Follower, RefusalCount
+
+from .conftest import OPENID, content_of, event_xml, text_xml
+
+
+def ask(phone, content, openid=OPENID):
+    r = phone.encrypted(text_xml(content, openid=openid))
+    assert r.status_code == 200
+    return content_of(phone.reply_of(r))
+
+
+def test_subscribe_welcomes_and_records_the_follower(phone):
+    r = phone.encrypted(event_xml("subscribe"))
+    text = content_of(phone.reply_of(r))
+    assert "欢迎关注" in text and "查询 办件编号 查询码" in text
+    follower = Follower.objects.get(openid=OPENID)
+    assert follower.subscribed and follower.subscribed_at is not None
+
+
+def test_unsubscribe_records_it_and_answers_success(phone):
+    phone.encrypted(event_xml("subscribe"))
+    r = phone.encrypted(event_xml("unsubscribe"))
+    assert r.status_code == 200 and r.content == b"success"
+    follower = Follower.objects.get(openid=OPENID)
+    assert not follower.subscribed and follower.unsubscribed_at is not None
+    phone.encrypted(event_xml("subscribe"))  # following again resumes pushes
+    assert Follower.objects.get(openid=OPENID).subscribed
+
+
+def test_scan_to_subscribe_with_a_case_scene_answers_the_tracking_link(phone):
+    r = phone.encrypted(event_xml("subscribe", "qrscene_case:SL-2026-000001"))
+    text = content_of(phone.reply_of(r))
+    assert "欢迎关注" in text
+    assert "/track/?number=SL-2026-000001" in text
+    assert Follower.objects.get(openid=OPENID).scene == "case:SL-2026-000001"
+
+
+def test_scan_when_following_answers_the_tracking_link(phone):
+    r = phone.encrypted(event_xml("SCAN", "case:SL-2026-000002"))
+    assert "/track/?number=SL-2026-000002" in content_of(phone.reply_of(r))
+
+
+def test_menu_click(phone):
+    r = phone.encrypted(event_xml("CLICK", "MY_CASES"))
+    assert "绑定" in content_of(phone.reply_of(r))
+    r = phone.encrypted(event_xml("CLICK", "APPEAL"))
+    assert "/appeals/new/" in content_of(phone.reply_of(r))
+
+
+def test_query_answers_status_due_date_and_next_step(phone, submitted):
+    from yingshang.cases.models import Case
+
+    case = Case.objects.get(pk=submitted.pk)
+    code = case.applicant_phone[-4:]
+    text = ask(phone, f"查询 {case.number} {code}")
+    assert case.number in text
+    assert case.get_status_display() in text
+    assert "下一步" in text
+    if case.due_at:
+        assert "承诺办结" in text
+    assert f"/track/?number={case.number}" in text
+
+
+def test_unknown_number_and_wrong_code_answer_the_same(phone, submitted):
+    wrong_code = ask(phone, f"查询 {submitted.number} 0000")
+    unknown = ask(phone, "查询 SL-2099-999999 1234")
+    assert wrong_code == unknown
+    assert "未找到" in wrong_code and submitted.number not in wrong_code
+
+
+def test_my_cases_asks_to_bind(phone):
+    assert "绑定" in ask(phone, "我的办件")
+
+
+def test_appeal_links_to_the_prefilled_form(phone, client):
+    text = ask(phone, "诉求 办电审批太慢")
+    link = next(line for line in text.splitlines() if "/appeals/new/" in line)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    page = client.get("/" + path)
+    assert page.status_code == 200
+    assert "办电审批太慢" in page.content.decode()
+
+
+def test_keyword_search_lists_at_most_five_items(phone, catalog):
+    text = ask(phone, "企业设立")
+    assert "企业设立登记" in text
+    assert "/services/000001510700CITYMARKET01/" in text
+    many = ask(phone, "绵阳")  # department names match every item
+    assert many.count("/services/") <= 5
+
+
+def test_keyword_search_without_results(phone, catalog):
+    assert "没有找到" in ask(phone, "不存在的事项名称xyz")
+
+
+def test_rate_limit_per_openid(phone, settings):
+    settings.WECHAT_COMMANDS_PER_MINUTE = 3
+    answers = [ask(phone, "我的办件") for _ in range(4)]
+    assert all("绑定" in a for a in answers[:3])
+    assert "太频繁" in answers[3]
+    assert "绑定" in ask(phone, "我的办件", openid="oOtherUserOpenId0000000000001")
+
+
+def test_other_message_types_get_help(phone):
+    xml = text_xml("x").replace(
+        "<MsgType><![CDATA[text]]></MsgType>", "<MsgType><![CDATA[image]]></MsgType>"
+    )
+    r = phone.encrypted(xml)
+    assert "查询" in content_of(phone.reply_of(r))
+
+
+@pytest.mark.parametrize("content", ["查询", "查询 SL-2026-000001"])
+def test_incomplete_query_falls_back_to_search(phone, catalog, content):
+    text = ask(phone, content)
+    assert "未找到办件" not in text
+    assert not RefusalCount.objects.exists()
