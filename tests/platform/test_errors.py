@@ -201,3 +201,17 @@ def test_schema_documents_the_problem_format(staff, login):
     assert ref == "#/components/schemas/Problem"
     detail = schema["paths"]["/api/cases/{number}/"]["get"]["responses"]
     assert {"401", "403", "404"} <= detail.keys()
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/catalog/items/%00/", "/api/cases/?year=%00", "/api/core/divisions/?page=1%00"]
+)
+def test_400_for_a_nul_character_in_path_or_query(anon, mianyang, url):
+    """PostgreSQL cannot hold NUL: it is refused before any look-up (never a 500)."""
+    r = anon.get(url)
+    assert_problem(r, 400)
+    assert "NUL" in r.json()["detail"]
+
+
+def test_400_for_a_nul_character_on_a_page(anon, mianyang):
+    assert anon.get("/catalog/?q=a%00b").status_code == 400

@@ -9,7 +9,7 @@ import types
 from decimal import Decimal
 
 import pytest
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -21,7 +21,9 @@ HOSTILE = [
     "+1+1",
     "-2+3",
     "@SUM(1+1)*cmd|' /C calc'!A0",
-    "\x00\x07控制\x1b字符",
+    # PostgreSQL cannot store NUL at all (the API refuses it): the other control characters
+    # illegal in XML still are
+    ("\x00" if connection.vendor == "sqlite" else "\x01") + "\x07控制\x1b字符",
     "\t=1",
     "\r=2",
     "'=3",

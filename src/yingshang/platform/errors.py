@@ -29,8 +29,8 @@ import logging
 import sys
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
@@ -177,6 +177,8 @@ def handler400(request, exception=None):
     if is_api(request):
         if isinstance(exception, RequestDataTooBig):
             return too_large()
+        if isinstance(exception, BadRequest) and exception.args:
+            return problem_response(400, str(exception.args[0]))
         return problem_response(400)
     return defaults.bad_request(request, exception)
 
@@ -209,6 +211,13 @@ def _max_body_bytes() -> int:
     return int(getattr(settings, "API_MAX_BODY_BYTES", settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
 
 
+def _has_nul(request) -> bool:
+    """A NUL character in the path or the query string (forms refuse it in bodies)."""
+    if "\x00" in request.path:
+        return True
+    return any("\x00" in k or "\x00" in v for k, v in request.GET.items())
+
+
 class ApiProblemMiddleware:
     """Under ``/api/``: 413 for a body over the limit (before anything reads it), 503 for a
     database error raised in a view, and problem details for any other non-JSON error answer.
@@ -218,6 +227,9 @@ class ApiProblemMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _has_nul(request):
+            # PostgreSQL cannot hold a NUL character: a look-up by it would fail in the database.
+            raise BadRequest(_("请求中含有不允许的空字符(NUL)。"))
         if not is_api(request):
             return self.get_response(request)
         try:
