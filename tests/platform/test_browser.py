@@ -48,10 +48,12 @@ def test_main_pages_report_no_csp_violation(live_server, browser_page, catalog, 
     visit(f"/services/{code}/")  # item guide
     visit("/track/")
     # the language switch (was an inline onchange) still submits
-    page.select_option("select[name=language]", "en")
+    with page.expect_navigation():  # the switch submits: wait for the new page, not a race
+        page.select_option("select[name=language]", "en")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
-    page.select_option("select[name=language]", "zh-hans")
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "zh-hans")
     page.wait_for_load_state("networkidle")
     assert not problems, problems
 
