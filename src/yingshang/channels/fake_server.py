@@ -148,6 +148,10 @@ class FakeState:
     def handle(self, method: str, path: str, query: dict, body: bytes) -> dict:
         if path == "/_fake/stats":  # not part of WeChat's API: the fake's own counters
             return self.stats()
+        if path == "/_fake/messages":  # not WeChat's either: what one person was sent
+            touser = query.get("touser", "")
+            with self.lock:
+                return {"messages": [m for m in self.received if m.get("touser") == touser]}
         with self.lock:
             self.requests[path] += 1
             injected = self.failures.get(path)
