@@ -76,6 +76,27 @@ def channels() -> list[str]:
     return sorted(_registry)
 
 
+class _Direct:
+    """What a sender's ``send`` reads of a delivery, for a message sent at once to an address
+    (no recipient account, no Delivery row: one-time codes must not be stored in clear)."""
+
+    def __init__(self, channel, address, title, body):
+        from types import SimpleNamespace
+
+        self.channel, self.address, self.attempts = channel, address, 1
+        self.notification = SimpleNamespace(title=title, body=body, link="", recipient=None)
+
+
+def send_text(*, channel: str, address: str, title: str, body: str = "") -> None:
+    """Send one message now through the sender of ``channel`` to ``address`` (e.g. a
+    verification code to an enterprise's registered phone). Raises LookupError when the channel
+    has no registered sender, and whatever the sender raises when sending fails."""
+    sender = get_sender(channel)
+    if sender is None:
+        raise LookupError(f"no sender registered for channel {channel!r}")
+    sender.send(_Direct(channel, address, title, body))
+
+
 def mask_email(address: str) -> str:
     """zhang.san@example.com → z*******@example.com"""
     local, sep, domain = (address or "").partition("@")

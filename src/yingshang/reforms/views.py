@@ -24,7 +24,7 @@ from yingshang.platform.exports import xlsx_response
 from yingshang.platform.forms import submit
 from yingshang.platform.models import AuditAction
 
-from . import forms, selectors, services
+from . import forms, policies, selectors, services
 from .models import Cycle, Light, Programme, ReminderReason, TaskState
 from .parsing import parse_file
 
@@ -52,7 +52,7 @@ def _run(form, action):
 
 @staff_required
 def programme_list(request):
-    can_create = services.is_bureau(request.user)
+    can_create = policies.is_bureau(request.user)
     if request.method == "POST":
         if not can_create:
             raise PermissionDenied(_("只有督查部门可以创建方案。"))
@@ -156,7 +156,7 @@ def schedule(request, pk):
         "filter_form": filter_form,
         "query": request.GET.urlencode(),
         "today": timezone.localdate(),
-        "can_publish": services.can_publish(request.user, programme),
+        "can_publish": policies.can_publish(request.user, programme),
     }
     if fmt == "pdf":
         return _pdf("reforms/schedule_pdf.html", context, f"schedule-{programme.pk}.pdf")
@@ -258,7 +258,7 @@ def task_book(request, pk, dept_pk=None):
 def import_view(request, pk):
     """Upload → preview (parsed tasks, unit matches to confirm) → confirm."""
     programme = _programme(request, pk)
-    if not services.is_bureau(request.user):
+    if not policies.is_bureau(request.user):
         raise PermissionDenied(_("只有督查部门可以导入任务。"))
     context = {"programme": programme}
     if request.method == "POST" and request.POST.get("step") == "confirm":
@@ -403,10 +403,10 @@ def _task_context(request, task):
         "reminders": task.reminders.select_related("department")[:50],
         "milestones": task.milestones.all(),
         "can_report": not task.is_closed
-        and (services.user_leads(user, task) or services.is_bureau(user)),
+        and (policies.user_leads(user, task) or policies.is_bureau(user)),
         "can_contribute": not task.is_closed and services.user_joins(user, task),
-        "is_bureau": services.is_bureau(user),
-        "can_publish": services.can_publish(user, task.programme),
+        "is_bureau": policies.is_bureau(user),
+        "can_publish": policies.can_publish(user, task.programme),
         "max_mb": uploads.max_mb(uploads.REFORM_EVIDENCE),
     }
 
@@ -416,7 +416,7 @@ def supervision(request, pk):
     """督办: pending reviews, escalation list for city leaders, flagged units, reminders."""
     programme = _programme(request, pk)
     if request.method == "POST":
-        if not services.is_bureau(request.user):
+        if not policies.is_bureau(request.user):
             raise PermissionDenied(_("只有督查部门可以执行巡检。"))
         r = services.sweep(programme=programme)
         messages.success(
@@ -434,7 +434,7 @@ def supervision(request, pk):
             "escalation": selectors.escalation_list(request.user, programme),
             "flagged": selectors.flagged_units(request.user, programme),
             "reminders": selectors.reminders_for(request.user, programme)[:100],
-            "is_bureau": services.is_bureau(request.user),
+            "is_bureau": policies.is_bureau(request.user),
         },
     )
 
