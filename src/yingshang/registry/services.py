@@ -141,13 +141,15 @@ def code_resend_after() -> datetime.timedelta:
 
 
 @transaction.atomic
-def request_representation(*, user, uscc: str, channel: str = "web") -> Representation:
+def request_representation(*, user, uscc_code: str, channel: str = "web") -> Representation:
     """A portal account asks to act for the enterprise with this USCC. The request is pending:
     the account sees nothing of the enterprise until it is verified. Asking again for an
     enterprise already asked for returns that request (a rejected or revoked one is reopened)."""
     if not is_portal_user(user):
         raise ValidationError({"user": _("工作人员账号不能作为企业经办账号。")})
-    code = normalise_uscc(uscc)
+    code = normalise_uscc(uscc_code).upper()
+    if not uscc.is_valid(code):
+        raise ValidationError({"uscc": _("统一社会信用代码无效。")})
     enterprise = Enterprise.objects.filter(uscc=code).first()
     if enterprise is None:
         raise ValidationError({"uscc": _("登记库中没有该企业。")})
@@ -271,6 +273,10 @@ def reject_representation(representation: Representation, *, user, note: str = "
 
 def revoke_representation(representation: Representation, *, user, note: str = ""):
     return _machine().transition(representation, "revoke", actor=user, note=note)
+
+
+def reapply_representation(representation: Representation, *, user):
+    return _machine().transition(representation, "reapply", actor=user)
 
 
 def _policy():
