@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from yingshang.core.views import staff_required
 from yingshang.platform import audit, uploads
 from yingshang.platform.exports import xlsx_response
-from yingshang.platform.forms import submit
+from yingshang.platform.forms import error_dict, submit
 from yingshang.platform.models import AuditAction
 
 from . import forms, policies, selectors, services
@@ -63,18 +63,24 @@ def programme_list(request):
                 user=request.user, division=request.user.division, **d
             ),
         )
-        if p is None:
-            for m in _form_messages(form):
-                messages.error(request, m)
-            return redirect("reforms:programme-list")
-        return redirect("reforms:import", pk=p.pk)
+        if p is not None:
+            return redirect("reforms:import", pk=p.pk)
+    else:
+        form = None
     programmes = [
         (p, selectors.overall(p), p.tasks.count()) for p in selectors.programmes_for(request.user)
     ]
     return render(
         request,
         "reforms/programme_list.html",
-        {"programmes": programmes, "can_create": can_create, "cycles": Cycle.choices},
+        {
+            "programmes": programmes,
+            "can_create": can_create,
+            "cycles": Cycle.choices,
+            "form": form,
+            "errors": error_dict(form) if form is not None else {},
+        },
+        status=400 if form is not None else 200,
     )
 
 
@@ -379,9 +385,12 @@ def task_detail(request, pk):
         form = form_class(request.POST, request.FILES)
         step = _task_steps(task, request.user)[action]
         if _run(form, lambda d: step(d, form)) is None:
-            for m in _form_messages(form):
-                messages.error(request, m)
-            context = {**_task_context(request, task), "form": form, "action": action}
+            context = {
+                **_task_context(request, task),
+                "form": form,
+                "action": action,
+                "errors": error_dict(form),
+            }
             return render(request, "reforms/task_detail.html", context, status=400)
         if action in TASK_SUCCESS:
             messages.success(request, TASK_SUCCESS[action])
