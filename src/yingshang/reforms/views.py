@@ -163,6 +163,7 @@ def schedule(request, pk):
         "query": request.GET.urlencode(),
         "today": timezone.localdate(),
         "can_publish": policies.can_publish(request.user, programme),
+        "publication_errors": request.session.pop(PUBLICATION_ERRORS, {}),
     }
     if fmt == "pdf":
         return _pdf("reforms/schedule_pdf.html", context, f"schedule-{programme.pk}.pdf")
@@ -416,6 +417,7 @@ def _task_context(request, task):
         "can_contribute": not task.is_closed and services.user_joins(user, task),
         "is_bureau": policies.is_bureau(user),
         "can_publish": policies.can_publish(user, task.programme),
+        "publication_errors": request.session.pop(PUBLICATION_ERRORS, {}),
         "max_mb": uploads.max_mb(uploads.REFORM_EVIDENCE),
     }
 
@@ -451,12 +453,16 @@ def supervision(request, pk):
 # --- publication (政务公开) ---------------------------------------------------------------
 
 
+PUBLICATION_ERRORS = "reforms_publication_errors"
+
+
 def _switch_publication(request, obj, publish, withdraw, done: tuple[str, str]):
     """Run ``publish`` or ``withdraw`` (services) for a POST that went through the
     confirmation step (``action=publish|unpublish``, ``confirm=1``)."""
     form = forms.PublicationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请确认要执行的公开操作。"))
+        # shown inside the publication card after the redirect, beside its field
+        request.session[PUBLICATION_ERRORS] = error_dict(form)
         return
     if form.cleaned_data["action"] == "publish":
         publish(obj, user=request.user)
