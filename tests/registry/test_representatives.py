@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from tests.core.factories import UserFactory
 from tests.kit_walk import walk
+from tests.notifications.conftest import sms, sms_server  # noqa: F401  (the fake SMS provider)
 from tests.registry.factories import EnterpriseFactory
 from yingshang.registry import selectors, services
 from yingshang.registry.machines import RepresentationMachine
@@ -49,7 +50,7 @@ def _sender(settings):
 
 
 def _code():
-    return re.search(r"\d{6}", SENT[-1]["body"]).group(0)
+    return SENT[-1]["values"]["code"]
 
 
 @pytest.fixture
@@ -79,8 +80,10 @@ def test_request_is_pending_and_gives_nothing(enterprise, portal, pending):
 
 def test_code_verifies_and_is_stored_hashed(enterprise, portal, pending):
     services.send_code(pending, user=portal)
-    assert SENT[-1]["channel"] == "sms" and SENT[-1]["address"] == "13980619999"
+    assert SENT[-1]["phone"] == "13980619999" and SENT[-1]["template"] == "otp"
+    assert SENT[-1]["values"]["minutes"] == "10"
     code = _code()
+    assert re.fullmatch(r"\d{6}", code)
     pending.refresh_from_db()
     assert code not in pending.code_hash and len(pending.code_hash) == 64
     event = pending.events.get(action="send_code")
@@ -144,28 +147,29 @@ def test_resend_too_soon_and_no_phone_and_gateway_down(enterprise, portal, pendi
     assert third.code_hash == "" and not third.events.filter(action="send_code").exists()
 
 
-def test_default_sender_goes_through_the_notifications_sms_sender(pending, portal, settings):
-    from yingshang.notifications.public import BaseSender, register
-    from yingshang.notifications.senders import unregister
+def test_default_sender_is_the_notification_centres_sms(pending, portal, settings, sms):
+    """The code goes out through notifications' SMS providers (the fake one here), with the
+    ``otp`` template; with SMS not configured the step fails and nothing is written."""
+    settings.REGISTRY_CODE_SENDER = "yingshang.notifications.public.send_sms"
+    services.send_code(pending, user=portal)
+    [message] = sms.state.messages
+    assert message["phone"] == "13980619999"
+    assert re.fullmatch(r"\d{6}", message["params"]["code"])
+    assert message["params"]["minutes"] == "10"
+    pending.refresh_from_db()
+    assert pending.code_hash and message["params"]["code"] not in pending.code_hash
 
-    settings.REGISTRY_CODE_SENDER = "yingshang.notifications.public.send_text"
-    with pytest.raises(ValidationError):  # no SMS gateway registered
+
+def test_no_sms_configured_writes_nothing(pending, portal, settings):
+    settings.REGISTRY_CODE_SENDER = "yingshang.notifications.public.send_sms"
+    settings.SMS_PROVIDER = ""
+    with pytest.raises(ValidationError) as exc:
         services.send_code(pending, user=portal)
-    got = []
-
-    @register("sms")
-    class FakeSms(BaseSender):
-        def address_for(self, recipient):
-            return None
-
-        def send(self, delivery):
-            got.append((delivery.address, delivery.notification.body))
-
-    try:
-        services.send_code(pending, user=portal)
-    finally:
-        unregister("sms")
-    assert got and got[0][0] == "13980619999" and re.search(r"\d{6}", got[0][1])
+    assert exc.value.message_dict == {
+        "method": ["验证码短信发送失败,请稍后再试或改用工作人员审核。"]
+    }
+    pending.refresh_from_db()
+    assert pending.code_hash == "" and not pending.events.filter(action="send_code").exists()
 
 
 def test_someone_elses_request_is_refused(enterprise, pending):

@@ -104,3 +104,8 @@ def unfollow(openid: str) -> None:
         Follower.objects.create(
             openid=openid[:64], subscribed=False, unsubscribed_at=now, subscribed_at=None
         )
+
+
+def follower(openid: str):
+    """The follower row of ``openid`` (with its bound user), or None."""
+    return Follower.objects.select_related("user").filter(openid=openid).first()

@@ -193,19 +193,9 @@ def send_code(representation: Representation, *, user, at=None) -> Representatio
         )
         try:
             verification.code_sender()(
-                channel="sms",
-                address=phone,
-                title=str(_("企业经办人验证码")),
-                body=str(
-                    _(
-                        "【营商】%(name)s 正在申请成为贵企业的经办人,验证码 %(code)s,%(m)s 分钟内有效。"
-                    )
-                    % {
-                        "name": user.get_username(),
-                        "code": code,
-                        "m": int(code_ttl().total_seconds() // 60),
-                    }
-                ),
+                phone=phone,
+                template="otp",
+                values={"code": code, "minutes": str(int(code_ttl().total_seconds() // 60))},
             )
         except Exception as exc:
             raise ValidationError(

@@ -1,12 +1,12 @@
 """The two pluggable parts of enterprise-representative verification (docs/registry.md).
 
 * **Code sender** — ``settings.REGISTRY_CODE_SENDER`` (dotted path, default
-  ``yingshang.notifications.public.send_text``): ``sender(channel="sms", address=phone,
-  title=..., body=...)`` sends the one-time code to the enterprise's *registered* phone through
-  the notification centre's sender for the channel, synchronously, without storing the text
-  (the code must not sit in a delivery row). It raises when no SMS gateway is configured.
-  The registry does not import the notifications app (they are on the same layer): the path
-  is resolved at call time.
+  ``yingshang.notifications.public.send_sms``): ``sender(phone=..., template="otp",
+  values={"code": ..., "minutes": ...})`` sends the one-time code to the enterprise's
+  *registered* phone through the notification centre's SMS providers (the ``otp`` template),
+  synchronously, without storing the text (the code must not sit in a delivery row). It raises
+  (``SmsError``) when SMS is not configured or the provider refuses. The registry does not
+  import the notifications app (they are on the same layer): the path is resolved at call time.
 * **Real-name provider** — ``settings.REGISTRY_REALNAME_PROVIDER`` (dotted path to a class):
   ``provider.real_name(user) -> str | None`` answers the name a login provider has verified
   for the account (e.g. a government identity platform's 实名认证 claim), or None. The only
@@ -44,7 +44,7 @@ def code_matches(representation, code: str) -> bool:
 
 def code_sender():
     return import_string(
-        getattr(settings, "REGISTRY_CODE_SENDER", "yingshang.notifications.public.send_text")
+        getattr(settings, "REGISTRY_CODE_SENDER", "yingshang.notifications.public.send_sms")
     )
 
 
