@@ -147,7 +147,7 @@ def test_resend_too_soon_and_no_phone_and_gateway_down(enterprise, portal, pendi
     assert third.code_hash == "" and not third.events.filter(action="send_code").exists()
 
 
-def test_default_sender_is_the_notification_centres_sms(pending, portal, settings, sms):
+def test_default_sender_is_the_notification_centres_sms(pending, portal, settings, sms):  # noqa: F811
     """The code goes out through notifications' SMS providers (the fake one here), with the
     ``otp`` template; with SMS not configured the step fails and nothing is written."""
     settings.REGISTRY_CODE_SENDER = "yingshang.notifications.public.send_sms"
