@@ -189,8 +189,13 @@ class PushResult(models.Model):
     kind = models.CharField(_("消息类型"), max_length=10, choices=PushKind.choices)
     errcode = models.IntegerField(_("错误码"), null=True)
     errmsg = models.CharField(_("错误信息"), max_length=300, blank=True)
-    msgid = models.CharField(_("消息ID"), max_length=64, blank=True)
+    msgid = models.CharField(_("消息ID"), max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True)
+    # WeChat's asynchronous delivery report (subscribe_msg_sent_event): "success",
+    # "failed:user block" or "failed:system failed", with its ErrorCode.
+    report = models.CharField(_("送达报告"), max_length=40, blank=True)
+    report_errcode = models.IntegerField(_("送达错误码"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("微信推送结果")
