@@ -59,7 +59,7 @@ def test_score_text_output(tmp_path):
     assert "      ge.time                100.0000" in lines
     assert lines[lines.index("Part") + 1] == "  无完整专题数据"  # one component is not a topic
     assert "P  (人口加权: P/A 0.5, P/B 0.5)" in lines
-    assert lines[lines.index("P  (人口加权: P/A 0.5, P/B 0.5)") + 1].startswith("  ge    85.0000")
+    assert lines[lines.index("P  (人口加权: P/A 0.5, P/B 0.5)") + 1] == "  ge   85.0000  获得电力"
 
 
 def test_messages_in_english(tmp_path):
