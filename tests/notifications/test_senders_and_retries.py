@@ -234,15 +234,6 @@ def test_mask_email_without_a_domain_hides_everything():
     assert senders.mask_email("") == ""
 
 
-def test_sms_sender_is_not_registered_and_refuses_to_send():
-    assert senders.get_sender("sms") is None
-    sms = senders.SmsSender()
-    with pytest.raises(NotImplementedError):
-        sms.send(None)
-    assert sms.address_for(type("U", (), {"phone": " 13800000000 "})()) == "13800000000"
-    assert sms.address_for(type("U", (), {"phone": ""})()) is None
-
-
 # ------------------------------------------------------------------------------ inbox filter
 
 
