@@ -192,16 +192,19 @@ class DashboardViewSet(AuditContextMixin, viewsets.ViewSet):
     def list(self, request):
         from rest_framework.exceptions import ValidationError as DRFValidationError
 
-        q = request.query_params
-        try:
-            data = dash.dashboard(
-                request.user,
-                period=dash.parse_period(q.get("kind"), q.get("period")),
-                division=q.get("division"),
-                indicator=q.get("indicator"),
-            )
-        except ValueError as exc:
-            raise DRFValidationError({"period": [str(exc)]}) from exc
+        from .forms import DashboardForm
+
+        # the page's filter form: a bad kind, period or division is a 400 naming the field, in
+        # the request's language (the page reports it and uses the default instead)
+        form = DashboardForm(request.query_params)
+        if not form.is_valid():
+            raise DRFValidationError({f: [str(m) for m in e] for f, e in form.errors.items()})
+        data = dash.dashboard(
+            request.user,
+            period=form.chosen_period(),
+            division=form.value("division"),
+            indicator=form.value("indicator"),
+        )
         return Response(data)
 
 

@@ -151,9 +151,15 @@ def rework(user, *, start=None, end=None, limit=30):
         .order_by("-supplements")[: limit * 3]
     )
     rows = list(rows)
-    repeated = dict(
+    # the cases with ≥ 2 补正 first, then counted per item (counting in the same query as the
+    # events' join counted event rows, not cases)
+    many = (
         qs.annotate(n=Count("events", filter=Q(events__to_state="supplement_requested")))
         .filter(n__gte=2)
+        .values("pk")
+    )
+    repeated = dict(
+        qs.filter(pk__in=many)
         .values("item_id")
         .annotate(c=Count("id"))
         .values_list("item_id", "c")

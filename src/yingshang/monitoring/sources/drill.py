@@ -263,7 +263,11 @@ def _items(user, indicator, dimension, member, lo, hi, start, end):
         "gov.limit_compression_rate": Q(
             current_version__committed_limit_days=F("current_version__legal_limit_days")
         ),
-        "gov.materials_exempt_share": Q(current_version__materials__licence_type__isnull=True),
+        # a material without an e-licence (an item without materials is not flagged)
+        "gov.materials_exempt_share": Q(
+            current_version__materials__pk__isnull=False,
+            current_version__materials__licence_type__isnull=True,
+        ),
     }
     flagged_ids = set(qs.filter(flags.get(indicator, Q(pk__in=[]))).values_list("pk", flat=True))
     rows = [

@@ -191,12 +191,14 @@ class Command(BaseCommand):
         self.stdout.write(str(summary))
 
     def _report(self, options):
+        from ...forms import MONTH_MESSAGE
         from ...reports import generate, parse_month
 
         try:
             month = parse_month(options["month"])
         except ValueError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+            # the pages' message, in the command's language (was Python's English text)
+            raise CommandError(str(MONTH_MESSAGE), returncode=2) from exc
         with audit_context(channel="cli"):
             for path in generate(month):
                 self.stdout.write(str(path))
