@@ -68,7 +68,7 @@ def _fuzz(role):
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
-        derandomize=os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci",
+        derandomize=not os.environ.get("FUZZ_RANDOM"),
         database=None,
         suppress_health_check=list(HealthCheck),
     )
