@@ -27,7 +27,12 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=100, help="per operation and role")
     parser.add_argument("--workers", default="2", help="pytest-xdist workers (0: one process)")
     args = parser.parse_args()
-    env = {**os.environ, "FUZZ_EXAMPLES": str(args.examples), "FUZZ_RANDOM": "1"}
+    env = {
+        **os.environ,
+        "FUZZ_EXAMPLES": str(args.examples),
+        "FUZZ_RANDOM": "1",
+        "FUZZ_PHASES": "examples,coverage,fuzzing",
+    }
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "tests/test_api_fuzz.py"]
     if args.workers != "0":
         command += ["-n", args.workers]

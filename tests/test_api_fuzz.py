@@ -8,7 +8,8 @@ token) and anonymously, with the checks
 * ``response_schema_conformance`` — the body matches the documented schema.
 
 A few examples per operation keep this inside the suite's time budget (``FUZZ_EXAMPLES``,
-default 4); ``make fuzz`` runs the same test with many more (bench/fuzz_api.py). Each run uses
+default 4, no coverage phase); ``make fuzz`` runs the same test with many more and the
+coverage phase (bench/fuzz_api.py). Each run uses
 the test database (a throwaway one) and the demo's divisions, departments and staff.
 """
 
@@ -45,6 +46,10 @@ def _load_schema():
     document = SchemaGenerator().get_schema(request=None, public=True)
     loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(document)))
     loaded.app = get_wsgi_application()
+    # the suite: explicit examples and a few generated ones; `make fuzz` adds the coverage phase
+    # (every boundary and negative case the schema defines: thousands of requests)
+    phases = os.environ.get("FUZZ_PHASES", "examples,fuzzing").split(",")
+    loaded.config.phases.update(phases=phases)
     return loaded
 
 

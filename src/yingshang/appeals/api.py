@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from yingshang.core.models import Department
-from yingshang.platform.errors import problem_responses
 from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
+from yingshang.platform.errors import problem_responses
 
 from . import selectors, services
 from .models import (

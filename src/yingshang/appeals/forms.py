@@ -9,7 +9,15 @@ from stdnum.cn import ric, uscc
 from yingshang.platform.forms import FilterForm, MultipleFileField
 
 from . import selectors
-from .models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, AppealType, AppellantKind, Channel, CommitmentStatus, Topic
+from .models import (
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    AppealType,
+    AppellantKind,
+    Channel,
+    CommitmentStatus,
+    Topic,
+)
 from .selectors import QUEUES
 
 STAFF_ENTRY_CHANNELS = (Channel.HOTLINE, Channel.VISIT, Channel.QA_SESSION)

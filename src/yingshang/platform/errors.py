@@ -301,7 +301,6 @@ def problem_responses(*codes: int) -> dict:
     return {code: OpenApiResponse(description=_DESCRIPTIONS[str(code)]) for code in codes}
 
 
-
 def openapi_problem_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: the ``Problem`` component, and the error answers
     every operation can give (400 with parameters or a body, 404 with path parameters, 413/415
@@ -324,5 +323,8 @@ def openapi_problem_responses(result, generator, request, public):
                 codes += ["401", "403"]
             for code in codes:
                 op["responses"].setdefault(code, {"description": _DESCRIPTIONS[code]})
-                op["responses"][code].setdefault("content", ref)
+            for code, answer in op["responses"].items():
+                # every error answer, also those a view declares (``problem_responses``)
+                if str(code).isdigit() and int(code) >= 400:
+                    answer.setdefault("content", ref)
     return result
