@@ -293,6 +293,11 @@ WECHAT_API_TIMEOUT = float(os.environ.get("WECHAT_API_TIMEOUT", "10"))
 # Push templates per notification category when none is set in the admin, e.g.
 # {"case": {"subscribe": {"template_id": "…", "fields": {"thing1": "title"}}}}; "" = default.
 WECHAT_TEMPLATES = json.loads(os.environ.get("WECHAT_TEMPLATES", "{}") or "{}")
+# 企业微信 (WeCom) for staff reminders (channels/wecom.py, docs/channels.md).
+WECOM_CORP_ID = os.environ.get("WECOM_CORP_ID", "")
+WECOM_SECRET = os.environ.get("WECOM_SECRET", "")
+WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "")
+WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "")
 # SMS (notifications/sms, docs/channels.md): "tencent" (腾讯云短信) or "aliyun" (阿里云短信);
 # unset = no SMS. Template ids per template key and provider, as JSON:
 # {"otp": {"tencent": "1234567", "aliyun": "SMS_123456789"}, "case_status": {…}, …}.
@@ -330,3 +335,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Enterprise representatives (docs/registry.md): the one-time code sent to an enterprise's
+# registered phone, and the login provider's real-name hook (a stub until one is integrated).
+REGISTRY_CODE_SENDER = "yingshang.notifications.public.send_sms"
+REGISTRY_CODE_TTL_SECONDS = 600
+REGISTRY_CODE_MAX_ATTEMPTS = 5
+REGISTRY_CODE_RESEND_SECONDS = 60
+REGISTRY_REALNAME_PROVIDER = "yingshang.registry.verification.NoRealNameProvider"
