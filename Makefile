@@ -7,7 +7,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # `make test PYTEST_ARGS=` runs in one process; add e.g. `PYTEST_ARGS="-n 2 tests/cases"`.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test setup lint format demo bench clean messages
+.PHONY: run test setup lint format demo bench fuzz clean messages
 
 setup:
 	@scripts/bootstrap
@@ -30,6 +30,10 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+# A longer schemathesis run over the whole API than `make test`'s (bench/fuzz_api.py).
+fuzz: setup
+	$(BIN)/python bench/fuzz_api.py $(FUZZ_ARGS)
 
 messages: setup
 	scripts/messages

@@ -247,9 +247,9 @@ def test_api_404_in_english(staff, login):
     chinese_missing = client.get("/api/core/divisions/999999/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert chinese_missing.json()["detail"] == "未找到。"
     page = client.get("/api/core/divisions/", {"page": 999}, HTTP_ACCEPT_LANGUAGE="en")
-    assert page.status_code == 404 and page.json()["detail"] == "Invalid page."
+    assert page.status_code == 400 and page.json()["errors"]["page"] == ["Invalid page."]
     chinese = client.get("/api/core/divisions/", {"page": 999}, HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert chinese.status_code == 404
+    assert chinese.status_code == 400
     assert re.search(r"[\u4e00-\u9fff]", chinese.json()["detail"]), chinese.json()
 
 

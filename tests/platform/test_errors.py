@@ -215,3 +215,25 @@ def test_400_for_a_nul_character_in_path_or_query(anon, mianyang, url):
 
 def test_400_for_a_nul_character_on_a_page(anon, mianyang):
     assert anon.get("/catalog/?q=a%00b").status_code == 400
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "999", "abc", "1e3"])
+def test_a_bad_page_is_400_on_the_page_field(staff, login, page):
+    r = login(staff["admin"]).get("/api/core/divisions/", {"page": page})
+    body = assert_problem(r, 400)
+    assert body["errors"]["page"] and body["detail"] == body["errors"]["page"][0]
+    assert login(staff["admin"]).get("/api/core/divisions/", {"page": "1"}).status_code == 200
+
+
+def test_declared_error_answers_get_the_problem_body(staff, login):
+    """``problem_responses`` (the shared helper for a view's own error answers): the answer is
+    documented with the Problem schema, and the page number's minimum is in the schema."""
+    schema = login(staff["admin"]).get("/api/schema/", {"format": "json"}).json()
+    track = schema["paths"]["/api/appeals/portal/track/"]["post"]["responses"]
+    ref = track["404"]["content"][PROBLEM]["schema"]["$ref"]
+    assert ref == "#/components/schemas/Problem"
+    (page,) = [
+        p for p in schema["paths"]["/api/cases/"]["get"]["parameters"] if p["name"] == "page"
+    ]
+    assert page["schema"]["minimum"] == 1
+    assert errors.problem_responses(404, 429).keys() == {404, 429}

@@ -4,14 +4,18 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from yingshang.core.models import Department
 from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
+from yingshang.platform.errors import problem_responses
 
 from . import selectors, services
 from .models import (
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
     Appeal,
     AppealEvent,
     AppealType,
@@ -112,8 +116,12 @@ class AppealInputSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
     appeal_type = serializers.ChoiceField(choices=AppealType.choices)
     topic = serializers.ChoiceField(choices=Topic.choices)
-    title = serializers.CharField(required=False, allow_blank=True, default="")
-    text = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TITLE_MAX_LENGTH
+    )
+    text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
 
 
 class StaffAppealInputSerializer(AppealInputSerializer):
@@ -318,7 +326,9 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
         )
         return Response(PortalAppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TrackSerializer, responses=PortalAppealSerializer)
+    @extend_schema(
+        request=TrackSerializer, responses={200: PortalAppealSerializer, **problem_responses(404)}
+    )
     @action(detail=False, methods=["post"])
     def track(self, request):
         ser = TrackSerializer(data=request.data)
@@ -327,10 +337,12 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
             ser.validated_data["number"], ser.validated_data["phone_last4"], request.user
         )
         if appeal is None:
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound()
         return Response(PortalAppealSerializer(appeal).data)
 
-    @extend_schema(request=ConfirmSerializer, responses=PortalAppealSerializer)
+    @extend_schema(
+        request=ConfirmSerializer, responses={200: PortalAppealSerializer, **problem_responses(404)}
+    )
     @action(detail=False, methods=["post"])
     def confirm(self, request):
         ser = ConfirmSerializer(data=request.data)
@@ -338,7 +350,7 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
         d = ser.validated_data
         appeal, verified = selectors.portal_lookup(d["number"], d["phone_last4"], request.user)
         if appeal is None:
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound()
         services.confirm(
             appeal, request.user, d["resolved"], d["next_step"], d["note"], verified=verified
         )

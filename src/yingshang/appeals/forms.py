@@ -9,7 +9,15 @@ from stdnum.cn import ric, uscc
 from yingshang.platform.forms import FilterForm, MultipleFileField
 
 from . import selectors
-from .models import AppealType, AppellantKind, Channel, CommitmentStatus, Topic
+from .models import (
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    AppealType,
+    AppellantKind,
+    Channel,
+    CommitmentStatus,
+    Topic,
+)
 from .selectors import QUEUES
 
 STAFF_ENTRY_CHANNELS = (Channel.HOTLINE, Channel.VISIT, Channel.QA_SESSION)
@@ -41,8 +49,12 @@ class AppealForm(forms.Form):
     topic = forms.ChoiceField(
         choices=Topic.choices, error_messages=_required(_("请选择诉求领域。"))
     )
-    title = forms.CharField(required=False)
-    text = forms.CharField(strip=True, error_messages={"required": _("请填写诉求内容。")})
+    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH)
+    text = forms.CharField(
+        strip=True,
+        max_length=TEXT_MAX_LENGTH,
+        error_messages={"required": _("请填写诉求内容。")},
+    )
     attachments = MultipleFileField()
 
     def clean_uscc(self):

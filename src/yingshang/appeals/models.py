@@ -105,6 +105,13 @@ def is_service_office(user) -> bool:
     return bool(user.is_superuser or in_bureau_department(user))
 
 
+# Input limits (docs/appeals.md "Limits"): the service refuses longer text before any other
+# work (tokenising, the repeat search), the form and the API say so per field and the OpenAPI
+# schema carries them as maxLength.
+TEXT_MAX_LENGTH = 5000
+TITLE_MAX_LENGTH = 100
+
+
 class Appeal(models.Model):
     """诉求: raised once by an enterprise or a person, signed for by the service office,
     dispatched to a lead department (+ co-handlers), replied, confirmed and rated."""

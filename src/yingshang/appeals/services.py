@@ -31,6 +31,8 @@ from .machines import CommitmentMachine as COMMITMENTS
 from .models import (
     OPEN_STATUSES,
     SERVICE_OFFICE_KEY,
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
     Appeal,
     AppealAttachment,
     AppealEvent,
@@ -185,6 +187,10 @@ def _validate_submission(data: dict) -> dict:
         err("text", _("请填写诉求内容。"))
     elif len(data["text"].strip()) < 5:
         err("text", _("诉求内容过短,请具体描述问题。"))
+    elif len(data["text"].strip()) > TEXT_MAX_LENGTH:
+        err("text", _("诉求内容不能超过 %(n)d 个字。") % {"n": TEXT_MAX_LENGTH})
+    if len((data.get("title") or "").strip()) > TITLE_MAX_LENGTH:
+        err("title", _("标题不能超过 %(n)d 个字。") % {"n": TITLE_MAX_LENGTH})
     if data.get("channel") not in Channel.values:
         err("channel", _("来源渠道无效。"))
     if errors:

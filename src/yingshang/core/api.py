@@ -14,7 +14,9 @@ from .policies import staff_users
 
 
 class DivisionSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(
+        source="parent.code", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Division
@@ -39,8 +41,10 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 
 class StaffSerializer(serializers.ModelSerializer):
-    division_code = serializers.CharField(source="division.code", read_only=True, default=None)
-    department = serializers.PrimaryKeyRelatedField(read_only=True)
+    division_code = serializers.CharField(
+        source="division.code", read_only=True, default=None, allow_null=True
+    )
+    department = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = User

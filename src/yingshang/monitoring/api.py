@@ -1,11 +1,13 @@
 """REST API of the monitoring app (read-only)."""
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from yingshang.platform.api import AuditContextMixin, StaffWritePermission
+from yingshang.platform.errors import problem_responses
 
 from . import selectors
 from .models import BenchmarkValue
@@ -172,6 +174,11 @@ DashboardSerializer = type(
 )
 
 
+class _ObjectAnswerSchema(AutoSchema):
+    def _is_list_view(self, serializer=None):
+        return False
+
+
 class DashboardViewSet(AuditContextMixin, viewsets.ViewSet):
     """监测看板: cards (value, frontier score, gap, benchmarks), trend, counties, ranking of one
     period for the city or a county, from stored values. A division outside the caller's scope
@@ -179,6 +186,7 @@ class DashboardViewSet(AuditContextMixin, viewsets.ViewSet):
 
     permission_classes = [StaffWritePermission]
     serializer_class = DashboardSerializer
+    schema = _ObjectAnswerSchema()  # one dashboard object, though the action is ``list``
 
     @extend_schema(
         parameters=[
@@ -187,7 +195,7 @@ class DashboardViewSet(AuditContextMixin, viewsets.ViewSet):
             OpenApiParameter("division", int, description="city or county id (default: own)"),
             OpenApiParameter("indicator", str, description="trend/ranking indicator"),
         ],
-        responses=DashboardSerializer,
+        responses={200: DashboardSerializer, **problem_responses(404)},
     )
     def list(self, request):
         from rest_framework.exceptions import ValidationError as DRFValidationError

@@ -7,9 +7,9 @@ import time
 from django.conf import settings
 from django.db.models import signals
 from django.utils.translation import gettext_lazy
-from rest_framework import permissions
+from rest_framework import pagination, permissions
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 
 from . import audit
 from .scoping import can_write
@@ -114,3 +114,22 @@ class ScopedViewSetMixin(AuditContextMixin):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's page-number pagination whose bad page (0, -1, past the last page, not a number)
+    is a 400 with a message on ``page`` instead of a 404: a query parameter out of range is a
+    bad request (platform/query.py). The schema says ``page`` ≥ 1."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as exc:
+            raise ValidationError({self.page_query_param: [exc.detail]}) from exc
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters

@@ -267,7 +267,9 @@ PROBLEM_SCHEMA = {
         "detail": {"type": "string", "example": "该字段是必填项。"},
         "errors": {
             "type": "object",
-            "additionalProperties": {"type": "array", "items": {}},
+            # a field's messages (a list), or the errors of a nested or list field (an object
+            # keyed by sub-field or index)
+            "additionalProperties": {"type": ["array", "object"]},
             "example": {"name": ["该字段是必填项。"]},
         },
     },
@@ -279,11 +281,24 @@ _DESCRIPTIONS = {
     "401": "Token missing or invalid",
     "403": "Not allowed",
     "404": "Not found, or outside the caller's scope",
+    "405": "Method not allowed",
+    "409": "Conflicts with the current state",
     "413": "Request body too large",
     "415": "Unsupported content type",
+    "429": "Too many requests; retry after `Retry-After` seconds",
     "500": "Server error",
     "503": "Database unavailable; retry after `Retry-After` seconds",
 }
+
+
+def problem_responses(*codes: int) -> dict:
+    """The standard error answers an operation gives beyond those every operation gets, for
+    ``@extend_schema(responses={200: Serializer, **problem_responses(404, 429)})``: each a
+    problem-details body (``application/problem+json``, the ``Problem`` component, filled in
+    by :func:`openapi_problem_responses`)."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {code: OpenApiResponse(description=_DESCRIPTIONS[str(code)]) for code in codes}
 
 
 def openapi_problem_responses(result, generator, request, public):
@@ -308,5 +323,8 @@ def openapi_problem_responses(result, generator, request, public):
                 codes += ["401", "403"]
             for code in codes:
                 op["responses"].setdefault(code, {"description": _DESCRIPTIONS[code]})
-                op["responses"][code].setdefault("content", ref)
+            for code, answer in op["responses"].items():
+                # every error answer, also those a view declares (``problem_responses``)
+                if str(code).isdigit() and int(code) >= 400:
+                    answer.setdefault("content", ref)
     return result

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from yingshang.platform.api import ScopedViewSetMixin
+from yingshang.platform.errors import problem_responses
 
 from . import selectors, services
 from .models import Programme, ProgressReport, Task
@@ -223,7 +224,10 @@ class ProgressReportViewSet(
         # reports of tasks the caller can see
         return super().get_queryset().filter(task__in=Task.objects.visible_to(self.request.user))
 
-    @extend_schema(request=ReportCreateSerializer, responses={201: ProgressReportSerializer})
+    @extend_schema(
+        request=ReportCreateSerializer,
+        responses={201: ProgressReportSerializer, **problem_responses(404)},
+    )
     def create(self, request, *args, **kwargs):
         ser = ReportCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
