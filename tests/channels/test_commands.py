@@ -55,14 +55,16 @@ def test_query_answers_status_due_date_and_next_step(phone, submitted):
     from yingshang.cases.models import Case
 
     case = Case.objects.get(pk=submitted.pk)
-    code = case.applicant_phone[-4:]
+    # the phone's last four digits open nothing; the 查询码 does
+    assert "未找到" in ask(phone, f"查询 {case.number} {case.applicant_phone[-4:]}")
+    code = case.lookup_code
     text = ask(phone, f"查询 {case.number} {code}")
     assert case.number in text
     assert case.get_status_display() in text
     assert "下一步" in text
     if case.due_at:
         assert "承诺办结" in text
-    assert f"/track/?number={case.number}" in text
+    assert f"/track/?number={case.number}&code={code}" in text
 
 
 def test_unknown_number_and_wrong_code_answer_the_same(phone, submitted):

@@ -20,7 +20,7 @@ from stdnum.cn import ric, uscc
 
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.core.policies import staff_users
-from yingshang.platform import uploads
+from yingshang.platform import lookup_codes, uploads
 from yingshang.platform.transitions import Notice, send_notices
 from yingshang.workdays.calendar import add_working_days
 
@@ -237,6 +237,7 @@ def _submit_appeal(*, user, files, now, qa_session, **data) -> Appeal:
         submitted_at=now,
         sign_due=sign_due,
         qa_session=qa_session,
+        lookup_seed=lookup_codes.new_seed(),
     )
     appeal.save()
     appeal.number = appeal_number(appeal.pk, now)

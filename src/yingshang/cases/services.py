@@ -16,7 +16,7 @@ from stdnum.cn import ric, uscc
 
 from yingshang.catalog.models import ItemKind, Material, ScopeOfService, ServiceItem
 from yingshang.core.models import Department, Division
-from yingshang.platform import audit, uploads
+from yingshang.platform import audit, lookup_codes, uploads
 
 from . import rows as sqlrows
 from . import workflow
@@ -445,6 +445,7 @@ def _new_case(
         submitted_at=now,
         limit_days=version.committed_limit_days if version else 0,
         visits_required=version.visits_required if version else 0,
+        lookup_seed=lookup_codes.new_seed(),
     )
     if department is None:
         case.department_id = department_id

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,13 @@ class PlatformConfig(AppConfig):
         from . import audit
 
         audit.connect_signals()
+        post_migrate.connect(create_cache_table, sender=self)
+
+
+def create_cache_table(using="default", **kwargs):
+    """``migrate`` also makes the table of the database cache (settings ``CACHES``: the shared
+    rate-limit counters), so every way of building a database — ``make run``, the tests, a
+    deployment — has it. A no-op when the table exists or the cache is Redis."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
