@@ -9,9 +9,15 @@ class PlatformConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self):
-        from . import audit
+        from django.contrib.auth.signals import user_login_failed
+
+        from . import audit, ratelimit
 
         audit.connect_signals()
+        user_login_failed.connect(ratelimit.count_failed_login, dispatch_uid="ratelimit-login")
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(ratelimit.audit_axes_lockout, dispatch_uid="ratelimit-axes")
         post_migrate.connect(create_cache_table, sender=self)
 
 

@@ -102,3 +102,42 @@ class Limit:
     def attempt(self, ok: bool) -> None:
         if not ok:
             self.fail()
+
+
+# ------------------------------------------------------------------------------------ logins
+#
+# django-axes locks a username at one address after AXES_FAILURE_LIMIT failures (5). On top of
+# it, the same counters as the look-ups: at most LOOKUP_RATE failed logins per address (any
+# usernames: password spraying) and per username (any addresses: a botnet on one account).
+
+
+def _login_limit(request, credentials) -> Limit:
+    username = str((credentials or {}).get("username") or "").strip().lower()
+    return Limit(request, "login", target=username)
+
+
+class LoginRateLimitBackend:
+    """First in AUTHENTICATION_BACKENDS: refuses (429) a login attempt whose address or
+    username is over the limit, before any password is checked; never authenticates."""
+
+    def authenticate(self, request, username=None, **kwargs):
+        if request is not None:
+            _login_limit(request, {"username": username}).check()
+        return None  # no get_user: never named in a session (the test client skips it too)
+
+
+def count_failed_login(sender, credentials, request=None, **kwargs):
+    """``user_login_failed`` receiver: one failure for the address and for the username."""
+    if request is not None:
+        _login_limit(request, credentials).fail()
+
+
+def audit_axes_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    """django-axes' ``user_locked_out``: its lock-outs go to the audit log like our blocks."""
+    audit.record(
+        "ratelimit.blocked",
+        object_type="ratelimit",
+        object_id="login.axes",
+        object_repr="login.axes",
+        changes={"group": "login.axes", "target": str(username or "")[:150]},
+    )
