@@ -4,6 +4,9 @@ DATABASE_URL  default: sqlite:///var/yingshang.sqlite3 (embedded)
 SECRET_KEY    default: generated once and kept in var/secret_key
 DEBUG         off unless DEBUG=1
 YINGSHANG_VAR where the embedded database, secret, uploads and reports live (default ./var)
+REDIS_URL     the shared cache of the rate-limit counters (default: the database table)
+LOOKUP_RATE / SUBMISSION_RATE   failed public look-ups / anonymous submissions (default 20/10m)
+LOOKUP_CODE_KEY  the key the 查询码 are derived with (default: from SECRET_KEY)
 """
 
 import json
@@ -178,6 +181,7 @@ RATELIMIT_ENABLE = True
 # per target (a case or appeal number) in the window, then 429 with Retry-After.
 LOOKUP_RATE = os.environ.get("LOOKUP_RATE", "20/10m")
 SUBMISSION_RATE = os.environ.get("SUBMISSION_RATE", "20/10m")
+LOOKUP_CODE_KEY = os.environ.get("LOOKUP_CODE_KEY", "")
 
 # Sessions expire after 8 working hours, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
