@@ -134,3 +134,19 @@ def test_anonymous_submissions_are_limited_per_address(client, settings, appeal_
     # another address may still submit
     r = Client(REMOTE_ADDR="192.0.2.77").post(API, data, content_type="application/json")
     assert r.status_code == 201
+
+
+def test_query_code_goes_out_by_sms_at_submission(submit, settings, monkeypatch):
+    """With SMS configured, the receipt SMS (template query_code) carries the number and the
+    code, derived at sending time (the code is still stored nowhere)."""
+    from yingshang.notifications import public as notifications
+
+    sent = []
+    monkeypatch.setattr(notifications, "sms_configured", lambda: True)
+    monkeypatch.setattr(notifications, "send_sms", lambda **kw: sent.append(kw))
+    a = submit(contact_phone="13812345678")
+    # tests run in a transaction: the on_commit callback is run explicitly
+    services.send_query_code(a.pk)
+    assert sent and sent[-1]["template"] == "query_code"
+    assert sent[-1]["phone"] == "13812345678"
+    assert sent[-1]["values"] == {"ref": a.number, "code": a.lookup_code}

@@ -136,3 +136,28 @@ def test_notice_qr_carries_number_and_code(client, submitted, staff):
     path = url.split("testserver", 1)[1]
     r = client.get(path)
     assert r.status_code == 200 and "已申报" in r.content.decode()
+
+
+def test_query_code_goes_out_by_sms_after_commit(
+    catalog, enterprise_applicant, portal_users, monkeypatch, django_capture_on_commit_callbacks
+):
+    from yingshang.cases.services import material_slots, submit_case
+    from yingshang.notifications import public as notifications
+
+    from .conftest import upload
+
+    sent = []
+    monkeypatch.setattr(notifications, "sms_configured", lambda: True)
+    monkeypatch.setattr(notifications, "send_sms", lambda **kw: sent.append(kw))
+    item = catalog["registration"]
+    slots = material_slots([item.current_version])
+    with django_capture_on_commit_callbacks(execute=True):
+        case = submit_case(
+            item=item,
+            applicant=enterprise_applicant,
+            user=portal_users["qiye"],
+            files={s.key: upload(f"{s.key}.pdf") for s in slots},
+        )
+    [message] = [m for m in sent if m["template"] == "query_code"]
+    assert message["values"] == {"ref": case.number, "code": case.lookup_code}
+    assert message["phone"] == case.applicant_phone
