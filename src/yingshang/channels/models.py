@@ -189,8 +189,13 @@ class PushResult(models.Model):
     kind = models.CharField(_("消息类型"), max_length=10, choices=PushKind.choices)
     errcode = models.IntegerField(_("错误码"), null=True)
     errmsg = models.CharField(_("错误信息"), max_length=300, blank=True)
-    msgid = models.CharField(_("消息ID"), max_length=64, blank=True)
+    msgid = models.CharField(_("消息ID"), max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True)
+    # WeChat's asynchronous delivery report (subscribe_msg_sent_event): "success",
+    # "failed:user block" or "failed:system failed", with its ErrorCode.
+    report = models.CharField(_("送达报告"), max_length=40, blank=True)
+    report_errcode = models.IntegerField(_("送达错误码"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("微信推送结果")
@@ -284,3 +289,34 @@ class MenuPublication(models.Model):
 
     def __str__(self):
         return f"{self.published_at:%Y-%m-%d %H:%M} ({self.errcode})"
+
+
+class StaffWeCom(models.Model):
+    """A staff member's 企业微信 (WeCom) account: their member userid in the city's corp, so
+    reminders, overdue warnings and escalations reach them in WeCom. Kept by administrators
+    (usually synchronised from the corp's directory); removing the row stops the messages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("工作人员"),
+        on_delete=models.CASCADE,
+        related_name="wecom",
+    )
+    userid = models.CharField(
+        _("企业微信账号"),
+        max_length=64,
+        unique=True,
+        help_text=_("企业微信通讯录中的成员 UserID。"),
+    )
+    active = models.BooleanField(_("接收消息"), default=True)
+    created_at = models.DateTimeField(_("绑定时间"), auto_now_add=True)
+
+    audited = True
+    personal_fields = ("userid",)
+
+    class Meta:
+        verbose_name = _("企业微信绑定")
+        verbose_name_plural = _("企业微信绑定")
+
+    def __str__(self):
+        return str(self.user)
