@@ -55,6 +55,14 @@ def _test_settings(settings, tmp_path):
     ]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    # A fresh cache per test, so that the rate-limit counters (platform/ratelimit.py) of one test
+    # never block another; tests/platform/test_ratelimit.py checks the shared database cache.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
 
 
 def _load_core_demo():

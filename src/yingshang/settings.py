@@ -4,6 +4,9 @@ DATABASE_URL  default: sqlite:///var/yingshang.sqlite3 (embedded)
 SECRET_KEY    default: generated once and kept in var/secret_key
 DEBUG         off unless DEBUG=1
 YINGSHANG_VAR where the embedded database, secret, uploads and reports live (default ./var)
+REDIS_URL     the shared cache of the rate-limit counters (default: the database table)
+LOOKUP_RATE / SUBMISSION_RATE   failed public look-ups / anonymous submissions (default 20/10m)
+LOOKUP_CODE_KEY  the key the 查询码 are derived with (default: from SECRET_KEY)
 """
 
 import json
@@ -124,6 +127,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
+    "yingshang.platform.ratelimit.LoginRateLimitBackend",  # 20 failures per address / username
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -150,6 +154,34 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+
+# Shared cache: the rate-limit counters (platform/ratelimit.py) must be seen by every server
+# process, so never a per-process cache. Redis when REDIS_URL is set (atomic increments; needs
+# the `redis` package: pip install -e '.[redis]'), else a table in the database
+# (`yingshang_cache`, made by `migrate` through the platform's post_migrate hook).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "yingshang_cache",
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_ENABLE = True
+# Public look-ups (case tracking, appeal look-up/confirm/rate, the WeChat 查询 command) and
+# anonymous submissions: at most this many failed or invalid attempts per client address and
+# per target (a case or appeal number) in the window, then 429 with Retry-After.
+LOOKUP_RATE = os.environ.get("LOOKUP_RATE", "20/10m")
+SUBMISSION_RATE = os.environ.get("SUBMISSION_RATE", "20/10m")
+LOOKUP_CODE_KEY = os.environ.get("LOOKUP_CODE_KEY", "")
 
 # Sessions expire after 8 working hours, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))

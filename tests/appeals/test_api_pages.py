@@ -53,9 +53,12 @@ def test_portal_anonymous_raise_track_and_attachment(client, mianyang, settings)
     stranger = Client()
     assert stranger.get(f"/appeals/{a.number}/").status_code == 404
     assert stranger.get(f"/appeals/attachments/{att.pk}/").status_code == 404
-    r = stranger.post("/appeals/track/", {"number": a.number, "phone_last4": "9999"})
+    r = stranger.post("/appeals/track/", {"number": a.number, "code": "9999"})
     assert "未找到该诉求" in r.content.decode()
-    r = stranger.post("/appeals/track/", {"number": a.number, "phone_last4": "1234"})
+    # the contact phone's last four digits open nothing any more
+    r = stranger.post("/appeals/track/", {"number": a.number, "code": a.contact_phone[-4:]})
+    assert "未找到该诉求" in r.content.decode()
+    r = stranger.post("/appeals/track/", {"number": a.number, "code": a.lookup_code})
     assert r.status_code == 302
     assert stranger.get(f"/appeals/{a.number}/").status_code == 200
 
@@ -106,26 +109,26 @@ def test_api_portal_create_track_confirm(client, mianyang, office, depts, staff)
         content_type="application/json",
     )
     assert r.status_code == 201, r.content
-    number = r.json()["number"]
+    number, code = r.json()["number"], r.json()["code"]
     a = Appeal.objects.get(number=number)
-    assert a.channel == "api"
+    assert a.channel == "api" and code == a.lookup_code and len(code.replace("-", "")) == 10
     services.dispatch(a, office, depts["market"])
     services.reply(a, staff["chengban"], "已规范检查频次,实行双随机一公开。")
     r = client.post(
         "/api/appeals/portal/track/",
-        {"number": number, "phone_last4": "0000"},
+        {"number": number, "code": "5678"},
         content_type="application/json",
     )
     assert r.status_code == 404
     r = client.post(
         "/api/appeals/portal/track/",
-        {"number": number, "phone_last4": "5678"},
+        {"number": number, "code": code},
         content_type="application/json",
     )
     assert r.status_code == 200 and r.json()["status"] == "replied"
     r = client.post(
         "/api/appeals/portal/confirm/",
-        {"number": number, "phone_last4": "5678", "resolved": True},
+        {"number": number, "code": code.lower(), "resolved": True},
         content_type="application/json",
     )
     assert r.status_code == 200 and r.json()["status"] == "closed"

@@ -101,11 +101,19 @@ def test_bundle_journey(live_server, catalog, browser_page, staff):
         p.wait_for_load_state()
         assert p.locator("[data-testid=case-status]").inner_text() == "已办结"
 
-    # 5. the enterprise tracks the case (no login) to 办结 and sees its new e-licence
+    # 5. the enterprise tracks the case (no login) with the 查询码 its case page shows, to 办结,
+    # and sees its new e-licence
+    ent.goto(f"{base}/my/cases/{number}/")
+    code = ent.locator("[data-testid=lookup-code]").inner_text()
     anon = browser.new_context(locale="zh-CN").new_page()
     anon.goto(f"{base}/track/")
     anon.fill("#id_number", number)
-    anon.fill("#id_last4", USCC[-4:])
+    anon.fill("#id_code", USCC[-4:])  # the old secret opens nothing
+    anon.click("form button[type=submit]")
+    anon.wait_for_load_state()
+    assert "未找到办件" in anon.content()
+    anon.fill("#id_number", number)
+    anon.fill("#id_code", code)
     anon.click("form button[type=submit]")
     anon.wait_for_load_state()
     assert anon.locator("[data-testid=case-status]").inner_text() == "已办结"

@@ -55,14 +55,16 @@ def test_query_answers_status_due_date_and_next_step(phone, submitted):
     from yingshang.cases.models import Case
 
     case = Case.objects.get(pk=submitted.pk)
-    code = case.applicant_phone[-4:]
+    # the phone's last four digits open nothing; the 查询码 does
+    assert "未找到" in ask(phone, f"查询 {case.number} {case.applicant_phone[-4:]}")
+    code = case.lookup_code
     text = ask(phone, f"查询 {case.number} {code}")
     assert case.number in text
     assert case.get_status_display() in text
     assert "下一步" in text
     if case.due_at:
         assert "承诺办结" in text
-    assert f"/track/?number={case.number}" in text
+    assert f"/track/?number={case.number}&code={code}" in text
 
 
 def test_unknown_number_and_wrong_code_answer_the_same(phone, submitted):
@@ -118,3 +120,21 @@ def test_incomplete_query_falls_back_to_search(phone, catalog, content):
     text = ask(phone, content)
     assert "未找到办件" not in text
     assert not RefusalCount.objects.exists()
+
+
+def test_failed_queries_are_limited_per_follower_and_per_number(phone, submitted, settings):
+    """查询 counts failed look-ups like the tracking page: 20 per follower (and per number) in
+    10 minutes, then the answer names the wait — even for the right code — and it is audited."""
+    from yingshang.cases.models import Case
+    from yingshang.platform.models import AuditEntry
+
+    settings.WECHAT_COMMANDS_PER_MINUTE = 100  # the per-minute command limit is another matter
+    case = Case.objects.get(pk=submitted.pk)
+    for i in range(20):
+        assert "未找到" in ask(phone, f"查询 SL-2099-{i:06d} ABCDE12345")
+    blocked = ask(phone, f"查询 {case.number} {case.lookup_code}")
+    assert "尝试次数过多" in blocked and case.number not in blocked
+    assert AuditEntry.objects.filter(action="ratelimit.blocked", object_id="cases.track").exists()
+    # another follower is not blocked on this number
+    other = ask(phone, f"查询 {case.number} {case.lookup_code}", openid="o-another-follower-0001")
+    assert case.number in other and case.get_status_display() in other

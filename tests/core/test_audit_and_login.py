@@ -133,3 +133,41 @@ def test_session_expires(client, staff, settings):
     session.save()
     response = client.get(reverse("core:workbench"))
     assert response.status_code == 302
+
+
+def test_failed_logins_limited_per_username_across_addresses(client, staff):
+    """Axes locks a username at one address after 5 failures; a botnet spreading guesses over
+    addresses meets the second limit: 20 failures per username, then 429 (audited), even with
+    the right password."""
+    url = reverse("core:login")
+    for i in range(20):
+        r = client.post(
+            url, {"username": "kezhang", "password": "wrong"}, REMOTE_ADDR=f"198.51.100.{i + 1}"
+        )
+        assert r.status_code == 200
+    r = client.post(
+        url, {"username": "kezhang", "password": PASSWORD}, REMOTE_ADDR="198.51.100.250"
+    )
+    assert r.status_code == 429 and int(r["Retry-After"]) >= 1
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action="ratelimit.blocked", object_id="login").exists()
+    # another account from a fresh address still logs in
+    r = client.post(url, {"username": "chengban", "password": PASSWORD}, REMOTE_ADDR="192.0.2.3")
+    assert r.status_code == 302
+
+
+def test_failed_logins_limited_per_address_across_usernames(client, staff):
+    url = reverse("core:login")
+    for i in range(20):
+        client.post(url, {"username": f"nobody{i}", "password": "wrong"}, REMOTE_ADDR="203.0.113.8")
+    r = client.post(url, {"username": "chengban", "password": PASSWORD}, REMOTE_ADDR="203.0.113.8")
+    assert r.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_axes_lockout_is_audited(client, staff, settings):
+    url = reverse("core:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "kezhang", "password": "wrong"})
+    entry = AuditEntry.objects.filter(action="ratelimit.blocked", object_id="login.axes").get()
+    assert entry.changes["target"] == "kezhang"

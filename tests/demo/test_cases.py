@@ -197,3 +197,25 @@ def test_bulk_load_restores_keys_foreign_keys_and_indexes(catalog, monkeypatch):
         cur.execute("SELECT nextval(pg_get_serial_sequence('cases_case', 'id'))")
         assert cur.fetchone()[0] > top
     assert CaseEvent.objects.filter(action="submit").count() == 3000
+
+
+def test_volume_rows_have_no_code_and_the_demo_prints_one_that_opens(catalog, client):
+    """Volume rows are written without a 查询码 seed (the COPY stays as fast as it was); the
+    query-code step gives the first demo case one, prints it, and keeps it on a rerun."""
+    import io
+
+    from yingshang.demo import cases as demo
+    from yingshang.demo.framework import Tally
+
+    _load(n=200)
+    assert not Case.objects.exclude(lookup_seed="").exists()
+    out = io.StringIO()
+    demo.issue_demo_code({}, Tally(), out)
+    case = Case.objects.exclude(lookup_seed="").get()
+    assert case.lookup_code and case.lookup_code in out.getvalue()
+    again = io.StringIO()
+    demo.issue_demo_code({}, Tally(), again)
+    assert again.getvalue() == out.getvalue()
+    r = client.get("/track/", {"number": case.number, "code": case.lookup_code})
+    assert r.status_code == 200 and case.number in r.content.decode()
+    assert "未找到办件" not in r.content.decode()

@@ -1,5 +1,6 @@
 """REST API of the appeals app (thin: every write calls a service)."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from yingshang.core.models import Department
+from yingshang.platform import ratelimit
 from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
 from yingshang.platform.errors import problem_responses
 
@@ -295,8 +297,14 @@ class PortalAppealSerializer(serializers.ModelSerializer):
 
 
 class TrackSerializer(serializers.Serializer):
-    number = serializers.CharField()
-    phone_last4 = serializers.CharField(required=False, allow_blank=True, default="")
+    number = serializers.CharField(max_length=40)
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=16,
+        help_text="查询码 (10 characters, hyphen optional); not needed by the logged-in applicant",
+    )
 
 
 class ConfirmSerializer(TrackSerializer):
@@ -309,7 +317,9 @@ class ConfirmSerializer(TrackSerializer):
 
 class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
     """The portal's appeal API: anyone may raise an appeal (anonymous with a contact phone, or
-    as a logged-in portal user); follow it with its number and the phone's last four digits."""
+    as a logged-in portal user); follow, confirm and close it with its number and its 查询码
+    (returned once, as ``code``, by the creating call) or as the logged-in applicant. Failed
+    look-ups and anonymous submissions are rate-limited (429 with Retry-After)."""
 
     permission_classes = [permissions.AllowAny]
     serializer_class = PortalAppealSerializer
@@ -317,6 +327,10 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=AppealInputSerializer, responses={201: PortalAppealSerializer})
     def create(self, request):
+        if not request.user.is_authenticated:
+            limit = ratelimit.Limit(request, "appeals.submit", rate=settings.SUBMISSION_RATE)
+            limit.check()
+            limit.fail()
         ser = AppealInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         appeal = services.submit_appeal(
@@ -324,7 +338,16 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
             channel=Channel.API,
             **ser.validated_data,
         )
-        return Response(PortalAppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+        data = dict(PortalAppealSerializer(appeal).data)
+        data["code"] = appeal.lookup_code  # the 查询码: shown here once, never stored
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def _lookup(self, request, d):
+        limit = ratelimit.Limit(request, "appeals.track", target=d["number"])
+        limit.check()
+        appeal, verified = selectors.portal_lookup(d["number"], d["code"], request.user)
+        limit.attempt(appeal is not None)
+        return appeal, verified
 
     @extend_schema(
         request=TrackSerializer, responses={200: PortalAppealSerializer, **problem_responses(404)}
@@ -333,9 +356,7 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
     def track(self, request):
         ser = TrackSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        appeal, _v = selectors.portal_lookup(
-            ser.validated_data["number"], ser.validated_data["phone_last4"], request.user
-        )
+        appeal, _v = self._lookup(request, ser.validated_data)
         if appeal is None:
             raise NotFound()
         return Response(PortalAppealSerializer(appeal).data)
@@ -348,7 +369,7 @@ class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
         ser = ConfirmSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        appeal, verified = selectors.portal_lookup(d["number"], d["phone_last4"], request.user)
+        appeal, verified = self._lookup(request, d)
         if appeal is None:
             raise NotFound()
         services.confirm(

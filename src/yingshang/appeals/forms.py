@@ -114,12 +114,8 @@ class PrefillForm(forms.Form):
 
 class TrackForm(forms.Form):
     number = forms.CharField(max_length=40, error_messages={"required": _("请填写诉求编号。")})
-    phone_last4 = forms.RegexField(
-        regex=r"^\d{4}$",
-        error_messages={
-            "required": _("请填写联系电话后四位。"),
-            "invalid": _("请填写联系电话后四位数字。"),
-        },
+    code = forms.CharField(
+        max_length=16, error_messages={"required": _("请填写查询码(提交诉求时给出的 10 位码)。")}
     )
 
 

@@ -197,11 +197,24 @@ class Appeal(models.Model):
         related_name="appeals",
     )
 
+    # The seed of the 查询码 (platform/lookup_codes.py); the code itself is never stored.
+    lookup_seed = models.CharField(
+        max_length=32, blank=True, default="", db_default="", editable=False
+    )
+
     objects = AppealQuerySet.as_manager()
     scope_division_field = "division"
     scope_department_field = "lead_department"
     audited = True
     personal_fields = ("contact_phone", "id_number")
+    audit_exclude = ("lookup_seed",)
+
+    @property
+    def lookup_code(self) -> str:
+        """The 查询码 (``XXXXX-XXXXX``), derived; "" when the appeal has none."""
+        from yingshang.platform import lookup_codes
+
+        return lookup_codes.display(lookup_codes.code_for("appeal", self.number, self.lookup_seed))
 
     class Meta:
         verbose_name = _("企业诉求")

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from yingshang.core.models import Department
+from yingshang.platform import lookup_codes
 from yingshang.workdays.calendar import working_days_between
 
 from .models import (
@@ -143,16 +144,16 @@ def portal_appeal(number: str):
     )
 
 
-def portal_lookup(number, phone_last4, user):
-    """The appeal with ``number`` if the caller is its portal applicant or knows the last four
-    digits of its contact phone; (None, False) otherwise (no hint which part was wrong)."""
+def portal_lookup(number, code, user):
+    """The appeal with ``number`` if the caller is its portal applicant or gives its 查询码
+    (platform/lookup_codes.py): (appeal, verified-by-code) or (None, False) — no hint which part
+    was wrong. The contact phone's last digits open nothing."""
     appeal = portal_appeal(number)
     if appeal is None:
         return None, False
     if user.is_authenticated and appeal.applicant_user_id == user.pk:
         return appeal, False
-    digits = "".join(c for c in appeal.contact_phone if c.isdigit())
-    if phone_last4 and len(phone_last4) == 4 and digits.endswith(phone_last4):
+    if code and lookup_codes.matches("appeal", appeal.number, appeal.lookup_seed, code):
         return appeal, True
     return None, False
 

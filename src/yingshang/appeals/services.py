@@ -8,6 +8,7 @@ commit); the functions here keep their names and keywords.
 import datetime
 import logging
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from stdnum.cn import ric, uscc
 
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.core.policies import staff_users
-from yingshang.platform import uploads
+from yingshang.platform import lookup_codes, uploads
 from yingshang.platform.transitions import Notice, send_notices
 from yingshang.workdays.calendar import add_working_days
 
@@ -207,6 +208,24 @@ def submit_appeal(*, user=None, files=(), now=None, qa_session=None, **data) -> 
         return _submit_appeal(user=user, files=files, now=now, qa_session=qa_session, **data)
 
 
+def send_query_code(appeal_id: int) -> bool:
+    """The submission receipt by SMS (template ``query_code``): the number's tail and the
+    查询码, derived now and never stored; a failure is logged (the code is on the receipt page)."""
+    from yingshang.notifications.public import SmsError, mainland_mobile, send_sms
+
+    appeal = Appeal.objects.get(pk=appeal_id)
+    try:
+        send_sms(
+            phone=mainland_mobile(appeal.contact_phone),
+            template="query_code",
+            values={"ref": appeal.number, "code": appeal.lookup_code},
+        )
+    except SmsError as exc:
+        logger.warning("query code SMS for %s not sent: %s", appeal.number, exc)
+        return False
+    return True
+
+
 def _submit_appeal(*, user, files, now, qa_session, **data) -> Appeal:
     now = now or timezone.now()
     data = _validate_submission(dict(data))
@@ -249,10 +268,15 @@ def _submit_appeal(*, user, files, now, qa_session, **data) -> Appeal:
         submitted_at=now,
         sign_due=sign_due,
         qa_session=qa_session,
+        lookup_seed=lookup_codes.new_seed(),
     )
     appeal.save()
     appeal.number = appeal_number(appeal.pk, now)
     Appeal.objects.filter(pk=appeal.pk).update(number=appeal.number)
+    from yingshang.notifications.public import sms_configured
+
+    if sms_configured() and appeal.contact_phone:
+        transaction.on_commit(partial(send_query_code, appeal.pk), robust=True)
     for c in checked:
         stored = uploads.store(c, uploads.APPEAL_ATTACHMENT)
         AppealAttachment.objects.create(

@@ -1,6 +1,7 @@
 """Pages of the appeals app: the portal (raise, follow, confirm, rate; Q&A session records) and
 the staff workbench (queues with deadline colours, the appeal page with its actions)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from yingshang.core.policies import is_portal_user
 from yingshang.core.views import staff_required
 from yingshang.evaluations import public as evaluations
+from yingshang.platform import ratelimit
 from yingshang.platform.forms import error_dict
 from yingshang.platform.forms import submit as _submit
 from yingshang.registry import public as registry
@@ -115,12 +117,16 @@ def portal_new(request):
     data = form.data
     if request.method == "POST":
         user = request.user if request.user.is_authenticated else None
+        if user is None:  # anonymous submissions: SUBMISSION_RATE per address
+            limit = ratelimit.Limit(request, "appeals.submit", rate=settings.SUBMISSION_RATE)
+            limit.check()
+            limit.fail()
         appeal = _raise_appeal(form, user, Channel.PORTAL)
         if appeal is not None:
             _grant(request, appeal)
             messages.success(
                 request,
-                _("诉求已提交,编号 %(n)s。请凭编号和联系电话后四位查询办理进度。")
+                _("诉求已提交,编号 %(n)s。请记下本页的查询码,凭编号和查询码查询办理进度。")
                 % {"n": appeal.number},
             )
             return redirect("appeals:portal-detail", number=appeal.number)
@@ -143,17 +149,23 @@ def portal_new(request):
 
 
 def portal_track(request):
+    """诉求查询: number + 查询码 (or the logged-in applicant). Failed look-ups are counted per
+    address and per number (platform/ratelimit.py): the 21st within 10 minutes answers 429."""
     error = ""
     form = forms.TrackForm(request.POST or None)
     if request.method == "POST":
+        limit = ratelimit.Limit(request, "appeals.track", target=form.data.get("number", ""))
+        limit.check()
+        appeal = None
         if form.is_valid():
             appeal, _v = selectors.portal_lookup(
-                form.cleaned_data["number"], form.cleaned_data["phone_last4"], request.user
+                form.cleaned_data["number"], form.cleaned_data["code"], request.user
             )
-            if appeal is not None:
-                _grant(request, appeal)
-                return redirect("appeals:portal-detail", number=appeal.number)
-        error = _("未找到该诉求,请核对诉求编号和联系电话后四位。")
+        limit.attempt(appeal is not None)
+        if appeal is not None:
+            _grant(request, appeal)
+            return redirect("appeals:portal-detail", number=appeal.number)
+        error = _("未找到该诉求,请核对诉求编号和查询码。")
     return render(
         request,
         "appeals/portal_track.html",

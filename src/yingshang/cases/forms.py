@@ -66,7 +66,11 @@ class PaperForm(forms.Form):
 
 class TrackForm(forms.Form):
     number = forms.CharField(label=gettext_lazy("办件编号"), max_length=32)
-    last4 = forms.CharField(label=gettext_lazy("证件号码或手机号后4位"), min_length=4, max_length=4)
+    code = forms.CharField(
+        label=gettext_lazy("查询码"),
+        max_length=16,
+        help_text=gettext_lazy("10 位,印在受理回执和告知书上,如 ABCDE-12345"),
+    )
 
 
 class QueueFilterForm(FilterForm):

@@ -236,12 +236,26 @@ class Case(models.Model):
     visits_required = models.PositiveSmallIntegerField(_("承诺到现场次数"), default=0)
     multiple_trips = models.BooleanField(_("来回跑"), default=False)
     lock_version = models.PositiveIntegerField(default=0, editable=False)
+    # The seed of the 查询码 (platform/lookup_codes.py): the code is derived from it with the
+    # server's key and never stored. "" on rows from before codes existed and on the demo's
+    # volume rows: no code opens those (their owner logged in, and staff, still see them).
+    lookup_seed = models.CharField(
+        max_length=32, blank=True, default="", db_default="", editable=False
+    )
 
     objects = CaseQuerySet.as_manager()
     scope_division_field = "department__division"
     scope_department_field = "department"
     audited = True
     personal_fields = ("applicant_code", "applicant_phone")
+    audit_exclude = ("lookup_seed",)
+
+    @property
+    def lookup_code(self) -> str:
+        """The 查询码 (``XXXXX-XXXXX``), derived; "" when the case has none."""
+        from yingshang.platform import lookup_codes
+
+        return lookup_codes.display(lookup_codes.code_for("case", self.number, self.lookup_seed))
 
     class Meta:
         verbose_name = _("办件")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from yingshang.core.policies import is_portal_user
+from yingshang.platform import lookup_codes
 
 from . import sla
 from .models import OPEN_STATUSES, Case, CaseEvent
@@ -177,22 +178,20 @@ def cases_of_applicant(user):
     )
 
 
-def track(number: str, last_digits: str) -> Case | None:
-    """Public tracking: the case number plus the last 4 digits of the ID number or phone."""
+def track(number: str, code: str) -> Case | None:
+    """Public tracking: the case number plus its 查询码 (platform/lookup_codes.py). The last
+    digits of the ID number or phone open nothing. None for an unknown number, a wrong code
+    and a case without a code alike (no hint which part was wrong); the caller counts the
+    failures (platform/ratelimit.py)."""
     number = (number or "").strip()
-    last = (last_digits or "").strip().upper()
-    if not NUMBER_RE.match(number) or len(last) != 4:
+    if not NUMBER_RE.match(number) or not lookup_codes.is_well_formed(code):
         return None
     case = (
         Case.objects.select_related("department", "parent", "bundle").filter(number=number).first()
     )
-    if case is None:
+    if case is None or not lookup_codes.matches("case", case.number, case.lookup_seed, code):
         return None
-    if case.applicant_code.upper().endswith(last) or (
-        case.applicant_phone and case.applicant_phone.endswith(last)
-    ):
-        return case
-    return None
+    return case
 
 
 def events_of(case: Case):

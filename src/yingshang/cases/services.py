@@ -17,7 +17,7 @@ from stdnum.cn import ric, uscc
 from yingshang.catalog.models import ItemKind, Material, ScopeOfService, ServiceItem
 from yingshang.core.models import Department, Division
 from yingshang.core.policies import is_portal_user
-from yingshang.platform import audit, uploads
+from yingshang.platform import audit, lookup_codes, uploads
 
 from . import rows as sqlrows
 from . import workflow
@@ -465,6 +465,7 @@ def _new_case(
         submitted_at=now,
         limit_days=version.committed_limit_days if version else 0,
         visits_required=version.visits_required if version else 0,
+        lookup_seed=lookup_codes.new_seed(),
     )
     if department is None:
         case.department_id = department_id
@@ -654,10 +655,38 @@ def _submit_event_row(case, rows, actor, channel, **data) -> CaseEvent:
 
 
 def _after_submission(case, actor, channel, intake_department, now) -> None:
-    """The window visit, and the applicant's notification after commit."""
+    """The window visit, and the applicant's notification and 查询码 SMS after commit."""
     if channel == Channel.WINDOW:
         record_visit(case, "submission", actor=actor, department=intake_department, at=now)
     workflow._notify_later(case)
+    if case.parent_id is None and case.applicant_phone:
+        from yingshang.notifications.public import sms_configured
+
+        if sms_configured():
+            transaction.on_commit(partial(send_query_code, case.pk), robust=True)
+
+
+def send_query_code(case_id: int) -> bool:
+    """The submission receipt by SMS (template ``query_code``): the number's tail and the
+    查询码, derived now and never stored. Skipped for a phone that is not a mainland mobile;
+    a provider failure is logged, the case stays submitted (the code is on the receipt page)."""
+    import logging
+
+    from yingshang.notifications.public import SmsError, mainland_mobile, send_sms
+
+    case = Case.objects.get(pk=case_id)
+    try:
+        send_sms(
+            phone=mainland_mobile(case.applicant_phone),
+            template="query_code",
+            values={"ref": case.number, "code": case.lookup_code},
+        )
+    except SmsError as exc:
+        logging.getLogger("yingshang.cases").warning(
+            "query code SMS for %s not sent: %s", case.number, exc
+        )
+        return False
+    return True
 
 
 def _record_submission(case, rows, actor, channel, intake_department, now, **data) -> None:

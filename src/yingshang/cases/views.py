@@ -4,6 +4,7 @@ models directly."""
 
 import base64
 import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 from yingshang.catalog import public as catalog
 from yingshang.core.models import Role
 from yingshang.core.views import staff_required
-from yingshang.platform import uploads
+from yingshang.platform import ratelimit, uploads
 from yingshang.platform.forms import add_service_errors
 from yingshang.registry import public as registry
 
@@ -101,7 +102,10 @@ def _apply(request, *, item=None, bundle=None):
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("申报成功,办件编号 %(n)s。") % {"n": case.number})
+            messages.success(
+                request,
+                _("申报成功,办件编号 %(n)s。查询码见本页,请妥善保管。") % {"n": case.number},
+            )
             return redirect("cases:my-case", case.number)
     else:
         holders = registry.holders_for_user(request.user)
@@ -219,13 +223,19 @@ def my_case_action(request, number):
 
 
 def track(request):
+    """办件查询: number + 查询码. Failed look-ups are counted per address and per number
+    (platform/ratelimit.py): the 21st within 10 minutes answers 429."""
     form = forms.TrackForm(request.GET or None)
     case = None
     ctx = {"form": form}
-    if request.GET and form.is_valid():
-        case = selectors.track(form.cleaned_data["number"], form.cleaned_data["last4"])
+    if request.GET:
+        limit = ratelimit.Limit(request, "cases.track", target=form.data.get("number", ""))
+        limit.check()
+        if form.is_valid():
+            case = selectors.track(form.cleaned_data["number"], form.cleaned_data["code"])
+        limit.attempt(case is not None)
         if case is None:
-            form.add_error(None, _("未找到办件:请核对办件编号和证件号码或手机号后4位。"))
+            form.add_error(None, _("未找到办件:请核对办件编号和查询码。"))
         else:
             ctx.update(_case_context(case))
             ctx["events"] = [e for e in ctx["events"]]
@@ -406,7 +416,10 @@ def intake(request):
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("收件成功,办件编号 %(n)s。") % {"n": case.number})
+            messages.success(
+                request,
+                _("收件成功,办件编号 %(n)s。查询码在办件页和受理通知书上。") % {"n": case.number},
+            )
             visible = selectors.is_visible(request.user, case)
             return redirect("cases:detail", case.number) if visible else redirect("cases:intake")
     return render(
@@ -450,6 +463,15 @@ def qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def tracking_url(request, case) -> str:
+    """The tracking page of ``case`` with its number and 查询码: the notices' QR code opens it
+    directly (a case without a code — rows from before codes — gets the number only)."""
+    query = {"number": case.number}
+    if case.lookup_code:
+        query["code"] = case.lookup_code
+    return request.build_absolute_uri(reverse("cases:track")) + "?" + urlencode(query)
+
+
 def render_notice_pdf(request, case, kind) -> bytes:
     from django.template.loader import render_to_string
     from weasyprint import HTML
@@ -458,7 +480,7 @@ def render_notice_pdf(request, case, kind) -> bytes:
     event = case.events.filter(action__in=actions).order_by("-at", "-id").first()
     if event is None:
         raise Http404
-    track_url = request.build_absolute_uri(reverse("cases:track")) + f"?number={case.number}"
+    track_url = tracking_url(request, case)
     html = render_to_string(
         "cases/notice.html",
         {

@@ -16,6 +16,7 @@ from yingshang.cases import public as cases_public
 from yingshang.cases.models import Status
 from yingshang.catalog import public as catalog_public
 from yingshang.notifications.public import absolute_link
+from yingshang.platform import ratelimit
 
 from . import services
 
@@ -25,9 +26,8 @@ MAX_SEARCH_RESULTS = 5
 
 
 def lookup_case(number: str, code: str):
-    """The case a 查询 command asks for, or None. Today the code is what public tracking checks
-    (the last 4 digits of the applicant's ID number or phone); the hardening issue's query code
-    replaces it here, in this one function."""
+    """The case a 查询 command asks for, or None: its number and its 查询码 (the same check as
+    the tracking page; the last digits of an ID number or phone open nothing)."""
     return cases_public.track(number, code)
 
 
@@ -63,12 +63,21 @@ def bind_explanation() -> str:
     )
 
 
-def tracking_link(number: str) -> str:
-    return absolute_link(reverse("cases:track") + "?" + urlencode({"number": number}))
+def tracking_link(number: str, code: str = "") -> str:
+    query = {"number": number, **({"code": code} if code else {})}
+    return absolute_link(reverse("cases:track") + "?" + urlencode(query))
 
 
-def answer_query(number: str, code: str) -> str:
+def answer_query(number: str, code: str, openid: str = "") -> str:
+    """查询 办件编号 查询码. Failed look-ups count per follower and per number, as on the
+    tracking page (platform/ratelimit.py); over the limit the answer names the wait."""
+    limit = ratelimit.Limit(None, "cases.track", target=number, client=f"openid:{openid}")
+    try:
+        limit.check()
+    except ratelimit.RateLimited as exc:
+        return ratelimit.message(exc.retry_after)
     case = lookup_case(number, code)
+    limit.attempt(case is not None)
     if case is None:  # unknown number and wrong code answer alike
         return _("未找到办件:请核对办件编号和查询码。")
     lines = [
@@ -78,7 +87,7 @@ def answer_query(number: str, code: str) -> str:
     if case.due_at and not case.is_finished:
         lines.append(_("承诺办结:%(date)s") % {"date": timezone.localdate(case.due_at).isoformat()})
     lines.append(_("下一步:%(step)s") % {"step": str(NEXT_STEP.get(case.status, ""))})
-    lines.append(tracking_link(case.number))
+    lines.append(tracking_link(case.number, case.lookup_code))
     return "\n".join(lines)
 
 
@@ -111,10 +120,10 @@ def answer_search(q: str) -> str:
     return "\n".join(lines)
 
 
-def answer_text(content: str) -> str:
+def answer_text(content: str, openid: str = "") -> str:
     content = (content or "").strip()
     if match := QUERY_RE.match(content):
-        return answer_query(match.group(1), match.group(2))
+        return answer_query(match.group(1), match.group(2), openid)
     if content == "我的办件":
         return bind_explanation()
     if match := APPEAL_RE.match(content):
@@ -170,7 +179,7 @@ def handle(message) -> str:
     if msg_type == "text":
         if not services.take_rate_slot(openid):
             return rate_limited()
-        return answer_text(message.content)
+        return answer_text(message.content, openid)
     if msg_type == "unknown":  # events wechatpy does not model: answered with "success" only
         data = getattr(message, "_data", {}) or {}
         if data.get("Event") == "subscribe_msg_sent_event":

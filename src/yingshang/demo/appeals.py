@@ -31,6 +31,7 @@ from yingshang.appeals.text import tokenize
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.demo.data.mianyang import DEMO_PASSWORD
 from yingshang.demo.framework import Tally, demo_step, register_login
+from yingshang.platform import lookup_codes
 from yingshang.registry.public import link_enterprise_user
 from yingshang.workdays.calendar import add_working_days
 
@@ -379,6 +380,7 @@ def load_appeals(options, tally: Tally, out):
                 "unchanged",
                 Appeal.objects.filter(number__startswith=f"SQ{YEAR}").count(),
             )
+            _print_demo_code(out)
             return
         city = Division.objects.get(code=settings.YINGSHANG_CITY_CODE)
         city_depts = {
@@ -395,6 +397,7 @@ def load_appeals(options, tally: Tally, out):
             rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally
         )
         _load_sessions(rng, enterprises, city, city_depts, office_user, tally)
+    _print_demo_code(out)
     from yingshang.appeals import services
 
     try:
@@ -408,6 +411,16 @@ def load_appeals(options, tally: Tally, out):
     except Exception as exc:  # noqa: BLE001 - the demo stays usable without a model
         if out is not None:
             out.write(f"  dispatch model not trained: {exc}")
+
+
+def _print_demo_code(out) -> None:
+    """The 查询码 of one demo appeal, to try the public look-up (codes are never stored, so the
+    demo prints one; every demo appeal has its own)."""
+    appeal = Appeal.objects.exclude(lookup_seed="").order_by("number").first()
+    if appeal is not None and out is not None:
+        out.write(
+            f"  demo query code: appeal {appeal.number} → {appeal.lookup_code} (/appeals/track/)"
+        )
 
 
 def _at(day: datetime.date, rng) -> datetime.datetime:
@@ -502,6 +515,7 @@ def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_us
         if outcome in {"closed", "unresolved"}:
             a.closed_at = reply_at + datetime.timedelta(days=rng.uniform(0.2, 2))
             a.resolved = True
+        a.lookup_seed = lookup_codes.new_seed()  # 32 random hex characters: cheap per row
         appeals.append(a)
         plans.append(outcome)
     Appeal.objects.bulk_create(appeals, batch_size=1000)

@@ -1543,3 +1543,26 @@ def load_volume(options, tally, out):
 def _has_rows(cur, table: str) -> bool:
     cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
     return bool(cur.fetchone()[0])
+
+
+@demo_step(390, "query code (查询码) of a demo case")
+def issue_demo_code(options, tally, out):
+    """Volume rows carry no 查询码 (they are never looked up publicly, and the bulk COPY stays
+    as fast as it was): this step gives the first demo case one and prints it, so that public
+    tracking can be tried. Idempotent: an existing seed is kept (the same code is printed)."""
+    case = Case.objects.filter(parent__isnull=True).order_by("number").first()
+    if case is None:
+        return
+    if not case.lookup_seed:
+        from yingshang.platform import lookup_codes
+
+        case.lookup_seed = lookup_codes.new_seed()
+        Case.objects.filter(pk=case.pk).update(lookup_seed=case.lookup_seed)
+        tally.add("query codes", "created")
+    else:
+        tally.add("query codes", "unchanged")
+    if out is not None:
+        out.write(
+            f"  demo query code: case {case.number} → {case.lookup_code} "
+            f"(/track/?number={case.number}&code={case.lookup_code})"
+        )

@@ -130,8 +130,33 @@ def _validation_response(detail) -> HttpResponse:
     return problem_response(400, _first_message(errors) or _("输入有误。"), errors=errors)
 
 
+def rate_limited(request, exc) -> HttpResponse:
+    """429 for a look-up over its limit (``platform.ratelimit``): a problem under ``/api/``, a
+    page in words (the wait included) elsewhere; ``Retry-After`` on both."""
+    from django.template.loader import render_to_string
+
+    from .ratelimit import message
+
+    headers = {"Retry-After": str(exc.retry_after)}
+    if request is None or is_api(request):
+        return problem_response(429, message(exc.retry_after), headers=headers)
+    body = render_to_string(
+        "429.html",
+        {"retry_after": exc.retry_after, "message": message(exc.retry_after)},
+        request=request,
+    )
+    response = HttpResponse(body, status=429)
+    response["Retry-After"] = headers["Retry-After"]
+    return response
+
+
 def exception_handler(exc, context):
     """DRF's exception handler: every API error as a problem (see the module's doc)."""
+    from .ratelimit import RateLimited
+
+    if isinstance(exc, RateLimited):
+        set_rollback()
+        return rate_limited(None, exc)
     if isinstance(exc, DATABASE_ERRORS):
         logger.error("database unavailable: %s", exc)
         return database_unavailable()
@@ -248,6 +273,10 @@ class ApiProblemMiddleware:
         return response
 
     def process_exception(self, request, exception):
+        from .ratelimit import RateLimited
+
+        if isinstance(exception, RateLimited):
+            return rate_limited(request, exception)
         if is_api(request) and isinstance(exception, DATABASE_ERRORS):
             logger.error("database unavailable: %s", exception)
             return database_unavailable()
