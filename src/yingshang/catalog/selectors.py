@@ -6,7 +6,7 @@ from collections import Counter
 from django.db.models import Prefetch, Q
 from django.http import Http404
 
-from yingshang.core.models import DEPARTMENT_ROLES, Department
+from yingshang.core.models import Department
 
 from .models import Bundle, BundleItem, Material, ServiceItem, Theme
 
@@ -171,15 +171,7 @@ def staff_items(user, *, q: str = "", include_inactive: bool = True):
 
 
 def can_manage(user, department) -> bool:
-    """May ``user`` create or change items of ``department``?"""
-    from yingshang.platform.scoping import can_write
+    """May ``user`` create or change items of ``department``? (the catalog policy)"""
+    from .policies import policy
 
-    if not (user and user.is_authenticated and can_write(user)):
-        return False
-    if user.is_superuser:
-        return True
-    if not (user.role and user.division_id and department.division.is_within(user.division)):
-        return False
-    if user.role in DEPARTMENT_ROLES:
-        return department.pk == user.department_id
-    return True
+    return policy.can(user, "maintain", department)
