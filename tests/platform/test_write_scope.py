@@ -81,7 +81,7 @@ API_WRITES = {
         "热线、来访录入:新建诉求,落在录入人所在区划(policy staff_entry)"
     ),
     ("POST", "/api/appeals/{id}/decide_extension/"): On(
-        "appeal", {"approve": True, "extension": 1}
+        "appeal_extension", lambda a: {"approve": False, "extension": a.extensions.get().pk}
     ),
     ("POST", "/api/appeals/{id}/dispatch/"): On("appeal", {"lead_department": 1}),
     ("POST", "/api/appeals/{id}/escalate/"): On("appeal", {"reason": "x"}),
