@@ -1,5 +1,6 @@
 """REST API of the registry: enterprises (staff, scoped, phone masked) and e-licences (scoped)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -88,8 +89,16 @@ class EnterpriseViewSet(
     lookup_field = "uscc"
 
     def perform_create(self, serializer):
+        """Registry maintainers only (403); an existing enterprise outside the caller's
+        subtree is 404 and stays as it was; a division outside it is a field error (400)."""
         data = dict(serializer.validated_data)
-        serializer.instance = services.register_enterprise(**data)
+        try:
+            serializer.instance = services.register_enterprise(actor=self.request.user, **data)
+        except DjangoValidationError as exc:
+            errors = exc.message_dict
+            if "division" in errors:  # the API names the field division_code
+                errors["division_code"] = errors.pop("division")
+            raise serializers.ValidationError(errors) from exc
 
 
 class ELicenceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
