@@ -136,6 +136,19 @@ API_WRITES = {
     ),
     ("POST", "/api/reforms/reports/{id}/review/"): On("report", {"action": "approve"}),
     ("POST", "/api/reforms/tasks/{id}/publication/"): On("task", {"is_public": True}),
+    ("POST", "/api/registry/representations/"): Open(
+        "企业经办人申请:本人账号;核验前看不到企业的任何数据(tests/registry/test_representatives.py)"
+    ),
+    ("POST", "/api/registry/representations/{id}/send-code/"): On("representation", owned=True),
+    ("POST", "/api/registry/representations/{id}/verify-code/"): On(
+        "representation", {"code": "000000"}, owned=True
+    ),
+    ("POST", "/api/registry/representations/{id}/verify-realname/"): On(
+        "representation", owned=True
+    ),
+    ("POST", "/api/registry/representations/{id}/decide/"): On(
+        "representation", {"action": "approve"}
+    ),
     ("POST", "/api/registry/enterprises/"): Refers(
         "enterprise", lambda e: {"uscc": e.uscc, "name": "被改名", "division_code": JIANGYOU}
     ),
@@ -152,6 +165,12 @@ PAGES = {
     "notifications/": READ,
     "notifications/<int:pk>/read/": On("notification", owned=True),
     "notifications/read-all/": Open("只改本人的通知"),
+    "notifications/preferences/": Open("只改本人的消息接收设置"),
+    "staff/channels/phone/": Open("手机模拟器:仅超级用户(tests/channels/test_phone.py)"),
+    "my/enterprises/": Open("本人的企业经办人申请与核验"),
+    "staff/registry/representatives/": Open(
+        "经办人审核:每条按 policy approve 检查企业登记区划(tests/registry/test_representatives.py)"
+    ),
     "services/": READ,
     "services/<str:code>/": READ,
     "bundles/<slug:key>/": READ,
@@ -360,6 +379,14 @@ def build(kind):
         from tests.registry.factories import EnterpriseFactory
 
         return EnterpriseFactory(division_code=FUCHENG)
+    if kind == "representation":
+        from tests.registry.factories import EnterpriseFactory
+        from yingshang.registry import services as registry_services
+
+        enterprise = EnterpriseFactory(division_code=FUCHENG)
+        return registry_services.request_representation(
+            user=UserFactory(), uscc_code=enterprise.uscc, channel="api"
+        )
     raise KeyError(kind)
 
 

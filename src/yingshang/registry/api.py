@@ -204,10 +204,11 @@ class RepresentationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=CodeSerializer, responses=RepresentationSerializer)
     @action(detail=True, methods=["post"], url_path="verify-code")
     def verify_code(self, request, pk=None):
+        representation = self.get_object()  # scope first: 404 whatever the body
         ser = CodeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         rep = services.verify_code(
-            self.get_object(), user=request.user, code=ser.validated_data["code"]
+            representation, user=request.user, code=ser.validated_data["code"]
         )
         return self._answer(rep)
 
@@ -219,6 +220,7 @@ class RepresentationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecisionSerializer, responses=RepresentationSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
+        representation = self.get_object()  # scope first: 404 whatever the body
         ser = DecisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         step = {
@@ -226,5 +228,5 @@ class RepresentationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
             "reject": services.reject_representation,
             "revoke": services.revoke_representation,
         }[ser.validated_data["action"]]
-        rep = step(self.get_object(), user=request.user, note=ser.validated_data["note"])
+        rep = step(representation, user=request.user, note=ser.validated_data["note"])
         return self._answer(rep)
