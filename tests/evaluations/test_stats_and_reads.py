@@ -158,3 +158,12 @@ def test_the_hourly_job_flags_overdue_rectifications(django_capture_on_commit_ca
     assert Rectification.objects.get(pk=rect.pk).overdue_at is not None
     assert jobs.rectification_sweep.func() == 0  # once per round
     assert Evaluation.objects.get(pk=rect.evaluation_id).level == Level.VERY_DISSATISFIED
+
+
+def test_a_verified_visitors_verdict_is_logged_as_the_evaluator():
+    rect = rectification()
+    Rectification.objects.filter(pk=rect.pk).update(status=RectStatus.AWAITING_VERDICT)
+    services.rectification_step(rect, None, "accept", note="认可", verified=True, now=MONDAY)
+    event = rect.events.latest("id")
+    assert (event.action, event.actor_id, event.actor_name) == ("accept", None, "评价人")
+    assert Rectification.objects.get(pk=rect.pk).status == RectStatus.CLOSED

@@ -179,3 +179,15 @@ def test_timeline_today_outside_the_span_is_not_drawn(world):
     programme, _tasks, _market, _tax = world
     tl = selectors.timeline([], programme, today=datetime.date(2025, 1, 1))
     assert tl["rows"] == [] and tl["today"] is None
+
+
+def test_choices_for_the_filters(world):
+    programme, _tasks, _market, _tax = world
+    assert selectors.leaders_of(programme) == ["李某", "王某"]  # distinct, sorted, blanks left out
+    assert [d.name for d in selectors.lead_units_of(programme)] == sorted(
+        ["市市场监督管理局", "市税务局"]
+    )
+    assert [m.title for m in selectors.measures_of(programme).order_by("number")] == [
+        "开办",
+        "纳税",
+    ]
