@@ -121,17 +121,18 @@ def test_refused_schedules_say_why(spec, message):
         parse_schedule(spec)
 
 
+def second_job():
+    return 2
+
+
+def first_job():
+    return 1
+
+
 def test_registry_lists_jobs_by_name_and_describes_them():
-    registry = JobRegistry()
-
-    @registry.periodic("b.second", every="daily at 01:00")
-    def second():
-        return 2
-
-    @registry.periodic("a.first", every=datetime.timedelta(hours=6))
-    def first():
-        return 1
-
+    registry = JobRegistry()  # a private registry: the project's jobs stay as they are
+    registry.add("b.second", second_job, every="daily at 01:00")
+    registry.add("a.first", first_job, every=datetime.timedelta(hours=6))
     assert [j.name for j in registry.jobs()] == ["a.first", "b.second"]
     assert str(registry.get("b.second")) == "b.second (daily at 01:00)"
     assert str(registry.get("a.first")) == "a.first (every 6:00:00)"
