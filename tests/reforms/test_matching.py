@@ -131,3 +131,24 @@ def test_a_department_always_matches_its_own_names(dept):
     assert _one(dept.name).department_id == dept.pk
     if dept.short_name:
         assert _one(dept.short_name).department_id == dept.pk
+
+
+@pytest.mark.parametrize(
+    "name, collective",
+    [
+        ("各县(市、区)人民政府", True),
+        ("市级各有关部门", True),
+        ("市直各部门", True),
+        ("有关单位", True),
+        ("其他成员单位", True),
+        ("市政府各部门", True),
+        ("市发改委", False),
+        ("市各县区管委会协调办", False),
+        ("相关局", True),
+    ],
+)
+def test_collective_subjects(name, collective):
+    """Named as a group, never matched to one department."""
+    assert m.is_collective(name) is collective
+    if collective:
+        assert _one(name) == m.UnitMatch(name, m.COLLECTIVE)
