@@ -247,3 +247,51 @@ def test_make_text_for_a_given_department_uses_its_words():
     assert key == "power"
     words = next(ws for k, _w, ws in demo.TOPICS["power"] if k == "power")
     assert any(title.startswith(w) for w in words)
+
+
+def test_shares_and_spread_over_the_year(small_demo):
+    from collections import Counter
+
+    n = SMALL["appeals"]
+    escalated = Appeal.objects.exclude(escalated_at=None).count()
+    assert 0 < escalated < 0.08 * n  # docs: about 2–3 % escalated as overdue
+    channels = Counter(Appeal.objects.values_list("channel", flat=True))
+    assert channels.most_common(1)[0][0] == "portal"  # weights 55/30/10/5
+    assert "qa_session" not in channels
+    months = {
+        a.astimezone(demo.SH).month for a in Appeal.objects.values_list("submitted_at", flat=True)
+    }
+    assert months == set(range(1, 13))
+    topics = set(Appeal.objects.values_list("topic", flat=True))
+    assert topics == set(demo.TOPICS)
+
+
+def test_event_actors(small_demo):
+    office = "企业服务科 孟科员"
+    for action, name, role in AppealEvent.objects.values_list("action", "actor_name", "actor_role"):
+        if action == "submit":
+            assert role == "诉求人"
+        elif action in {"sign", "dispatch"}:
+            assert office in name or name == "qiyefuwu", name
+        elif action == "escalate":
+            assert (name, role) == ("system", "系统")
+        elif action in {"confirm", "reopen"}:
+            assert role == "诉求人"
+    assert not Appeal.objects.filter(appellant_kind="person").exclude(applicant_user=None).exists()
+
+
+def test_the_dispatch_model_is_trained_on_the_demo(small_demo):
+    from yingshang.appeals import classifier
+    from yingshang.appeals.models import DispatchModel
+
+    assert small_demo.counts["dispatch model"]["created"] == 1
+    row = DispatchModel.objects.get()
+    assert row.n_train + row.n_test > 0
+    classifier._cache.clear()
+    model = classifier.active_model()
+    leads = set(Appeal.objects.values_list("lead_department_id", flat=True))
+    assert set(model.labels.tolist()) <= leads
+    power = next(a for a in Appeal.objects.filter(topic="power").select_related("lead_department"))
+    ranked = [label for label, _p in model.top(classifier.tokens_for(power.title, power.text), 3)]
+    assert len(ranked) == 3
+    classifier._cache.clear()
