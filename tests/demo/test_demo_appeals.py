@@ -142,7 +142,7 @@ def test_the_demo_enterprises_and_accounts(small_demo):
     )
     assert ents.count() == 120
     assert all(uscc.is_valid(e.uscc) for e in ents)
-    assert list(ents[:1].get().users.values_list("username", flat=True)) == ["qiye"]
+    assert list(ents.first().users.values_list("username", flat=True)) == ["qiye"]
     for username, role in (("qiyefuwu", "handler"), ("gongdian", "handler")):
         user = User.objects.get(username=username)
         assert user.role == role and user.division.code == "510700"
