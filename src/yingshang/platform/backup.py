@@ -175,10 +175,12 @@ def _snapshot_sqlite(dest: Path) -> tuple[list[str], list[list[str]]]:
     name = str(settings.DATABASES["default"]["NAME"])
     if name in ("", ":memory:") or "mode=memory" in name:
         raise BackupError(_("内存中的 SQLite 数据库无法备份。"))
-    src = sqlite3.connect(f"file:{name}?mode=ro", uri=True, timeout=30)
+    src = sqlite3.connect(name, timeout=30)
     dst = sqlite3.connect(dest)
     try:
-        src.backup(dst, pages=4096)  # steps of 16 MB; writers go on between them
+        # One step: one read transaction (WAL: writers go on meanwhile). In several steps a
+        # write by another connection would restart the copy, forever under steady writes.
+        src.backup(dst)
     finally:
         src.close()
     try:
