@@ -393,8 +393,8 @@ def main():
     ap.add_argument(
         "--db",
         action="append",
-        help="postgres (default URL: %s), sqlite, or a DATABASE_URL; repeatable "
-        "(default: postgres and sqlite)" % DEFAULT_PG,
+        help=f"postgres (default URL: {DEFAULT_PG}), sqlite, or a DATABASE_URL; repeatable "
+        "(default: postgres and sqlite)",
     )
     ap.add_argument("--users", default="1,4,8,16,32", help="concurrency levels")
     ap.add_argument("--seconds", type=float, default=20, help="measured seconds per level")
