@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = r"""
 import json, sys
+from urllib.parse import parse_qs
 sys.path.insert(0, sys.argv[1])
 import locustfile as lf
 
@@ -25,7 +26,10 @@ class Response:
 class Client:
     def __init__(self): self.calls, self.headers = [], {}
     def _call(self, method, path, **kw):
-        self.calls.append([method, path, kw.get("name"), sorted(kw.get("json") or kw.get("data") or {})])
+        body = kw.get("json") or kw.get("data") or {}
+        if isinstance(body, str):
+            body = parse_qs(body)
+        self.calls.append([method, path, kw.get("name"), sorted(body)])
         return Response()
     def get(self, path, **kw): return self._call("GET", path, **kw)
     def post(self, path, data=None, **kw): return self._call("POST", path, data=data, **kw)
