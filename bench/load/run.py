@@ -170,6 +170,13 @@ def prepare(label: str, url: str, var: Path) -> dict:
         subprocess.run([str(BIN / "yingshang"), "demo", "--quiet"], env=env, cwd=ROOT, check=True)
         marker.write_text(datetime.datetime.now(datetime.UTC).isoformat())
         print(f"[{label}] prepared in {time.monotonic() - t0:.0f} s", flush=True)
+    if not (var / "static").is_dir():  # once: serve then starts without collecting
+        subprocess.run(
+            [str(BIN / "yingshang"), "collectstatic", "--noinput", "-v0"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
     out = subprocess.run(
         [str(BIN / "yingshang"), "shell", "-c", FIXTURE],
         env=env,
@@ -186,7 +193,7 @@ def prepare(label: str, url: str, var: Path) -> dict:
 def start_server(url, var, port, args, profile_dir=None):
     env = env_for(url, var)
     if profile_dir is None:
-        cmd = [str(BIN / "yingshang"), "serve", "--bind", f"127.0.0.1:{port}"]
+        cmd = [str(BIN / "yingshang"), "serve", "--no-collectstatic", "--bind", f"127.0.0.1:{port}"]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
         if args.threads:
@@ -214,7 +221,7 @@ def start_server(url, var, port, args, profile_dir=None):
         stdout=subprocess.DEVNULL,
         stderr=open(var / "server.log", "ab"),
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"the server exited with {server.returncode}; see {var}/server.log")
@@ -225,7 +232,7 @@ def start_server(url, var, port, args, profile_dir=None):
         except OSError:
             time.sleep(0.5)
     stop_server(server)
-    raise SystemExit("the server did not answer within 120 s")
+    raise SystemExit("the server did not answer within 300 s")
 
 
 def stop_server(server):

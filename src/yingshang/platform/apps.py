@@ -8,6 +8,7 @@ class PlatformConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self):
-        from . import audit
+        from . import audit, choices
 
         audit.connect_signals()
+        choices.install()  # get_FOO_display() without rebuilding the choices on every call
