@@ -93,6 +93,10 @@ class Staff(HttpUser):
 
     def on_start(self):
         f = fixture()
+        self.auth = {}
+        if f.get("staff_session"):  # a session made by run.py: staff are logged in already
+            self.auth = {"Cookie": f"sessionid={f['staff_session']}"}
+            return
         page = self.client.get("/login/", name="staff login")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         self.client.post(
@@ -110,12 +114,12 @@ class Staff(HttpUser):
 
     @task(2)
     def queue(self):
-        self.client.get("/staff/cases/", name="staff queue")
+        self.client.get("/staff/cases/", name="staff queue", headers=self.auth)
 
     @task(3)
     def case(self):
         number = random.choice(fixture()["staff_cases"])
-        self.client.get(f"/staff/cases/{number}/", name="staff case")
+        self.client.get(f"/staff/cases/{number}/", name="staff case", headers=self.auth)
 
 
 class ApiReader(HttpUser):

@@ -17,7 +17,7 @@ The tables are also written to var/load/results-<time>.md. Target (2 cores, Post
 ≥ 150 requests/s with p95 ≤ 300 ms at 16 clients.
 
 --profile CLASS runs that locust user class only (Citizen, Staff, ApiReader, ApiSubmitter,
-AppealFiler) against gunicorn's sync workers under cProfile and prints the top functions by
+AppealFiler; "all": the whole mix) against gunicorn's sync workers under cProfile and prints the top functions by
 cumulative time (the stats files stay in var/load/profile-*.pstats).
 """
 
@@ -56,6 +56,11 @@ from yingshang.core.models import User
 staff = User.objects.get(username="chengban")
 system = User.objects.get(username="chuangkou")
 token, _ = Token.objects.get_or_create(user=system)
+# staff are logged in already (a login, Argon2, is once a day, not part of the mix)
+from django.test import Client
+session_client = Client()
+session_client.force_login(staff)
+staff_session = session_client.cookies["sessionid"].value
 items = list(ServiceItem.objects.filter(is_active=True).order_by("pk")
              .values_list("implementation_code", flat=True)[:300])
 best = None
@@ -73,6 +78,7 @@ with connection.cursor() as cur:
     version = cur.fetchone()[0].split(" on ")[0]
 print(json.dumps({
     "token": token.key, "staff": staff.username, "password": "mianyang2019!",
+    "staff_session": staff_session,
     "items": items, "submit_item": best[0].implementation_code,
     "submit_slots": [s.key for s in best[1]],
     "staff_cases": staff_cases or api_cases, "api_cases": api_cases or staff_cases,
@@ -117,6 +123,40 @@ def machine() -> dict:
 
 def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _stat(pid: str) -> tuple[str, list[str]] | None:
+    try:
+        raw = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return None
+    return raw[raw.index("(") + 1 : raw.rindex(")")], raw.rsplit(")", 1)[1].split()
+
+
+def cpu_by_group(server_pgid: int, dbname: str | None) -> dict:
+    """CPU seconds so far of the server (its process group: serve and gunicorn; the background
+    worker runs in its own session and is not counted) and of the PostgreSQL backends serving
+    ``dbname`` (identified by their process title)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"server": 0.0, "postgres": 0.0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        st = _stat(pid)
+        if st is None:
+            continue
+        comm, fields = st
+        cpu = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[2]) == server_pgid:
+            out["server"] += cpu
+        elif dbname and comm.startswith("postgres"):
+            try:
+                title = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+            except OSError:
+                continue
+            if f" {dbname} " in title:
+                out["postgres"] += cpu
+    return out
 
 
 def free_port() -> int:
@@ -245,7 +285,9 @@ def stop_server(server):
             server.wait()
 
 
-def run_level(port, users, seconds, warmup, var, fixture_path, classes=()) -> dict:
+def run_level(
+    port, users, seconds, warmup, var, fixture_path, classes=(), server=None, dbname=None
+) -> dict:
     """One locust run; the statistics are reset after the warm-up."""
     prefix = var / f"locust-{users}"
     env = dict(os.environ, LOAD_FIXTURE=str(fixture_path))
@@ -278,12 +320,16 @@ def run_level(port, users, seconds, warmup, var, fixture_path, classes=()) -> di
     before = load()
     if warmup:  # a short run of the same size first: connections, caches, worker imports
         locust(warmup, var / "locust-warmup")
+    cpu0 = cpu_by_group(server.pid, dbname) if server else None
     locust(seconds, prefix)
+    cpu1 = cpu_by_group(server.pid, dbname) if server else None
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as fh:
         for row in csv.DictReader(fh):
             rows[row["Name"]] = row
-    return {"users": users, "load": before, "rows": rows, "seconds": seconds}
+    requests = _num(rows.get("Aggregated", {}), "Request Count") or 1
+    cpu = {k: (cpu1[k] - cpu0[k]) * 1000 / requests for k in cpu0} if cpu0 else {}
+    return {"users": users, "load": before, "rows": rows, "seconds": seconds, "cpu": cpu}
 
 
 def _num(row, key) -> float:
@@ -327,14 +373,20 @@ def report(label, fixture, levels, out) -> None:
 
     w(f"### {label}: {fixture['database']}, {fixture['cases']:,} cases in the database")
     w()
-    w("| clients | load avg before | requests/s | p50 ms | p95 ms | p99 ms | failures |")
-    w("|---:|---|---:|---:|---:|---:|---:|")
+    w(
+        "| clients | load avg before | requests/s | p50 ms | p95 ms | p99 ms | failures "
+        "| CPU ms/request: server, postgres |"
+    )
+    w("|---:|---|---:|---:|---:|---:|---:|---|")
     for lv in levels:
         agg = lv["rows"].get("Aggregated", {})
         w(
             f"| {lv['users']} | {lv['load']} | {_num(agg, 'Requests/s'):.1f} | "
             f"{_num(agg, '50%'):.0f} | {_num(agg, '95%'):.0f} | {_num(agg, '99%'):.0f} | "
-            f"{_num(agg, 'Failure Count'):.0f} / {_num(agg, 'Request Count'):.0f} |"
+            f"{_num(agg, 'Failure Count'):.0f} / {_num(agg, 'Request Count'):.0f} | "
+            f"{lv['cpu'].get('server', 0):.1f}, "
+            + (f"{lv['cpu']['postgres']:.1f}" if "postgres" in label.lower() else "—")
+            + " |"
         )
     w()
     sat = saturation(levels)
@@ -373,12 +425,16 @@ def saturation(levels) -> str:
 def profile(label, url, var, port, args, fixture_path) -> None:
     pdir = VAR / f"profile-{args.profile}"
     pdir.mkdir(parents=True, exist_ok=True)
-    for old in pdir.glob("*.pstats"):
-        old.unlink()
+    for old in [*pdir.glob("*.pstats"), pdir / "start"]:
+        old.unlink(missing_ok=True)
     server = start_server(url, var, port, args, profile_dir=pdir)
     try:
         users = args.users[0]
-        lv = run_level(port, users, args.seconds, 0, var, fixture_path, classes=[args.profile])
+        classes = [] if args.profile == "all" else [args.profile]
+        if args.warmup:  # unprofiled: lazy imports and first renderings happen here
+            run_level(port, users, args.warmup, 0, var, fixture_path, classes=classes)
+        (pdir / "start").touch()
+        lv = run_level(port, users, args.seconds, 0, var, fixture_path, classes=classes)
     finally:
         stop_server(server)
     agg = lv["rows"].get("Aggregated", {})
@@ -439,11 +495,21 @@ def main():
         levels = []
         try:
             for users in args.users:
-                lv = run_level(port, users, args.seconds, args.warmup, var, fixture_path)
+                lv = run_level(
+                    port,
+                    users,
+                    args.seconds,
+                    args.warmup,
+                    var,
+                    fixture_path,
+                    server=server,
+                    dbname=url.rpartition("/")[2] if url.startswith("postgres") else None,
+                )
                 agg = lv["rows"].get("Aggregated", {})
                 print(
                     f"[{label}] {users:>3} clients: {_num(agg, 'Requests/s'):7.1f} requests/s, "
-                    f"p95 {_num(agg, '95%'):5.0f} ms, load before {lv['load']}",
+                    f"p95 {_num(agg, '95%'):5.0f} ms, server CPU {lv['cpu'].get('server', 0):.1f} "
+                    f"ms/request, load before {lv['load']}",
                     flush=True,
                 )
                 levels.append(lv)
