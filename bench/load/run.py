@@ -465,6 +465,9 @@ def main():
     ap.add_argument("--workers", type=int, help="gunicorn workers (default: serve's)")
     ap.add_argument("--threads", type=int, help="threads per worker (default: serve's)")
     ap.add_argument("--profile", metavar="CLASS", help="profile one locust user class")
+    ap.add_argument(
+        "--only", metavar="CLASS", action="append", default=[], help="only these user classes"
+    )
     args = ap.parse_args()
     args.users = [int(u) for u in args.users.split(",") if u.strip()]
     dbs = args.db or ["postgres", "sqlite"]
@@ -502,6 +505,7 @@ def main():
                     args.warmup,
                     var,
                     fixture_path,
+                    classes=args.only,
                     server=server,
                     dbname=url.rpartition("/")[2] if url.startswith("postgres") else None,
                 )
