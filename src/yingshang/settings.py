@@ -290,6 +290,22 @@ WECHAT_API_TIMEOUT = float(os.environ.get("WECHAT_API_TIMEOUT", "10"))
 # Push templates per notification category when none is set in the admin, e.g.
 # {"case": {"subscribe": {"template_id": "…", "fields": {"thing1": "title"}}}}; "" = default.
 WECHAT_TEMPLATES = json.loads(os.environ.get("WECHAT_TEMPLATES", "{}") or "{}")
+# SMS (notifications/sms, docs/channels.md): "tencent" (腾讯云短信) or "aliyun" (阿里云短信);
+# unset = no SMS. Template ids per template key and provider, as JSON:
+# {"otp": {"tencent": "1234567", "aliyun": "SMS_123456789"}, "case_status": {…}, …}.
+# SMS_ENDPOINT / SMS_ENDPOINT_SCHEME point at the fake server (`yingshang sms simulate`).
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")
+SMS_ACCESS_KEY_ID = os.environ.get("SMS_ACCESS_KEY_ID", "")
+SMS_ACCESS_KEY_SECRET = os.environ.get("SMS_ACCESS_KEY_SECRET", "")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_SDK_APP_ID = os.environ.get("SMS_SDK_APP_ID", "")
+SMS_REGION = os.environ.get("SMS_REGION", "")
+SMS_ENDPOINT = os.environ.get("SMS_ENDPOINT", "")
+SMS_ENDPOINT_SCHEME = os.environ.get("SMS_ENDPOINT_SCHEME", "https")
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
+SMS_TEMPLATE_IDS = json.loads(os.environ.get("SMS_TEMPLATE_IDS", "{}") or "{}")
+# SMS reaches only people WeChat cannot (no binding, or a push that finally failed).
+SMS_ONLY_AS_FALLBACK = _env_bool("SMS_ONLY_AS_FALLBACK", True)
 # REST API: a token's user is cached per process for this many seconds (0: read every request);
 # deleting the token or saving the user drops it at once in the process that did it.
 API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "5"))

@@ -18,6 +18,9 @@ from tests.cases.conftest import (  # noqa: F401 - fixtures are found by name
     portal_users,
     submitted,
 )
+from tests.notifications.conftest import sms, sms_server  # noqa: F401 - fixtures by name
+from yingshang.channels.fake_server import FakeWeChatServer
+from yingshang.channels.models import TemplateMapping
 
 APP_ID = "wx5823bf96d3bd56c7"
 APP_SECRET = "test-app-secret-0123456789"
@@ -166,3 +169,28 @@ def content_of(xml: str) -> str:
     from defusedxml.ElementTree import fromstring
 
     return fromstring(xml).findtext("Content") or ""
+
+
+@pytest.fixture
+def fake(wechat_env, monkeypatch):
+    from yingshang.channels.config import clear_cache
+    from yingshang.channels.sender import forget_clients
+
+    with FakeWeChatServer(APP_ID, APP_SECRET) as server:
+        monkeypatch.setenv("WECHAT_API_BASE", server.url)
+        clear_cache()
+        forget_clients()
+        yield server.state
+    clear_cache()
+    forget_clients()
+
+
+@pytest.fixture
+def templates(db):
+    TemplateMapping.objects.create(
+        category="",
+        kind="subscribe",
+        template_id="SUB-TPL-1",
+        fields={"thing1": "title", "time2": "created_at"},
+    )
+    TemplateMapping.objects.create(category="", kind="template", template_id="OLD-TPL-1")

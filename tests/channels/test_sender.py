@@ -5,7 +5,6 @@ import threading
 import pytest
 from django.db import connection
 
-from yingshang.channels.fake_server import FakeWeChatServer
 from yingshang.channels.models import AccessToken, Follower, PushResult, TemplateMapping
 from yingshang.notifications import services as notify_services
 from yingshang.notifications.models import Delivery, DeliveryStatus
@@ -15,37 +14,12 @@ from .conftest import APP_ID, APP_SECRET, OPENID
 
 
 @pytest.fixture
-def fake(wechat_env, monkeypatch):
-    from yingshang.channels.config import clear_cache
-    from yingshang.channels.sender import forget_clients
-
-    with FakeWeChatServer(APP_ID, APP_SECRET) as server:
-        monkeypatch.setenv("WECHAT_API_BASE", server.url)
-        clear_cache()
-        forget_clients()
-        yield server.state
-    clear_cache()
-    forget_clients()
-
-
-@pytest.fixture
 def citizen(db):
     from yingshang.core.models import User
 
     user = User.objects.create_user("wx_citizen", password="x" * 12, full_name="关注者")
     Follower.objects.create(openid=OPENID, user=user, subscribed=True)
     return user
-
-
-@pytest.fixture
-def templates(db):
-    TemplateMapping.objects.create(
-        category="",
-        kind="subscribe",
-        template_id="SUB-TPL-1",
-        fields={"thing1": "title", "time2": "created_at"},
-    )
-    TemplateMapping.objects.create(category="", kind="template", template_id="OLD-TPL-1")
 
 
 def push(user, title="您的办件已受理", category="case", link="/my/cases/SL-1/"):

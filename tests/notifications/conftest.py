@@ -65,3 +65,38 @@ def other(db, django_user_model):
     return django_user_model.objects.create_user(
         "lisi", email="li.si@example.com", password="x", full_name="李四"
     )
+
+
+SMS_KEY_ID = "AKIDyingshangTEST0001"
+SMS_KEY_SECRET = "yingshang-sms-secret-0123456789"
+SMS_SIGN = "绵阳政事"
+SMS_APP_ID = "1400787878"
+
+
+@pytest.fixture
+def sms_server():
+    """The fake SMS provider (both protocols) on a free local port."""
+    from yingshang.notifications.sms.fake_server import FakeSmsServer
+
+    server = FakeSmsServer(
+        key_id=SMS_KEY_ID, key_secret=SMS_KEY_SECRET, sign_name=SMS_SIGN, sdk_app_id=SMS_APP_ID
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["tencent", "aliyun"])
+def sms(request, settings, sms_server):
+    """SMS configured for one provider (each test runs for both) against the fake server."""
+    from yingshang.notifications.sms.fake_server import demo_template_ids
+
+    settings.SMS_PROVIDER = request.param
+    settings.SMS_ACCESS_KEY_ID = SMS_KEY_ID
+    settings.SMS_ACCESS_KEY_SECRET = SMS_KEY_SECRET
+    settings.SMS_SIGN_NAME = SMS_SIGN
+    settings.SMS_SDK_APP_ID = SMS_APP_ID
+    settings.SMS_ENDPOINT = sms_server.endpoint
+    settings.SMS_ENDPOINT_SCHEME = "http"
+    settings.SMS_TIMEOUT = 5
+    settings.SMS_TEMPLATE_IDS = demo_template_ids()
+    return sms_server

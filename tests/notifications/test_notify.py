@@ -70,11 +70,12 @@ def test_no_address_and_unknown_channel_are_skipped_and_logged(
     nomail = django_user_model.objects.create_user("nomail", password="x")
     with caplog.at_level(logging.INFO, logger="yingshang.notifications"):
         with django_capture_on_commit_callbacks(execute=True):
-            n = services.notify(nomail, "标题", channels=("inapp", "email", "sms"))
+            n = services.notify(nomail, "标题", channels=("inapp", "email", "sms", "fax"))
     assert not n.deliveries.exists()
     assert mail.outbox == []
-    assert any("no sender registered for channel 'sms'" in r.message for r in caplog.records)
+    assert any("no sender registered for channel 'fax'" in r.message for r in caplog.records)
     assert any("has no email address" in r.message for r in caplog.records)
+    assert any("has no sms address" in r.message for r in caplog.records)
 
 
 @pytest.mark.parametrize(

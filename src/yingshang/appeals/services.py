@@ -98,10 +98,10 @@ def _event(appeal, action, from_state, user=None, note="", at=None, data=None, r
     )
 
 
-def _notify(recipient, title, body="", link="", category="appeals"):
+def _notify(recipient, title, body="", link="", category="appeals", data=None):
     """Notify after commit through the notification centre (the platform kit's queue); a failure
     is logged, never lost silently, and never undoes the appeal step."""
-    send_notices([Notice(recipient, title, body, link, category)])
+    send_notices([Notice(recipient, title, body, link, category, data or {})])
 
 
 def _notify_department(department, title, body="", link=""):
@@ -123,7 +123,13 @@ def _notify_service_office(title, body="", link=""):
 
 def _notify_appellant(appeal, title, body=""):
     if appeal.applicant_user_id:
-        _notify(appeal.applicant_user, title, body, f"/appeals/{appeal.number}/")
+        _notify(
+            appeal.applicant_user,
+            title,
+            body,
+            f"/appeals/{appeal.number}/",
+            data={"number": appeal.number, "status_label": str(appeal.get_status_display())},
+        )
 
 
 def _require_service_office(user):

@@ -277,4 +277,9 @@ def notify_status(case_id: int):
         body,
         reverse("cases:my-case", args=[number]),
         category="case",
+        data={
+            "number": case.number,
+            "status": case.status,
+            "status_label": str(case.get_status_display()),
+        },
     )

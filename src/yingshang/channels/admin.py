@@ -1,10 +1,19 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.notifications.public import mask_openid
 
-from .models import Follower, PushResult, RefusalCount, TemplateMapping, WeChatAccount
+from . import menu
+from .models import (
+    Follower,
+    MenuItem,
+    MenuPublication,
+    PushResult,
+    RefusalCount,
+    TemplateMapping,
+    WeChatAccount,
+)
 
 SECRET_FIELDS = ("app_secret", "token", "encoding_aes_key")
 
@@ -101,3 +110,50 @@ class PushResultAdmin(ReadOnlyAdmin):
     list_display = ["delivery", "kind", "errcode", "errmsg", "msgid", "at"]
     list_filter = ["kind", "errcode"]
     list_select_related = ["delivery"]
+
+
+class MenuChildInline(admin.TabularInline):
+    model = MenuItem
+    fk_name = "parent"
+    extra = 0
+    fields = ["position", "name", "kind", "key", "url", "active"]
+
+
+@admin.register(MenuItem)
+class MenuItemAdmin(admin.ModelAdmin):
+    """The account menu: edit, check against WeChat's limits, publish (menu/create)."""
+
+    list_display = ["__str__", "position", "kind", "key", "url", "active"]
+    list_filter = ["active", "kind"]
+    fields = ["parent", "position", "name", "kind", "key", "url", "active"]
+    inlines = [MenuChildInline]
+    actions = ["publish_menu"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent")
+
+    @admin.action(description=_("发布菜单到公众号(全部启用的菜单)"))
+    def publish_menu(self, request, queryset):
+        try:
+            publication = menu.publish(actor=request.user)
+        except menu.MenuError as exc:
+            for where, message in exc.errors.items():
+                self.message_user(request, f"{where}: {message}", messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("菜单已发布(%(n)d 个一级菜单)。") % {"n": len(publication.payload["button"])},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(MenuPublication)
+class MenuPublicationAdmin(admin.ModelAdmin):
+    list_display = ["published_at", "published_by", "errcode", "errmsg"]
+    readonly_fields = ["published_at", "published_by", "payload", "errcode", "errmsg"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

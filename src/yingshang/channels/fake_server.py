@@ -31,6 +31,56 @@ SEND_PATHS = {
 }
 
 
+def _nbytes(text) -> int:
+    return len(str(text).encode("utf-8"))
+
+
+def _check_action(button: dict, sub: bool) -> tuple[int, str] | None:
+    kind = button.get("type")
+    if kind in ("click", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "location_select"):
+        key = button.get("key")
+        if not key or _nbytes(key) > 128:
+            return 40019, "invalid button key size"
+    elif kind == "view":
+        url = str(button.get("url") or "")
+        if not url.startswith(("http://", "https://")) or _nbytes(url) > 1024:
+            return (
+                (40054, "invalid sub button url domain")
+                if sub
+                else (40055, "invalid button url domain")
+            )
+    else:
+        return 40017, "invalid button type"
+    return None
+
+
+def check_menu(data: dict) -> tuple[int, str] | None:
+    """menu/create's documented limits: 1–3 buttons, 1–5 sub-buttons, names ≤ 16 / 60 bytes."""
+    buttons = data.get("button")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return 40016, "invalid button size"
+    for button in buttons:
+        if not isinstance(button, dict):
+            return 40016, "invalid button size"
+        name = button.get("name")
+        if not name or _nbytes(name) > 16:
+            return 40018, "invalid button name size"
+        subs = button.get("sub_button")
+        if subs is None:
+            refused = _check_action(button, sub=False)
+        elif not isinstance(subs, list) or not 1 <= len(subs) <= 5:
+            return 40023, "invalid sub button size"
+        else:
+            refused = None
+            for item in subs:
+                if not isinstance(item, dict) or not item.get("name") or _nbytes(item["name"]) > 60:
+                    return 40025, "invalid sub button name size"
+                refused = refused or _check_action(item, sub=True)
+        if refused:
+            return refused
+    return None
+
+
 class FakeState:
     def __init__(self, app_id: str, app_secret: str):
         self.app_id = app_id
@@ -98,6 +148,10 @@ class FakeState:
     def handle(self, method: str, path: str, query: dict, body: bytes) -> dict:
         if path == "/_fake/stats":  # not part of WeChat's API: the fake's own counters
             return self.stats()
+        if path == "/_fake/messages":  # not WeChat's either: what one person was sent
+            touser = query.get("touser", "")
+            with self.lock:
+                return {"messages": [m for m in self.received if m.get("touser") == touser]}
         with self.lock:
             self.requests[path] += 1
             injected = self.failures.get(path)
@@ -120,8 +174,9 @@ class FakeState:
             if not isinstance(data, dict):
                 return {"errcode": 47001, "errmsg": "data format error"}
             if path == "/cgi-bin/menu/create":
-                if not isinstance(data.get("button"), list) or not data["button"]:
-                    return {"errcode": 40016, "errmsg": "invalid button size"}
+                refused = check_menu(data)
+                if refused:
+                    return {"errcode": refused[0], "errmsg": refused[1]}
                 self.menus.append(data)
                 return {"errcode": 0, "errmsg": "ok"}
             return self._send(SEND_PATHS[path], data)

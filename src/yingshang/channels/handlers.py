@@ -171,4 +171,13 @@ def handle(message) -> str:
         if not services.take_rate_slot(openid):
             return rate_limited()
         return answer_text(message.content)
+    if msg_type == "unknown":  # events wechatpy does not model: answered with "success" only
+        data = getattr(message, "_data", {}) or {}
+        if data.get("Event") == "subscribe_msg_sent_event":
+            report = data.get("SubscribeMsgSentEvent") or {}
+            services.record_push_reports(
+                openid, report.get("List") if isinstance(report, dict) else None
+            )
+        if data.get("MsgType") == "event":
+            return ""
     return help_text()

@@ -189,8 +189,13 @@ class PushResult(models.Model):
     kind = models.CharField(_("消息类型"), max_length=10, choices=PushKind.choices)
     errcode = models.IntegerField(_("错误码"), null=True)
     errmsg = models.CharField(_("错误信息"), max_length=300, blank=True)
-    msgid = models.CharField(_("消息ID"), max_length=64, blank=True)
+    msgid = models.CharField(_("消息ID"), max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True)
+    # WeChat's asynchronous delivery report (subscribe_msg_sent_event): "success",
+    # "failed:user block" or "failed:system failed", with its ErrorCode.
+    report = models.CharField(_("送达报告"), max_length=40, blank=True)
+    report_errcode = models.IntegerField(_("送达错误码"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("微信推送结果")
@@ -199,3 +204,88 @@ class PushResult(models.Model):
 
     def __str__(self):
         return f"{self.delivery_id} {self.kind} errcode={self.errcode}"
+
+
+class MenuKind(models.TextChoices):
+    CLICK = "click", _("点击(回复消息)")
+    VIEW = "view", _("打开网页")
+
+
+class MenuItem(models.Model):
+    """One button of the account's custom menu (自定义菜单): at most 3 top-level buttons, each
+    either an action itself or a group of at most 5 sub-buttons. Limits are WeChat's
+    (menu/create): a top-level name of at most 16 bytes (4 Chinese characters), a sub-button name
+    of at most 60 bytes, a key of at most 128 bytes, a URL of at most 1024 bytes."""
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级菜单"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    name = models.CharField(_("名称"), max_length=60)
+    kind = models.CharField(
+        _("类型"),
+        max_length=10,
+        choices=MenuKind.choices,
+        blank=True,
+        help_text=_("有子菜单的一级菜单留空。"),
+    )
+    key = models.CharField(
+        _("事件键值"),
+        max_length=128,
+        blank=True,
+        help_text=_("点击类:SEARCH、MY_CASES、APPEAL、HELP 之一。"),
+    )
+    url = models.CharField(
+        _("网址"),
+        max_length=1024,
+        blank=True,
+        help_text=_("打开网页类:站内地址(以 / 开头)或 https 地址。"),
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = _("公众号菜单")
+        verbose_name_plural = _("公众号菜单")
+        ordering = ["parent_id", "position", "id"]
+
+    def __str__(self):
+        if self.parent_id:
+            try:
+                return f"{self.parent.name} › {self.name}"
+            except MenuItem.DoesNotExist:  # being deleted with its parent
+                pass
+        return self.name
+
+
+class MenuPublication(models.Model):
+    """A publication of the menu through menu/create: what was sent, by whom, WeChat's answer."""
+
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    payload = models.JSONField(_("菜单内容"))
+    errcode = models.IntegerField(_("返回码"), default=0)
+    errmsg = models.CharField(_("返回信息"), max_length=200, blank=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = _("菜单发布记录")
+        verbose_name_plural = _("菜单发布记录")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self):
+        return f"{self.published_at:%Y-%m-%d %H:%M} ({self.errcode})"

@@ -104,3 +104,36 @@ def unfollow(openid: str) -> None:
         Follower.objects.create(
             openid=openid[:64], subscribed=False, unsubscribed_at=now, subscribed_at=None
         )
+
+
+def follower(openid: str):
+    """The follower row of ``openid`` (with its bound user), or None."""
+    return Follower.objects.select_related("user").filter(openid=openid).first()
+
+
+def record_push_reports(openid: str, entries) -> int:
+    """WeChat's subscribe_msg_sent_event: one report per message sent (MsgID, ErrorCode,
+    ErrorStatus), written onto the push result with that msgid — only for a push to this
+    openid (a report cannot touch another person's push). Returns how many were recorded."""
+    from .models import PushResult
+
+    if isinstance(entries, dict):
+        entries = [entries]
+    recorded = 0
+    now = timezone.now()
+    for entry in entries or []:
+        if not isinstance(entry, dict):
+            continue
+        msgid = str(entry.get("MsgID") or "")[:64]
+        if not msgid:
+            continue
+        try:
+            errcode = int(entry.get("ErrorCode"))
+        except (TypeError, ValueError):
+            errcode = None
+        recorded += PushResult.objects.filter(msgid=msgid, delivery__address=openid).update(
+            report=str(entry.get("ErrorStatus") or "")[:40],
+            report_errcode=errcode,
+            reported_at=now,
+        )
+    return recorded

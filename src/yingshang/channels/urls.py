@@ -5,4 +5,5 @@ from . import views
 app_name = "channels"
 urlpatterns = [
     path("wechat/", views.callback, name="wechat-callback"),
+    path("staff/channels/phone/", views.phone_simulator, name="phone"),
 ]

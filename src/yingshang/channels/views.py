@@ -2,9 +2,12 @@
 
 import logging
 
+from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from wechatpy import parse_message
@@ -64,4 +67,72 @@ def callback(request):
     reply = TextReply(message=message, content=text).render()
     return HttpResponse(
         protocol.seal(config, inbound, reply), content_type="application/xml; charset=utf-8"
+    )
+
+
+class PhoneForm(forms.Form):
+    openid = forms.RegexField(
+        label=_("OpenID"),
+        regex=r"^[A-Za-z0-9_-]{20,64}$",
+        error_messages={"invalid": _("OpenID 为 20–64 位字母、数字、下划线或短横线。")},
+    )
+    kind = forms.ChoiceField(label=_("动作"), choices=[])
+    content = forms.CharField(label=_("内容"), max_length=600, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from . import phone
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, phone.describe(k)) for k in phone.KINDS]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in ("text", "click", "scan") and not data.get("content"):
+            self.add_error("content", _("这个动作需要内容(文字、事件键值或场景值)。"))
+        return data
+
+
+SIMULATOR_OPENID = "oSIMULATOR0000000000demo"
+HISTORY = 20
+
+
+def phone_simulator(request):
+    """手机模拟器: superusers only (it speaks for any openid); 404 for everyone else and when
+    the account is not configured."""
+    from . import phone
+
+    user = request.user
+    if not (user.is_authenticated and user.is_superuser):
+        raise Http404
+    config = get_config()
+    if config is None or not config.callback_ready:
+        raise Http404
+    history = request.session.get("wechat_phone", [])
+    if request.method == "POST":
+        form = PhoneForm(request.POST)
+        if form.is_valid():
+            exchange = phone.send(config, **form.cleaned_data)
+            history = (history + [exchange.__dict__])[-HISTORY:]
+            request.session["wechat_phone"] = history
+            form = PhoneForm(initial={"openid": form.cleaned_data["openid"], "kind": "text"})
+    else:
+        asked = request.GET.get("openid", "")
+        valid = PhoneForm.base_fields["openid"].regex.match(asked) if asked else None
+        form = PhoneForm(
+            initial={"openid": asked if valid else SIMULATOR_OPENID, "kind": "subscribe"}
+        )
+    openid = form["openid"].value() or SIMULATOR_OPENID
+    follower = services.follower(openid)
+    user_phone = getattr(getattr(follower, "user", None), "phone", "") if follower else ""
+    return render(
+        request,
+        "channels/phone.html",
+        {
+            "form": form,
+            "history": history,
+            "openid": openid,
+            "pushes": phone.pushes_for(config, openid),
+            "sms": phone.sms_for(user_phone),
+            "encrypted": bool(config.encoding_aes_key),
+        },
     )

@@ -33,6 +33,9 @@ class Notification(models.Model):
     link = models.CharField(_("链接"), max_length=500, blank=True)
     category = models.CharField(_("类别"), max_length=40, blank=True, db_index=True)
     in_app = models.BooleanField(_("站内显示"), default=True)
+    # Structured facts of the message (a case's number and status…) for channels that send
+    # templates with variables instead of free text (SMS); never personal data.
+    data = models.JSONField(_("结构化内容"), default=dict, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
 
@@ -77,6 +80,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True, db_index=True)
     last_error = models.TextField(_("最近错误"), blank=True)
+    provider_ref = models.CharField(_("服务商消息编号"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 

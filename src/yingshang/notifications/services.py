@@ -19,7 +19,10 @@ logger = logging.getLogger("yingshang.notifications")
 # A claimed delivery is leased for this long: if the worker dies mid-send, the retry job picks
 # the delivery up again once the lease has run out.
 LEASE = timedelta(minutes=5)
-DEFAULT_CHANNELS = (IN_APP, "email")
+# The inbox always; e-mail where the person has an address; WeChat where they follow the
+# account; SMS only for people WeChat cannot reach (``SMS_ONLY_AS_FALLBACK``, default on) —
+# and for a WeChat push that finally fails (see ``attempt_delivery``).
+DEFAULT_CHANNELS = (IN_APP, "email", "wechat", "sms")
 
 
 def max_attempts() -> int:
@@ -47,6 +50,7 @@ def notify(
     link: str = "",
     category: str = "",
     channels=DEFAULT_CHANNELS,
+    data: dict | None = None,
 ) -> Notification:
     """Send a notification: the in-app message now, other channels after the surrounding
     transaction commits (nothing is sent when it rolls back). Channels without a registered
@@ -65,10 +69,14 @@ def notify(
         link=link or "",
         category=category or "",
         in_app=IN_APP in channels,
+        data=data or {},
     )
     now = timezone.now()
+    created: set[str] = set()
     for channel in channels:
         if channel == IN_APP:
+            continue
+        if channel == "sms" and "wechat" in created and sms_only_as_fallback():
             continue
         sender = get_sender(channel)
         if sender is None:
@@ -90,8 +98,32 @@ def notify(
         delivery = Delivery.objects.create(
             notification=notification, channel=channel, address=address, next_attempt_at=now
         )
+        created.add(channel)
         transaction.on_commit(partial(enqueue_delivery, delivery.pk), robust=True)
     return notification
+
+
+def sms_only_as_fallback() -> bool:
+    return bool(getattr(settings, "SMS_ONLY_AS_FALLBACK", True))
+
+
+def _fall_back_to_sms(delivery: Delivery) -> int | None:
+    """A WeChat push that is dead goes out by SMS instead (once), when the person has a phone
+    SMS can reach. Returns the new delivery's id."""
+    if delivery.channel != "wechat" or not sms_only_as_fallback():
+        return None
+    sender = get_sender("sms")
+    address = sender.address_for(delivery.notification.recipient) if sender else None
+    if not address:
+        return None
+    notification = delivery.notification
+    if notification.deliveries.filter(channel="sms").exists():
+        return None
+    fallback = Delivery.objects.create(
+        notification=notification, channel="sms", address=address, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(partial(enqueue_delivery, fallback.pk), robust=True)
+    return fallback.pk
 
 
 def enqueue_delivery(delivery_id: int) -> None:
@@ -139,6 +171,7 @@ def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> str | 
                 delivery.attempts,
                 log_error,
             )
+            _fall_back_to_sms(delivery)
             return DeliveryStatus.DEAD
         retry_at = now + backoff(delivery.attempts)
         Delivery.objects.filter(pk=delivery_id).update(

@@ -86,6 +86,7 @@ class Notice:
     body: str = ""
     link: str = ""
     category: str = ""
+    data: dict = field(default_factory=dict)  # facts for templated channels (SMS): number, status
 
 
 @dataclass
@@ -136,6 +137,7 @@ def send_notices(notices: Iterable[Notice], default_category: str = ""):
                     n.body,
                     link=n.link,
                     category=n.category or default_category,
+                    **({"data": n.data} if n.data else {}),
                 )
             except Exception:  # noqa: BLE001
                 log.exception("notification to %s failed", getattr(n.recipient, "pk", None))
