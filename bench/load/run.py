@@ -136,7 +136,8 @@ def _stat(pid: str) -> tuple[str, list[str]] | None:
 def cpu_by_group(server_pgid: int, dbname: str | None) -> dict:
     """CPU seconds so far of the server (its process group: serve and gunicorn; the background
     worker runs in its own session and is not counted) and of the PostgreSQL backends serving
-    ``dbname`` (identified by their process title)."""
+    ``dbname`` (identified by their process title; a lower bound: a backend whose connection
+    closes during the level — CONN_MAX_AGE — takes its CPU time with it)."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {"server": 0.0, "postgres": 0.0}
     for pid in os.listdir("/proc"):
@@ -375,7 +376,7 @@ def report(label, fixture, levels, out) -> None:
     w()
     w(
         "| clients | load avg before | requests/s | p50 ms | p95 ms | p99 ms | failures "
-        "| CPU ms/request: server, postgres |"
+        "| CPU ms/request: server, postgres (lower bound) |"
     )
     w("|---:|---|---:|---:|---:|---:|---:|---|")
     for lv in levels:
