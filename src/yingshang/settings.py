@@ -290,6 +290,11 @@ WECHAT_API_TIMEOUT = float(os.environ.get("WECHAT_API_TIMEOUT", "10"))
 # Push templates per notification category when none is set in the admin, e.g.
 # {"case": {"subscribe": {"template_id": "…", "fields": {"thing1": "title"}}}}; "" = default.
 WECHAT_TEMPLATES = json.loads(os.environ.get("WECHAT_TEMPLATES", "{}") or "{}")
+# 企业微信 (WeCom) for staff reminders (channels/wecom.py, docs/channels.md).
+WECOM_CORP_ID = os.environ.get("WECOM_CORP_ID", "")
+WECOM_SECRET = os.environ.get("WECOM_SECRET", "")
+WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "")
+WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "")
 # SMS (notifications/sms, docs/channels.md): "tencent" (腾讯云短信) or "aliyun" (阿里云短信);
 # unset = no SMS. Template ids per template key and provider, as JSON:
 # {"otp": {"tencent": "1234567", "aliyun": "SMS_123456789"}, "case_status": {…}, …}.

@@ -11,6 +11,7 @@ from .models import (
     MenuPublication,
     PushResult,
     RefusalCount,
+    StaffWeCom,
     TemplateMapping,
     WeChatAccount,
 )
@@ -157,3 +158,15 @@ class MenuPublicationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StaffWeCom)
+class StaffWeComAdmin(admin.ModelAdmin):
+    list_display = ["user", "masked_userid", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["user__username", "user__full_name"]
+    autocomplete_fields = ["user"]
+
+    @admin.display(description=_("企业微信账号"))
+    def masked_userid(self, obj):
+        return mask_openid(obj.userid)

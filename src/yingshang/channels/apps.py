@@ -8,4 +8,4 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("微信公众号")
 
     def ready(self):
-        from . import sender  # noqa: F401 - registers the "wechat" sender
+        from . import sender, wecom  # noqa: F401 - register the "wechat" and "wecom" senders

@@ -95,6 +95,11 @@ class FakeState:
         self.failures: dict[str, list[int]] = {}  # path → errcodes to answer next
         self.tokens_issued = 0
         self._msgid = 1000
+        # 企业微信 (WeCom): the corp's credentials, its app's agentid and its members' userids
+        self.wecom_corp_id = "ww0000000000demo"
+        self.wecom_secret = "demo-wecom-secret"
+        self.wecom_agent_id = 1000002
+        self.wecom_users: set[str] = set()
 
     # ---- control ----
     def expire_tokens(self) -> None:
@@ -162,6 +167,17 @@ class FakeState:
                 return self._token(query)
             if path == "/sns/oauth2/access_token" and method == "GET":
                 return self._oauth(query)
+            if path == "/cgi-bin/gettoken" and method == "GET":
+                return self._wecom_token(query)
+            if path == "/cgi-bin/message/send" and method == "POST":
+                error = self._token_error(query.get("access_token", ""))
+                if error:
+                    return {"errcode": error[0], "errmsg": error[1]}
+                try:
+                    data = json.loads(body or b"{}")
+                except ValueError:
+                    return {"errcode": 47001, "errmsg": "data format error"}
+                return self._wecom_send(data if isinstance(data, dict) else {})
             if method != "POST" or (path not in SEND_PATHS and path != "/cgi-bin/menu/create"):
                 return {"errcode": 48001, "errmsg": "api unauthorized"}
             error = self._token_error(query.get("access_token", ""))
@@ -192,6 +208,55 @@ class FakeState:
         self.tokens[token] = time.monotonic() + TOKEN_TTL
         self.tokens_issued += 1
         return {"access_token": token, "expires_in": TOKEN_TTL}
+
+    def _wecom_token(self, query: dict) -> dict:
+        if query.get("corpid") != self.wecom_corp_id:
+            return {"errcode": 40013, "errmsg": "invalid corpid"}
+        if query.get("corpsecret") != self.wecom_secret:
+            return {"errcode": 40001, "errmsg": "invalid secret"}
+        token = secrets.token_urlsafe(96)
+        self.tokens[token] = time.monotonic() + TOKEN_TTL
+        self.tokens_issued += 1
+        return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": TOKEN_TTL}
+
+    def _wecom_send(self, data: dict) -> dict:
+        """企业微信 message/send (应用消息), as documented: agentid, touser "a|b", msgtype."""
+        if "agentid" not in data:
+            return {"errcode": 41011, "errmsg": "missing agentid"}
+        if str(data.get("agentid")) != str(self.wecom_agent_id):
+            return {"errcode": 40056, "errmsg": "invalid agentid"}
+        kind = data.get("msgtype")
+        body = data.get(kind) if isinstance(kind, str) else None
+        if kind not in ("text", "textcard", "markdown") or not isinstance(body, dict):
+            return {"errcode": 40008, "errmsg": "invalid message type"}
+        if kind == "textcard":
+            if not body.get("title") or not body.get("description") or not body.get("url"):
+                return {"errcode": 44004, "errmsg": "empty content"}
+            if (
+                len(str(body["title"]).encode()) > 128
+                or len(str(body["description"]).encode()) > 512
+            ):
+                return {"errcode": 45002, "errmsg": "content size out of limit"}
+        users = [u for u in str(data.get("touser") or "").split("|") if u]
+        valid = [u for u in users if u in self.wecom_users]
+        invalid = [u for u in users if u not in self.wecom_users]
+        if not valid:
+            return {"errcode": 81013, "errmsg": "user & party & tag all invalid"}
+        self._msgid += 1
+        for user in valid:
+            self.received.append(
+                {
+                    "kind": "wecom",
+                    "msgid": str(self._msgid),
+                    "touser": user,
+                    "msgtype": kind,
+                    kind: body,
+                }
+            )
+        answer = {"errcode": 0, "errmsg": "ok", "msgid": str(self._msgid)}
+        if invalid:
+            answer["invaliduser"] = "|".join(invalid)
+        return answer
 
     def _oauth(self, query: dict) -> dict:
         if query.get("appid") != self.app_id or query.get("secret") != self.app_secret:

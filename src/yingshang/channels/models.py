@@ -289,3 +289,34 @@ class MenuPublication(models.Model):
 
     def __str__(self):
         return f"{self.published_at:%Y-%m-%d %H:%M} ({self.errcode})"
+
+
+class StaffWeCom(models.Model):
+    """A staff member's 企业微信 (WeCom) account: their member userid in the city's corp, so
+    reminders, overdue warnings and escalations reach them in WeCom. Kept by administrators
+    (usually synchronised from the corp's directory); removing the row stops the messages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("工作人员"),
+        on_delete=models.CASCADE,
+        related_name="wecom",
+    )
+    userid = models.CharField(
+        _("企业微信账号"),
+        max_length=64,
+        unique=True,
+        help_text=_("企业微信通讯录中的成员 UserID。"),
+    )
+    active = models.BooleanField(_("接收消息"), default=True)
+    created_at = models.DateTimeField(_("绑定时间"), auto_now_add=True)
+
+    audited = True
+    personal_fields = ("userid",)
+
+    class Meta:
+        verbose_name = _("企业微信绑定")
+        verbose_name_plural = _("企业微信绑定")
+
+    def __str__(self):
+        return str(self.user)

@@ -70,12 +70,22 @@ def callback(request):
     )
 
 
-class PhoneForm(forms.Form):
-    openid = forms.RegexField(
+def _openid_field():
+    return forms.RegexField(
         label=_("OpenID"),
         regex=r"^[A-Za-z0-9_-]{20,64}$",
         error_messages={"invalid": _("OpenID 为 20–64 位字母、数字、下划线或短横线。")},
     )
+
+
+class OpenIdQuery(forms.Form):
+    """``?openid=`` of the simulator page (whose pushes to show)."""
+
+    openid = _openid_field()
+
+
+class PhoneForm(forms.Form):
+    openid = _openid_field()
     kind = forms.ChoiceField(label=_("动作"), choices=[])
     content = forms.CharField(label=_("内容"), max_length=600, required=False)
 
@@ -116,11 +126,9 @@ def phone_simulator(request):
             request.session["wechat_phone"] = history
             form = PhoneForm(initial={"openid": form.cleaned_data["openid"], "kind": "text"})
     else:
-        asked = request.GET.get("openid", "")
-        valid = PhoneForm.base_fields["openid"].regex.match(asked) if asked else None
-        form = PhoneForm(
-            initial={"openid": asked if valid else SIMULATOR_OPENID, "kind": "subscribe"}
-        )
+        asked = OpenIdQuery(request.GET)
+        openid = asked.cleaned_data["openid"] if asked.is_valid() else SIMULATOR_OPENID
+        form = PhoneForm(initial={"openid": openid, "kind": "subscribe"})
     openid = form["openid"].value() or SIMULATOR_OPENID
     follower = services.follower(openid)
     user_phone = getattr(getattr(follower, "user", None), "phone", "") if follower else ""

@@ -22,7 +22,8 @@ LEASE = timedelta(minutes=5)
 # The inbox always; e-mail where the person has an address; WeChat where they follow the
 # account; SMS only for people WeChat cannot reach (``SMS_ONLY_AS_FALLBACK``, default on) —
 # and for a WeChat push that finally fails (see ``attempt_delivery``).
-DEFAULT_CHANNELS = (IN_APP, "email", "wechat", "sms")
+# Staff with a 企业微信 binding get their reminders there too ("wecom").
+DEFAULT_CHANNELS = (IN_APP, "email", "wechat", "wecom", "sms")
 
 
 def max_attempts() -> int:
