@@ -450,8 +450,9 @@ def _has_data() -> bool:
     tables = connection.introspection.table_names()
     if not tables:
         return False
-    from yingshang.core.models import User
+    from django.contrib.auth import get_user_model
 
+    User = get_user_model()
     if User._meta.db_table not in tables:
         return True
     try:
