@@ -12,10 +12,11 @@ PYTEST_ARGS ?= -n 2
 setup:
 	@scripts/bootstrap
 
+# `make run SIMULATE=1`: also start the fake WeChat/WeCom and SMS servers (scripts/run-simulated).
 run: setup
 	$(BIN)/yingshang migrate --noinput
 	$(BIN)/yingshang demo
-	$(BIN)/yingshang serve
+	@if [ "$(SIMULATE)" = 1 ]; then scripts/run-simulated; else $(BIN)/yingshang serve; fi
 
 test: setup
 	$(BIN)/ruff check src tests bench

@@ -34,14 +34,7 @@ PUBLIC = {"public", "models"}
 UPSTREAM = {"cases", "appeals", "evaluations", "reforms", "catalog", "registry"}
 
 # (importing module, imported module) → why it is still allowed. Only shrinks.
-EXCEPTIONS = {
-    # service internals the "kit" (transitions, notifications) and "uploads" (case submission)
-    # branches rewrite; rerouted to notifications.public / registry.public when they land
-    ("reforms/services.py", "yingshang.notifications.services"): "kit rewrites",
-    ("cases/workflow.py", "yingshang.notifications.services"): "kit rewrites",
-    ("cases/services.py", "yingshang.registry.selectors"): "uploads rewrites submission",
-    ("cases/services.py", "yingshang.registry.services"): "uploads rewrites submission",
-}
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def _modules():

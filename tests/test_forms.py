@@ -88,6 +88,9 @@ def test_programme_form_rejects_bad_input_and_writes_nothing(staff, login):
     )
     html = r.content.decode()
     assert "印发日期格式应为 YYYY-MM-DD" in html and "滞后容差应在0到100之间" in html
+    # beside their fields, on the page rendered again (not a flash after a redirect)
+    assert r.status_code == 400 and not r.redirect_chain
+    assert 'data-field="issue_date"' in html and 'data-field="lag_margin"' in html
     assert not Programme.objects.exists()
 
 

@@ -332,3 +332,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Enterprise representatives (docs/registry.md): the one-time code sent to an enterprise's
+# registered phone, and the login provider's real-name hook (a stub until one is integrated).
+REGISTRY_CODE_SENDER = "yingshang.notifications.public.send_sms"
+REGISTRY_CODE_TTL_SECONDS = 600
+REGISTRY_CODE_MAX_ATTEMPTS = 5
+REGISTRY_CODE_RESEND_SECONDS = 60
+REGISTRY_REALNAME_PROVIDER = "yingshang.registry.verification.NoRealNameProvider"

@@ -490,8 +490,9 @@ def test_staff_pages_extension_and_escalation(mianyang, staff, office, depts, lo
 
 def test_portal_form_prefilled_for_enterprise_account(client, mianyang, portal_user, login):
     from yingshang.registry.models import Enterprise
+    from yingshang.registry.public import link_enterprise_user
 
     e = Enterprise.objects.create(uscc=make_uscc(77), name="绵阳预填有限公司")
-    e.users.add(portal_user)
+    link_enterprise_user(e, portal_user)
     html = login(portal_user).get("/appeals/new/").content.decode()
     assert make_uscc(77) in html and "绵阳预填有限公司" in html and "钱经理" in html

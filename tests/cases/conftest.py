@@ -178,13 +178,20 @@ RIC = make_ric("11010119900101123")
 @pytest.fixture
 def enterprise_applicant(portal_users, catalog):
     from yingshang.cases.services import resolve_applicant
+    from yingshang.registry.public import link_enterprise_user
 
-    return resolve_applicant(
+    first = resolve_applicant(
         kind="enterprise",
         code=USCC,
         name="绵阳示例科技有限公司",
         phone="13812345678",
         user=portal_users["qiye"],
+    )
+    # the account is the enterprise's verified representative (docs/registry.md): typing the
+    # USCC alone would not let it reuse the enterprise's e-licences
+    link_enterprise_user(first.enterprise, portal_users["qiye"])
+    return resolve_applicant(
+        kind="enterprise", code=USCC, phone="13812345678", user=portal_users["qiye"]
     )
 
 

@@ -110,6 +110,14 @@ def test_bundle_journey(live_server, catalog, browser_page, staff):
     anon.wait_for_load_state()
     assert anon.locator("[data-testid=case-status]").inner_text() == "已办结"
     ent.goto(f"{base}/my/cases/{number}/")
+    # typing the USCC made no one a representative: the new e-licence is not shown yet
+    assert ent.locator("[data-testid=licences]").count() == 0
+    from yingshang.registry.models import Enterprise
+    from yingshang.registry.public import link_enterprise_user
+
+    # verified (tests/registry/test_representatives.py walks the ways to verify)
+    link_enterprise_user(Enterprise.objects.get(uscc=USCC), User.objects.get(username="qiye_b"))
+    ent.goto(f"{base}/my/cases/{number}/")
     assert "营业执照" in ent.locator("[data-testid=licences]").inner_text()
     ent.goto(f"{base}/notifications/")
     assert number in ent.content()

@@ -295,3 +295,40 @@ def test_county_window_sees_what_it_took_in(catalog, staff):
     assert Case.objects.visible_to(staff["chengban"]).filter(pk=case.pk).exists()
     assert not Case.objects.visible_to(staff["fucheng_chengban"]).filter(pk=case.pk).exists()
     assert not Case.objects.visible_to(staff["jiangyou_chengban"]).filter(pk=case.pk).exists()
+
+
+def test_refused_step_is_shown_beside_its_form_not_flashed(client, submitted, staff):
+    """issue #11 item 8: the case page shows a refused step's messages inside the form that was
+    sent (data-field names the field), once, after the redirect."""
+    client.force_login(staff["chengban"])
+    url = reverse("cases:action", args=[submitted.number])
+    r = client.post(url, {"action": "reject", "reason": "", "lock_version": 0}, follow=True)
+    html = r.content.decode()
+    form = html[html.index('data-testid="form-reject"') :]
+    form = form[: form.index("</form>")]
+    assert 'class="errorlist" data-field="reason"' in form
+    again = client.get(reverse("cases:detail", args=[submitted.number])).content.decode()
+    assert 'data-field="reason"' not in again  # shown once
+    r = client.post(
+        reverse("cases:visit", args=[submitted.number]), {"kind": "nonsense"}, follow=True
+    )
+    assert 'data-field="kind"' in r.content.decode()
+
+
+def test_unverified_account_sees_no_enterprise_licence_on_its_case(client, catalog, portal_users):
+    """A portal account that typed an enterprise's USCC sees its own case, but not the
+    enterprise's e-licences (docs/registry.md)."""
+    from yingshang.registry.public import enterprise_by_uscc, issue_elicence
+
+    stranger = portal_users["shimin"]
+    client.force_login(stranger)
+    item = catalog["registration"]
+    r = client.post(
+        reverse("cases:apply", args=[item.implementation_code]),
+        {**_apply_data(item), **_files_for(item)},
+    )
+    assert r.status_code == 302, r.content.decode()[:500]
+    case = Case.objects.get(user=stranger)
+    issue_elicence(enterprise_by_uscc(USCC), "yyzz", item.department, "YYZZ-SECRET")
+    html = client.get(reverse("cases:my-case", args=[case.number])).content.decode()
+    assert "YYZZ-SECRET" not in html

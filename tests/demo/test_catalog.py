@@ -44,7 +44,9 @@ def test_demo_catalog_and_registry(mianyang):
     ]
     assert all(uscc.is_valid(e.uscc) for e in Enterprise.objects.all())
     assert all(ric.is_valid(p.id_number) for p in Person.objects.all())
-    qiye = Enterprise.objects.get(users__username="qiye")
+    qiye = Enterprise.objects.get(
+        representations__user__username="qiye", representations__status="verified"
+    )
     assert selectors.licence_for(qiye, "yyzz") is not None
     assert Person.objects.get(user__username="shimin").name == "张明"
 

@@ -29,7 +29,14 @@ def test_check_mode_fails_on_a_stale_file(tmp_path, settings):
 def test_every_machine_is_in_the_diagrams():
     text = generated()["state-machines.md"]
     names = {m.name for m in transitions.all_machines()}
-    assert names == {"appeals", "cases", "commitments", "rectifications", "reform_reports"}
+    assert names == {
+        "appeals",
+        "cases",
+        "commitments",
+        "rectifications",
+        "reform_reports",
+        "representations",
+    }
     for machine in transitions.all_machines():
         assert f"(`{machine.name}`)" in text
         for edge in machine.edges:  # every edge is drawn from every source

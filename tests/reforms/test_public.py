@@ -464,3 +464,17 @@ def test_demo_step_publishes_the_programme(city, staff):
     publish_demo(p, tally)  # idempotent
     assert tally.counts["reform programmes published"]["created"] == 1
     assert Programme.objects.filter(pk=p.pk, slug=f"{p.year}-{p.pk}").exists()
+
+
+def test_unconfirmed_publication_is_shown_beside_the_switch(world, staff, login):
+    """issue #11 item 8: the refusal is shown in the publication card (data-field), once."""
+    u = world["u"]
+    client = login(staff["jianduyuan"])
+    r = client.post(reverse("reforms:publication", args=[u.pk]), {"action": "publish"}, follow=True)
+    html = r.content.decode()
+    card = html[html.index('id="publication"') :]
+    assert 'data-field="confirm"' in card[: card.index("</div>")]
+    u.refresh_from_db()
+    assert u.published_at is None
+    again = client.get(reverse("reforms:schedule", args=[u.pk])).content.decode()
+    assert 'data-field="confirm"' not in again

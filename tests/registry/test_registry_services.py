@@ -141,11 +141,11 @@ def test_link_enterprise_user_refuses_staff(mianyang, staff):
     e = EnterpriseFactory()
     portal = UserFactory()
     services.link_enterprise_user(e, portal)
-    assert list(e.users.all()) == [portal]
+    assert list(selectors.represented_enterprises(portal)) == [e]
     with pytest.raises(ValidationError) as exc:
         services.link_enterprise_user(e, staff["chengban"])
     assert exc.value.message_dict == {"user": ["工作人员账号不能作为企业经办账号。"]}
-    assert list(e.users.all()) == [portal]
+    assert list(selectors.represented_enterprises(portal)) == [e]
 
 
 def test_holders_for_user(mianyang):

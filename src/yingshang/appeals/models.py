@@ -9,13 +9,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.models import DEPARTMENT_ROLES
+from yingshang.core.policies import BUREAU_FUNCTION, in_bureau_department, is_staff
 from yingshang.platform.events import EventLog
 from yingshang.platform.masking import mask_id_number, mask_phone
 from yingshang.platform.scoping import AppendOnlyQuerySet, ScopedQuerySet, division_lookup
 from yingshang.platform.uploads import upload_storage
 
-SERVICE_OFFICE_KEY = "gov_service"  # 市政务服务监督管理局 (企业服务科)
+SERVICE_OFFICE_KEY = BUREAU_FUNCTION  # 市政务服务监督管理局 (企业服务科)
 
 
 class AppealType(models.TextChoices):
@@ -86,30 +86,23 @@ class AppealQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         """Division subtree for staff; department-bound roles only see appeals dispatched to their
         department (lead or co-handler) — except the service office, which sees its subtree."""
+        from .policies import policy
+
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
-        if not user.role or not user.division_id:
+        if not is_staff(user) or not user.division_id:
             return self.none()
         qs = self.filter(**{division_lookup("division"): user.division.path})
-        if user.role in DEPARTMENT_ROLES and not is_service_office(user):
-            co = Appeal.co_departments.through.objects.filter(department_id=user.department_id)
-            qs = qs.filter(
-                models.Q(lead_department_id=user.department_id)
-                | models.Q(pk__in=co.values("appeal_id"))
-            )
-        return qs
+        return policy.filter(qs, user, "read")
 
 
 def is_service_office(user) -> bool:
     """企业服务科: staff of a 政务服务监督管理局 (function_key gov_service), or an administrator."""
-    if not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_superuser:
-        return True
-    dept = user.department
-    return bool(user.role and dept is not None and dept.function_key == SERVICE_OFFICE_KEY)
+    return bool(user.is_superuser or in_bureau_department(user))
 
 
 class Appeal(models.Model):

@@ -1,10 +1,11 @@
 """Who may act on appeals (诉求) and Q&A commitments (承诺事项) — one place for the appeal and
 commitment machines, the views and the API."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yingshang.core.models import Role
-from yingshang.core.policies import has_role, is_staff
+from yingshang.core.policies import has_role, is_department_bound, is_staff
 from yingshang.platform.policies import Policy, Rule
 
 from .models import is_service_office
@@ -17,6 +18,33 @@ def _leads(user, appeal) -> bool:
         user.is_superuser
         or (appeal.lead_department_id and user.department_id == appeal.lead_department_id)
     )
+
+
+def _department_limited(user) -> bool:
+    """承办人 and 部门负责人 outside the service office see only what was dispatched to them."""
+    return is_department_bound(user) and not is_service_office(user)
+
+
+def _reads(user, appeal) -> bool:
+    if not _department_limited(user):
+        return True
+    return bool(
+        appeal.lead_department_id == user.department_id
+        or appeal.co_departments.filter(pk=user.department_id).exists()
+    )
+
+
+def _reads_q(user) -> Q:
+    """The role part of ``Appeal.objects.visible_to`` (the division subtree is the other)."""
+    if not _department_limited(user):
+        return Q()
+    from .models import Appeal
+
+    co = Appeal.co_departments.through.objects.filter(department_id=user.department_id)
+    return Q(lead_department_id=user.department_id) | Q(pk__in=co.values("appeal_id"))
+
+
+_reads.q = _reads_q
 
 
 def _owns_commitment(user, commitment) -> bool:
@@ -46,6 +74,12 @@ def _staff_entry(user) -> bool:
 policy = Policy(
     "appeals",
     {
+        "read": Rule(
+            who=is_staff,
+            on=_reads,
+            message=_("该诉求不在您的查看范围内。"),
+            label=_("查看诉求(承办人、部门负责人限交办给本部门的,企业服务科除外)"),
+        ),
         "office": Rule(
             who=is_service_office,
             field="user",

@@ -9,10 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yingshang.core.policies import is_portal_user
 from yingshang.core.views import staff_required
 from yingshang.evaluations import public as evaluations
 from yingshang.platform.forms import error_dict
 from yingshang.platform.forms import submit as _submit
+from yingshang.registry import public as registry
 
 from . import forms, selectors, services
 from .models import (
@@ -122,9 +124,10 @@ def portal_new(request):
                 % {"n": appeal.number},
             )
             return redirect("appeals:portal-detail", number=appeal.number)
-    if not data and request.user.is_authenticated and not request.user.role:
+    if not data and is_portal_user(request.user):
         data = {"contact_name": request.user.full_name, "contact_phone": request.user.phone}
-        enterprise = request.user.enterprises.order_by("pk").first()
+        holders = [h for h in registry.holders_for_user(request.user) if hasattr(h, "uscc")]
+        enterprise = holders[0] if holders else None
         if enterprise is not None:  # a portal account acting for a registered enterprise
             data.update(
                 appellant_kind="enterprise", uscc=enterprise.uscc, enterprise_name=enterprise.name

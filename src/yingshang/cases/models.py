@@ -92,21 +92,17 @@ class CaseQuerySet(ScopedQuerySet):
         a department of their subtree *or* applied for in it (a county window sees what it took
         in for a city department). Written as id subqueries (no joins) so that large queues
         and searches stay on the case table's indexes."""
-        from yingshang.core.models import DEPARTMENT_ROLES, Department, Division
+        from yingshang.core.policies import is_staff
         from yingshang.platform.scoping import scope_filter
+
+        from .policies import policy
 
         q = scope_filter(self.model, user)
         if q is None:
             return self
-        if not (user.role and user.division_id):
+        if not (is_staff(user) and user.division_id):
             return self.filter(q)
-        path = user.division.path
-        if user.role in DEPARTMENT_ROLES:
-            # a department user's department lies in their division (User.clean)
-            return self.filter(department_id=user.department_id)
-        depts = Department.objects.filter(division__path__startswith=path).values("id")
-        divisions = Division.objects.filter(path__startswith=path).values("id")
-        return self.filter(models.Q(department_id__in=depts) | models.Q(division_id__in=divisions))
+        return policy.filter(self, user, "read")
 
     def top_level(self):
         """Cases the applicant sees: single cases and bundle parents (no sub-cases)."""

@@ -1,8 +1,9 @@
 """Who may act on cases (办件) — asked by the case machine, views and the API."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.policies import is_staff, writes
+from yingshang.core.policies import is_department_bound, is_staff, writes
 from yingshang.platform.policies import Policy, Rule
 
 
@@ -10,9 +11,44 @@ def _own_case(user, case) -> bool:
     return user is None or case.user_id == getattr(user, "pk", None)
 
 
+def _reads(user, case) -> bool:
+    if is_department_bound(user):
+        return case.department_id == user.department_id
+    return type(case)._default_manager.filter(_reads_q(user), pk=case.pk).exists()
+
+
+def _reads_q(user) -> Q:
+    """The role part of ``Case.objects.visible_to``: department roles (承办人, 部门负责人) see their
+    department's cases; other staff the cases handled by a department of their subtree *or*
+    applied for in it (a county window sees what it took in for a city department). Id
+    subqueries, no joins, so that large queues stay on the case table's indexes."""
+    from yingshang.core.models import Department, Division
+
+    if user.is_superuser:
+        return Q()
+    if is_department_bound(user):
+        # a department user's department lies in their division (User.clean)
+        return Q(department_id=user.department_id)
+    if not user.division_id:
+        return Q(pk__in=[])
+    path = user.division.path
+    depts = Department.objects.filter(division__path__startswith=path).values("id")
+    divisions = Division.objects.filter(path__startswith=path).values("id")
+    return Q(department_id__in=depts) | Q(division_id__in=divisions)
+
+
+_reads.q = _reads_q
+
+
 policy = Policy(
     "cases",
     {
+        "read": Rule(
+            who=is_staff,
+            on=_reads,
+            message=_("该办件不在您的查看范围内。"),
+            label=_("查看办件(承办人、部门负责人限本部门的)"),
+        ),
         # staff edges of the case machine (受理, 补正, 办结 …)
         "handle": Rule(
             who=is_staff,

@@ -8,6 +8,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from yingshang.core.policies import is_portal_user
+
 from . import sla
 from .models import OPEN_STATUSES, Case, CaseEvent
 
@@ -155,7 +157,7 @@ def material_for(user, pk):
     if m is None:
         raise Http404
     case = m.case
-    allowed = case.user_id == user.pk and not user.role
+    allowed = case.user_id == user.pk and is_portal_user(user)
     if not allowed and user.is_staff_member:
         visible = Case.objects.visible_to(user)
         allowed = visible.filter(pk=case.pk).exists() or visible.filter(parent=case).exists()

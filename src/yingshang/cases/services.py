@@ -16,6 +16,7 @@ from stdnum.cn import ric, uscc
 
 from yingshang.catalog.models import ItemKind, Material, ScopeOfService, ServiceItem
 from yingshang.core.models import Department, Division
+from yingshang.core.policies import is_portal_user
 from yingshang.platform import audit, uploads
 
 from . import rows as sqlrows
@@ -114,18 +115,24 @@ class Applicant:
     phone: str = ""
     enterprise: object = None
     person: object = None
+    may_reuse: bool = True  # False: a portal account that is not the holder's representative
 
     @property
     def holder(self):
         return self.enterprise or self.person
+
+    @property
+    def licence_holder(self):
+        """The holder whose e-licences replace uploads (免提交): only for staff (at the window)
+        and for the holder's own verified account — never for someone who typed a code."""
+        return self.holder if self.may_reuse else None
 
 
 def resolve_applicant(
     *, kind: str, code: str, name: str = "", phone: str = "", user=None, register=True
 ) -> Applicant:
     """Validate a USCC or ID number and find (or register) the applicant in the registry."""
-    from yingshang.registry import selectors as reg
-    from yingshang.registry import services as reg_services
+    from yingshang.registry import public as registry
     from yingshang.registry.models import Enterprise, Person
 
     code = (code or "").strip().upper()
@@ -141,16 +148,21 @@ def resolve_applicant(
             if not register:
                 raise ValidationError({"applicant_code": _("登记库中没有该企业。")})
             try:
-                enterprise = reg_services.register_enterprise(uscc=code, name=name, phone=phone)
+                enterprise = registry.register_enterprise(uscc=code, name=name, phone=phone)
             except (IntegrityError, ValidationError):  # maybe registered concurrently
-                enterprise = reg.enterprise_by_uscc(code)
+                enterprise = registry.enterprise_by_uscc(code)
                 if enterprise is None:
                     raise
-        if user is not None and user.is_authenticated and not user.role:
-            if not enterprise.users.filter(pk=user.pk).exists():
-                reg_services.link_enterprise_user(enterprise, user)
+        # typing a USCC makes no one a representative (docs/registry.md): an unverified portal
+        # account neither reuses the enterprise's e-licences nor gets its registered phone
+        trusted = not is_portal_user(user) or registry.is_representative(user, enterprise)
         return Applicant(
-            kind, code, enterprise.name, phone or enterprise.phone, enterprise=enterprise
+            kind,
+            code,
+            enterprise.name,
+            phone or (enterprise.phone if trusted else ""),
+            enterprise=enterprise,
+            may_reuse=trusted,
         )
     if kind == ApplicantKind.PERSON:
         if not ric.is_valid(code):
@@ -160,16 +172,24 @@ def resolve_applicant(
             if not name:
                 raise ValidationError({"applicant_name": _("请填写申请人姓名。")})
             fields = {"phone": phone}
-            if user is not None and user.is_authenticated and not user.role:
+            if is_portal_user(user):
                 if not hasattr(user, "person"):
                     fields["user"] = user
             try:
-                person = reg_services.register_person(id_number=code, name=name, **fields)
+                person = registry.register_person(id_number=code, name=name, **fields)
             except (IntegrityError, ValidationError):  # maybe registered concurrently
-                person = reg.person_by_id_number(code)
+                person = registry.person_by_id_number(code)
                 if person is None:
                     raise
-        return Applicant(kind, code, person.name, phone or person.phone, person=person)
+        trusted = not is_portal_user(user) or person.user_id == user.pk
+        return Applicant(
+            kind,
+            code,
+            person.name,
+            phone or (person.phone if trusted else ""),
+            person=person,
+            may_reuse=trusted,
+        )
     raise ValidationError({"applicant_kind": _("申请人类型应为法人或自然人。")})
 
 
@@ -435,7 +455,7 @@ def _new_case(
         applicant_name=applicant.name,
         applicant_code=applicant.code,
         applicant_phone=applicant.phone,
-        user=user if (user is not None and user.is_authenticated and not user.role) else None,
+        user=user if (is_portal_user(user)) else None,
         division=division,
         department=department,
         intake_department=intake_department,
@@ -523,7 +543,7 @@ def prepare_case(
     slots = material_slots([version])
     files = files or {}
     # e-licences matter only for slots without an upload (an upload wins in _material_rows)
-    reuse = reusable_licences([s for s in slots if s.key not in files], applicant.holder)
+    reuse = reusable_licences([s for s in slots if s.key not in files], applicant.licence_holder)
     kinds = _check_uploads(slots, files, reuse, paper=paper)
     return PreparedCase(
         item=item,
@@ -676,7 +696,7 @@ def submit_bundle(
     if errors:
         raise ValidationError(errors)
     slots = material_slots([v for _i, v, _d in routes])
-    reuse = reusable_licences(slots, applicant.holder)
+    reuse = reusable_licences(slots, applicant.licence_holder)
     files = files or {}
     kinds = _check_uploads(slots, files, reuse, paper=paper)
     now = timezone.now()
@@ -995,7 +1015,7 @@ def issue_result_licence(case: Case, now=None):
     holder = case.enterprise or case.person
     if holder is None:
         return None
-    from yingshang.registry.services import issue_elicence
+    from yingshang.registry.public import issue_elicence
 
     licence = issue_elicence(
         holder,

@@ -156,14 +156,33 @@ def _case_context(case):
     }
 
 
+CASE_ERRORS = "case_errors"
+
+
+def _carry_errors(request, action, exc: ValidationError):
+    """A refused step: its messages go to the case page after the redirect, where they are shown
+    beside the fields of the form that was sent (not as a flash message)."""
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+    else:
+        errors = {"non_field": [str(m) for m in exc.messages]}
+    request.session[CASE_ERRORS] = {"action": action or "", "errors": errors}
+
+
+def _carried_errors(request) -> dict:
+    return request.session.pop(CASE_ERRORS, None) or {"action": "", "errors": {}}
+
+
 @login_required
 def my_case(request, number):
     case = selectors.own_case(request.user, number)
     ctx = _case_context(case)
     ctx["actions"] = workflow.allowed_actions(case, by="applicant")
+    ctx["failed"] = _carried_errors(request)
     licences = []
     holder = case.enterprise or case.person
-    if holder is not None:
+    # the holder's e-licences only for its verified account (typing a USCC gives nothing)
+    if holder is not None and holder in registry.holders_for_user(request.user):
         licences = registry.licences_of(holder)
     ctx["licences"] = licences
     return render(request, "cases/my_case.html", ctx)
@@ -195,10 +214,7 @@ def my_case_action(request, number):
         else:
             raise ValidationError({"action": _("未知操作。")})
     except ValidationError as exc:
-        for msgs in exc.message_dict.values():
-            for m in msgs:
-                messages.error(request, m)
-        return redirect("cases:my-case", number)
+        _carry_errors(request, act, exc)
     return redirect("cases:my-case", number)
 
 
@@ -286,6 +302,7 @@ def case_detail(request, number):
     case = selectors.case_for_staff(request.user, number)
     ctx = _case_context(case)
     ctx.update(_transition_form_context(case))
+    ctx["failed"] = _carried_errors(request)
     ctx["slots"] = (
         services.material_slots([case.version])
         if case.version_id
@@ -318,9 +335,7 @@ def case_action(request, number):
             % {"a": str(workflow.TRANSITIONS[act].label) if act in workflow.TRANSITIONS else act},
         )
     except ValidationError as exc:
-        for msgs in exc.message_dict.values():
-            for m in msgs:
-                messages.error(request, m)
+        _carry_errors(request, act, exc)
     return redirect("cases:detail", number)
 
 
@@ -336,9 +351,7 @@ def case_visit(request, number):
     case = selectors.case_for_staff(request.user, number)
     form = forms.VisitForm(request.POST)
     if not form.is_valid():
-        for msgs in form.errors.values():
-            for m in msgs:
-                messages.error(request, m)
+        _carry_errors(request, "visit", ValidationError(form.errors.as_data()))
     else:
         services.record_visit(case, form.cleaned_data["kind"], actor=request.user)
         messages.success(request, _("已记录一次到现场。"))

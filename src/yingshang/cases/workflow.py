@@ -255,7 +255,7 @@ def notify_status(case_id: int):
     from django.urls import reverse
 
     try:
-        from yingshang.notifications.services import notify
+        from yingshang.notifications.public import notify
     except ImportError:  # the notification centre is not installed
         return
     case = Case.objects.select_related("user", "parent").get(pk=case_id)

@@ -480,12 +480,12 @@ def _check_scope(items: dict, user):
     if q is None:
         return
     errors = {}
-    from yingshang.core.models import DEPARTMENT_ROLES
+    from yingshang.core.policies import is_department_bound
 
     for code, entry in items.items():
         v = entry["values"]
         ok = bool(user.division_id) and v["division"].is_within(user.division)
-        if user.role in DEPARTMENT_ROLES:
+        if is_department_bound(user):
             ok = ok and v["department"].pk == user.department_id
         existing = ServiceItem.objects.filter(implementation_code=code).first()
         if existing and not ServiceItem.objects.visible_to(user).filter(pk=existing.pk).exists():

@@ -6,7 +6,8 @@ from collections import Counter
 from django.db.models import Prefetch, Q
 from django.http import Http404
 
-from yingshang.core.models import DEPARTMENT_ROLES, Department
+from yingshang.core.models import Department
+from yingshang.core.policies import is_department_bound
 
 from .models import Bundle, BundleItem, Material, ServiceItem, Theme
 
@@ -180,6 +181,6 @@ def can_manage(user, department) -> bool:
         return True
     if not (user.role and user.division_id and department.division.is_within(user.division)):
         return False
-    if user.role in DEPARTMENT_ROLES:
+    if is_department_bound(user):
         return department.pk == user.department_id
     return True

@@ -31,6 +31,7 @@ from yingshang.appeals.text import tokenize
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.demo.data.mianyang import DEMO_PASSWORD
 from yingshang.demo.framework import Tally, demo_step, register_login
+from yingshang.registry.public import link_enterprise_user
 from yingshang.workdays.calendar import add_working_days
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -360,7 +361,7 @@ def _demo_users(tally, enterprise):
         else:
             tally.add("staff", "unchanged")
         users[username] = user
-    enterprise.users.add(users["qiye"])
+    link_enterprise_user(enterprise, users["qiye"])
     return users
 
 

@@ -3,26 +3,10 @@ views and the API."""
 
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.models import Role
-from yingshang.core.policies import has_role
+from yingshang.core.policies import BUREAU_FUNCTION, is_bureau, is_staff
 from yingshang.platform.policies import Policy, Rule
 
-BUREAU_KEY = "gov_service"  # 市政务服务监督管理局
-
-_supervisor_or_admin = has_role(Role.SUPERVISOR, Role.ADMIN)
-
-
-def is_bureau(user) -> bool:
-    """市政务服务监督管理局: decides contests, makes callbacks."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if _supervisor_or_admin(user):
-        return True
-    return bool(user.role and user.department and user.department.function_key == BUREAU_KEY)
-
-
-def _staff_user(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or user.role))
+BUREAU_KEY = BUREAU_FUNCTION  # 市政务服务监督管理局 (the name the machine and services use)
 
 
 def _department_of(user, rect) -> bool:
@@ -38,7 +22,7 @@ policy = Policy(
     "evaluations",
     {
         "rectify": Rule(
-            who=_staff_user,
+            who=is_staff,
             on=_department_of,
             field="department",
             message=_("只有被评价部门可以执行此操作。"),
@@ -61,3 +45,5 @@ policy = Policy(
 
 can = policy.can
 check = policy.check
+
+__all__ = ["BUREAU_KEY", "can", "check", "is_bureau", "policy"]

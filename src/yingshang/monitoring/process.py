@@ -176,9 +176,9 @@ def context(user, start: datetime.date, end: datetime.date) -> dict:
     department_id = None
     if not user.is_superuser:
         path = user.division.path if user.division_id else "-"
-        from yingshang.core.models import DEPARTMENT_ROLES
+        from yingshang.core.policies import is_department_bound
 
-        if user.role in DEPARTMENT_ROLES:
+        if is_department_bound(user):
             department_id = user.department_id
     dfg = directly_follows(start=start, end=end, path=path, department_id=department_id)
     return {

@@ -9,6 +9,7 @@ view: the city report is for city-level staff (and administrators); others get 4
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from pathlib import Path
 
@@ -38,6 +39,9 @@ def parse_month(text: str) -> datetime.date:
         return datetime.date.fromisoformat(text.strip() + "-01")
     except ValueError as exc:
         raise ValueError(f"bad month {text!r}, expected YYYY-MM") from exc
+
+
+logger = logging.getLogger("yingshang.monitoring")
 
 
 def _system_user():
@@ -160,6 +164,11 @@ def write_pdf(info: dict, path: Path) -> Path:
 
 
 def generate(month: datetime.date) -> list[Path]:
+    """The month's report files; none (logged) while the organisation has no city division yet —
+    the monthly job on a fresh installation must not fail every month."""
+    if not Division.objects.filter(level=DivisionLevel.CITY).exists():
+        logger.warning("monitoring report for %s skipped: no city division is set up", month)
+        return []
     info = collect(month)
     base = reports_dir() / f"yingshang-monitoring-{info['label']}"
     return [

@@ -18,3 +18,15 @@ class InboxFilterForm(FilterForm):
 
 class MarkReadForm(forms.Form):
     open = forms.CharField(required=False, max_length=10)
+
+
+class PreferenceForm(forms.Form):
+    email = forms.BooleanField(label=_("接收电子邮件"), required=False)
+    wechat = forms.BooleanField(label=_("接收微信消息"), required=False)
+    sms = forms.ChoiceField(label=_("短信"), choices=[], widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        from .models import SmsMode
+
+        super().__init__(*args, **kwargs)
+        self.fields["sms"].choices = SmsMode.choices

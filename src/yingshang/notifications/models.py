@@ -95,3 +95,37 @@ class Delivery(models.Model):
         from .senders import mask_address
 
         return f"{self.channel} → {mask_address(self.channel, self.address)}"
+
+
+class SmsMode(models.TextChoices):
+    FALLBACK = "fallback", _("微信收不到时发短信(推荐)")
+    ALWAYS = "always", _("总是同时发短信")
+    NEVER = "never", _("不接收短信")
+
+
+class ChannelPreference(models.Model):
+    """How one person wants to be reached beyond the inbox (which always gets every message):
+    e-mail on or off, and SMS as WeChat's fallback, always, or never. No row = the defaults
+    (e-mail on; SMS as the fallback, or as ``SMS_ONLY_AS_FALLBACK`` says)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="channel_preference",
+    )
+    email = models.BooleanField(_("接收电子邮件"), default=True)
+    wechat = models.BooleanField(_("接收微信消息"), default=True)
+    sms = models.CharField(
+        _("短信"), max_length=10, choices=SmsMode.choices, default=SmsMode.FALLBACK
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    audited = True
+
+    class Meta:
+        verbose_name = _("消息接收设置")
+        verbose_name_plural = _("消息接收设置")
+
+    def __str__(self):
+        return str(self.user)

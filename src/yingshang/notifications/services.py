@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Delivery, DeliveryStatus, Notification
+from .models import ChannelPreference, Delivery, DeliveryStatus, Notification, SmsMode
 from .senders import IN_APP, get_sender, mask_address
 
 logger = logging.getLogger("yingshang.notifications")
@@ -74,10 +74,11 @@ def notify(
     )
     now = timezone.now()
     created: set[str] = set()
+    preference = preference_of(recipient)
     for channel in channels:
         if channel == IN_APP:
             continue
-        if channel == "sms" and "wechat" in created and sms_only_as_fallback():
+        if not wants(preference, channel, created):
             continue
         sender = get_sender(channel)
         if sender is None:
@@ -108,10 +109,46 @@ def sms_only_as_fallback() -> bool:
     return bool(getattr(settings, "SMS_ONLY_AS_FALLBACK", True))
 
 
+def preference_of(user) -> ChannelPreference:
+    """The person's channel preference (an unsaved default when they never set one)."""
+    found = ChannelPreference.objects.filter(user=user).first()
+    if found is not None:
+        return found
+    default_sms = SmsMode.FALLBACK if sms_only_as_fallback() else SmsMode.ALWAYS
+    return ChannelPreference(user=user, sms=default_sms)
+
+
+def wants(preference: ChannelPreference, channel: str, created: set[str]) -> bool:
+    """Whether ``channel`` is wanted, given the channels already created for this message
+    (channels are tried in order: WeChat before SMS)."""
+    if channel == "email":
+        return preference.email
+    if channel == "wechat":
+        return preference.wechat
+    if channel == "sms":
+        if preference.sms == SmsMode.NEVER:
+            return False
+        return preference.sms == SmsMode.ALWAYS or "wechat" not in created
+    return True
+
+
+@transaction.atomic
+def set_preference(*, user, email: bool, wechat: bool, sms: str) -> ChannelPreference:
+    """Save the person's own channel preference (audited)."""
+    if sms not in SmsMode.values:
+        raise ValidationError({"sms": _("请选择短信接收方式。")})
+    preference, _created = ChannelPreference.objects.update_or_create(
+        user=user, defaults={"email": email, "wechat": wechat, "sms": sms}
+    )
+    return preference
+
+
 def _fall_back_to_sms(delivery: Delivery) -> int | None:
     """A WeChat push that is dead goes out by SMS instead (once), when the person has a phone
     SMS can reach. Returns the new delivery's id."""
-    if delivery.channel != "wechat" or not sms_only_as_fallback():
+    if delivery.channel != "wechat":
+        return None
+    if preference_of(delivery.notification.recipient).sms == SmsMode.NEVER:
         return None
     sender = get_sender("sms")
     address = sender.address_for(delivery.notification.recipient) if sender else None

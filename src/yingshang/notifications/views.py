@@ -45,3 +45,24 @@ def mark_all_read(request):
     count = services.mark_all_read(request.user)
     messages.success(request, _("已将 %(count)d 条消息标记为已读。") % {"count": count})
     return redirect("notifications:inbox")
+
+
+@login_required
+def preferences(request):
+    """消息接收设置: the person's own channels (the inbox always receives everything)."""
+    current = services.preference_of(request.user)
+    if request.method == "POST":
+        form = forms.PreferenceForm(request.POST)
+        if form.is_valid():
+            services.set_preference(user=request.user, **form.cleaned_data)
+            messages.success(request, _("消息接收设置已保存。"))
+            return redirect("notifications:preferences")
+    else:
+        form = forms.PreferenceForm(
+            initial={"email": current.email, "wechat": current.wechat, "sms": current.sms}
+        )
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "has_phone": bool(getattr(request.user, "phone", ""))},
+    )

@@ -3,10 +3,9 @@ reports with evidence, reviews, reminders and an append-only event log per task.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.models import DEPARTMENT_ROLES, Department, Division
+from yingshang.core.models import Department, Division
 from yingshang.platform.events import EventLog
 from yingshang.platform.scoping import (
     AppendOnlyQuerySet,
@@ -143,15 +142,12 @@ class TaskQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         """Division staff see the tasks of programmes in their subtree; department-bound roles
         (承办人, 部门负责人) only the tasks their department leads or joins."""
+        from .policies import policy
+
         q = scope_filter(self.model, user)
         if q is None:
             return self
-        qs = self.filter(q)
-        if user.role in DEPARTMENT_ROLES:
-            dept = user.department_id
-            mine = Task.objects.filter(Q(lead_units=dept) | Q(partner_units=dept)).values("pk")
-            qs = qs.filter(pk__in=mine)
-        return qs
+        return policy.filter(self.filter(q), user, "read")
 
 
 class Task(models.Model):

@@ -35,7 +35,14 @@ from .models import (
     TaskState,
 )
 from .parsing import ParseResult
-from .policies import BUREAU_FUNCTION, is_bureau, policy, user_joins, user_leads  # noqa: F401
+from .policies import (  # noqa: F401
+    BUREAU_FUNCTION,
+    can_publish,
+    is_bureau,
+    policy,
+    user_joins,
+    user_leads,
+)
 from .progress import compute_state, period_of, previous_period, weighted
 
 log = logging.getLogger(__name__)
@@ -528,7 +535,7 @@ def _notify(reminder: Reminder) -> bool:
     """Deliver a reminder to the staff of the reminded unit through the notification centre;
     the Reminder row is the record either way."""
     try:
-        from yingshang.notifications.services import notify
+        from yingshang.notifications.public import notify
     except ImportError:
         return False
 
@@ -631,14 +638,6 @@ def sweep(today: datetime.date | None = None, programme: Programme | None = None
 
 
 # --- publication (政务公开) ---------------------------------------------------------------
-
-
-def can_publish(user, programme: Programme) -> bool:
-    """Who may switch a programme's (and its tasks') publication: the same people who manage a
-    programme today — the supervision bureau, supervisors and administrators (``is_bureau``) —
-    and only for a programme in their division subtree. City leaders (read-only) may not.
-    Kept self-contained so that it can move to ``reforms/policies.py`` as it is."""
-    return is_bureau(user) and Programme.objects.visible_to(user).filter(pk=programme.pk).exists()
 
 
 def _require_publisher(user, programme: Programme):

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 from yingshang.core.views import staff_required
 from yingshang.platform import audit, uploads
 from yingshang.platform.exports import xlsx_response
-from yingshang.platform.forms import submit
+from yingshang.platform.forms import error_dict, submit
 from yingshang.platform.models import AuditAction
 
-from . import forms, selectors, services
+from . import forms, policies, selectors, services
 from .models import Cycle, Light, Programme, ReminderReason, TaskState
 from .parsing import parse_file
 
@@ -52,7 +52,7 @@ def _run(form, action):
 
 @staff_required
 def programme_list(request):
-    can_create = services.is_bureau(request.user)
+    can_create = policies.is_bureau(request.user)
     if request.method == "POST":
         if not can_create:
             raise PermissionDenied(_("只有督查部门可以创建方案。"))
@@ -63,18 +63,24 @@ def programme_list(request):
                 user=request.user, division=request.user.division, **d
             ),
         )
-        if p is None:
-            for m in _form_messages(form):
-                messages.error(request, m)
-            return redirect("reforms:programme-list")
-        return redirect("reforms:import", pk=p.pk)
+        if p is not None:
+            return redirect("reforms:import", pk=p.pk)
+    else:
+        form = None
     programmes = [
         (p, selectors.overall(p), p.tasks.count()) for p in selectors.programmes_for(request.user)
     ]
     return render(
         request,
         "reforms/programme_list.html",
-        {"programmes": programmes, "can_create": can_create, "cycles": Cycle.choices},
+        {
+            "programmes": programmes,
+            "can_create": can_create,
+            "cycles": Cycle.choices,
+            "form": form,
+            "errors": error_dict(form) if form is not None else {},
+        },
+        status=400 if form is not None else 200,
     )
 
 
@@ -156,7 +162,8 @@ def schedule(request, pk):
         "filter_form": filter_form,
         "query": request.GET.urlencode(),
         "today": timezone.localdate(),
-        "can_publish": services.can_publish(request.user, programme),
+        "can_publish": policies.can_publish(request.user, programme),
+        "publication_errors": request.session.pop(PUBLICATION_ERRORS, {}),
     }
     if fmt == "pdf":
         return _pdf("reforms/schedule_pdf.html", context, f"schedule-{programme.pk}.pdf")
@@ -258,7 +265,7 @@ def task_book(request, pk, dept_pk=None):
 def import_view(request, pk):
     """Upload → preview (parsed tasks, unit matches to confirm) → confirm."""
     programme = _programme(request, pk)
-    if not services.is_bureau(request.user):
+    if not policies.is_bureau(request.user):
         raise PermissionDenied(_("只有督查部门可以导入任务。"))
     context = {"programme": programme}
     if request.method == "POST" and request.POST.get("step") == "confirm":
@@ -379,9 +386,12 @@ def task_detail(request, pk):
         form = form_class(request.POST, request.FILES)
         step = _task_steps(task, request.user)[action]
         if _run(form, lambda d: step(d, form)) is None:
-            for m in _form_messages(form):
-                messages.error(request, m)
-            context = {**_task_context(request, task), "form": form, "action": action}
+            context = {
+                **_task_context(request, task),
+                "form": form,
+                "action": action,
+                "errors": error_dict(form),
+            }
             return render(request, "reforms/task_detail.html", context, status=400)
         if action in TASK_SUCCESS:
             messages.success(request, TASK_SUCCESS[action])
@@ -403,10 +413,11 @@ def _task_context(request, task):
         "reminders": task.reminders.select_related("department")[:50],
         "milestones": task.milestones.all(),
         "can_report": not task.is_closed
-        and (services.user_leads(user, task) or services.is_bureau(user)),
+        and (policies.user_leads(user, task) or policies.is_bureau(user)),
         "can_contribute": not task.is_closed and services.user_joins(user, task),
-        "is_bureau": services.is_bureau(user),
-        "can_publish": services.can_publish(user, task.programme),
+        "is_bureau": policies.is_bureau(user),
+        "can_publish": policies.can_publish(user, task.programme),
+        "publication_errors": request.session.pop(PUBLICATION_ERRORS, {}),
         "max_mb": uploads.max_mb(uploads.REFORM_EVIDENCE),
     }
 
@@ -416,7 +427,7 @@ def supervision(request, pk):
     """督办: pending reviews, escalation list for city leaders, flagged units, reminders."""
     programme = _programme(request, pk)
     if request.method == "POST":
-        if not services.is_bureau(request.user):
+        if not policies.is_bureau(request.user):
             raise PermissionDenied(_("只有督查部门可以执行巡检。"))
         r = services.sweep(programme=programme)
         messages.success(
@@ -434,7 +445,7 @@ def supervision(request, pk):
             "escalation": selectors.escalation_list(request.user, programme),
             "flagged": selectors.flagged_units(request.user, programme),
             "reminders": selectors.reminders_for(request.user, programme)[:100],
-            "is_bureau": services.is_bureau(request.user),
+            "is_bureau": policies.is_bureau(request.user),
         },
     )
 
@@ -442,12 +453,16 @@ def supervision(request, pk):
 # --- publication (政务公开) ---------------------------------------------------------------
 
 
+PUBLICATION_ERRORS = "reforms_publication_errors"
+
+
 def _switch_publication(request, obj, publish, withdraw, done: tuple[str, str]):
     """Run ``publish`` or ``withdraw`` (services) for a POST that went through the
     confirmation step (``action=publish|unpublish``, ``confirm=1``)."""
     form = forms.PublicationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请确认要执行的公开操作。"))
+        # shown inside the publication card after the redirect, beside its field
+        request.session[PUBLICATION_ERRORS] = error_dict(form)
         return
     if form.cleaned_data["action"] == "publish":
         publish(obj, user=request.user)

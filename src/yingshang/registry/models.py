@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
+from yingshang.platform.events import EventLog
 from yingshang.platform.masking import mask_id_number, mask_phone
 from yingshang.platform.scoping import ScopedQuerySet
 
@@ -43,9 +44,6 @@ class Enterprise(models.Model):
         related_name="+",
     )
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
-    users = models.ManyToManyField(
-        "core.User", verbose_name=_("经办账号"), blank=True, related_name="enterprises"
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -198,3 +196,87 @@ class ELicence(models.Model):
     @property
     def holder(self):
         return self.enterprise or self.person
+
+
+class RepresentationStatus(models.TextChoices):
+    PENDING = "pending", _("待核验")
+    VERIFIED = "verified", _("已核验")
+    REJECTED = "rejected", _("已驳回")
+    REVOKED = "revoked", _("已撤销")
+
+
+class VerificationMethod(models.TextChoices):
+    SMS = "sms", _("企业登记电话验证码")
+    STAFF = "staff", _("工作人员审核")
+    REALNAME = "realname", _("法定代表人实名核验")
+
+
+class Representation(models.Model):
+    """A portal account's claim to act for an enterprise (企业经办人). It counts only once
+    ``verified``: until then the account sees nothing of the enterprise (its cases, e-licences,
+    phone). The life cycle is ``registry.machines.RepresentationMachine``; every step is a
+    ``RepresentationEvent``. The one-time code is stored hashed, never in clear."""
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("企业"),
+        on_delete=models.CASCADE,
+        related_name="representations",
+    )
+    user = models.ForeignKey(
+        "core.User",
+        verbose_name=_("门户账号"),
+        on_delete=models.CASCADE,
+        related_name="representations",
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=RepresentationStatus.choices,
+        default=RepresentationStatus.PENDING,
+        db_index=True,
+    )
+    method = models.CharField(
+        _("核验方式"), max_length=10, choices=VerificationMethod.choices, blank=True
+    )
+    code_hash = models.CharField(_("验证码摘要"), max_length=200, blank=True)
+    code_sent_at = models.DateTimeField(_("验证码发送时间"), null=True, blank=True)
+    code_expires_at = models.DateTimeField(_("验证码有效期至"), null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(_("验证码已尝试次数"), default=0)
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("核验/驳回时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "enterprise__division"
+    audited = True
+    audit_exclude = ("code_hash",)
+
+    class Meta:
+        verbose_name = _("企业经办人")
+        verbose_name_plural = _("企业经办人")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "user"], name="representation_unique_pair"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.user}"
+
+
+class RepresentationEvent(EventLog):
+    """One step of a representation (requested, code sent, verified, rejected, revoked …).
+    Append-only (platform ``EventLog``)."""
+
+    representation = models.ForeignKey(
+        Representation, on_delete=models.CASCADE, related_name="events"
+    )
+
+    class Meta:
+        verbose_name = _("企业经办人核验记录")
+        verbose_name_plural = _("企业经办人核验记录")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.representation_id} {self.action}"

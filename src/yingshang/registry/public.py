@@ -5,6 +5,7 @@ from .models import Enterprise
 from .selectors import (
     enterprise_by_uscc,
     holders_for_user,
+    is_representative,
     licence_for,
     licences_of,
     person_by_id_number,
@@ -30,6 +31,7 @@ __all__ = [
     "enterprise_by_uscc",
     "enterprises_by_uscc",
     "holders_for_user",
+    "is_representative",
     "issue_elicence",
     "licence_for",
     "licences_of",

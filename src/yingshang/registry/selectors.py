@@ -5,7 +5,8 @@ are reused on their behalf."""
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import ELicence, Enterprise, LicenceType, Person
+from .models import ELicence, Enterprise, LicenceType, Person, Representation
+from .models import RepresentationStatus as RS
 
 
 def licence_for(holder, licence_type) -> ELicence | None:
@@ -54,11 +55,45 @@ def holders_for_user(user) -> list:
     """The enterprises and the person a portal account may act for."""
     if not getattr(user, "is_authenticated", False):
         return []
-    holders = list(Enterprise.objects.filter(users=user))
+    holders = list(represented_enterprises(user))
     person = Person.objects.filter(user=user).first()
     if person:
         holders.append(person)
     return holders
+
+
+def represented_enterprises(user):
+    """The enterprises ``user`` is a *verified* representative of (pending, rejected and
+    revoked requests give nothing)."""
+    if not getattr(user, "is_authenticated", False):
+        return Enterprise.objects.none()
+    return Enterprise.objects.filter(
+        representations__user=user, representations__status=RS.VERIFIED
+    ).distinct()
+
+
+def is_representative(user, enterprise) -> bool:
+    if enterprise is None or not getattr(user, "is_authenticated", False):
+        return False
+    return Representation.objects.filter(
+        user=user, enterprise=enterprise, status=RS.VERIFIED
+    ).exists()
+
+
+def representations_of(user):
+    """A portal account's own requests (every status), newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Representation.objects.none()
+    return Representation.objects.filter(user=user).select_related("enterprise")
+
+
+def representation_queue(user, *, status: str = RS.PENDING):
+    """Requests an approver may decide: enterprises registered in their division subtree."""
+    from .policies import policy
+
+    qs = Representation.objects.visible_to(user).select_related("enterprise", "user")
+    qs = policy.filter(qs, user, "approve")
+    return qs.filter(status=status) if status else qs
 
 
 def enterprises_for(user, *, q: str = ""):

@@ -8,11 +8,23 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 
-from .models import ELicence, Enterprise, LicenceType, Person
+from yingshang.core.policies import is_portal_user
+from yingshang.platform.masking import mask_phone
+
+from . import verification
+from .models import (
+    ELicence,
+    Enterprise,
+    LicenceType,
+    Person,
+    Representation,
+    RepresentationStatus,
+)
 
 
 def normalise_uscc(value: str) -> str:
@@ -84,11 +96,183 @@ def register_person(*, id_number: str, name: str, **fields) -> Person:
 
 
 @transaction.atomic
-def link_enterprise_user(enterprise: Enterprise, user) -> None:
-    """Let a portal account act for an enterprise (经办人)."""
-    if user.role:
+def link_enterprise_user(enterprise: Enterprise, user) -> Representation:
+    """A *trusted* link (demo data, imports by administrators): the account becomes a verified
+    representative of the enterprise at once, by the system. Portal accounts ask with
+    ``request_representation`` and prove it (code, staff approval, real name)."""
+    if not is_portal_user(user):
         raise ValidationError({"user": _("工作人员账号不能作为企业经办账号。")})
-    enterprise.users.add(user)
+    rep, created = Representation.objects.get_or_create(enterprise=enterprise, user=user)
+    machine = _machine()
+    if created:
+        machine.record(rep, "request", "", rep.status, actor=None, channel="system")
+    if rep.status in (RepresentationStatus.REJECTED, RepresentationStatus.REVOKED):
+        rep = machine.transition(rep, "reapply", actor=None, channel="system")
+    if rep.status == RepresentationStatus.PENDING:
+        rep = machine.transition(rep, "approve", actor=None, channel="system", note="system link")
+    return rep
+
+
+# --------------------------------------------------------------------------- representatives
+
+
+def _machine():
+    from .machines import RepresentationMachine
+
+    return RepresentationMachine
+
+
+def _setting(name, default):
+    from django.conf import settings
+
+    return getattr(settings, name, default)
+
+
+def code_ttl() -> datetime.timedelta:
+    return datetime.timedelta(seconds=_setting("REGISTRY_CODE_TTL_SECONDS", 600))
+
+
+def code_max_attempts() -> int:
+    return int(_setting("REGISTRY_CODE_MAX_ATTEMPTS", 5))
+
+
+def code_resend_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=_setting("REGISTRY_CODE_RESEND_SECONDS", 60))
+
+
+@transaction.atomic
+def request_representation(*, user, uscc_code: str, channel: str = "web") -> Representation:
+    """A portal account asks to act for the enterprise with this USCC. The request is pending:
+    the account sees nothing of the enterprise until it is verified. Asking again for an
+    enterprise already asked for returns that request (a rejected or revoked one is reopened)."""
+    if not is_portal_user(user):
+        raise ValidationError({"user": _("工作人员账号不能作为企业经办账号。")})
+    code = normalise_uscc(uscc_code).upper()
+    if not uscc.is_valid(code):
+        raise ValidationError({"uscc": _("统一社会信用代码无效。")})
+    enterprise = Enterprise.objects.filter(uscc=code).first()
+    if enterprise is None:
+        raise ValidationError({"uscc": _("登记库中没有该企业。")})
+    rep = (
+        Representation.objects.select_for_update().filter(enterprise=enterprise, user=user).first()
+    )
+    machine = _machine()
+    if rep is None:
+        rep = Representation.objects.create(enterprise=enterprise, user=user)
+        machine.record(rep, "request", "", rep.status, actor=user, channel=channel)
+    elif rep.status in (RepresentationStatus.REJECTED, RepresentationStatus.REVOKED):
+        rep = machine.transition(rep, "reapply", actor=user, channel=channel)
+    return rep
+
+
+def send_code(representation: Representation, *, user, at=None) -> Representation:
+    """Send a one-time code to the enterprise's *registered* phone (not one the account
+    types): whoever reads it there is the enterprise. The code is stored hashed, expires after
+    ``REGISTRY_CODE_TTL_SECONDS`` and allows ``REGISTRY_CODE_MAX_ATTEMPTS`` tries; a new code
+    may be asked for after ``REGISTRY_CODE_RESEND_SECONDS``."""
+    now = at or timezone.now()
+    machine = _machine()
+    rep = Representation.objects.select_related("enterprise").get(pk=representation.pk)
+    machine.require(rep, "send_code")
+    _policy().check(user, "represent", rep)
+    phone = (rep.enterprise.phone or "").strip()
+    if not phone:
+        raise ValidationError({"method": _("该企业没有登记联系电话,请改用工作人员审核。")})
+    if rep.code_sent_at and now < rep.code_sent_at + code_resend_after():
+        raise ValidationError({"code": _("验证码已发送,请稍后再试。")})
+    code = verification.new_code()
+    with transaction.atomic():
+        rep = machine.transition(
+            rep,
+            "send_code",
+            actor=user,
+            now=now,
+            code_hash=verification.hash_code(rep.pk, code),
+            expires_at=now + code_ttl(),
+            masked_phone=mask_phone(phone),
+        )
+        try:
+            verification.code_sender()(
+                phone=phone,
+                template="otp",
+                values={"code": code, "minutes": str(int(code_ttl().total_seconds() // 60))},
+            )
+        except Exception as exc:
+            raise ValidationError(
+                {"method": _("验证码短信发送失败,请稍后再试或改用工作人员审核。")}
+            ) from exc
+    return rep
+
+
+def verify_code(representation: Representation, *, user, code: str, at=None) -> Representation:
+    """Check the code. Every try counts (a wrong one is remembered even though the request
+    fails); expired codes and used-up attempts are refused with their own message."""
+    now = at or timezone.now()
+    machine = _machine()
+    rep = Representation.objects.get(pk=representation.pk)
+    machine.require(rep, "verify_code")
+    _policy().check(user, "represent", rep)
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError({"code": _("请填写验证码。")})
+    if not rep.code_hash:
+        raise ValidationError({"code": _("请先获取验证码。")})
+    if rep.code_expires_at is None or now >= rep.code_expires_at:
+        raise ValidationError({"code": _("验证码已过期,请重新获取。")})
+    # claim one attempt first, committed whatever the outcome (a conditional UPDATE, so that
+    # two concurrent tries cannot both use the last attempt)
+    claimed = Representation.objects.filter(
+        pk=rep.pk, code_attempts__lt=code_max_attempts()
+    ).update(code_attempts=F("code_attempts") + 1)
+    if not claimed:
+        raise ValidationError({"code": _("验证码错误次数过多,请重新获取。")})
+    if not verification.code_matches(rep, code):
+        left = code_max_attempts() - rep.code_attempts - 1
+        if left <= 0:
+            raise ValidationError({"code": _("验证码错误次数过多,请重新获取。")})
+        raise ValidationError({"code": _("验证码错误,还可尝试 %(n)s 次。") % {"n": left}})
+    return machine.transition(rep, "verify_code", actor=user, now=now)
+
+
+def verify_realname(representation: Representation, *, user) -> Representation:
+    """The login provider's verified real name of the account equals the enterprise's legal
+    representative (法定代表人) → verified."""
+    machine = _machine()
+    rep = Representation.objects.select_related("enterprise").get(pk=representation.pk)
+    machine.require(rep, "verify_realname")
+    _policy().check(user, "represent", rep)
+    provider = verification.realname_provider()
+    if not provider.available:
+        raise ValidationError({"method": _("暂未接入实名认证服务,请改用验证码或工作人员审核。")})
+    name = (provider.real_name(user) or "").strip()
+    legal = (rep.enterprise.legal_representative or "").strip()
+    if not name:
+        raise ValidationError({"method": _("您的账号尚未完成实名认证。")})
+    if not legal or name != legal:
+        raise ValidationError({"method": _("实名信息与企业法定代表人不一致。")})
+    return machine.transition(rep, "verify_realname", actor=user)
+
+
+def approve_representation(representation: Representation, *, user, note: str = ""):
+    return _machine().transition(representation, "approve", actor=user, note=note)
+
+
+def reject_representation(representation: Representation, *, user, note: str = ""):
+    return _machine().transition(representation, "reject", actor=user, note=note)
+
+
+def revoke_representation(representation: Representation, *, user, note: str = ""):
+    return _machine().transition(representation, "revoke", actor=user, note=note)
+
+
+def reapply_representation(representation: Representation, *, user):
+    return _machine().transition(representation, "reapply", actor=user)
+
+
+def _policy():
+    from .policies import policy
+
+    return policy
 
 
 def _holder_fields(holder) -> dict:
