@@ -68,7 +68,7 @@ def pending(enterprise, portal):
         ("chuangkou", True, True),  # city clerk: 涪城 is in the subtree
         ("jiangyou_chuangkou", False, False),  # clerk of another county
         ("chengban", False, False),  # handlers do not decide
-        ("kezhang", False, False),
+        ("kezhang", True, True),  # market-bureau head in the 登记主体维护员 group
         ("shilingdao", False, False),  # read-only leader
         ("jianduyuan", False, False),
         ("fucheng_jiandu", False, False),
