@@ -26,6 +26,9 @@ NEW = {
 
 @pytest.fixture
 def handler(items, staff, login):
+    from tests.core.factories import MAINTAIN_CATALOG, grant
+
+    grant(staff["chengban"], MAINTAIN_CATALOG)  # catalog maintenance is a permission
     return login(staff["chengban"])  # city market handler
 
 

@@ -142,7 +142,8 @@ def test_the_demo_enterprises_and_accounts(small_demo):
     )
     assert ents.count() == 120
     assert all(uscc.is_valid(e.uscc) for e in ents)
-    assert list(ents.first().users.values_list("username", flat=True)) == ["qiye"]
+    verified = ents.first().representations.filter(status="verified")
+    assert list(verified.values_list("user__username", flat=True)) == ["qiye"]
     for username, role in (("qiyefuwu", "handler"), ("gongdian", "handler")):
         user = User.objects.get(username=username)
         assert user.role == role and user.division.code == "510700"

@@ -225,7 +225,9 @@ def test_registry_numbers_are_valid_and_licences_issued(small_demo):
     body, *_r, div, _addr, _est = demo_registry.ENTERPRISES[0]
     first = demo_registry.enterprise_uscc(div, body)
     assert first in set(
-        Enterprise.objects.filter(users__username="qiye").values_list("uscc", flat=True)
+        Enterprise.objects.filter(
+            representations__user__username="qiye", representations__status="verified"
+        ).values_list("uscc", flat=True)
     )
 
 

@@ -124,7 +124,7 @@ def test_staff_flags_follow_the_role(mianyang):
     for username, _name, role, div, dept in city.DEMO_STAFF:
         user = User.objects.select_related("division", "department").get(username=username)
         assert user.role == role and user.division.code == div
-        assert user.is_staff == (role in {Role.ADMIN, Role.SUPERVISOR})
+        assert user.is_staff == (role == Role.ADMIN)  # the Django admin is for superusers only
         assert user.is_superuser == (role == Role.ADMIN)
         if dept:
             assert user.department.function_key == dept

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.utils.translation import gettext as _
 from wechatpy.crypto import WeChatCrypto
 
@@ -67,6 +67,15 @@ def message_xml(config: Config, *, openid: str, kind: str, content: str = "") ->
     return f"<xml>{head}<MsgType><![CDATA[event]]></MsgType><Event>{_cdata(event)}</Event>{key_xml}</xml>"
 
 
+_HANDLER: list[WSGIHandler] = []
+
+
+def _handler() -> WSGIHandler:
+    if not _HANDLER:
+        _HANDLER.append(WSGIHandler())  # loads the middleware once
+    return _HANDLER[0]
+
+
 def _dispatch(path: str, query: dict, body: bytes) -> tuple[int, bytes]:
     """One request through Django's whole stack, as the web server would hand it over."""
     environ = {
@@ -87,18 +96,13 @@ def _dispatch(path: str, query: dict, body: bytes) -> tuple[int, bytes]:
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
-    status_holder = {}
-
-    def start_response(status, headers, exc_info=None):
-        status_holder["status"] = int(status.split()[0])
-
-    response = WSGIHandler()(environ, start_response)
-    try:
-        content = b"".join(response)
-    finally:
-        close = getattr(response, "close", None)
-        if close:
-            close()
+    # The handler's middleware chain and view, without the request_started/request_finished
+    # signals of WSGIHandler.__call__: they would close the *calling* request's database
+    # connection (close_old_connections) in the middle of it.
+    request = WSGIRequest(environ)
+    response = _handler().get_response(request)
+    content = response.content
+    status_holder = {"status": response.status_code}
     return status_holder.get("status", 500), content
 
 
