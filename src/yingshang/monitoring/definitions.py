@@ -41,6 +41,11 @@ COUNTS = {
         "cases_instant",
         "cases_at_most_one_visit",
         "cases_overdue",
+        "cases_submitted_wechat",
+        "cases_submitted_pc",
+        "cases_submitted_window",
+        "cases_submitted_api",
+        "cases_submitted_online",
     },
     "catalog": {
         "items_total",
