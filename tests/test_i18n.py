@@ -254,9 +254,11 @@ def test_api_404_in_english(staff, login):
 
 
 def test_api_400_in_english(staff, login):
+    from tests.core.factories import MAINTAIN_CATALOG, grant
     from yingshang.catalog.models import ServiceItem
     from yingshang.core.models import Department
 
+    grant(staff["chengban"], MAINTAIN_CATALOG)  # catalog maintenance is a permission
     client = login(staff["chengban"])  # city market handler
     market = Department.objects.get(division__code="510700", function_key="market")
     payload = {

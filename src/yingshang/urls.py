@@ -3,10 +3,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from yingshang.core.api import router as core_router
+from yingshang.platform.admin import superusers_only
 
 admin.site.site_header = "营商 yingshang"
 admin.site.site_title = "营商 yingshang"
 admin.site.index_title = "管理后台"
+# Superusers only: the admin applies no write policies (docs/security.md, "Admin").
+admin.site.has_permission = superusers_only
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,3 +1,4 @@
+from tests.core.factories import MAINTAIN_CATALOG, grant
 from yingshang.catalog.models import ServiceItem
 
 
@@ -80,6 +81,13 @@ def test_writes_need_staff_in_scope(client, items, staff, login):
 def test_staff_create_validate_patch_deactivate(items, staff, login):
     client = login(staff["chengban"])  # city market handler
     market = items["setup"].department_id
+    # an ordinary handler does not manage the catalog: 403, nothing written
+    refused = client.post(
+        "/api/catalog/items/", {**NEW, "department": market}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert not ServiceItem.objects.filter(implementation_code="API-1").exists()
+    grant(staff["chengban"], MAINTAIN_CATALOG)  # a catalog maintainer
     bad = client.post(
         "/api/catalog/items/",
         {**NEW, "department": market, "committed_limit_days": 11},

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from tests.core.factories import MAINTAIN_CATALOG, grant
 from yingshang.catalog import excel
 from yingshang.catalog.models import Material, ServiceItem, ServiceItemVersion
 
@@ -195,6 +196,10 @@ def test_staff_import_is_scoped(items, staff, login):
     assert len(list(_book(export)["事项"].iter_rows())) == 2  # header + the Jiangyou item
     full = BytesIO(excel.export_workbook())
     full.name = "all.xlsx"
+    # not a catalog maintainer: 403 before the file is read
+    assert client.post("/staff/catalog/import/", {"file": full}).status_code == 403
+    grant(staff["jiangyou_chengban"], MAINTAIN_CATALOG)
+    full.seek(0)
     response = client.post("/staff/catalog/import/", {"file": full})
     assert response.status_code == 400
     assert "不在您的管理范围内" in response.content.decode()

@@ -14,6 +14,8 @@ from tests.catalog.factories import (
     ServiceItemVersionFactory,
 )
 from tests.core.factories import (
+    MAINTAIN_CATALOG,
+    AdminFactory,
     ClerkFactory,
     DeptHeadFactory,
     HandlerFactory,
@@ -172,20 +174,29 @@ def test_save_bundle_reports_and_validates(mianyang):
     assert set(exc.value.message_dict) == {"key", "name", "items", "theme"}
 
 
+M = [MAINTAIN_CATALOG]
+
+
 @pytest.mark.parametrize(
     "make,dept,allowed",
     [
-        (lambda: HandlerFactory(), ("510700", "market"), True),
-        (lambda: HandlerFactory(), ("510700", "police"), False),  # another department
-        (lambda: DeptHeadFactory(), ("510700", "market"), True),
-        (lambda: SupervisorFactory(), ("510781", "market"), True),  # city subtree
+        (lambda: HandlerFactory(maintains=M), ("510700", "market"), True),
+        (lambda: HandlerFactory(maintains=M), ("510700", "police"), False),  # another department
+        (lambda: DeptHeadFactory(maintains=M), ("510700", "market"), True),
+        (lambda: SupervisorFactory(maintains=M), ("510781", "market"), True),  # city subtree
         (
-            lambda: ClerkFactory(department=department("510781", "hall")),
+            lambda: ClerkFactory(department=department("510781", "hall"), maintains=M),
             ("510700", "market"),
             False,
         ),
-        (lambda: LeaderFactory(), ("510700", "market"), False),  # read-only
+        (lambda: LeaderFactory(maintains=M), ("510700", "market"), False),  # read-only
         (lambda: UserFactory(), ("510700", "market"), False),
+        # without the catalog maintainer permission nobody but a superuser manages items
+        (lambda: HandlerFactory(), ("510700", "market"), False),
+        (lambda: DeptHeadFactory(), ("510700", "market"), False),
+        (lambda: SupervisorFactory(), ("510781", "market"), False),
+        (lambda: ClerkFactory(), ("510700", "market"), False),
+        (lambda: AdminFactory(), ("510700", "market"), False),
     ],
 )
 def test_who_may_manage_items(mianyang, make, dept, allowed):

@@ -124,12 +124,37 @@ class UserFactory(DjangoModelFactory):
 PortalUserFactory = UserFactory
 
 
+def grant(user, *permissions: str):
+    """Give ``user`` Django permissions ("catalog.maintain_catalog") directly and drop the
+    permission cache, so ``has_perm`` sees them at once. Returns the user."""
+    from django.contrib.auth.models import Permission
+
+    for perm in permissions:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+    return user
+
+
+MAINTAIN_CATALOG = "catalog.maintain_catalog"
+MAINTAIN_REGISTRY = "registry.maintain_registry"
+
+
 class StaffFactory(UserFactory):
-    """A staff member of the city's market bureau (市市场监督管理局)."""
+    """A staff member of the city's market bureau (市市场监督管理局). ``maintains=[perm, …]``
+    grants maintainer permissions (``MAINTAIN_CATALOG``, ``MAINTAIN_REGISTRY``)."""
 
     username = factory.Sequence(lambda n: f"staff{n:04d}")
     department = factory.LazyFunction(lambda: department(CITY_CODE, "market"))
     division = factory.LazyAttribute(lambda o: o.department.division if o.department else city())
+
+    @factory.post_generation
+    def maintains(obj, create, extracted, **kwargs):
+        if create and extracted:
+            grant(obj, *extracted)
 
 
 class ClerkFactory(StaffFactory):

@@ -143,7 +143,7 @@ def test_enterprise_api_scoped_and_masked(enterprises, staff, login, client):
 
 
 def test_enterprise_api_create_validates_uscc(mianyang, staff, login):
-    client = login(staff["jianduyuan"])
+    client = login(staff["kezhang"])  # the demo's registry maintainer
     bad = client.post(
         "/api/registry/enterprises/",
         {"uscc": "91510703MA6AB1C010", "name": "x"},

@@ -5,10 +5,20 @@ lists masked, and the holder lookups the cases app relies on."""
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from tests.core.factories import UserFactory, department, ric_for, uscc_for
+from tests.core.factories import (
+    MAINTAIN_REGISTRY as M,
+)
+from tests.core.factories import (
+    ClerkFactory,
+    HandlerFactory,
+    UserFactory,
+    department,
+    ric_for,
+    uscc_for,
+)
 from tests.helpers import has_cjk
 from tests.registry.factories import (
     BusinessLicenceTypeFactory,
@@ -265,7 +275,7 @@ def test_staff_reads_are_scoped(mianyang, staff):
 
 def test_api_post_updates_an_existing_enterprise(mianyang, staff, login):
     e = EnterpriseFactory(uscc=USCC, name="旧名")
-    client = login(staff["jianduyuan"])
+    client = login(staff["kezhang"])  # the demo's registry maintainer
     r = client.post(
         "/api/registry/enterprises/",
         {"uscc": USCC, "name": "新名", "legal_representative": "王明"},
@@ -278,7 +288,7 @@ def test_api_post_updates_an_existing_enterprise(mianyang, staff, login):
 
 
 def test_api_refuses_an_unknown_division_in_english(mianyang, staff, login):
-    client = login(staff["jianduyuan"])
+    client = login(staff["kezhang"])
     r = client.post(
         "/api/registry/enterprises/",
         {"uscc": USCC, "name": "x", "division_code": "999999"},
@@ -317,3 +327,67 @@ def test_admin_lists_mask_personal_data(mianyang, staff, login):
     assert "赵敏" in people and RIC not in people and "138****2222" in people
     companies = client.get("/admin/registry/enterprise/").content.decode()
     assert "乙公司" in companies and "13933334444" not in companies
+
+
+# ------------------------------------------------------------------- write scope (#16 item 1)
+
+
+def _enterprise_row(e):
+    e.refresh_from_db()
+    return (e.name, e.legal_representative, e.phone, e.address, e.division_id)
+
+
+def test_upsert_by_uscc_never_touches_a_record_outside_the_callers_scope(mianyang, login):
+    """The finding: the 江油 window clerk rewrote the name of a 涪城 company and moved it into
+    江油. Now: a 江油 registry maintainer gets 404 and the row stays as it was; a 江油 clerk
+    without the permission gets 403."""
+    fucheng = EnterpriseFactory(division_code="510703", name="涪城原名")
+    before = _enterprise_row(fucheng)
+    jy_maintainer = HandlerFactory(department=department("510781", "market"), maintains=[M])
+    payload = {"uscc": fucheng.uscc, "name": "被改名", "division_code": "510781"}
+    r = login(jy_maintainer).post("/api/registry/enterprises/", payload, "application/json")
+    assert r.status_code == 404
+    assert _enterprise_row(fucheng) == before
+    jy_clerk = ClerkFactory(department=department("510781", "hall"))
+    r = login(jy_clerk).post("/api/registry/enterprises/", payload, "application/json")
+    assert r.status_code == 403
+    assert _enterprise_row(fucheng) == before
+
+
+def test_a_maintainer_may_not_move_a_record_out_of_or_create_one_outside_his_scope(mianyang, login):
+    jiangyou = EnterpriseFactory(division_code="510781", name="江油企业")
+    before = _enterprise_row(jiangyou)
+    jy_maintainer = HandlerFactory(department=department("510781", "market"), maintains=[M])
+    client = login(jy_maintainer)
+    r = client.post(
+        "/api/registry/enterprises/",
+        {"uscc": jiangyou.uscc, "name": "江油企业", "division_code": "510703"},
+        "application/json",
+    )
+    assert r.status_code == 400 and "division_code" in r.json()
+    assert _enterprise_row(jiangyou) == before
+    new = uscc_for("510703", 7_700_001)
+    r = client.post(
+        "/api/registry/enterprises/",
+        {"uscc": new, "name": "涪城新企业", "division_code": "510703"},
+        "application/json",
+    )
+    assert r.status_code == 400
+    assert not Enterprise.objects.filter(uscc=new).exists()
+    # inside his subtree: updated
+    r = client.post(
+        "/api/registry/enterprises/",
+        {"uscc": jiangyou.uscc, "name": "江油企业(更名)"},
+        "application/json",
+    )
+    assert r.status_code == 201
+    assert _enterprise_row(jiangyou)[0] == "江油企业(更名)"
+
+
+def test_the_service_checks_the_actor_and_the_system_is_trusted(mianyang):
+    fucheng = EnterpriseFactory(division_code="510703", name="涪城原名")
+    with pytest.raises(PermissionDenied):
+        services.register_enterprise(
+            uscc=fucheng.uscc, name="x", actor=ClerkFactory(department=department("510781", "hall"))
+        )
+    assert services.register_enterprise(uscc=fucheng.uscc, name="系统更新").name == "系统更新"

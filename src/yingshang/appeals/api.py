@@ -201,21 +201,21 @@ class AppealViewSet(
     @extend_schema(request=NoteSerializer, responses=AppealDetailSerializer)
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
+        appeal = self.get_object()  # scope first: out of scope is 404 whatever the body
         ser = NoteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return self._done(
-            services.sign(self.get_object(), request.user, ser.validated_data["note"])
-        )
+        return self._done(services.sign(appeal, request.user, ser.validated_data["note"]))
 
     @extend_schema(request=DispatchSerializer, responses=AppealDetailSerializer)
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_to(self, request, pk=None):
         """交办 to a lead department and optional co-handlers."""
+        appeal = self.get_object()
         ser = DispatchSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
         appeal = services.dispatch(
-            self.get_object(),
+            appeal,
             request.user,
             d["lead_department"],
             d.get("co_departments", []),
@@ -233,27 +233,26 @@ class AppealViewSet(
     @extend_schema(request=ReplySerializer, responses=AppealDetailSerializer)
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
+        appeal = self.get_object()
         ser = ReplySerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return self._done(
-            services.reply(self.get_object(), request.user, ser.validated_data["text"])
-        )
+        return self._done(services.reply(appeal, request.user, ser.validated_data["text"]))
 
     @extend_schema(request=ExtensionRequestSerializer, responses=AppealDetailSerializer)
     @action(detail=True, methods=["post"])
     def extension(self, request, pk=None):
+        appeal = self.get_object()
         ser = ExtensionRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        appeal = self.get_object()
         services.request_extension(appeal, request.user, **ser.validated_data)
         return self._done(appeal)
 
     @extend_schema(request=ExtensionDecisionSerializer, responses=AppealDetailSerializer)
     @action(detail=True, methods=["post"])
     def decide_extension(self, request, pk=None):
+        appeal = self.get_object()
         ser = ExtensionDecisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        appeal = self.get_object()
         ext = get_object_or_404(Extension, pk=ser.validated_data["extension"], appeal=appeal)
         services.decide_extension(
             ext, request.user, ser.validated_data["approve"], ser.validated_data["note"]
@@ -263,11 +262,10 @@ class AppealViewSet(
     @extend_schema(request=NoteSerializer, responses=AppealDetailSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
+        appeal = self.get_object()
         ser = NoteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return self._done(
-            services.escalate(self.get_object(), request.user, ser.validated_data["note"])
-        )
+        return self._done(services.escalate(appeal, request.user, ser.validated_data["note"]))
 
 
 class PortalAppealSerializer(serializers.ModelSerializer):
@@ -508,7 +506,8 @@ class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
     def questions(self, request, pk=None):
         from yingshang.registry.models import Enterprise
 
-        session = self.get_object()
+        # sessions are read publicly, but written only inside the caller's subtree (404)
+        session = get_object_or_404(QASession.objects.visible_to(request.user), pk=pk)
         ser = QuestionInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
@@ -547,10 +546,11 @@ class CommitmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=CommitmentStepSerializer, responses=CommitmentSerializer)
     @action(detail=True, methods=["post"])
     def step(self, request, pk=None):
+        commitment = self.get_object()  # scope first: out of scope is 404 whatever the body
         ser = CommitmentStepSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         c = services.commitment_step(
-            self.get_object(),
+            commitment,
             request.user,
             ser.validated_data["action"],
             ser.validated_data["note"],

@@ -4,9 +4,10 @@ writer) keeps checking the invariants and whatever it refuses goes back beside t
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from yingshang.platform.forms import FilterForm, MultipleFileField
+from yingshang.registry.models import is_valid_ric
 
 from . import selectors
 from .models import (
@@ -65,7 +66,7 @@ class AppealForm(forms.Form):
 
     def clean_id_number(self):
         code = self.cleaned_data["id_number"].upper()
-        if code and not ric.is_valid(code):
+        if code and not is_valid_ric(code):
             raise forms.ValidationError(_("居民身份证号码无效。"))
         return code
 

@@ -17,12 +17,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.core.policies import staff_users
 from yingshang.platform import lookup_codes, uploads
 from yingshang.platform.transitions import Notice, send_notices
+from yingshang.registry.models import is_valid_ric
 from yingshang.workdays.calendar import add_working_days
 
 from . import conf
@@ -170,7 +171,7 @@ def _validate_submission(data: dict) -> dict:
             err("person_name", _("请填写姓名。"))
         idn = (data.get("id_number") or "").strip().upper()
         data["id_number"] = idn
-        if idn and not ric.is_valid(idn):
+        if idn and not is_valid_ric(idn):
             err("id_number", _("居民身份证号码无效。"))
     if not (data.get("contact_name") or "").strip():
         err("contact_name", _("请填写联系人。"))

@@ -13,7 +13,10 @@ from .models import OPEN_STATUSES, Case, CaseEvent, Outcome, Status, Step
 from .policies import policy
 
 S = Status
-STAFF, APPLICANT = "handle", "applicant"  # policy actions of the permission column
+# policy actions of the permission column: STAFF — any staff member in the case's write scope
+# (the accepting hall under 全域通办 or the competent department); DECIDE — the competent
+# department's handlers and head only; APPLICANT — the applicant's own case.
+STAFF, DECIDE, APPLICANT = "handle", "decide", "applicant"
 
 
 def _resume_target(ctx):
@@ -212,6 +215,7 @@ class CaseMachine(Machine):
             S.IN_PROCESS,
             gettext_lazy("开始审查"),
             effects=_step(Step.REVIEW),
+            by=DECIDE,
         ),
         _e(
             "review",
@@ -220,6 +224,7 @@ class CaseMachine(Machine):
             gettext_lazy("审查完成,提交决定"),
             guards=(_at_review_step,),
             effects=_step(Step.DECISION),
+            by=DECIDE,
         ),
         _e(
             "suspend",
@@ -227,6 +232,7 @@ class CaseMachine(Machine):
             S.SUSPENDED,
             gettext_lazy("挂起"),
             effects=_suspend,
+            by=DECIDE,
         ),
         _e(
             "resume",
@@ -235,6 +241,7 @@ class CaseMachine(Machine):
             gettext_lazy("恢复"),
             effects=(_restart_clock, _clear_resume, _resume),
             target_label=gettext_lazy("挂起前状态"),
+            by=DECIDE,
         ),
         _e(
             "complete",
@@ -243,6 +250,7 @@ class CaseMachine(Machine):
             gettext_lazy("办结"),
             effects=_complete,
             after=_issue_licence,
+            by=DECIDE,
         ),
         _e(
             "deliver",
@@ -283,7 +291,7 @@ class CaseMachine(Machine):
             "version", "department", "parent"
         )
         is_staff = actor is not None and actor.is_staff_member
-        if ctx.edge.permission == STAFF and actor is not None and not is_staff:
+        if ctx.edge.permission in (STAFF, DECIDE) and actor is not None and not is_staff:
             policy.check(actor, STAFF)
         if is_staff:
             policy.check(actor, "write")
@@ -307,7 +315,12 @@ class CaseMachine(Machine):
         return locked
 
     def check_permission(self, ctx):
-        """Checked while locking (the scope decides between 404 and a refusal)."""
+        """Scope and role were checked while locking (the scope decides between 404 and a
+        refusal); decisions are the competent department's (a hall that accepted the case on
+        its behalf is refused: 403)."""
+        actor = ctx.actor
+        if ctx.edge.permission == DECIDE and actor is not None and actor.is_staff_member:
+            policy.check(actor, DECIDE, ctx.obj)
 
     def actor_role(self, actor) -> str:
         if actor is None:

@@ -3,7 +3,8 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yingshang.core.policies import is_department_bound, is_staff, writes
+from yingshang.core.models import Role
+from yingshang.core.policies import has_role, is_department_bound, is_staff, writes
 from yingshang.platform.policies import Policy, Rule
 
 
@@ -40,6 +41,15 @@ def _reads_q(user) -> Q:
 _reads.q = _reads_q
 
 
+def _competent(user, case) -> bool:
+    """The case's competent department (办理部门) decides: its own handlers and head. A hall
+    that took the case in on its behalf (全域通办: ``case.division``/``intake_department``) sees
+    it and may accept it, but never decides."""
+    if user is None or user.is_superuser:
+        return True
+    return bool(user.department_id) and user.department_id == case.department_id
+
+
 policy = Policy(
     "cases",
     {
@@ -59,6 +69,14 @@ policy = Policy(
         # every staff write (city leaders read only)
         "write": Rule(
             who=writes, field="action", message=_("只读角色不能办理办件。"), label=_("写入办件")
+        ),
+        # decision edges (开始审查, 审查, 挂起/恢复, 办结): the competent department only
+        "decide": Rule(
+            who=has_role(Role.HANDLER, Role.DEPT_HEAD),
+            on=_competent,
+            field=None,
+            message=_("只有办理部门的承办人或负责人可以作出办理决定。"),
+            label=_("审查、挂起、办结(限办理部门)"),
         ),
         # applicant edges (补正提交, 撤回): the applicant's own case (staff act for them at the window)
         "applicant": Rule(on=_own_case, label=_("申请人操作本人办件")),

@@ -12,12 +12,13 @@ from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from yingshang.catalog.models import ItemKind, Material, ScopeOfService, ServiceItem
 from yingshang.core.models import Department, Division
 from yingshang.core.policies import is_portal_user
 from yingshang.platform import audit, lookup_codes, uploads
+from yingshang.registry.models import is_valid_ric
 
 from . import rows as sqlrows
 from . import workflow
@@ -165,7 +166,7 @@ def resolve_applicant(
             may_reuse=trusted,
         )
     if kind == ApplicantKind.PERSON:
-        if not ric.is_valid(code):
+        if not is_valid_ric(code):
             raise ValidationError({"applicant_code": _("居民身份证号码无效。")})
         person = sqlrows.select_one(Person, "id_number", code)
         if person is None:

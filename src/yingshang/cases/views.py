@@ -297,12 +297,12 @@ def queue(request):
     )
 
 
-def _transition_form_context(case):
+def _transition_form_context(case, actor=None):
     return {
         "templates": {k: [str(t) for t in v] for k, v in workflow.REASON_TEMPLATES.items()},
         "suspend_reasons": SuspendReason.choices,
         "visit_kinds": VisitKind.choices,
-        "actions": workflow.allowed_actions(case, by="staff"),
+        "actions": workflow.allowed_actions(case, by="staff", actor=actor),
         "labels": {k: str(e.label) for k, e in workflow.TRANSITIONS.items()},
     }
 
@@ -311,7 +311,7 @@ def _transition_form_context(case):
 def case_detail(request, number):
     case = selectors.case_for_staff(request.user, number)
     ctx = _case_context(case)
-    ctx.update(_transition_form_context(case))
+    ctx.update(_transition_form_context(case, request.user))
     ctx["failed"] = _carried_errors(request)
     ctx["slots"] = (
         services.material_slots([case.version])

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .machines import APPLICANT, STAFF, CaseMachine, ConcurrentUpdate
+from .machines import APPLICANT, DECIDE, STAFF, CaseMachine, ConcurrentUpdate
 from .models import (
     FINISHED_STATUSES,
     OPEN_STATUSES,
@@ -30,7 +30,7 @@ S = Status
 MACHINE = CaseMachine
 # Every allowed status change (action → Edge), reviewed edge by edge (see docs/cases.md).
 TRANSITIONS = MACHINE.table
-BY = {"staff": STAFF, "applicant": APPLICANT}
+BY = {"staff": {STAFF, DECIDE}, "applicant": {APPLICANT}}
 
 # Reason templates offered on the workbench (the text can be edited before sending).
 REASON_TEMPLATES = {
@@ -59,8 +59,10 @@ REASON_TEMPLATES = {
 __all__ = ["ConcurrentUpdate", "REASON_TEMPLATES", "TRANSITIONS", "transition", "roll_up"]
 
 
-def allowed_actions(case: Case, *, by: str | None = None) -> list[str]:
-    """Actions possible from the case's current status (for buttons)."""
+def allowed_actions(case: Case, *, by: str | None = None, actor=None) -> list[str]:
+    """Actions possible from the case's current status (for buttons); with ``actor``, only
+    those the policy lets that actor take (a hall that took the case in on behalf of the
+    competent department sees no decision buttons)."""
     if case.is_bundle_parent:
         actions = []
         if case.status == S.SUPPLEMENT:
@@ -72,7 +74,9 @@ def allowed_actions(case: Case, *, by: str | None = None) -> list[str]:
     for name, edge in TRANSITIONS.items():
         if case.status not in edge.sources:
             continue
-        if by and edge.permission != BY.get(by, by):
+        if by and edge.permission not in BY.get(by, {by}):
+            continue
+        if actor is not None and not MACHINE.policy.can(actor, edge.permission, case):
             continue
         if name == "review" and case.step != Step.REVIEW:
             continue

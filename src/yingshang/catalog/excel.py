@@ -476,6 +476,9 @@ def parse_workbook(content: bytes):
 def _check_scope(items: dict, user):
     if user is None:
         return
+    from .policies import policy
+
+    policy.check(user, "maintain")  # catalog maintainers only (PermissionDenied)
     q = scope_filter(ServiceItem, user)
     if q is None:
         return

@@ -102,6 +102,8 @@ class ServiceItem(models.Model):
         verbose_name = _("政务服务事项")
         verbose_name_plural = _("政务服务事项")
         ordering = ["implementation_code"]
+        # 事项目录维护员: creates, changes, imports and deactivates items of their scope
+        permissions = [("maintain_catalog", _("维护事项目录"))]
         indexes = [
             # The portal's and the API's filters: active items by division / department / theme.
             models.Index(fields=["is_active", "division"], name="item_active_division"),

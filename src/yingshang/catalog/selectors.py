@@ -7,7 +7,6 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from yingshang.core.models import Department
-from yingshang.core.policies import is_department_bound
 
 from .models import Bundle, BundleItem, Material, ServiceItem, Theme
 
@@ -172,15 +171,7 @@ def staff_items(user, *, q: str = "", include_inactive: bool = True):
 
 
 def can_manage(user, department) -> bool:
-    """May ``user`` create or change items of ``department``?"""
-    from yingshang.platform.scoping import can_write
+    """May ``user`` create or change items of ``department``? (the catalog policy)"""
+    from .policies import policy
 
-    if not (user and user.is_authenticated and can_write(user)):
-        return False
-    if user.is_superuser:
-        return True
-    if not (user.role and user.division_id and department.division.is_within(user.division)):
-        return False
-    if is_department_bound(user):
-        return department.pk == user.department_id
-    return True
+    return policy.can(user, "maintain", department)

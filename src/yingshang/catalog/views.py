@@ -13,10 +13,10 @@ from yingshang.core.views import staff_required
 from yingshang.platform import audit
 from yingshang.platform.exports import workbook_response
 from yingshang.platform.models import AuditAction
-from yingshang.platform.scoping import can_write
 
 from . import excel, forms, selectors
 from .models import Category, Theme
+from .policies import policy as catalog_policy
 
 PAGE_SIZE = 20
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -114,7 +114,7 @@ def staff_catalog(request):
         {
             "page": page,
             "q": q,
-            "can_import": can_write(request.user),
+            "can_import": catalog_policy.can(request.user, "maintain"),
             "errors": [],
             "filter_form": form,
         },
@@ -137,7 +137,7 @@ def staff_export(request):
 @staff_required
 @require_POST
 def staff_import(request):
-    if not can_write(request.user):
+    if not catalog_policy.can(request.user, "maintain"):
         raise PermissionDenied(_("您没有导入事项的权限。"))
     upload = request.FILES.get("file")
     errors = []

@@ -76,6 +76,24 @@ def has_role(*roles):
     return test
 
 
+def holds(permission: str):
+    """Predicate: a writing staff member holding the Django permission ``permission`` (through
+    a group such as 事项目录维护员 or directly); superusers always. The capability is apart
+    from the role: a 承办人 of the market bureau may also maintain the registry."""
+
+    def test(user) -> bool:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        if user.is_superuser:
+            return True
+        if user.pk is None or not writes(user):  # unsaved probes of the permission table
+            return False
+        return user.has_perm(permission)
+
+    test.permission = permission
+    return test
+
+
 STAFF_Q = ~Q(role="")  # users with a role: the one "is staff" filter
 
 
@@ -91,6 +109,7 @@ __all__ = [
     "STAFF_Q",
     "Role",
     "has_role",
+    "holds",
     "in_bureau_department",
     "is_bureau",
     "is_department_bound",

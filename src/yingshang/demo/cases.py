@@ -46,6 +46,7 @@ POOL = 20_000
 BULK_MIN = 300_000
 BUNDLE_SHARE = 0.01  # share of rows that are bundle parents (each has ~5 sub-cases)
 REGISTRY_SHARE = 0.005  # share of the applications made by the registry's enterprises/persons
+PERSON_AREAS = [22, 23, 25, 26, 27, 81]  # 5107xx counties stdnum accepts from 1989 on
 BUNDLE_WEIGHT = {"qiye-kaiban": 4.0, "kaiban-canguan": 1.5}  # others 1.0
 
 SURNAMES = list(
@@ -167,8 +168,10 @@ def _applicant_pool(rng, n=POOL) -> dict:
     sn = surnames[rng.integers(0, len(surnames), n)].tolist()
     gv = given[rng.integers(0, len(given), (n, 2))].tolist()
     glen = rng.integers(1, 3, n).tolist()
-    birth = (np.datetime64("1950-01-01") + rng.integers(0, 20000, n)).astype(str).tolist()
-    area = rng.integers(1, 99, n).tolist()
+    # stdnum (as the app's checks) knows Mianyang's county codes from 1985/1989 on: applicants
+    # are born 1989 … 2004 in one of the counties, so that every ID number passes ric.is_valid
+    birth = (np.datetime64("1989-06-01") + rng.integers(0, 5600, n)).astype(str).tolist()
+    area = np.array(PERSON_AREAS)[rng.integers(0, len(PERSON_AREAS), n)].tolist()
     tail = rng.integers(0, 999, n).tolist()
     phone = rng.integers(0, 10**8, n).tolist()
     prefix = rng.integers(30, 99, n).tolist()
@@ -176,13 +179,15 @@ def _applicant_pool(rng, n=POOL) -> dict:
     for i in range(n):
         if i % 2 == 0:
             pool["name"].append("绵阳" + "".join(w[i]) + fk[i] + "有限公司")
-            body = "915107" + "".join(letters[i])
+            # 91 + a Mianyang area code (6 digits) + a 9-character organisation code
+            body = f"915107{area[i]:02d}" + "".join(letters[i][:9])
             pool["code"].append(body + uscc.calc_check_digit(body))
             pool["kind"].append("enterprise")
         else:
             pool["name"].append(sn[i] + "".join(gv[i][: glen[i]]))
             body = f"5107{area[i]:02d}{birth[i].replace('-', '')}{tail[i]:03d}"
-            pool["code"].append(body + ric.calc_check_digit(body))
+            # ric.calc_check_digit takes the 18 characters and ignores the last one
+            pool["code"].append(body + ric.calc_check_digit(body + "0"))
             pool["kind"].append("person")
         pool["phone"].append(f"1{prefix[i]}{phone[i]:08d}")
         pool["enterprise"].append(None)
@@ -330,6 +335,8 @@ def _lifecycle(rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_su
     lag = np.where(limit == 0, 0, rng.integers(0, 2, m))
     a_day = _add_wd(day, lag)
     t_a = np.maximum(t0 + rng.integers(300, 1800, m), _office(rng, a_day, m))
+    # a late-evening submission is accepted after midnight: the clock runs from that day
+    a_day = np.maximum(a_day, ((t_a + 8 * 3600) // 86400).astype("datetime64[D]"))
     u2 = rng.random(m)
     sup = acc & (u2 < p_supp)
     sus = acc & ~sup & (u2 < p_supp + 0.03) & (limit > 0)
@@ -352,6 +359,13 @@ def _lifecycle(rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_su
     used = np.where(late, limit + rng.integers(1, 6, m), used)
     done_day = _add_wd(a_day, used + p_sup + p_sus)
     t_c = np.maximum(last + 1800, _office(rng, done_day, m, 10, 17))
+    # working days taken as sla.working_days_used counts them, from the days the timestamps
+    # fall on (a step late in the evening can push the completion past midnight)
+    c_day = ((t_c + 8 * 3600) // 86400).astype("datetime64[D]")
+    taken = np.searchsorted(ctx.work_days, c_day, "right") - np.searchsorted(
+        ctx.work_days, a_day, "right"
+    )
+    used = np.maximum(taken - p_sup - p_sus, 0)
     approved = rng.random(m) < 0.96
     deliv = approved & (rng.random(m) < 0.75)
     t_d = t_c + rng.integers(3600, 3 * 86400, m)

@@ -102,7 +102,8 @@ def load_staff(options, tally: Tally, out):
             "role": role,
             "division": division,
             "department": department,
-            "is_staff": role in {Role.ADMIN, Role.SUPERVISOR},
+            # the Django admin is for superusers only (docs/security.md)
+            "is_staff": role == Role.ADMIN,
             "is_superuser": role == Role.ADMIN,
         }
         if any(getattr(user, k) != v for k, v in values.items()) and status != "created":
@@ -114,6 +115,25 @@ def load_staff(options, tally: Tally, out):
         if status != "unchanged":
             user.save()
         tally.add("staff", status)
+    load_groups(tally)
+
+
+def load_groups(tally: Tally) -> None:
+    """The maintainer groups (data.DEMO_GROUPS): each holds one permission; members are set
+    exactly as listed (a rerun changes nothing)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for name, perm, members in data.DEMO_GROUPS:
+        app_label, codename = perm.split(".")
+        group, created = Group.objects.get_or_create(name=name)
+        permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        changed = created or not group.permissions.filter(pk=permission.pk).exists()
+        group.permissions.set([permission])
+        wanted = set(User.objects.filter(username__in=members).values_list("pk", flat=True))
+        if set(group.user_set.values_list("pk", flat=True)) != wanted:
+            group.user_set.set(wanted)
+            changed = True
+        tally.add("groups", "created" if created else ("updated" if changed else "unchanged"))
 
 
 def demo_years(today: datetime.date | None = None) -> range:
@@ -145,5 +165,8 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
         if user is None:
             continue
         where = user.department.name if user.department else user.division.name
-        rows.append((username, data.DEMO_PASSWORD, user.get_role_display(), where))
+        role = " · ".join(
+            [str(user.get_role_display()), *user.groups.values_list("name", flat=True)]
+        )
+        rows.append((username, data.DEMO_PASSWORD, role, where))
     return rows

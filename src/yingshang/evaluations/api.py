@@ -186,10 +186,11 @@ class RectificationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=StepSerializer, responses=RectificationSerializer)
     @action(detail=True, methods=["post"])
     def step(self, request, pk=None):
+        rect = self.get_object()  # scope first: out of scope is 404 whatever the body
         ser = StepSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         rect = services.rectification_step(
-            self.get_object(),
+            rect,
             request.user,
             ser.validated_data["action"],
             ser.validated_data["note"],

@@ -3,6 +3,14 @@ from django.contrib import admin
 from .models import AuditEntry, ScheduledRun
 
 
+def superusers_only(request) -> bool:
+    """The Django admin is for superusers only (docs/security.md, "Admin"): staff work in the
+    workbench, where every page asks the apps' policies and scopes. ``is_staff`` alone no
+    longer opens it — an active superuser does. Installed on ``admin.site`` in urls.py."""
+    user = request.user
+    return bool(user.is_active and user.is_superuser)
+
+
 class ScopedAdminMixin:
     """Admin lists and edits are limited to the staff member's subtree; outside it is 404."""
 

@@ -142,6 +142,21 @@ def render_docs() -> str:
             f"`{SPECIAL_DEPARTMENT}`); — refused. Object rules (own department, own record) "
             "apply on top and are named in the action's description.\n",
         ]
+        held = sorted(
+            {
+                f"`{rule.who.permission}` ({policy.name} `{action}`)"
+                for policy in all_policies()
+                for action, rule in policy.rules.items()
+                if getattr(rule.who, "permission", None)
+            }
+        )
+        if held:
+            parts.append(
+                "Some actions need a Django permission on top of the role, held through a group "
+                "(maintainers): " + ", ".join(held) + ". A role alone never grants them, so "
+                "their rows show — for every role; with the permission every writing role may "
+                "(city leaders still only read), inside its own subtree.\n"
+            )
         header = "| action | " + " | ".join(label for _v, label, _p, _b in probes) + " |"
         for policy in all_policies():
             parts.append(f"## {policy.name}\n")

@@ -1,5 +1,6 @@
 """REST API of the registry: enterprises (staff, scoped, phone masked) and e-licences (scoped)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -88,8 +89,16 @@ class EnterpriseViewSet(
     lookup_field = "uscc"
 
     def perform_create(self, serializer):
+        """Registry maintainers only (403); an existing enterprise outside the caller's
+        subtree is 404 and stays as it was; a division outside it is a field error (400)."""
         data = dict(serializer.validated_data)
-        serializer.instance = services.register_enterprise(**data)
+        try:
+            serializer.instance = services.register_enterprise(actor=self.request.user, **data)
+        except DjangoValidationError as exc:
+            errors = exc.message_dict
+            if "division" in errors:  # the API names the field division_code
+                errors["division_code"] = errors.pop("division")
+            raise serializers.ValidationError(errors) from exc
 
 
 class ELicenceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -195,10 +204,11 @@ class RepresentationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=CodeSerializer, responses=RepresentationSerializer)
     @action(detail=True, methods=["post"], url_path="verify-code")
     def verify_code(self, request, pk=None):
+        representation = self.get_object()  # scope first: 404 whatever the body
         ser = CodeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         rep = services.verify_code(
-            self.get_object(), user=request.user, code=ser.validated_data["code"]
+            representation, user=request.user, code=ser.validated_data["code"]
         )
         return self._answer(rep)
 
@@ -210,6 +220,7 @@ class RepresentationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DecisionSerializer, responses=RepresentationSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
+        representation = self.get_object()  # scope first: 404 whatever the body
         ser = DecisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         step = {
@@ -217,5 +228,5 @@ class RepresentationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
             "reject": services.reject_representation,
             "revoke": services.revoke_representation,
         }[ser.validated_data["action"]]
-        rep = step(self.get_object(), user=request.user, note=ser.validated_data["note"])
+        rep = step(representation, user=request.user, note=ser.validated_data["note"])
         return self._answer(rep)

@@ -20,8 +20,17 @@ def validate_uscc(value: str):
         raise ValidationError(_("统一社会信用代码“%(v)s”无效。"), params={"v": value}, code="uscc")
 
 
+def is_valid_ric(value: str) -> bool:
+    """``stdnum.cn.ric.is_valid`` that answers False instead of raising KeyError for an area
+    code missing from stdnum's table (e.g. 510799): such a number is refused, not a 500."""
+    try:
+        return ric.is_valid(value or "")
+    except (KeyError, ValueError):
+        return False
+
+
 def validate_ric(value: str):
-    if not ric.is_valid(value or ""):
+    if not is_valid_ric(value):
         raise ValidationError(_("居民身份证号码无效。"), code="ric")
 
 
@@ -55,6 +64,8 @@ class Enterprise(models.Model):
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         ordering = ["name"]
+        # 登记主体维护员: edits registry master data (enterprises, persons, licences)
+        permissions = [("maintain_registry", _("维护登记主体数据(企业、自然人、证照)"))]
 
     def __str__(self):
         return self.name

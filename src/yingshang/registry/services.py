@@ -9,6 +9,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
@@ -16,7 +17,7 @@ from stdnum.cn import ric, uscc
 from yingshang.core.policies import is_portal_user
 from yingshang.platform.masking import mask_phone
 
-from . import verification
+from . import policies, verification
 from .models import (
     ELicence,
     Enterprise,
@@ -57,18 +58,33 @@ def save_licence_type(*, code: str, name: str, holder_kind: str = "any") -> tupl
 
 
 @transaction.atomic
-def register_enterprise(*, uscc: str, name: str, **fields) -> Enterprise:
+def register_enterprise(*, uscc: str, name: str, actor=None, **fields) -> Enterprise:
     """Create an enterprise, or update the one with this 统一社会信用代码.
 
     ``fields``: legal_representative, phone, address, division, established_on.
-    Invalid USCC → ValidationError({"uscc": …}).
+    Invalid USCC → ValidationError({"uscc": …}). ``actor`` (a staff member; None is the
+    system — submissions, the demo) must be a registry maintainer (``PermissionDenied``); an
+    existing enterprise outside the actor's subtree is ``Http404`` and is left untouched, and
+    neither a new nor an existing one may be placed in a division outside it.
     """
     code = normalise_uscc(uscc)
     allowed = {"legal_representative", "phone", "address", "division", "established_on"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({k: _("未知字段。") for k in unknown})
+    if actor is not None:
+        policies.check(actor, "maintain")
+        try:  # a bad code is the first error, before the scope of the record
+            Enterprise._meta.get_field("uscc").run_validators(code)
+        except ValidationError as exc:
+            raise ValidationError({"uscc": exc.messages}) from exc
     obj = Enterprise.objects.select_for_update().filter(uscc=code).first() or Enterprise(uscc=code)
+    if actor is not None:
+        if obj.pk is not None and not policies.in_scope(actor, obj):
+            raise Http404
+        division = fields.get("division", obj.division if obj.pk else None)
+        if not policies.division_in_scope(actor, division):
+            raise ValidationError({"division": _("登记区划不在您的管辖范围内。")})
     if _apply(obj, {"name": (name or "").strip(), **fields}):
         obj.full_clean()
         obj.save()

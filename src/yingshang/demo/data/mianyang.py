@@ -178,3 +178,12 @@ DEMO_STAFF = [
     ("fucheng_chengban", "周承办(涪城)", "handler", "510703", "market"),
     ("fucheng_jiandu", "吴监督(涪城)", "supervisor", "510703", "gov_service"),
 ]
+
+# Capabilities apart from the role (Django groups with one permission each): who maintains the
+# catalog (事项清单, the 政务服务监督管理局 of each level) and the registry master data (the market
+# bureau). Ordinary clerks, handlers and heads do neither.
+DEMO_GROUPS = [
+    # group name, "app_label.codename", members
+    ("事项目录维护员", "catalog.maintain_catalog", ["jianduyuan", "fucheng_jiandu"]),
+    ("登记主体维护员", "registry.maintain_registry", ["kezhang"]),
+]
