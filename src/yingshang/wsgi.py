@@ -1,6 +1,31 @@
+"""The WSGI application (gunicorn: ``yingshang.wsgi:application``; ``yingshang serve`` runs it
+with ``--preload``, so the warm-up below runs once in the master and the workers fork warm).
+
+Warm-up (``YINGSHANG_WARM_UP=0`` skips it): import every view through the URLconf, fill the
+URL reverse tables, and call each app's optional ``AppConfig.warm_up()`` (appeals: jieba's
+dictionary). Without it each worker paid these at its first requests — the load benchmark's
+profile showed seconds per worker for jieba alone (bench/load, docs/performance.md).
+"""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingshang.settings")
 application = get_wsgi_application()
+
+
+def warm_up() -> None:
+    from django.apps import apps
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    resolver.url_patterns  # noqa: B018 - imports every urls module and view
+    resolver.reverse_dict  # noqa: B018 - fills the reverse tables
+    for config in apps.get_app_configs():
+        if hasattr(config, "warm_up"):
+            config.warm_up()
+
+
+if os.environ.get("YINGSHANG_WARM_UP", "1") != "0":
+    warm_up()

@@ -148,7 +148,7 @@ def my_cases(request):
 
 
 def _case_context(case):
-    children = list(case.children.select_related("department").order_by("id"))
+    children = list(case.children.select_related("department", "version").order_by("id"))
     material_case = case.parent if case.parent_id else case
     return {
         "case": case,

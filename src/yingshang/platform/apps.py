@@ -11,9 +11,10 @@ class PlatformConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_login_failed
 
-        from . import audit, ratelimit
+        from . import audit, choices, ratelimit
 
         audit.connect_signals()
+        choices.install()  # get_FOO_display() without rebuilding the choices on every call
         user_login_failed.connect(ratelimit.count_failed_login, dispatch_uid="ratelimit-login")
         from axes.signals import user_locked_out
 

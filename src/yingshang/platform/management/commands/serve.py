@@ -2,8 +2,15 @@
 worker as a child process and gunicorn in the foreground; stop the worker when gunicorn exits.
 
 In production run the two separately under the service manager instead:
-    gunicorn yingshang.wsgi --workers 4 --threads 4 --bind 127.0.0.1:8000
+    gunicorn yingshang.wsgi --workers 3 --threads 4 --preload --bind 127.0.0.1:8000
     yingshang worker          # as many as needed
+
+Defaults, from the load benchmark (bench/load, docs/performance.md): cores + 1 worker processes
+(WEB_WORKERS), 4 threads each (WEB_THREADS). Each process holds the interpreter lock for its
+Python work, so processes rather than threads use the cores; threads overlap the database
+waits. On 2 cores (shared, loaded), the mixed workload at 16 clients, alternating runs: 2 × 4
+averaged 20 requests/s (p95 1.3–1.4 s), 3 × 4 33 requests/s, 4 × 4 31 requests/s (p95
+0.8–1.1 s).
 """
 
 import os
@@ -21,8 +28,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-        parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_WORKERS", 0)) or (os.cpu_count() or 1) + 1,
+            help="gunicorn worker processes (default: cores + 1, or WEB_WORKERS)",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", 0)) or 4,
+            help="threads per gunicorn worker (default: 4, or WEB_THREADS)",
+        )
         parser.add_argument(
             "--no-worker", action="store_false", dest="worker", help="do not start the worker"
         )
