@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "indicators.toml"
 
-SOURCES = ("cases", "appeals", "evaluations", "reforms", "catalog", "benchmark")
+SOURCES = ("cases", "appeals", "evaluations", "reforms", "catalog", "notifications", "benchmark")
 DIRECTIONS = ("higher", "lower")
 GROUPS = {
     "db": ("营商环境(世行方法)", "Doing Business topics"),
@@ -41,6 +41,11 @@ COUNTS = {
         "cases_instant",
         "cases_at_most_one_visit",
         "cases_overdue",
+        "cases_submitted_wechat",
+        "cases_submitted_pc",
+        "cases_submitted_window",
+        "cases_submitted_api",
+        "cases_submitted_online",
     },
     "catalog": {
         "items_total",
@@ -70,6 +75,7 @@ COUNTS = {
         "evaluations_bad_rectified",
     },
     "reforms": {"tasks_due", "tasks_completed_on_time", "tasks_lagging"},
+    "notifications": {"wechat_sent", "wechat_final", "sms_sent", "sms_final"},
     "benchmark": set(),
 }
 MEASURES = {
@@ -87,6 +93,7 @@ MEASURES = {
     "appeals": {"handling_working_days"},
     "evaluations": set(),
     "reforms": set(),
+    "notifications": set(),
     "benchmark": {"quality_index"},
 }
 

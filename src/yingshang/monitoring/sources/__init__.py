@@ -155,7 +155,7 @@ class Source:
 
 
 def registry() -> dict[str, Source]:
-    from . import appeals, cases, catalog, evaluations, reforms
+    from . import appeals, cases, catalog, evaluations, notifications, reforms
 
     return {
         s.name: s
@@ -165,5 +165,6 @@ def registry() -> dict[str, Source]:
             appeals.AppealsSource(),
             evaluations.EvaluationsSource(),
             reforms.ReformsSource(),
+            notifications.NotificationsSource(),
         )
     }

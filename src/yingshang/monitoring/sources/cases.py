@@ -4,7 +4,9 @@
    Σ working days used, Σ visits;
 2. cases that went through 补正, by completion day (from the append-only ``CaseEvent`` log, via
    the partial 补正 index ``caseevent_supplement_at``) → ``cases_completed_without_correction`` = completed − corrected;
-3. submitted cases by submission day;
+3. submitted cases by submission day, in all and by channel (微信公众号 ``wechat``, 网上大厅/PC
+   ``online``, 综合窗口 ``window``, 系统接口 ``api``; "online" in the wide sense = every channel
+   but the window);
 4. overdue cases by due day (finished after the due instant, or open, running and past it);
 5. Doing-Business topics: bundle parents (一件事) and single cases of the mapped items, by
    completion day: interactions, calendar days, fees, paid-in minimum capital (0).
@@ -36,6 +38,14 @@ from . import FactRow, Source, day_bounds, merge, model, tz
 
 SUPPLEMENT = "supplement_requested"
 DONE = ("completed", "delivered")
+# submitted cases by channel (cases.models.Channel): fact name → channel codes
+CHANNEL_COUNTS = {
+    "cases_submitted_wechat": ("wechat",),
+    "cases_submitted_pc": ("online",),
+    "cases_submitted_window": ("window",),
+    "cases_submitted_api": ("api",),
+    "cases_submitted_online": ("online", "wechat", "api"),
+}
 OPEN = ("submitted", "prechecking", "accepted", "supplement_requested", "in_process", "suspended")
 
 
@@ -184,7 +194,17 @@ class CasesSource(Source):
             return out
 
         def submitted():
-            return run("submitted_at", "count(*)", "", ([], []), ("cases_total",))
+            by_channel = ", ".join(
+                f"count(*) FILTER (WHERE c.channel IN {_literal(codes)})"
+                for codes in CHANNEL_COUNTS.values()
+            )
+            return run(
+                "submitted_at",
+                "count(*), " + by_channel,
+                "",
+                ([], []),
+                ("cases_total", *CHANNEL_COUNTS),
+            )
 
         def overdue():
             return run(
@@ -297,7 +317,13 @@ class CasesSource(Source):
             Case.objects.filter(item__isnull=False, submitted_at__gte=lo, submitted_at__lt=hi)
             .annotate(day=TruncDate("submitted_at", tzinfo=zone))
             .values(*keys)
-            .annotate(cases_total=Count("id"))
+            .annotate(
+                cases_total=Count("id"),
+                **{
+                    name: Count("id", filter=Q(channel__in=codes))
+                    for name, codes in CHANNEL_COUNTS.items()
+                },
+            )
             .order_by(),
             into=out,
             **spec,

@@ -1,0 +1,52 @@
+"""Push notifications (消息推送) → facts: deliveries that reached a final state, by the day the
+delivery was created and by channel (one GROUP BY). A delivery is delivered (``sent``) or given
+up (``dead``, retries exhausted); pending and failed-but-retrying ones are not counted yet.
+Deliveries carry no division or department, so the facts are city level only: they are filed
+under the city division (the first division of level 市), which no county or department
+dimension picks up."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+
+from . import FactRow, Source, day_bounds, merge, model, tz
+
+CHANNELS = ("wechat", "sms")
+
+
+class NotificationsSource(Source):
+    name = "notifications"
+
+    def available(self) -> bool:
+        return model("notifications.Delivery") is not None
+
+    def facts(self, start: datetime.date, end: datetime.date, defs) -> list[FactRow]:
+        if not self.available():
+            return []
+        Delivery = model("notifications.Delivery")
+        lo, hi = day_bounds(start, end)
+        aggregates = {}
+        for channel in CHANNELS:
+            aggregates[f"{channel}_sent"] = Count("id", filter=Q(channel=channel, status="sent"))
+            aggregates[f"{channel}_final"] = Count(
+                "id", filter=Q(channel=channel, status__in=("sent", "dead"))
+            )
+        rows = (
+            Delivery.objects.filter(created_at__gte=lo, created_at__lt=hi, channel__in=CHANNELS)
+            .annotate(day=TruncDate("created_at", tzinfo=tz()))
+            .values("day")
+            .annotate(**aggregates)
+            .order_by()
+        )
+        city = (
+            model("core.Division")
+            .objects.filter(level=2)
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        out = merge(rows, division="-", department="-", item=None)
+        return [FactRow(f.day, city, None, None, f.data) for f in out.values()]
