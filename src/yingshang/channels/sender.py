@@ -43,20 +43,24 @@ class NotDeliverable(Exception):
     """The delivery cannot go out through WeChat as things stand (said plainly in last_error)."""
 
 
-class ApiClient(WeChatClient):
-    """wechatpy's client against ``config.api_base`` (the real API or the fake server), with the
-    token taken from the shared database row instead of wechatpy's per-process session."""
+class SharedTokenMixin:
+    """A wechatpy client (official account or WeCom) against ``config.api_base`` (the real API or
+    the fake server), its access token taken from the shared database row (``shared_token``)
+    instead of wechatpy's per-process session. Subclasses give ``credentials(config)``."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config):
         self.API_BASE_URL = config.api_base + "/cgi-bin/"
         self.config = config
         super().__init__(
-            config.app_id,
-            config.app_secret,
+            *self.credentials(config),
             session=MemoryStorage(),
             timeout=float(getattr(settings, "WECHAT_API_TIMEOUT", 10)),
             auto_retry=False,
         )
+
+    @staticmethod
+    def credentials(config) -> tuple[str, str]:
+        raise NotImplementedError
 
     @property
     def access_token(self):
@@ -65,6 +69,14 @@ class ApiClient(WeChatClient):
     @access_token.setter
     def access_token(self, value):  # wechatpy's constructor may assign it; the row is the truth
         pass
+
+
+class ApiClient(SharedTokenMixin, WeChatClient):
+    """The official account's API client."""
+
+    @staticmethod
+    def credentials(config: Config) -> tuple[str, str]:
+        return config.app_id, config.app_secret
 
     def fetch_token_from_api(self) -> dict:
         return self._fetch_access_token(

@@ -16,12 +16,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from wechatpy.enterprise import WeChatClient as WorkClient
 from wechatpy.exceptions import WeChatClientException
-from wechatpy.session.memorystorage import MemoryStorage
 
 from yingshang.notifications.public import BaseSender, absolute_link, register
 
 from .models import StaffWeCom
-from .sender import TOKEN_ERRORS, shared_token
+from .sender import TOKEN_ERRORS, SharedTokenMixin, shared_token
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 TITLE_BYTES, DESCRIPTION_BYTES = 128, 512
@@ -49,25 +48,12 @@ def get_wecom_config() -> WeComConfig | None:
     return WeComConfig(corp_id, secret, int(agent), base)
 
 
-class WeComClient(WorkClient):
-    def __init__(self, config: WeComConfig):
-        self.API_BASE_URL = config.api_base + "/cgi-bin/"
-        self.config = config
-        super().__init__(
-            config.corp_id,
-            config.secret,
-            session=MemoryStorage(),
-            timeout=float(getattr(settings, "WECHAT_API_TIMEOUT", 10)),
-            auto_retry=False,
-        )
+class WeComClient(SharedTokenMixin, WorkClient):
+    """The WeCom application's API client (token shared like the official account's)."""
 
-    @property
-    def access_token(self):
-        return shared_token(self)
-
-    @access_token.setter
-    def access_token(self, value):
-        pass
+    @staticmethod
+    def credentials(config: WeComConfig) -> tuple[str, str]:
+        return config.corp_id, config.secret
 
     def fetch_token_from_api(self) -> dict:
         return self._fetch_access_token(
