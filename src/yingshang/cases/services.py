@@ -725,7 +725,13 @@ def submit_bundle(
             errors.update({k: [f"{item.name}:{m}" for m in v] for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    slots = material_slots([v for _i, v, _d in routes])
+    # the bundle's own results (营业执照 of 企业开办…) are produced by its sub-cases: never asked
+    produced = set(bundle.outputs.values_list("licence_type_id", flat=True))
+    slots = [
+        s
+        for s in material_slots([v for _i, v, _d in routes])
+        if s.licence_type is None or s.licence_type.pk not in produced
+    ]
     reuse = reusable_licences(slots, applicant.licence_holder)
     files = files or {}
     kinds = _check_uploads(slots, files, reuse, paper=paper)

@@ -78,7 +78,12 @@ def _apply(request, *, item=None, bundle=None):
         if item
         else [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
     )
-    slots = services.material_slots([v for v in versions if v])
+    produced = {o.licence_type_id for o in catalog.bundle_outputs(bundle)}
+    slots = [
+        s
+        for s in services.material_slots([v for v in versions if v])
+        if s.licence_type is None or s.licence_type.pk not in produced
+    ]
     initial = _default_applicant(request.user)
     initial["division"] = (item.division if item else bundle.division).pk
     form = forms.ApplicantForm(request.POST or None, initial=initial)
