@@ -133,9 +133,7 @@ def _applicant(request, draft, needs):
     prefill = draft.data.get("prefill") or {}
     saved = draft.data.get("applicant")
     initial = saved or {k: v["value"] for k, v in prefill.items()}
-    form = apply_forms.ApplicantStepForm(
-        _posted(request), initial=initial, founding=needs.founding
-    )
+    form = apply_forms.ApplicantStepForm(_posted(request), initial=initial, founding=needs.founding)
     if request.method == "POST" and form.is_valid():
         drafts.save_step(
             draft=draft,
@@ -254,9 +252,7 @@ def _materials(request, draft, needs):
 
 
 def _review(request, draft, needs):
-    form = apply_forms.ReviewStepForm(
-        _posted(request), initial={"submit_key": draft.submit_key}
-    )
+    form = apply_forms.ReviewStepForm(_posted(request), initial={"submit_key": draft.submit_key})
     if request.method == "POST" and form.is_valid():
         try:
             case, created = drafts.submit(
@@ -288,9 +284,7 @@ def _review(request, draft, needs):
             details=d,
             division=division,
             new_enterprise=d.get("new_enterprise"),
-            rows=_material_rows(
-                draft, needs, apply_forms.MaterialsStepForm(slots=needs.slots)
-            ),
+            rows=_material_rows(draft, needs, apply_forms.MaterialsStepForm(slots=needs.slots)),
         ),
         status=400 if form.errors else 200,
     )

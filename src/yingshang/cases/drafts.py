@@ -68,12 +68,8 @@ def needs_of(draft: ApplicationDraft) -> Needs:
     bundle = draft.bundle
     items = [bi.item for bi in bundle.bundle_items.select_related("item__current_version")]
     outputs = catalog.bundle_outputs(bundle)
-    produced = {o.licence_type_id for o in outputs}
-    slots = [
-        s
-        for s in services.material_slots([i.current_version for i in items if i.current_version])
-        if s.licence_type is None or s.licence_type.pk not in produced
-    ]
+    versions = [i.current_version for i in items if i.current_version]
+    slots = services.bundle_material_slots(bundle, versions)
     return Needs(slots, outputs, any(o.founds_holder for o in outputs), items)
 
 

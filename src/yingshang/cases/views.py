@@ -78,12 +78,12 @@ def _apply(request, *, item=None, bundle=None):
         if item
         else [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
     )
-    produced = {o.licence_type_id for o in catalog.bundle_outputs(bundle)}
-    slots = [
-        s
-        for s in services.material_slots([v for v in versions if v])
-        if s.licence_type is None or s.licence_type.pk not in produced
-    ]
+    versions = [v for v in versions if v]
+    slots = (
+        services.bundle_material_slots(bundle, versions)
+        if bundle
+        else services.material_slots(versions)
+    )
     initial = _default_applicant(request.user)
     initial["division"] = (item.division if item else bundle.division).pk
     form = forms.ApplicantForm(request.POST or None, initial=initial)
@@ -390,7 +390,12 @@ def intake(request):
         versions = [item.current_version]
     elif bundle:
         versions = [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
-    slots = services.material_slots([v for v in versions if v])
+    versions = [v for v in versions if v]
+    slots = (
+        services.bundle_material_slots(bundle, versions)
+        if bundle
+        else services.material_slots(versions)
+    )
     form = forms.IntakeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -320,9 +320,7 @@ class BundleOutput(models.Model):
         verbose_name_plural = _("一件事办理结果")
         ordering = ["bundle", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["bundle", "licence_type"], name="bundle_output_unique"
-            )
+            models.UniqueConstraint(fields=["bundle", "licence_type"], name="bundle_output_unique")
         ]
 
     def __str__(self):

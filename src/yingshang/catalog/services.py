@@ -507,7 +507,9 @@ def save_bundle_outputs(*, bundle: Bundle, outputs: list[dict]) -> str:
     ``outputs`` = [{"item", "licence_type", "founds_holder"}]. Each item must be in the bundle
     and produce that licence type (its current version's result). Replaces the bundle's
     outputs; returns created|updated|unchanged."""
-    members = {bi.item_id: bi.item for bi in bundle.bundle_items.select_related("item__current_version")}
+    members = {
+        bi.item_id: bi.item for bi in bundle.bundle_items.select_related("item__current_version")
+    }
     errors, wanted = [], []
     for o in outputs:
         item, lt = o["item"], o["licence_type"]
@@ -516,9 +518,7 @@ def save_bundle_outputs(*, bundle: Bundle, outputs: list[dict]) -> str:
             continue
         version = members[item.pk].current_version
         if version is None or version.result_licence_type_id != lt.pk:
-            errors.append(
-                _("事项“%(n)s”的办理结果不是“%(l)s”。") % {"n": item.name, "l": lt.name}
-            )
+            errors.append(_("事项“%(n)s”的办理结果不是“%(l)s”。") % {"n": item.name, "l": lt.name})
             continue
         wanted.append((item.pk, lt.pk, bool(o.get("founds_holder"))))
     if len({w[1] for w in wanted}) != len(wanted):
@@ -526,9 +526,7 @@ def save_bundle_outputs(*, bundle: Bundle, outputs: list[dict]) -> str:
     if sum(1 for w in wanted if w[2]) > 1:
         errors.append(_("一件事最多设立一个新主体。"))
     _raise({"outputs": errors} if errors else {})
-    current = sorted(
-        bundle.outputs.values_list("item_id", "licence_type_id", "founds_holder")
-    )
+    current = sorted(bundle.outputs.values_list("item_id", "licence_type_id", "founds_holder"))
     if current == sorted(wanted):
         return "unchanged"
     with transaction.atomic():
@@ -538,4 +536,3 @@ def save_bundle_outputs(*, bundle: Bundle, outputs: list[dict]) -> str:
                 bundle=bundle, item_id=item_id, licence_type_id=lt_id, founds_holder=founds
             )
     return "updated" if current else "created"
-
