@@ -135,6 +135,14 @@ def test_details_step_errors(client, catalog, portal_users):
     r = client.post(_step(draft, "details"), {"division": "999999", "note": "x" * 501})
     page = r.content.decode()
     assert 'data-testid="error-division"' in page and 'data-testid="error-note"' in page
+    # a local item (属地办理 in Fucheng) cannot be applied for in Jiangyou
+    local = _start(client, item=catalog["local"])
+    client.post(_step(local, "applicant"), PERSON)
+    r = client.post(_step(local, "details"), {"division": catalog["jiangyou_div"].pk})
+    page = r.content.decode()
+    assert 'data-testid="error-division"' in page and "事项不在所选区划办理" in page
+    r = client.post(_step(local, "details"), {"division": catalog["fucheng"].pk})
+    assert r.status_code == 302
 
 
 def test_prefill_from_account_with_source(client, catalog, portal_users, enterprise_applicant):

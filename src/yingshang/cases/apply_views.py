@@ -170,6 +170,11 @@ def _details(request, draft, needs):
         )
     form = form_class(_posted(request), initial=saved)
     if request.method == "POST" and form.is_valid():
+        try:
+            drafts.check_division(draft, form.cleaned_data["division"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         values = {"division": d["division"].pk, "note": d["note"]}
         if needs.founding:

@@ -146,6 +146,23 @@ def start(*, user, item=None, bundle=None, fresh: bool = False) -> ApplicationDr
     return draft
 
 
+def check_division(draft: ApplicationDraft, division) -> None:
+    """The division must be one where the item (every item of a bundle) can be applied for
+    (属地办理 items only in their own division): ``ValidationError({"division": …})``."""
+    for item in needs_of(draft).items:
+        try:
+            services.route(item, division)
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    "division": [
+                        f"{item.name}:{m}" if draft.bundle_id else m
+                        for m in exc.message_dict.get("division", exc.messages)
+                    ]
+                }
+            ) from None
+
+
 def save_step(*, draft: ApplicationDraft, step: str, values: dict, next_step: str) -> None:
     """Keep a step's cleaned values and move the draft on."""
     if draft.status != DraftStatus.OPEN:
