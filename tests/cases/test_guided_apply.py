@@ -484,3 +484,21 @@ def test_bundle_outputs_validated(catalog):
     out = [{"item": catalog["registration"], "licence_type": yyzz, "founds_holder": True}]
     assert cat.save_bundle_outputs(bundle=catalog["bundle"], outputs=out) == "created"
     assert cat.save_bundle_outputs(bundle=catalog["bundle"], outputs=out) == "unchanged"
+
+
+def test_prefill_prefers_the_person_for_personal_items(catalog, portal_users):
+    from yingshang.cases.services import resolve_applicant
+    from yingshang.registry.public import link_enterprise_user
+
+    user = portal_users["qiye"]
+    ent = resolve_applicant(kind="enterprise", code=USCC, name="绵阳示例科技有限公司", user=user)
+    link_enterprise_user(ent.enterprise, user)
+    resolve_applicant(kind="person", code=RIC, name="王五", phone="13900001234", user=user)
+    as_enterprise = drafts.prefill(user)
+    assert as_enterprise["applicant_code"]["value"] == USCC
+    assert as_enterprise["applicant_code"]["source"] == "来自企业登记信息"  # no e-licence yet
+    as_person = drafts.prefill(user, person_first=True)
+    assert as_person["applicant_code"] == {"value": RIC, "source": "来自实名认证信息"}
+    founding = drafts.prefill(user, founding=True)
+    assert founding["applicant_kind"]["value"] == "person"
+    assert founding["applicant_code"]["value"] == RIC

@@ -30,7 +30,11 @@ def restaurant(catalog):
         committed_limit_days=5,
         service_scope="city",
         materials=[
-            {"name": "营业执照", "requirement": "required", "licence_type": catalog["licence_type"]},
+            {
+                "name": "营业执照",
+                "requirement": "required",
+                "licence_type": catalog["licence_type"],
+            },
             {"name": "食品安全管理制度", "requirement": "required"},
         ],
     )
@@ -39,9 +43,7 @@ def restaurant(catalog):
     )
     cat.save_bundle_outputs(
         bundle=bundle,
-        outputs=[
-            {"item": reg, "licence_type": catalog["licence_type"], "founds_holder": True}
-        ],
+        outputs=[{"item": reg, "licence_type": catalog["licence_type"], "founds_holder": True}],
     )
     return bundle
 
@@ -117,8 +119,12 @@ def test_apply_for_restaurant_on_a_phone(live_server, restaurant, browser_page):
     fits()
     # 4. fix the bad one, add the last one, go on
     inputs = page.locator("input[type=file]")
-    inputs.nth(1).set_input_files({"name": "住所.pdf", "mimeType": "application/pdf", "buffer": PDF})
-    inputs.nth(2).set_input_files({"name": "制度.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    inputs.nth(1).set_input_files(
+        {"name": "住所.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    inputs.nth(2).set_input_files(
+        {"name": "制度.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     page.click("[data-testid=next]")
     page.wait_for_url(re.compile(r".*/review/$"))
     assert "绵阳好味道餐饮有限公司" in page.locator("[data-testid=new-company]").inner_text()

@@ -76,13 +76,17 @@ def needs_of(draft: ApplicationDraft) -> Needs:
 # --------------------------------------------------------------------------- prefill
 
 
-def prefill(user, *, founding: bool = False) -> dict:
+def prefill(user, *, founding: bool = False, person_first: bool = False) -> dict:
     """The applicant step's initial values from the account and its verified holders, with
-    the source of each value (shown beside the field): field → {"value", "source"}."""
+    the source of each value (shown beside the field): field → {"value", "source"}. An
+    account that represents an enterprise applies as it, unless the bundle founds a new one or
+    the item serves persons (``person_first``) and the account has a verified person."""
     out = {}
     holders = registry.holders_for_user(user)
     person = next((h for h in holders if hasattr(h, "id_number")), None)
     enterprise = next((h for h in holders if hasattr(h, "uscc")), None)
+    if person_first and person is not None:
+        enterprise = None
     if enterprise is not None and not founding:
         licence = next(
             (lic for lic in registry.licences_of(enterprise) if lic.licence_type.code == "yyzz"),
@@ -138,8 +142,9 @@ def start(*, user, item=None, bundle=None, fresh: bool = False) -> ApplicationDr
         return found
     draft = ApplicationDraft(user=user, item=item, bundle=bundle)
     founding = bool(bundle) and catalog.founds_holder(bundle)
+    person_first = (item or bundle).theme == "person"
     draft.data = {
-        "prefill": prefill(user, founding=founding),
+        "prefill": prefill(user, founding=founding, person_first=person_first),
         "details": {"division": (item or bundle).division_id},
     }
     draft.save()
