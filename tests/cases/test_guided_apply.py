@@ -446,6 +446,27 @@ def test_founding_bundle_asks_no_uscc_nor_its_outputs(
     assert parent.form_data["new_enterprise"]["company_name"] == "绵阳新开科技有限公司"
     assert parent.children.count() == 3
     assert sorted(m.name for m in parent.materials.all()) == ["住所使用证明", "公司登记申请书"]
+    # the market bureau's handler sees the company to register on its sub-case; the public
+    # tracking page does not show it
+    from yingshang.core.models import User
+
+    reg_case = parent.children.get(item=catalog["registration"])
+    assert reg_case.form_data["new_enterprise"]["company_name"] == "绵阳新开科技有限公司"
+    handler = User.objects.create_user(
+        "h_market",
+        password="x" * 12,
+        role="handler",
+        division=reg_case.department.division,
+        department=reg_case.department,
+    )
+    client.force_login(handler)
+    page = client.get(reverse("cases:detail", args=[reg_case.number])).content.decode()
+    assert 'data-testid="new-enterprise"' in page and "绵阳新开科技有限公司" in page
+    client.logout()
+    page = client.get(
+        reverse("cases:track"), {"number": parent.number, "code": parent.lookup_code}
+    ).content.decode()
+    assert parent.number in page and "绵阳新开科技有限公司" not in page
 
 
 def test_bundle_without_outputs_still_asks_for_the_licence(client, catalog, portal_users):
