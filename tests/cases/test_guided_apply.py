@@ -523,3 +523,17 @@ def test_prefill_prefers_the_person_for_personal_items(catalog, portal_users):
     founding = drafts.prefill(user, founding=True)
     assert founding["applicant_kind"]["value"] == "person"
     assert founding["applicant_code"]["value"] == RIC
+
+
+def test_refused_submission_keeps_the_draft_open(client, catalog, portal_users):
+    client.force_login(portal_users["shimin"])
+    draft = _complete(client, _to_materials(client, _start(client, item=catalog["registration"])))
+    key = drafts.needs_of(draft).slots[0].key
+    drafts.detach(draft=draft, slot_key=key)
+    r = client.post(_step(draft, "review"), {"submit_key": draft.submit_key, "confirm": "on"})
+    assert r.status_code == 400 and "请上传" in r.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == DraftStatus.OPEN and draft.case is None and not Case.objects.exists()
+    client.post(_step(draft, "materials"), {"go": "save", f"material_{key}": upload("b.pdf")})
+    r = client.post(_step(draft, "review"), {"submit_key": draft.submit_key, "confirm": "on"})
+    assert r.status_code == 302 and Case.objects.count() == 1

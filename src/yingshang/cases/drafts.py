@@ -306,17 +306,25 @@ def reusable(draft: ApplicationDraft, needs: Needs) -> dict:
 
 
 def submit(*, draft: ApplicationDraft, submit_key: str, actor):
-    """Submit the draft through ``services.submit`` once: the draft row is locked, and a repeated
-    POST of the same form (double click, reload) finds the case already made and returns it.
-    A stale key (a form of an earlier round) is refused. Returns (case, created)."""
+    """Submit the draft through ``services.submit`` once. The transaction first claims the
+    draft with one conditional UPDATE (open, no case yet, this key): a concurrent or repeated
+    POST of the same form (double click, reload, a second tab) waits for that row and then
+    claims nothing, and gets the case the first one made. A stale key (a form of an earlier
+    round) is refused. Anything refused rolls the claim back. Returns (case, created)."""
     with transaction.atomic():
-        locked = ApplicationDraft.objects.select_for_update().get(pk=draft.pk)
-        if locked.case_id is not None:
-            return locked.case, False
-        if not submit_key or submit_key != locked.submit_key:
+        claimed = ApplicationDraft.objects.filter(
+            pk=draft.pk, status=DraftStatus.OPEN, case__isnull=True, submit_key=submit_key or "-"
+        ).update(status=DraftStatus.SUBMITTED, updated_at=timezone.now())
+        current = ApplicationDraft.objects.select_related("case", "item", "bundle", "user").get(
+            pk=draft.pk
+        )
+        if not claimed:
+            if current.case_id is not None:
+                return current.case, False
+            if current.status != DraftStatus.OPEN:
+                raise ValidationError({"submit_key": _("该申请已提交。")})
             raise ValidationError({"submit_key": _("表单已过期,请重新确认后提交。")})
-        if locked.status != DraftStatus.OPEN:
-            raise ValidationError({"submit_key": _("该申请已提交。")})
+        locked = current
         needs = needs_of(locked)
         errors = missing_materials(locked, needs)
         if errors:
