@@ -298,6 +298,8 @@ def test_draft_resumed_in_a_new_session(client, catalog, portal_users):
     page = other.get(_step(again, "materials")).content.decode()
     assert f'data-testid="kept-{key}"' in page and "a.pdf" in page
     assert RIC in other.get(_step(again, "applicant")).content.decode()
+    listing = other.get(reverse("cases:my-drafts")).content.decode()
+    assert _step(again, "materials") in listing and "企业设立登记" in listing
     # ?new=1 starts over; the old draft and its file are gone
     name = DraftAttachment.objects.get(draft=draft).stored_name.name
     fresh = _start(other, item=catalog["registration"], new="1")

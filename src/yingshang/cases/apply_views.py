@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,6 +44,20 @@ def _start(request, *, item=None, bundle=None):
     fresh = form.is_valid() and form.cleaned_data["new"]
     draft = drafts.start(user=request.user, item=item, bundle=bundle, fresh=fresh)
     return redirect("cases:draft-step", draft.token, draft.step)
+
+
+@login_required
+def my_drafts(request):
+    """The applicant's open drafts (from any session or device), to continue or delete."""
+    _no_staff(request.user)
+    found = (
+        ApplicationDraft.objects.filter(
+            user=request.user, status=DraftStatus.OPEN, expires_at__gt=timezone.now()
+        )
+        .select_related("item", "bundle")
+        .order_by("-updated_at")
+    )
+    return render(request, "cases/guided/my_drafts.html", {"drafts": found})
 
 
 @login_required

@@ -8,6 +8,7 @@ urlpatterns = [
     # portal: guided applications (apply_views.py)
     path("apply/guided/item/<str:code>/", apply_views.start_item, name="guided-item"),
     path("apply/guided/bundle/<slug:key>/", apply_views.start_bundle, name="guided-bundle"),
+    path("apply/drafts/", apply_views.my_drafts, name="my-drafts"),
     path("apply/drafts/<str:token>/discard/", apply_views.discard, name="draft-discard"),
     path("apply/drafts/<str:token>/<slug:step>/", apply_views.step, name="draft-step"),
     # portal
