@@ -539,3 +539,13 @@ def test_refused_submission_keeps_the_draft_open(client, catalog, portal_users):
     client.post(_step(draft, "materials"), {"go": "save", f"material_{key}": upload("b.pdf")})
     r = client.post(_step(draft, "review"), {"submit_key": draft.submit_key, "confirm": "on"})
     assert r.status_code == 302 and Case.objects.count() == 1
+
+
+def test_upload_sweep_keeps_draft_files(client, catalog, portal_users):
+    client.force_login(portal_users["shimin"])
+    draft = _to_materials(client, _start(client, item=catalog["registration"]))
+    key = drafts.needs_of(draft).slots[0].key
+    client.post(_step(draft, "materials"), {"go": "save", f"material_{key}": upload("a.pdf")})
+    name = DraftAttachment.objects.get(draft=draft).stored_name.name
+    result = uploads.sweep(older_than=0)
+    assert not any(name in r for r in result.removed) and uploads.storage.exists(name)
