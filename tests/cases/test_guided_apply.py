@@ -479,10 +479,32 @@ def test_bundle_without_outputs_still_asks_for_the_licence(client, catalog, port
     assert 'value="enterprise"' in page
 
 
-def test_old_apply_page_skips_bundle_outputs(client, catalog, founding, portal_users):
+def test_old_apply_page_sends_founding_bundles_to_the_guided_form(
+    client, catalog, founding, portal_users
+):
     client.force_login(portal_users["qiye"])
-    page = client.get(reverse("cases:apply-bundle", args=[founding.key])).content.decode()
-    assert "公司登记申请书" in page and "营业执照" not in page.split("申请材料")[-1]
+    r = client.get(reverse("cases:apply-bundle", args=[founding.key]))
+    assert r.status_code == 302
+    assert r["Location"] == reverse("cases:guided-bundle", args=[founding.key])
+    # a POST (an old form still open) is answered as before, without the outputs: sending a
+    # file for 营业执照 is an unknown material
+    from yingshang.cases.services import material_slots
+
+    slots = material_slots([i.current_version for i in founding.items.all()])
+    yyzz = next(s for s in slots if s.licence_type is not None)
+    r = client.post(
+        reverse("cases:apply-bundle", args=[founding.key]),
+        {
+            "applicant_kind": "person",
+            "applicant_code": RIC,
+            "applicant_name": "张三",
+            "applicant_phone": "13900001234",
+            "division": founding.division_id,
+            f"material_{yyzz.key}": upload("yyzz.pdf"),
+        },
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and "未知材料" in page and not Case.objects.exists()
 
 
 def test_bundle_outputs_validated(catalog):

@@ -142,6 +142,9 @@ def apply_bundle(request, key):
     bundle = catalog.active_bundle(key)
     if bundle is None:
         raise Http404
+    if request.method == "GET" and catalog.founds_holder(bundle):
+        # a company being founded has no USCC to give: only the guided form asks it right
+        return redirect("cases:guided-bundle", bundle.key)
     return _apply(request, bundle=bundle)
 
 
