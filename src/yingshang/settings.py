@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "yingshang.notifications.context.unread",
+                "yingshang.platform.context.site",
             ],
         },
     },
@@ -227,6 +228,20 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
+# One date style per language (GB/T 7408 numeric dates in Chinese: 2026-12-06, 2026-12-06 14:30).
+FORMAT_MODULE_PATH = ["yingshang.formats"]
+
+# The site's identity in every page's footer (platform/context.py, docs/portal.md): Mianyang's
+# defaults; another city sets its own through the environment.
+YINGSHANG_SITE_NAME = os.environ.get("YINGSHANG_SITE_NAME", "绵阳市网上办事大厅")
+YINGSHANG_SITE_ORGANISER = os.environ.get("YINGSHANG_SITE_ORGANISER", "绵阳市人民政府")
+YINGSHANG_SITE_OPERATOR = os.environ.get("YINGSHANG_SITE_OPERATOR", "绵阳市政务服务监督管理局")
+YINGSHANG_SITE_ADDRESS = os.environ.get("YINGSHANG_SITE_ADDRESS", "四川省绵阳市涪城区")
+YINGSHANG_SITE_PHONE = os.environ.get("YINGSHANG_SITE_PHONE", "0816-12345")
+YINGSHANG_SITE_HOURS = os.environ.get("YINGSHANG_SITE_HOURS", "工作日 9:00—12:00，13:30—17:00")
+YINGSHANG_SITE_EMAIL = os.environ.get("YINGSHANG_SITE_EMAIL", "")
+YINGSHANG_SITE_ICP = os.environ.get("YINGSHANG_SITE_ICP", "")
+YINGSHANG_SITE_POLICE_FILING = os.environ.get("YINGSHANG_SITE_POLICE_FILING", "")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
