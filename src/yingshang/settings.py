@@ -242,6 +242,20 @@ YINGSHANG_SITE_HOURS = os.environ.get("YINGSHANG_SITE_HOURS", "工作日 9:00—
 YINGSHANG_SITE_EMAIL = os.environ.get("YINGSHANG_SITE_EMAIL", "")
 YINGSHANG_SITE_ICP = os.environ.get("YINGSHANG_SITE_ICP", "")
 YINGSHANG_SITE_POLICE_FILING = os.environ.get("YINGSHANG_SITE_POLICE_FILING", "")
+# English pages (any field may have a _EN variant; without one the value above is shown)
+YINGSHANG_SITE_NAME_EN = os.environ.get("YINGSHANG_SITE_NAME_EN", "Mianyang Online Service Hall")
+YINGSHANG_SITE_ORGANISER_EN = os.environ.get(
+    "YINGSHANG_SITE_ORGANISER_EN", "Mianyang Municipal People's Government"
+)
+YINGSHANG_SITE_OPERATOR_EN = os.environ.get(
+    "YINGSHANG_SITE_OPERATOR_EN", "Mianyang Government Service Supervision Bureau"
+)
+YINGSHANG_SITE_ADDRESS_EN = os.environ.get(
+    "YINGSHANG_SITE_ADDRESS_EN", "Fucheng District, Mianyang, Sichuan"
+)
+YINGSHANG_SITE_HOURS_EN = os.environ.get(
+    "YINGSHANG_SITE_HOURS_EN", "working days 9:00-12:00, 13:30-17:00"
+)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -71,16 +71,18 @@ def test_500_still_answers_when_the_context_processors_fail(mianyang, monkeypatc
 
 
 @pytest.mark.parametrize(
-    ("url", "status", "title", "detail"),
+    ("url", "status", "title", "action", "detail"),
     [
-        ("/boom/403/", 403, "Permission denied", "只读角色不能收件。"),
-        ("/no-such-page/", 404, "Not found", None),
+        ("/boom/403/", 403, "Permission denied", ">Log in</a>", "只读角色不能收件。"),
+        ("/no-such-page/", 404, "Not found", "Back to the home page", None),
+        ("/boom/400/", 400, "Bad request", "Back to the home page", None),
     ],
 )
-def test_error_pages_in_english(client, mianyang, url, status, title, detail):
+def test_error_pages_in_english(client, mianyang, url, status, title, action, detail):
     html = _page(client, url, status, HTTP_ACCEPT_LANGUAGE="en")
-    assert '<html lang="en">' in html and title in html and "Back to the home page" in html
-    assert "返回首页" not in html and "没有权限" not in html
+    assert '<html lang="en">' in html and title in html and action in html
+    assert "Search services" in html and "Need help? Call 0816-12345." in html
+    assert "返回首页" not in html and "没有权限" not in html and "未找到" not in html
     if detail:
         assert detail in html  # the server's message as it was raised
 

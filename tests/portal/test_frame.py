@@ -173,3 +173,13 @@ def test_one_date_style_in_both_languages():
             assert date_format(day, "SHORT_DATE_FORMAT") == "2026-12-06"
             at = datetime.datetime(2026, 12, 6, 14, 30)
             assert date_format(at, "DATETIME_FORMAT") == "2026-12-06 14:30"
+
+
+def test_footer_identity_in_english_from_the_en_settings(client, mianyang, settings):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    footer = html[html.index('class="site-footer"') :]
+    assert "Mianyang Government Service Supervision Bureau" in footer
+    assert "绵阳市网上办事大厅" not in html  # the site's name in English too
+    settings.YINGSHANG_SITE_OPERATOR_EN = ""  # no English variant: the default value
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "绵阳市政务服务监督管理局" in html[html.index('class="site-footer"') :]
