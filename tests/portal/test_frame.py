@@ -80,7 +80,10 @@ def test_footer_comes_from_settings(client, mianyang, settings):
 
 @pytest.mark.parametrize(
     ("url", "zh", "en"),
-    [("/privacy/", "隐私政策", "Privacy notice"), ("/accessibility/", "无障碍声明", "Accessibility")],
+    [
+        ("/privacy/", "隐私政策", "Privacy notice"),
+        ("/accessibility/", "无障碍声明", "Accessibility"),
+    ],
 )
 def test_statements_in_chinese_and_english(client, mianyang, url, zh, en):
     chinese = client.get(url).content.decode()
@@ -102,7 +105,9 @@ def test_home_popular_items_fall_back_to_bundle_items(client, bundle, monkeypatc
 
     monkeypatch.delattr(public, "popular_items", raising=False)
     html = client.get("/").content.decode()
-    popular = html[html.index('id="popular"') : html.index("</section>", html.index('id="popular"'))]
+    popular = html[
+        html.index('id="popular"') : html.index("</section>", html.index('id="popular"'))
+    ]
     for item in bundle.items.all():
         assert item.name in popular
         assert reverse("catalog:service-detail", args=[item.implementation_code]) in popular
@@ -119,7 +124,9 @@ def test_home_uses_the_catalogues_popular_items_when_offered(client, items, monk
 
     monkeypatch.setattr(public, "popular_items", popular_items, raising=False)
     html = client.get("/").content.decode()
-    popular = html[html.index('id="popular"') : html.index("</section>", html.index('id="popular"'))]
+    popular = html[
+        html.index('id="popular"') : html.index("</section>", html.index('id="popular"'))
+    ]
     assert calls == [8]
     assert items["seal"].name in popular and items["setup"].name not in popular
 
@@ -144,7 +151,9 @@ def test_home_to_dos_of_an_applicant(client, applicant, mianyang):
 
     client.force_login(applicant)
     html = client.get("/").content.decode()
-    todos = html[html.index('id="my-todos"') : html.index("</section>", html.index('id="my-todos"'))]
+    todos = html[
+        html.index('id="my-todos"') : html.index("</section>", html.index('id="my-todos"'))
+    ]
     assert "需要补正" in todos and supplement.title in todos
     assert reverse("cases:my-case", args=[supplement.number]) in todos
     assert "可以领取" in todos and ready.title in todos

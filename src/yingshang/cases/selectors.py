@@ -195,7 +195,9 @@ def applicant_todos(user, *, limit: int = TODO_LIMIT) -> dict:
     since = timezone.now() - datetime.timedelta(days=RATE_WITHIN_DAYS)
     return {
         "supplement": list(own.filter(status=Status.SUPPLEMENT)[:limit]),
-        "collect": list(own.filter(status=Status.COMPLETED).order_by("-completed_at", "-id")[:limit]),
+        "collect": list(
+            own.filter(status=Status.COMPLETED).order_by("-completed_at", "-id")[:limit]
+        ),
         "finished": list(
             own.filter(
                 status__in=(Status.COMPLETED, Status.DELIVERED), completed_at__gte=since
