@@ -189,6 +189,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "yingshang.platform.errors.csrf_failure"  # the site's 403 page, in words
 X_FRAME_OPTIONS = "DENY"
 
 # Served over HTTPS (HTTPS=1, the production setting; see README): redirect plain HTTP, send HSTS

@@ -93,3 +93,11 @@ def test_api_errors_stay_problem_details(client, mianyang):
     assert response["Content-Type"] == "application/problem+json"
     response = client.get("/api/no-such-endpoint/")
     assert response.status_code == 404 and response.json()["status"] == 404
+
+
+def test_a_stale_form_gets_the_403_page_in_words(mianyang):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/appeals/new/", {"title": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'class="site-header"' in html and "页面已过期" in html and "CSRF" not in html

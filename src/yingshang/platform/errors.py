@@ -271,6 +271,18 @@ def handler404(request, exception=None):
     return error_page(request, 404, exception)
 
 
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: a form sent with a missing or stale CSRF token (a page left open
+    past the session, cookies refused) — the 403 page saying what to do, not Django's page."""
+    if is_api(request):
+        return problem_response(403, _("请求来源校验失败，请刷新页面后重试。"))
+    return error_page(
+        request,
+        403,
+        DjangoPermissionDenied(_("页面已过期或浏览器未保存 Cookie，请刷新页面后重新提交。")),
+    )
+
+
 def handler500(request):
     # Called inside Django's ``except`` block: the exception is still at hand.
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS) and is_api(request):
