@@ -399,3 +399,16 @@ ACCOUNTS_OIDC = json.loads(os.environ.get("ACCOUNTS_OIDC", "{}") or "{}")
 # under /accounts/demo-idp/ (ACCOUNTS_DEMO_IDP=1; tests and demo only — it checks no password).
 ACCOUNTS_DEMO = _env_bool("ACCOUNTS_DEMO")
 ACCOUNTS_DEMO_IDP = _env_bool("ACCOUNTS_DEMO_IDP")
+if ACCOUNTS_DEMO and not SMS_PROVIDER and "ACCOUNTS_CODE_SENDER" not in os.environ:
+    # the demo without an SMS provider: codes are shown on /accounts/demo-sms/, not sent
+    ACCOUNTS_CODE_SENDER = "yingshang.accounts.demo_outbox.send"
+if ACCOUNTS_DEMO_IDP and not ACCOUNTS_OIDC:
+    # the demo logs in against its own OpenID provider (accounts/oidc.py)
+    ACCOUNTS_OIDC = {
+        "label": "演示身份认证平台",
+        "issuer": SITE_URL.rstrip("/") + "/accounts/demo-idp",
+        "client_id": "yingshang-demo",
+        "client_secret": "demo-only-secret",
+        "scopes": "openid profile phone",
+        "claims": {"name": "name", "id_number": "id_number", "phone": "phone_number"},
+    }

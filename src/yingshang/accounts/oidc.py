@@ -138,11 +138,20 @@ def _enabled():
 
 
 def _key():
+    """The provider's RSA signing key: generated once, kept in the shared cache so that every
+    server process signs with the key its JWKS publishes (the web server runs several)."""
     global _KEY
     if _KEY is None:
         from joserfc.jwk import RSAKey
 
-        _KEY = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "RS256"})
+        stored = cache.get("demo-idp:key")
+        if stored is None:
+            fresh = RSAKey.generate_key(
+                2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "RS256"}
+            )
+            cache.add("demo-idp:key", fresh.as_dict(private=True), None)
+            stored = cache.get("demo-idp:key") or fresh.as_dict(private=True)
+        _KEY = RSAKey.import_key(stored)
     return _KEY
 
 

@@ -51,8 +51,14 @@ def demo_context() -> dict | None:
     )
     return {
         "accounts": [a for a in DEMO_ACCOUNTS if a["phone"] in phones],
-        "sms": fake_sms_endpoint() != "",
+        "sms": fake_sms_endpoint() != "" or uses_demo_outbox(),
     }
+
+
+def uses_demo_outbox() -> bool:
+    return getattr(settings, "ACCOUNTS_DEMO", False) and str(
+        getattr(settings, "ACCOUNTS_CODE_SENDER", "")
+    ).endswith("accounts.demo_outbox.send")
 
 
 def fake_sms_endpoint() -> str:
@@ -65,7 +71,13 @@ def fake_sms_endpoint() -> str:
 
 
 def fake_sms_messages(phone: str = "") -> list[dict] | None:
-    """What the local fake SMS provider received (None: not the demo, or it does not answer)."""
+    """What the local fake SMS provider (or the demo outbox) received; None: not the demo, or
+    the provider does not answer."""
+    if uses_demo_outbox():
+        from . import demo_outbox
+
+        found = demo_outbox.messages()
+        return [m for m in found if not phone or m["phone"] == phone]
     endpoint = fake_sms_endpoint()
     if not endpoint:
         return None

@@ -426,3 +426,31 @@ def delete_account(*, user, password_or_code_checked: bool = True, now=None):
 def registry_revoke(rep) -> None:
     """Revoke a representation of a deleted account (the system acts: the account is gone)."""
     registry.revoke_representation(rep, user=None, note="account deleted")
+
+
+@transaction.atomic
+def ensure_account(*, user, kind: str, phone: str, authorisation: dict | None = None) -> str:
+    """A trusted set-up (the demo, imports by administrators): ``user`` gets an active account
+    with this verified phone (and, for an enterprise account, the authorisation record).
+    Idempotent: returns "created", "updated" or "unchanged"."""
+    phone = codes.normalise_phone(phone)
+    account = Account.objects.filter(user=user).first()
+    status = "unchanged"
+    if account is None:
+        account = Account.objects.create(
+            user=user, kind=kind, phone=phone, phone_verified_at=timezone.now()
+        )
+        status = "created"
+    elif (account.kind, account.phone, account.status) != (kind, phone, AccountStatus.ACTIVE):
+        account.kind, account.phone, account.status = kind, phone, AccountStatus.ACTIVE
+        account.phone_verified_at = account.phone_verified_at or timezone.now()
+        account.save()
+        status = "updated"
+    if user.phone != phone:
+        user.phone = phone
+        user.save(update_fields=["phone"])
+        status = "updated" if status == "unchanged" else status
+    if authorisation and not account.authorisations.filter(uscc=authorisation["uscc"]).exists():
+        EnterpriseAuthorisation.objects.create(account=account, **authorisation)
+        status = "updated" if status == "unchanged" else status
+    return status
