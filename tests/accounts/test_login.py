@@ -38,25 +38,37 @@ def test_login_by_code_wrong_code_and_unknown_phone(client, mianyang):
     code = last_code(account.phone)
     resp = client.post(
         LOGIN,
-        {"sms-phone": account.phone, "sms-code": "000000" if code != "000000" else "111111", "op": "code"},
+        {
+            "sms-phone": account.phone,
+            "sms-code": "000000" if code != "000000" else "111111",
+            "op": "code",
+        },
     )
-    assert resp.status_code == 400 and "验证码错误" in " ".join(resp.context["sms_form"].errors["code"])
+    assert resp.status_code == 400 and "验证码错误" in " ".join(
+        resp.context["sms_form"].errors["code"]
+    )
     # an unknown phone: the same answer, and nothing is sent
     before = len(OUTBOX)
     resp = client.post(LOGIN, {"sms-phone": "13908168888", "op": "send"})
     assert resp.status_code == 200 and "如该手机号已注册" in resp.content.decode()
     assert len(OUTBOX) == before
     resp = client.post(LOGIN, {"sms-phone": "13908168888", "sms-code": "123456", "op": "code"})
-    assert resp.status_code == 400 and "验证码错误" in " ".join(resp.context["sms_form"].errors["code"])
+    assert resp.status_code == 400 and "验证码错误" in " ".join(
+        resp.context["sms_form"].errors["code"]
+    )
 
 
 @pytest.mark.django_db
 def test_login_by_password_with_phone_or_username(client, mianyang):
     account = AccountFactory()
-    resp = client.post(LOGIN, {"pw-login": account.phone, "pw-password": PASSWORD, "op": "password"})
+    resp = client.post(
+        LOGIN, {"pw-login": account.phone, "pw-password": PASSWORD, "op": "password"}
+    )
     assert resp.status_code == 302 and resp.url == "/accounts/"
     client.logout()
-    resp = client.post(LOGIN, {"pw-login": account.phone, "pw-password": "wrong-one-2026", "op": "password"})
+    resp = client.post(
+        LOGIN, {"pw-login": account.phone, "pw-password": "wrong-one-2026", "op": "password"}
+    )
     assert resp.status_code == 400 and "密码错误" in resp.content.decode()
 
 
@@ -64,20 +76,28 @@ def test_login_by_password_with_phone_or_username(client, mianyang):
 def test_password_login_can_require_a_code_too(client, mianyang, settings):
     settings.ACCOUNTS_PASSWORD_LOGIN_REQUIRES_CODE = True
     account = AccountFactory()
-    resp = client.post(LOGIN, {"pw-login": account.phone, "pw-password": PASSWORD, "op": "password"})
+    resp = client.post(
+        LOGIN, {"pw-login": account.phone, "pw-password": PASSWORD, "op": "password"}
+    )
     assert resp.status_code == 400 and resp.context["pw_form"].errors["code"]
     client.post(LOGIN, {"sms-phone": account.phone, "op": "send"})
     resp = client.post(
         LOGIN,
-        {"pw-login": account.phone, "pw-password": PASSWORD, "pw-code": last_code(account.phone),
-         "op": "password"},
+        {
+            "pw-login": account.phone,
+            "pw-password": PASSWORD,
+            "pw-code": last_code(account.phone),
+            "op": "password",
+        },
     )
     assert resp.status_code == 302
 
 
 @pytest.mark.django_db
 def test_staff_are_sent_to_their_own_page(client, staff):
-    resp = client.post(LOGIN, {"pw-login": "chuangkou", "pw-password": "mianyang2019!", "op": "password"})
+    resp = client.post(
+        LOGIN, {"pw-login": "chuangkou", "pw-password": "mianyang2019!", "op": "password"}
+    )
     assert resp.status_code == 400 and "工作人员登录" in resp.content.decode()
     # a staff page's login goes on to the staff login page
     resp = client.get("/staff/")
@@ -120,8 +140,13 @@ def test_password_reset_by_code(client, mianyang):
     new = "Another-Secret-2026"
     resp = client.post(
         url,
-        {"phone": account.phone, "code": last_code(account.phone), "password1": new,
-         "password2": new, "op": "submit"},
+        {
+            "phone": account.phone,
+            "code": last_code(account.phone),
+            "password1": new,
+            "password2": new,
+            "op": "submit",
+        },
     )
     assert resp.status_code == 302
     account.user.refresh_from_db()
@@ -130,8 +155,13 @@ def test_password_reset_by_code(client, mianyang):
     # a used code cannot reset it again
     resp = client.post(
         url,
-        {"phone": account.phone, "code": last_code(account.phone), "password1": PASSWORD,
-         "password2": PASSWORD, "op": "submit"},
+        {
+            "phone": account.phone,
+            "code": last_code(account.phone),
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "op": "submit",
+        },
     )
     assert resp.status_code == 400 and resp.context["form"].errors["code"]
 

@@ -70,8 +70,12 @@ def test_forged_state_or_reused_code_is_refused(client, idp):
 def test_token_endpoint_checks_the_client(client, idp):
     resp = client.post(
         "/accounts/demo-idp/token",
-        {"grant_type": "authorization_code", "code": "x", "client_id": "yingshang-test",
-         "client_secret": "wrong"},
+        {
+            "grant_type": "authorization_code",
+            "code": "x",
+            "client_id": "yingshang-test",
+            "client_secret": "wrong",
+        },
     )
     assert resp.status_code == 401 and resp.json()["error"] == "invalid_client"
     resp = client.get("/accounts/demo-idp/userinfo", HTTP_AUTHORIZATION="Bearer nope")

@@ -95,7 +95,9 @@ def test_wrong_code_weak_password_and_mismatch_are_field_errors(client, mianyang
     wrong = "000000" if code != "000000" else "111111"
     resp = client.post(PERSON_URL, person_data(code=wrong))
     assert resp.status_code == 400 and "验证码错误" in _errors(resp, "code")
-    resp = client.post(PERSON_URL, person_data(code=code, password1="12345678901", password2="12345678901"))
+    resp = client.post(
+        PERSON_URL, person_data(code=code, password1="12345678901", password2="12345678901")
+    )
     assert resp.status_code == 400 and "只包含数字" in _errors(resp, "password1")
     resp = client.post(PERSON_URL, person_data(code=code, password2="another-password-2026"))
     assert resp.status_code == 400 and "不一致" in _errors(resp, "password2")
@@ -128,7 +130,9 @@ def test_an_id_number_with_an_account_or_other_details_is_not_taken_over(client,
     number = ric_for("510703", "19950505", 11)
     registry.register_person(id_number=number, name="刘一", user=owner.user)
     _send(client, PERSON_URL, person_data(id_number=number, name="刘一"))
-    resp = client.post(PERSON_URL, person_data(id_number=number, name="刘一", code=last_code(PHONE)))
+    resp = client.post(
+        PERSON_URL, person_data(id_number=number, name="刘一", code=last_code(PHONE))
+    )
     assert resp.status_code == 400 and "已注册账号" in _errors(resp, "id_number")
     # a registry person without an account but with another phone: refused too
     other = ric_for("510703", "19950505", 13)
@@ -185,7 +189,9 @@ def test_enterprise_bad_inputs(client, mianyang):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "credit code is not valid" in _errors(resp, "uscc")
-    resp = client.post(ENTERPRISE_URL, enterprise_data(enterprise, authorised_by="", valid_until=""))
+    resp = client.post(
+        ENTERPRISE_URL, enterprise_data(enterprise, authorised_by="", valid_until="")
+    )
     assert resp.status_code == 400
     assert _errors(resp, "authorised_by") and _errors(resp, "valid_until")
     # unknown enterprise: the registry has no record (a new company goes through 企业开办)
@@ -195,8 +201,9 @@ def test_enterprise_bad_inputs(client, mianyang):
     # a legal representative whose name is not the registered one
     resp = client.post(
         ENTERPRISE_URL,
-        enterprise_data(enterprise, role=AgentRole.LEGAL_REPRESENTATIVE, name="冒名者",
-                        code=last_code(PHONE)),
+        enterprise_data(
+            enterprise, role=AgentRole.LEGAL_REPRESENTATIVE, name="冒名者", code=last_code(PHONE)
+        ),
     )
     assert resp.status_code == 400 and "法定代表人不一致" in _errors(resp, "name")
     assert not Account.objects.exists()
