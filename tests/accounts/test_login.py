@@ -201,12 +201,29 @@ def test_account_deletion_anonymises_and_is_audited(client, mianyang):
     assert not user.has_usable_password()
     assert Person.objects.get(name="孙七").user is None
     assert Representation.objects.get(user=user).status == RepresentationStatus.REVOKED
+    event = account.events.get()
+    assert (event.action, event.from_state, event.to_state) == ("close", "active", "deleted")
+    assert event.actor_id == user.pk
     entry = AuditEntry.objects.get(action="accounts.delete")
     assert account.phone is None and "****" in json.dumps(entry.changes)
     # logged out, cannot log in again with the old phone
     assert client.get("/accounts/").status_code == 302
     resp = client.post(LOGIN, {"pw-login": "deleted", "pw-password": PASSWORD, "op": "password"})
     assert resp.status_code == 400
+
+
+@pytest.mark.django_db
+def test_only_the_account_user_closes_it(mianyang):
+    from django.core.exceptions import ValidationError
+
+    from yingshang.accounts import machines  # noqa: F401
+    from yingshang.platform.transitions import transition
+
+    account, other = AccountFactory(), AccountFactory()
+    with pytest.raises(ValidationError):
+        transition(account, "close", actor=other.user)
+    account.refresh_from_db()
+    assert account.status == AccountStatus.ACTIVE
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yingshang.platform.events import EventLog
 from yingshang.platform.masking import mask_phone
 
 
@@ -136,3 +137,17 @@ class EnterpriseAuthorisation(models.Model):
 
     def __str__(self):
         return f"{self.uscc} · {self.get_role_display()}"
+
+
+class AccountEvent(EventLog):
+    """One step of an account's life (closed on request …). Append-only (platform ``EventLog``)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="events")
+
+    class Meta:
+        verbose_name = _("申请人账号记录")
+        verbose_name_plural = _("申请人账号记录")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.account_id} {self.action}"

@@ -397,25 +397,29 @@ def _appeals_of(user) -> list:
 
 
 @transaction.atomic
-def delete_account(*, user, password_or_code_checked: bool = True, now=None):
-    """注销账号 on request (PIPL art. 47): the sign-in data is anonymised (username, name,
-    phone, e-mail, password, real-name identity), the enterprise links are revoked, the person
-    record is unlinked. Cases and appeals stay (public records the departments must keep) but
-    no longer point to a person who can sign in. Audited; cannot be undone."""
-    now = now or timezone.now()
-    account = Account.objects.select_for_update().filter(user=user).first()
-    if account is None or account.status != AccountStatus.ACTIVE:
-        raise ValidationError({"confirm": _("账号不存在或已注销。")})
+def delete_account(*, user, now=None):
+    """注销账号 on request (PIPL art. 47), through the account machine (``close``, by the
+    account's own user): the sign-in data is anonymised (username, name, phone, e-mail, password,
+    real-name identity), the enterprise representations are revoked, the person record is
+    unlinked. Cases and appeals stay (public records the departments must keep) but no longer
+    point to anyone who can sign in. Audited; cannot be undone."""
+    from yingshang.platform.transitions import transition
     from yingshang.registry.models import Person, Representation, RepresentationStatus
 
+    from . import machines  # noqa: F401 - registers the machine
+
+    now = now or timezone.now()
+    account = Account.objects.filter(user=user).first()
+    if account is None or account.status != AccountStatus.ACTIVE:
+        raise ValidationError({"confirm": _("账号不存在或已注销。")})
+    masked = mask_phone(account.phone or "")
+    account = transition(account, "close", actor=user, channel="web", now=now)
     for rep in Representation.objects.filter(user=user).exclude(
         status__in=[RepresentationStatus.REVOKED, RepresentationStatus.REJECTED]
     ):
         registry_revoke(rep)
     Person.objects.filter(user=user).update(user=None)
-    masked = mask_phone(account.phone or "")
     account.phone = None
-    account.status = AccountStatus.DELETED
     account.deleted_at = now
     account.real_name = ""
     account.realname_issuer = account.realname_subject = ""
