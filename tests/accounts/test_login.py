@@ -99,11 +99,11 @@ def test_staff_are_sent_to_their_own_page(client, staff):
         LOGIN, {"pw-login": "chuangkou", "pw-password": "mianyang2019!", "op": "password"}
     )
     assert resp.status_code == 400 and "工作人员登录" in resp.content.decode()
-    # a staff page's login goes on to the staff login page
+    # staff pages send to the staff login page; a staff next= on the applicants' page too
     resp = client.get("/staff/")
-    assert resp.status_code == 302 and resp.url.startswith("/accounts/login/?next=/staff/")
-    resp = client.get(resp.url)
-    assert resp.status_code == 302 and resp.url == "/login/?next=%2Fstaff%2F"
+    assert resp.status_code == 302 and resp.url.startswith("/login/?next=/staff/")
+    resp = client.get("/accounts/login/?next=/staff/cases/")
+    assert resp.status_code == 302 and resp.url == "/login/?next=%2Fstaff%2Fcases%2F"
 
 
 @pytest.mark.django_db

@@ -80,6 +80,9 @@ def start(request):
 
 def callback(request):
     conf = config()
+    if request.user.is_authenticated and (request.user.role or request.user.is_superuser):
+        messages.error(request, _("工作人员请从“工作人员登录”页面登录。"))
+        return redirect("core:login")
     client = _client(conf)
     try:
         token = client.authorize_access_token(request)
