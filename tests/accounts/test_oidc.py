@@ -85,3 +85,11 @@ def test_token_endpoint_checks_the_client(client, idp):
 def test_demo_provider_is_off_by_default(client, db):
     assert client.get("/accounts/demo-idp/.well-known/openid-configuration").status_code == 404
     assert client.get("/accounts/oidc/login/").status_code == 404
+
+
+def test_a_staff_session_cannot_finish_a_real_name_login(client, staff, settings):
+    settings.ACCOUNTS_OIDC = {"issuer": "http://127.0.0.1:9/idp", "client_id": "x"}
+    client.force_login(staff["chuangkou"])
+    resp = client.get("/accounts/oidc/callback/?code=abc&state=def")
+    assert resp.status_code == 302 and resp.url == "/login/"
+    assert not Account.objects.exists()
