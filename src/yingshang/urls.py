@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("yingshang.evaluations.urls")),
     path("", include("yingshang.monitoring.urls")),
     path("", include("yingshang.workdays.urls")),
+    path("", include("yingshang.accounts.urls")),
     path("", include("yingshang.core.urls")),
 ]
 

@@ -17,7 +17,9 @@ from .services import (
     normalise_uscc,
     register_enterprise,
     register_person,
+    request_representation,
     revoke_elicence,
+    revoke_representation,
     save_licence_type,
 )
 
@@ -41,6 +43,8 @@ __all__ = [
     "person_by_id_number",
     "register_enterprise",
     "register_person",
+    "request_representation",
     "revoke_elicence",
+    "revoke_representation",
     "save_licence_type",
 ]
