@@ -115,7 +115,10 @@ def test_resend_only_after_sixty_seconds():
     assert len(OUTBOX) == 2
     # the newest code is the one that counts
     codes.verify_code(
-        phone=PHONE, purpose="register", code=last_code(PHONE), now=now + datetime.timedelta(seconds=61)
+        phone=PHONE,
+        purpose="register",
+        code=last_code(PHONE),
+        now=now + datetime.timedelta(seconds=61),
     )
 
 

@@ -83,7 +83,9 @@ def _wait_text(seconds: float) -> str:
 
 def check_limits(*, phone: str, purpose: str, ip: str | None, now) -> None:
     """Refuse (ValidationError on ``phone``) when a code may not be sent now."""
-    latest = OneTimeCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
+    latest = (
+        OneTimeCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
+    )
     if latest is not None and now < latest.created_at + resend_after():
         left = (latest.created_at + resend_after() - now).total_seconds()
         raise ValidationError(
@@ -161,9 +163,7 @@ def verify_code(*, phone: str, purpose: str, code: str, now=None) -> OneTimeCode
         attempts=F("attempts") + 1
     )
     if not claimed:
-        raise ValidationError(
-            {"code": _("验证码错误次数过多,请重新获取。")}, code="too_many_tries"
-        )
+        raise ValidationError({"code": _("验证码错误次数过多,请重新获取。")}, code="too_many_tries")
     expected = hash_code(phone, purpose, row.nonce, code)
     if not hmac.compare_digest(row.code_hash, expected):
         left = max_attempts() - row.attempts - 1

@@ -104,7 +104,9 @@ class ConsentMixin(forms.Form):
 class PersonRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, ConsentMixin):
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_number = forms.CharField(
-        label=_("居民身份证号码"), max_length=18, min_length=18,
+        label=_("居民身份证号码"),
+        max_length=18,
+        min_length=18,
         error_messages={"min_length": _("居民身份证号码为18位。")},
     )
     field_order = ["name", "id_number", "phone", "code", "password1", "password2", "agree"]
@@ -117,14 +119,20 @@ class PersonRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, ConsentMi
 
 
 class EnterpriseRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, ConsentMixin):
-    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, min_length=18,
-                           error_messages={"min_length": _("统一社会信用代码为18位。")})
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=18,
+        min_length=18,
+        error_messages={"min_length": _("统一社会信用代码为18位。")},
+    )
     role = forms.ChoiceField(
         label=_("您的身份"), choices=AgentRole.choices, widget=forms.RadioSelect
     )
     name = forms.CharField(label=_("您的姓名"), max_length=50)
     authorised_by = forms.CharField(
-        label=_("授权人(法定代表人)"), max_length=50, required=False,
+        label=_("授权人(法定代表人)"),
+        max_length=50,
+        required=False,
         help_text=_("授权经办人填写:出具授权委托书的法定代表人姓名。"),
     )
     valid_until = forms.DateField(
@@ -132,8 +140,17 @@ class EnterpriseRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, Conse
     )
     scope = forms.CharField(label=_("授权范围"), max_length=200, required=False)
     field_order = [
-        "uscc", "role", "name", "authorised_by", "valid_until", "scope",
-        "phone", "code", "password1", "password2", "agree",
+        "uscc",
+        "role",
+        "name",
+        "authorised_by",
+        "valid_until",
+        "scope",
+        "phone",
+        "code",
+        "password1",
+        "password2",
+        "agree",
     ]
 
     def clean_uscc(self):

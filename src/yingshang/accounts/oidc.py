@@ -84,7 +84,10 @@ def callback(request):
     try:
         token = client.authorize_access_token(request)
     except Exception as exc:  # noqa: BLE001 - Authlib's OAuthError, JoseError, network errors
-        messages.error(request, _("实名认证未完成:%(e)s") % {"e": getattr(exc, "error", "") or type(exc).__name__})
+        messages.error(
+            request,
+            _("实名认证未完成:%(e)s") % {"e": getattr(exc, "error", "") or type(exc).__name__},
+        )
         return redirect("accounts:login")
     claims = dict(token.get("userinfo") or {})
     if token.get("access_token"):
@@ -142,7 +145,9 @@ def _key():
     if _KEY is None:
         from joserfc.jwk import RSAKey
 
-        _KEY = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "RS256"})
+        _KEY = RSAKey.generate_key(
+            2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "RS256"}
+        )
     return _KEY
 
 
@@ -229,10 +234,14 @@ def _client_auth(request) -> str | None:
         cid, _sep, secret = raw.partition(":")
         return unquote(cid) if (unquote(cid), unquote(secret)) == _idp_client() else None
     data = forms.TokenRequestForm(request.POST)
-    if data.is_valid() and (
-        data.cleaned_data["client_id"],
-        data.cleaned_data["client_secret"],
-    ) == _idp_client():
+    if (
+        data.is_valid()
+        and (
+            data.cleaned_data["client_id"],
+            data.cleaned_data["client_secret"],
+        )
+        == _idp_client()
+    ):
         return data.cleaned_data["client_id"]
     return None
 
@@ -271,8 +280,13 @@ def idp_token(request):
     access = secrets.token_urlsafe(24)
     cache.set(f"demo-idp:access:{access}", identity, 300)
     return JsonResponse(
-        {"access_token": access, "token_type": "Bearer", "expires_in": 300, "id_token": id_token,
-         "scope": grant["scope"]}
+        {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "id_token": id_token,
+            "scope": grant["scope"],
+        }
     )
 
 

@@ -44,9 +44,9 @@ def account_by_phone(phone: str) -> Account | None:
 
 
 def phone_registered(phone: str) -> bool:
-    return Account.objects.filter(phone=phone).exists() or User.objects.filter(
-        username=phone
-    ).exists()
+    return (
+        Account.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists()
+    )
 
 
 def request_code(*, phone: str, purpose: str, ip: str | None = None, now=None):
@@ -173,8 +173,10 @@ def register_enterprise(
             errors["valid_until"] = _("请填写授权有效期。")
         elif valid_until < timezone.localdate(now):
             errors["valid_until"] = _("授权有效期已过。")
-    elif enterprise is not None and enterprise.legal_representative and (
-        enterprise.legal_representative != name
+    elif (
+        enterprise is not None
+        and enterprise.legal_representative
+        and (enterprise.legal_representative != name)
     ):
         errors["name"] = _("您的姓名与该企业登记的法定代表人不一致;如为经办人,请选择“授权经办人”。")
     phone = codes.normalise_phone(phone)
@@ -269,14 +271,14 @@ def link_realname(*, user, issuer: str, subject: str, name: str, id_number: str 
         person = Person.objects.filter(id_number=number).first()
         if is_valid_ric(number) and (person is None or person.user_id in (None, user.pk)):
             registry.register_person(id_number=number, name=account.real_name, user=user)
-    audit.record(
-        "accounts.realname", instance=account, user=user, changes={"issuer": issuer}
-    )
+    audit.record("accounts.realname", instance=account, user=user, changes={"issuer": issuer})
     return account
 
 
 @transaction.atomic
-def account_from_realname(*, issuer: str, subject: str, name: str, phone: str = "", id_number: str = ""):
+def account_from_realname(
+    *, issuer: str, subject: str, name: str, phone: str = "", id_number: str = ""
+):
     """The user signed in by a real-name provider: the account already bound to this identity,
     or a new person account (no password: it logs in through the provider or by code)."""
     account = (
@@ -298,8 +300,13 @@ def account_from_realname(*, issuer: str, subject: str, name: str, phone: str = 
     user.save()
     Account.objects.create(user=user, kind=AccountKind.PERSON, phone=phone or None)
     link_realname(user=user, issuer=issuer, subject=subject, name=name, id_number=id_number)
-    audit.record("accounts.register", user=user, object_type="accounts.Account",
-                 object_id=str(user.pk), changes={"kind": "person", "via": "oidc"})
+    audit.record(
+        "accounts.register",
+        user=user,
+        object_type="accounts.Account",
+        object_id=str(user.pk),
+        changes={"kind": "person", "via": "oidc"},
+    )
     return user
 
 
@@ -361,8 +368,13 @@ def export_data(*, user) -> dict:
         ]
     if person is not None:
         data["person"] = {"name": person.name, "id_number": person.id_number, "phone": person.phone}
-    audit.record("accounts.export", user=user, object_type="accounts.Account",
-                 object_id=str(account.pk if account else ""), object_repr=user.username)
+    audit.record(
+        "accounts.export",
+        user=user,
+        object_type="accounts.Account",
+        object_id=str(account.pk if account else ""),
+        object_repr=user.username,
+    )
     return data
 
 
