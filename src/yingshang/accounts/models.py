@@ -77,6 +77,7 @@ class CodePurpose(models.TextChoices):
     REGISTER = "register", _("注册")
     LOGIN = "login", _("登录")
     RESET = "reset", _("重置密码")
+    WECHAT_BIND = "bind", _("绑定微信")
 
 
 class OneTimeCode(models.Model):
