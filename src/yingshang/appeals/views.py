@@ -175,10 +175,6 @@ def portal_track(request):
 
 def portal_detail(request, number):
     appeal, _v = _portal_appeal(request, number)
-    from yingshang.evaluations.models import DIMENSIONS, Level
-
-    info = appeal.evaluation_subject_info()
-    rated = evaluations.rating_of(appeal, info["channel"])
     return render(
         request,
         "appeals/portal_detail.html",
@@ -186,9 +182,6 @@ def portal_detail(request, number):
             "appeal": appeal,
             "events": appeal.events.all(),
             "attachments": appeal.attachments.all(),
-            "rated": rated,
-            "levels": Level.choices,
-            "dimensions": DIMENSIONS[info["channel"]],
             "errors": request.session.pop(ERRORS_KEY, {}),
         },
     )

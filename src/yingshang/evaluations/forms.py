@@ -41,6 +41,21 @@ class RatingForm(forms.Form):
         return {k: self.cleaned_data.get(f"dim_{k}", "") for k in self.dimension_keys}
 
 
+class NextForm(forms.Form):
+    """Where a rating form posted from another page (the case page, tracking) goes back to."""
+
+    next = forms.CharField(required=False, max_length=500)
+
+    def safe_url(self, request) -> str:
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        url = self.cleaned_data.get("next", "") if self.is_valid() else ""
+        ok = url and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return url if ok else ""
+
+
 class StepForm(forms.Form):
     action = forms.CharField(max_length=20, error_messages={"required": _("请选择操作。")})
     note = forms.CharField(required=False, max_length=2000)

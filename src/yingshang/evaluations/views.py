@@ -162,7 +162,6 @@ def rate(request, subject_type, subject_id):
     from django.core.exceptions import ValidationError as DjangoValidationError
 
     from .api import resolve_subject
-    from .models import DIMENSIONS
 
     try:
         subject = resolve_subject(subject_type, subject_id)
@@ -176,6 +175,7 @@ def rate(request, subject_type, subject_id):
         raise Http404
     channel = info.get("channel") or "online"
     errors = {}
+    back = forms.NextForm(request.POST or request.GET or None).safe_url(request)
     if request.method == "POST":
         form = forms.RatingForm(request.POST, channel=channel)
         errors = _run(
@@ -191,17 +191,15 @@ def rate(request, subject_type, subject_id):
         )
         if not errors:
             messages.success(request, _("感谢您的评价。"))
-            return redirect(request.path)
-    rated = selectors.rating_of(subject, channel)
+            return redirect(back or request.path)
     return render(
         request,
         "evaluations/rate.html",
         {
+            "subject": subject,
             "label": info.get("label"),
             "finished": info.get("finished"),
-            "rated": rated,
-            "levels": Level.choices,
-            "dimensions": [(k, label) for k, label in DIMENSIONS[channel] if k != "overall"],
             "errors": errors,
+            "next": back,
         },
     )
