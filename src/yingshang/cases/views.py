@@ -199,7 +199,10 @@ def _public_context(case) -> dict:
     ctx["event_rows"] = _event_rows(events)
     ctx["progress"] = progress.progress_of(case, review_started=review)
     ctx["sla_label"] = SlaState(ctx["sla_state"]).label if ctx["sla_state"] else ""
-    ctx["notices"] = available_notices(case)
+    ctx["token"] = links.token_for(case)
+    # anonymous pages link the notices through the signed link (none without one)
+    ctx["notices"] = available_notices(case) if ctx["token"] else []
+    ctx["notice_url"] = "cases:track-notice"
     ctx["public"] = True
     return ctx
 
@@ -227,6 +230,7 @@ def my_case(request, number):
     ctx = _public_context(case)
     ctx["owner"] = True
     ctx["notice_url"] = "cases:my-case-notice"
+    ctx["notices"] = available_notices(case)
     ctx["actions"] = workflow.allowed_actions(case, by="applicant")
     ctx["failed"] = failed = _carried_errors(request)
     rows = services.supplement_items(case) if case.status == Status.SUPPLEMENT else []
@@ -337,8 +341,6 @@ def track_link(request, number, token):
     _grant_rating(request, case)
     ctx = {"form": forms.TrackForm(initial={"number": case.number}), "by_link": True}
     ctx.update(_public_context(case))
-    ctx["notice_url"] = "cases:track-notice"
-    ctx["token"] = token
     return render(request, "cases/track.html", ctx)
 
 
