@@ -74,8 +74,20 @@ def _portal_appeal(request, number) -> tuple[Appeal, bool]:
     return appeal, verified
 
 
+def reply_times() -> list[dict]:
+    """The reply time of each appeal type (appeals/conf.py: the 12345 limits, settings
+    ``APPEAL_LIMIT_DAYS`` / ``APPEAL_SIGN_DAYS``), stated on the form."""
+    from . import conf
+
+    return [
+        {"type": v, "label": label, "days": conf.limit_days(v), "sign": conf.sign_days()}
+        for v, label in AppealType.choices
+    ]
+
+
 def _form_context(**extra):
     return {
+        "reply_times": reply_times(),
         "types": AppealType.choices,
         "topics": Topic.choices,
         "kinds": AppellantKind.choices,
