@@ -81,8 +81,27 @@ class StatsFilterForm(FilterForm):
         error_messages={"invalid": _("年度必须是四位数字。")},
     )
 
+    month = forms.RegexField(
+        label=_("月份"),
+        required=False,
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        error_messages={"invalid": _("月份格式应为 YYYY-MM。")},
+    )
+
     def year_or_now(self) -> int:
         return self.value("year", timezone.localdate().year)
+
+    def chosen_month(self, latest: str | None, months_of_year) -> str:
+        """The month to show: the one asked for; else the latest month with data of the year
+        asked for; else the latest month with data at all; else this month."""
+        month = self.value("month", "")
+        if month:
+            return month
+        year = self.value("year")
+        if year:
+            in_year = sorted(m for m in months_of_year(year))
+            return in_year[-1] if in_year else f"{year}-12"
+        return latest or timezone.localdate().strftime("%Y-%m")
 
 
 class EvaluationFilterForm(FilterForm):

@@ -27,18 +27,43 @@ def _run(form, action) -> dict:
 
 
 def stats(request):
+    """The public 好差评 page: opens on the latest month with ratings (not an empty year); the
+    ranking of the month and the year's trend as charts, the full table behind a toggle."""
     filters = forms.StatsFilterForm(request.GET)
-    year = filters.year_or_now()
-    table, months = selectors.stats_table(year)
-    rows = [(dept, [by_month.get(m) for m in months]) for dept, by_month in table.items()]
+    month = filters.chosen_month(
+        selectors.latest_month(),
+        lambda year: [r["month"] for r in selectors.monthly_stats(year)],
+    )
+    data = selectors.public_stats(month)
+    rows = [
+        (dept, [by_month.get(m) for m in data["months"]]) for dept, by_month in data["table"].items()
+    ]
+    months = selectors.months_with_data()
+    if month not in months:
+        months = sorted([*months, month], reverse=True)
+    chart = {
+        "ranking": [
+            {"name": r["department"], "rate": r["good_rate"], "total": r["total"]}
+            for r in data["ranking"]
+        ],
+        "trend": [
+            {"month": t["month"], "rate": t["good_rate"], "total": t["total"], "bad": t["bad"]}
+            for t in data["trend"]
+        ],
+        "labels": {
+            "rate": _("好评率(%)"),
+            "total": _("评价数"),
+            "bad": _("差评数"),
+        },
+    }
     return render(
         request,
         "evaluations/stats.html",
         {
-            "year": year,
-            "months": months,
+            **data,
             "rows": rows,
-            "years": range(year - 3, year + 2),
+            "month_choices": months,
+            "chart": chart,
             "filter_form": filters,
         },
     )
