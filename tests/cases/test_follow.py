@@ -252,9 +252,7 @@ def test_notices_only_for_the_cases_state(client, submitted, staff, portal_users
     assert client.get(url("rejection")).status_code == 404
     # the link shows the same notices, also to a visitor without an account
     client.logout()
-    r = client.get(
-        reverse("cases:track-notice", args=[n, links.token_for(case), "supplement"])
-    )
+    r = client.get(reverse("cases:track-notice", args=[n, links.token_for(case), "supplement"]))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     assert client.get(f"/track/{n}/bad.token/notice/supplement.pdf").status_code == 404
     # another applicant gets nothing
@@ -268,9 +266,7 @@ def test_notices_only_for_the_cases_state(client, submitted, staff, portal_users
 def test_supplement_of_a_free_text_item_uploaded_online(client, submitted, staff, portal_users):
     h = staff["chengban"]
     workflow.transition(submitted, "accept", h)
-    case = workflow.transition(
-        submitted, "request_supplement", h, missing=["房屋租赁合同(盖章)"]
-    )
+    case = workflow.transition(submitted, "request_supplement", h, missing=["房屋租赁合同(盖章)"])
     client.force_login(portal_users["qiye"])
     page = client.get(reverse("cases:my-case", args=[case.number])).content.decode()
     assert 'name="material_extra0"' in page and "房屋租赁合同(盖章)" in page
@@ -288,7 +284,9 @@ def test_supplement_of_a_free_text_item_uploaded_online(client, submitted, staff
     case.refresh_from_db()
     assert case.status == Status.SUPPLEMENT
     # the right file
-    client.post(action, {"action": "resubmit", "material_extra0": upload("lease.png", PNG, "image/png")})
+    client.post(
+        action, {"action": "resubmit", "material_extra0": upload("lease.png", PNG, "image/png")}
+    )
     case.refresh_from_db()
     assert case.status == Status.ACCEPTED and case.missing_materials == []
     m = CaseMaterial.objects.get(case=case, round__gt=0)

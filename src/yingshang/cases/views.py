@@ -595,9 +595,7 @@ def tracking_url(request, case) -> str:
     target = case.parent if case.parent_id else case
     token = links.token_for(target)
     if token:
-        return request.build_absolute_uri(
-            reverse("cases:track-link", args=[target.number, token])
-        )
+        return request.build_absolute_uri(reverse("cases:track-link", args=[target.number, token]))
     return (
         request.build_absolute_uri(reverse("cases:track"))
         + "?"

@@ -36,7 +36,8 @@ def stats(request):
     )
     data = selectors.public_stats(month)
     rows = [
-        (dept, [by_month.get(m) for m in data["months"]]) for dept, by_month in data["table"].items()
+        (dept, [by_month.get(m) for m in data["months"]])
+        for dept, by_month in data["table"].items()
     ]
     months = selectors.months_with_data()
     if month not in months:
