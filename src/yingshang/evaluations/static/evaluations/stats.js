@@ -25,6 +25,7 @@
         type: "bar",
         name: data.labels.rate,
         data: rows.map(function (r) { return r.rate; }),
+        barMaxWidth: 28,
         label: { show: true, position: "right", formatter: "{c}%" },
         itemStyle: { color: "#c62828" },
       }],
