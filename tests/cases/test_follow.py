@@ -359,3 +359,15 @@ def test_a_visitor_with_the_link_can_rate(client, submitted, staff):
     assert r.status_code == 302 and r["Location"] == link
     ev = Evaluation.objects.get(object_id=str(case.pk))
     assert ev.level == 2 and ev.evaluator is None
+
+
+def test_my_cases_list_shows_each_cases_step_and_what_to_do(client, submitted, staff, portal_users):
+    client.force_login(portal_users["qiye"])
+    body = client.get(reverse("cases:my-cases")).content.decode()
+    assert f'data-testid="my-case-{submitted.number}"' in body
+    assert "<strong>已受理</strong>" in body and "去补正" not in body  # waiting for acceptance
+    workflow.transition(submitted, "request_supplement", staff["chengban"], missing=["X 证明"])
+    r = client.get(reverse("cases:my-cases"))
+    body = r.content.decode()
+    assert "去补正" in body and "待补正" in body and "X 证明" in body
+    _no_codes(r)

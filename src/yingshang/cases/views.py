@@ -144,7 +144,10 @@ def apply_bundle(request, key):
 def my_cases(request):
     filters = forms.FilterForm(request.GET)
     page = filters.page_of(selectors.cases_of_applicant(request.user), 20)
-    return render(request, "cases/my_cases.html", {"page": page, "filter_form": filters})
+    rows = [{"case": c, "progress": progress.progress_of(c)} for c in page.object_list]
+    return render(
+        request, "cases/my_cases.html", {"page": page, "rows": rows, "filter_form": filters}
+    )
 
 
 def _case_context(case):
