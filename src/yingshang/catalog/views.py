@@ -82,7 +82,9 @@ def service_detail(request, code):
             version=version,
             materials=list(version.materials.all()),
             bundles=item.bundles.filter(is_active=True),
-            apply_url=_hook("cases:apply", f"/apply/{item.implementation_code}/", code),
+            apply_url=_hook(
+                "cases:guided-item", f"/apply/guided/item/{item.implementation_code}/", code
+            ),
         ),
     )
 
@@ -97,7 +99,8 @@ def bundle_detail(request, key):
             bundle_items=list(bundle.bundle_items.all()),
             materials=selectors.bundle_materials(bundle),
             limits=selectors.bundle_limits(bundle),
-            apply_url=_hook("cases:apply-bundle", f"/apply/bundle/{bundle.key}/", key),
+            outputs=list(bundle.outputs.select_related("item", "licence_type")),
+            apply_url=_hook("cases:guided-bundle", f"/apply/guided/bundle/{bundle.key}/", key),
         ),
     )
 
