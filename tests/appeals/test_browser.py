@@ -125,7 +125,7 @@ def test_portal_to_department_reply_rate_close_and_overdue_escalation(
     portal.check("#resolved-yes")
     portal.click("#confirm")
     assert portal.inner_text("#appeal-status") == "已办结"
-    portal.select_option("#id_level", "5")
+    portal.click("label[data-star='5']")
     portal.click("#rate")
     assert "非常满意" in portal.inner_text("#rated")
     appeal.refresh_from_db()

@@ -123,17 +123,18 @@ def test_the_code_is_stored_nowhere(client, submitted):
     assert Case.objects.get(pk=submitted.pk).lookup_seed  # the seed is there
 
 
-def test_notice_qr_carries_number_and_code(client, submitted, staff):
+def test_notice_qr_carries_a_signed_status_link(client, submitted, staff):
     from django.test import RequestFactory
 
     from yingshang.cases import views
 
     request = RequestFactory().get("/")
     url = views.tracking_url(request, submitted)
-    assert f"number={submitted.number}" in url
-    assert f"code={submitted.lookup_code}" in url
-    # the URL opens the tracking page directly
     path = url.split("testserver", 1)[1]
+    assert path.startswith(f"/track/{submitted.number}/")
+    # the link carries neither the 查询码 nor the seed: only a timestamp and a signature
+    assert submitted.lookup_code not in url and submitted.lookup_seed not in url
+    # the URL opens the case's status directly
     r = client.get(path)
     assert r.status_code == 200 and "已申报" in r.content.decode()
 

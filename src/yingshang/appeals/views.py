@@ -74,8 +74,20 @@ def _portal_appeal(request, number) -> tuple[Appeal, bool]:
     return appeal, verified
 
 
+def reply_times() -> list[dict]:
+    """The reply time of each appeal type (appeals/conf.py: the 12345 limits, settings
+    ``APPEAL_LIMIT_DAYS`` / ``APPEAL_SIGN_DAYS``), stated on the form."""
+    from . import conf
+
+    return [
+        {"type": v, "label": label, "days": conf.limit_days(v), "sign": conf.sign_days()}
+        for v, label in AppealType.choices
+    ]
+
+
 def _form_context(**extra):
     return {
+        "reply_times": reply_times(),
         "types": AppealType.choices,
         "topics": Topic.choices,
         "kinds": AppellantKind.choices,
@@ -175,10 +187,6 @@ def portal_track(request):
 
 def portal_detail(request, number):
     appeal, _v = _portal_appeal(request, number)
-    from yingshang.evaluations.models import DIMENSIONS, Level
-
-    info = appeal.evaluation_subject_info()
-    rated = evaluations.rating_of(appeal, info["channel"])
     return render(
         request,
         "appeals/portal_detail.html",
@@ -186,9 +194,6 @@ def portal_detail(request, number):
             "appeal": appeal,
             "events": appeal.events.all(),
             "attachments": appeal.attachments.all(),
-            "rated": rated,
-            "levels": Level.choices,
-            "dimensions": DIMENSIONS[info["channel"]],
             "errors": request.session.pop(ERRORS_KEY, {}),
         },
     )

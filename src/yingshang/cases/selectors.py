@@ -222,6 +222,22 @@ def track(number: str, code: str) -> Case | None:
     return case
 
 
+def by_status_link(number: str, token: str) -> Case | None:
+    """The case (not a sub-case) a signed status link opens (cases/links.py), or None for an
+    unknown number and a bad, tampered or expired token alike; the caller counts failures."""
+    from . import links
+
+    number = (number or "").strip()
+    if not NUMBER_RE.match(number):
+        return None
+    case = (
+        Case.objects.select_related("department", "parent", "bundle")
+        .filter(number=number, parent__isnull=True)
+        .first()
+    )
+    return case if case is not None and links.token_matches(case, token) else None
+
+
 def events_of(case: Case):
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
 

@@ -976,20 +976,44 @@ def resubmit(case: Case, actor, channel: str = Channel.ONLINE, files: dict | Non
         return Case.objects.get(pk=target.pk)
 
 
-def _store_supplement(case, missing, files):
+def supplement_items(case, missing=None) -> list[dict]:
+    """The items of the 补正告知书 as upload fields: a catalogue material by its slot key, a
+    free-text item (typed by the handler, not in the catalogue) as ``extra<n>`` (its place in
+    the list). ``field`` is the form field's suffix (``material_<field>``)."""
+    missing = case.missing_materials if missing is None else missing
     versions = [case.version] if case.version_id else [c.version for c in case.children.all()]
-    slots = {s.key: s for s in material_slots(versions)}
-    wanted = []
+    slots = {s.key: s for s in material_slots([v for v in versions if v])}
+    items, seen = [], set()
+    for i, m in enumerate(missing or []):
+        key = str(m.get("key") or "")
+        slot = slots.get(key) if key else None
+        field = slot.key if slot else f"extra{i}"
+        if field in seen:
+            continue
+        seen.add(field)
+        items.append(
+            {
+                "field": field,
+                "name": slot.name if slot else str(m.get("name") or ""),
+                "slot": slot,
+                "free_text": slot is None,
+            }
+        )
+    return items
+
+
+def _store_supplement(case, missing, files):
+    """Check and keep the supplement's files: one for every item of the 补正告知书, catalogue
+    materials and free-text items alike (uploads checked by content, platform/uploads.py)."""
+    wanted = supplement_items(case, missing)
     errors = {}
-    for m in missing:
-        key = m.get("key") or ""
-        if key and key in slots:
-            wanted.append(slots[key])
-    for slot in wanted:
-        if slot.key not in files:
-            errors[f"material_{slot.key}"] = _("缺少补正材料“%(n)s”。") % {"n": slot.name}
-    if not wanted and missing and not files:
+    for it in wanted:
+        if it["field"] not in files:
+            errors[f"material_{it['field']}"] = _("缺少补正材料“%(n)s”。") % {"n": it["name"]}
+    if not wanted and not files:
         errors["materials"] = _("请上传补正材料。")
+    fields = {it["field"]: it for it in wanted}
+    files = {k: f for k, f in files.items() if k in fields}
     kinds = {}
     try:
         uploads.check_count(files.values(), uploads.CASE_MATERIAL)
@@ -1006,12 +1030,13 @@ def _store_supplement(case, missing, files):
     rows = []
     for key in files:
         stored = uploads.store(kinds[key], uploads.CASE_MATERIAL)
-        slot = slots.get(key)
+        it = fields[key]
+        slot = it["slot"]
         rows.append(
             CaseMaterial(
                 case=case,
                 material=slot.materials[0] if slot and slot.materials else None,
-                name=slot.name if slot else stored.original_name,
+                name=it["name"][:200] or stored.original_name,
                 source=MaterialSource.UPLOAD,
                 stored_name=stored.name,
                 original_name=stored.original_name,

@@ -17,7 +17,18 @@ urlpatterns = [
     path("my/cases/", views.my_cases, name="my-cases"),
     path("my/cases/<str:number>/", views.my_case, name="my-case"),
     path("my/cases/<str:number>/action/", views.my_case_action, name="my-case-action"),
+    path(
+        "my/cases/<str:number>/notice/<str:kind>.pdf",
+        views.my_case_notice,
+        name="my-case-notice",
+    ),
     path("track/", views.track, name="track"),
+    path("track/<str:number>/<str:token>/", views.track_link, name="track-link"),
+    path(
+        "track/<str:number>/<str:token>/notice/<str:kind>.pdf",
+        views.track_notice,
+        name="track-notice",
+    ),
     path("cases/materials/<int:pk>/", views.material_file, name="material-file"),
     # workbench
     path("staff/cases/", views.queue, name="queue"),

@@ -24,7 +24,7 @@ from yingshang.platform import ratelimit, uploads
 from yingshang.platform.forms import add_service_errors
 from yingshang.registry import public as registry
 
-from . import forms, selectors, services, sla, workflow
+from . import forms, links, progress, selectors, services, sla, workflow
 from .models import (
     Channel,
     MaterialSource,
@@ -152,7 +152,10 @@ def apply_bundle(request, key):
 def my_cases(request):
     filters = forms.FilterForm(request.GET)
     page = filters.page_of(selectors.cases_of_applicant(request.user), 20)
-    return render(request, "cases/my_cases.html", {"page": page, "filter_form": filters})
+    rows = [{"case": c, "progress": progress.progress_of(c)} for c in page.object_list]
+    return render(
+        request, "cases/my_cases.html", {"page": page, "rows": rows, "filter_form": filters}
+    )
 
 
 def _case_context(case):
@@ -166,6 +169,53 @@ def _case_context(case):
         "sla_state": sla.state_of(case),
         "visits": case.visit_log.select_related("department"),
     }
+
+
+def _event_rows(events) -> list[dict]:
+    """The events in words for the applicant: what was done, the status it led to, the note
+    (no action codes, no staff names)."""
+    rows = []
+    for e in events:
+        edge = workflow.TRANSITIONS.get(e.action)
+        label = str(edge.label) if edge else str(EVENT_LABELS.get(e.action, _("状态更新")))
+        to = Status(e.to_state).label if e.to_state in Status.values else ""
+        rows.append({"at": e.at, "label": label, "status": to, "note": e.note})
+    return rows
+
+
+EVENT_LABELS = {"submit": gettext_lazy("提交申请"), "roll_up": gettext_lazy("汇总子办件状态")}
+
+
+def available_notices(case) -> list[tuple[str, str]]:
+    """The notices the applicant can download in the case's state: the 受理通知书 once
+    accepted, the 不予受理通知书 when rejected, the 补正告知书 while a supplement is awaited."""
+    actions = set(case.events.values_list("action", flat=True))
+    out = []
+    if "accept" in actions and case.status != Status.REJECTED:
+        out.append("acceptance")
+    if case.status == Status.REJECTED and "reject" in actions:
+        out.append("rejection")
+    if case.status == Status.SUPPLEMENT and "request_supplement" in actions:
+        out.append("supplement")
+    return [(k, str(NOTICE_KINDS[k][0])) for k in out]
+
+
+def _public_context(case) -> dict:
+    """What the applicant's pages show of a case (own case page, tracking): the human steps,
+    what happens next, the events in words, the notices of its state."""
+    ctx = _case_context(case)
+    events = list(ctx["events"])
+    review = next((e.at for e in events if e.action == "start"), None)
+    ctx["events"] = events
+    ctx["event_rows"] = _event_rows(events)
+    ctx["progress"] = progress.progress_of(case, review_started=review)
+    ctx["sla_label"] = SlaState(ctx["sla_state"]).label if ctx["sla_state"] else ""
+    ctx["token"] = links.token_for(case)
+    # anonymous pages link the notices through the signed link (none without one)
+    ctx["notices"] = available_notices(case) if ctx["token"] else []
+    ctx["notice_url"] = "cases:track-notice"
+    ctx["public"] = True
+    return ctx
 
 
 CASE_ERRORS = "case_errors"
@@ -188,9 +238,20 @@ def _carried_errors(request) -> dict:
 @login_required
 def my_case(request, number):
     case = selectors.own_case(request.user, number)
-    ctx = _case_context(case)
+    ctx = _public_context(case)
+    ctx["owner"] = True
+    ctx["notice_url"] = "cases:my-case-notice"
+    ctx["notices"] = available_notices(case)
     ctx["actions"] = workflow.allowed_actions(case, by="applicant")
-    ctx["failed"] = _carried_errors(request)
+    ctx["failed"] = failed = _carried_errors(request)
+    rows = services.supplement_items(case) if case.status == Status.SUPPLEMENT else []
+    if failed["action"] == "resubmit":  # each file's message beside its field, the rest above
+        errors = dict(failed["errors"])
+        for it in rows:
+            it["errors"] = errors.pop(f"material_{it['field']}", [])
+        failed["errors"] = errors
+    ctx["supplement_rows"] = rows
+    ctx["max_mb"] = uploads.max_mb(uploads.CASE_MATERIAL)
     licences = []
     holder = case.enterprise or case.person
     # the holder's e-licences only for its verified account (typing a USCC gives nothing)
@@ -245,10 +306,76 @@ def track(request):
         if case is None:
             form.add_error(None, _("未找到办件:请核对办件编号和查询码。"))
         else:
-            ctx.update(_case_context(case))
-            ctx["events"] = [e for e in ctx["events"]]
-            ctx["public"] = True
+            _grant_rating(request, case)
+            ctx.update(_public_context(case))
     return render(request, "cases/track.html", ctx)
+
+
+# the session key the evaluations app reads to let a visitor who proved a subject rate it
+# (the same protocol the appeals pages use; docs/evaluations.md)
+EVALUATION_SUBJECTS = "evaluation_subjects"
+
+
+def _grant_rating(request, case):
+    from django.contrib.contenttypes.models import ContentType
+
+    key = f"{ContentType.objects.get_for_model(case).pk}:{case.pk}"
+    keys = set(request.session.get(EVALUATION_SUBJECTS, []))
+    if key not in keys:
+        keys.add(key)
+        request.session[EVALUATION_SUBJECTS] = sorted(keys)
+
+
+def _case_by_link(request, number, token):
+    """The case a signed status link opens, or None. Failures are counted like the typed
+    look-up's (same group, same limits); an unknown number, a bad, tampered or expired token
+    all give None alike."""
+    limit = ratelimit.Limit(request, "cases.track", target=number)
+    limit.check()
+    case = selectors.by_status_link(number, token)
+    limit.attempt(case is not None)
+    return case
+
+
+def track_link(request, number, token):
+    """The notices' QR code: ``/track/<number>/<token>/`` opens the case's public status
+    without typing. A bad, tampered or expired link shows the look-up form with a message
+    that says nothing of whether the number exists."""
+    case = _case_by_link(request, number, token)
+    if case is None:
+        form = forms.TrackForm()
+        return render(
+            request,
+            "cases/track.html",
+            {"form": form, "link_error": _("该链接无效或已过期,请输入办件编号和查询码查询。")},
+        )
+    _grant_rating(request, case)
+    ctx = {"form": forms.TrackForm(initial={"number": case.number}), "by_link": True}
+    ctx.update(_public_context(case))
+    return render(request, "cases/track.html", ctx)
+
+
+def track_notice(request, number, token, kind):
+    """A notice of the case a status link opens (the notices of its state only)."""
+    case = _case_by_link(request, number, token)
+    if case is None:
+        raise Http404
+    return _notice_response(request, case, kind)
+
+
+@login_required
+def my_case_notice(request, number, kind):
+    case = selectors.own_case(request.user, number)
+    return _notice_response(request, case, kind)
+
+
+def _notice_response(request, case, kind):
+    if kind not in dict(available_notices(case)):
+        raise Http404
+    pdf = render_notice_pdf(request, case, kind)
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{case.number}-{kind}.pdf"'
+    return resp
 
 
 @login_required
@@ -477,12 +604,19 @@ def qr_data_uri(text: str) -> str:
 
 
 def tracking_url(request, case) -> str:
-    """The tracking page of ``case`` with its number and 查询码: the notices' QR code opens it
-    directly (a case without a code — rows from before codes — gets the number only)."""
-    query = {"number": case.number}
-    if case.lookup_code:
-        query["code"] = case.lookup_code
-    return request.build_absolute_uri(reverse("cases:track")) + "?" + urlencode(query)
+    """The signed status link of ``case`` (cases/links.py): the notices' QR code opens the
+    case's public status directly, for ``CASE_STATUS_LINK_DAYS`` days. A case without a lookup
+    seed (rows from before 查询码) gets the look-up form with its number filled in. A sub-case
+    of a bundle links to its parent (what the applicant follows)."""
+    target = case.parent if case.parent_id else case
+    token = links.token_for(target)
+    if token:
+        return request.build_absolute_uri(reverse("cases:track-link", args=[target.number, token]))
+    return (
+        request.build_absolute_uri(reverse("cases:track"))
+        + "?"
+        + urlencode({"number": target.number})
+    )
 
 
 def render_notice_pdf(request, case, kind) -> bytes:

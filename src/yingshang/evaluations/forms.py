@@ -41,6 +41,21 @@ class RatingForm(forms.Form):
         return {k: self.cleaned_data.get(f"dim_{k}", "") for k in self.dimension_keys}
 
 
+class NextForm(forms.Form):
+    """Where a rating form posted from another page (the case page, tracking) goes back to."""
+
+    next = forms.CharField(required=False, max_length=500)
+
+    def safe_url(self, request) -> str:
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        url = self.cleaned_data.get("next", "") if self.is_valid() else ""
+        ok = url and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return url if ok else ""
+
+
 class StepForm(forms.Form):
     action = forms.CharField(max_length=20, error_messages={"required": _("请选择操作。")})
     note = forms.CharField(required=False, max_length=2000)
@@ -66,8 +81,27 @@ class StatsFilterForm(FilterForm):
         error_messages={"invalid": _("年度必须是四位数字。")},
     )
 
+    month = forms.RegexField(
+        label=_("月份"),
+        required=False,
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        error_messages={"invalid": _("月份格式应为 YYYY-MM。")},
+    )
+
     def year_or_now(self) -> int:
         return self.value("year", timezone.localdate().year)
+
+    def chosen_month(self, latest: str | None, months_of_year) -> str:
+        """The month to show: the one asked for; else the latest month with data of the year
+        asked for; else the latest month with data at all; else this month."""
+        month = self.value("month", "")
+        if month:
+            return month
+        year = self.value("year")
+        if year:
+            in_year = sorted(m for m in months_of_year(year))
+            return in_year[-1] if in_year else f"{year}-12"
+        return latest or timezone.localdate().strftime("%Y-%m")
 
 
 class EvaluationFilterForm(FilterForm):

@@ -2,9 +2,10 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils import timezone
 
 from yingshang.core.models import Department
 
@@ -100,3 +101,66 @@ def stats_table(year=None):
     for r in rows:
         table[r["department"]][r["month"]] = r
     return dict(sorted(table.items())), months
+
+
+def latest_month() -> str | None:
+    """The latest month ("YYYY-MM", local time) with a counted rating; None when there is none."""
+    last = Evaluation.objects.filter(voided=False).aggregate(m=Max("created_at"))["m"]
+    return timezone.localtime(last).strftime("%Y-%m") if last else None
+
+
+def months_with_data(limit: int = 36) -> list[str]:
+    """The months ("YYYY-MM") that have counted ratings, latest first."""
+    rows = (
+        Evaluation.objects.filter(voided=False)
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("-month")[:limit]
+    )
+    return [m.strftime("%Y-%m") for m in rows if m]
+
+
+def public_stats(month: str) -> dict:
+    """The public 好差评 page for one month ("YYYY-MM"): the departments ranked by 好评率 (then by
+    number of ratings), the year's trend up to that month (all departments together) and the
+    year's table (department × month)."""
+    year = int(month[:4])
+    rows = monthly_stats(year)
+    ranking = sorted(
+        (r for r in rows if r["month"] == month),
+        key=lambda r: (-(r["good_rate"] or 0), -r["total"], r["department"]),
+    )
+    by_month = defaultdict(lambda: {"total": 0, "good": 0, "bad": 0, "rectified": 0})
+    for r in rows:
+        if r["month"] <= month:
+            agg = by_month[r["month"]]
+            for k in ("total", "good", "bad", "rectified"):
+                agg[k] += r[k]
+    trend = []
+    for m in sorted(by_month):
+        agg = by_month[m]
+        trend.append(
+            {
+                "month": m,
+                **agg,
+                "good_rate": round(agg["good"] / agg["total"] * 100, 1) if agg["total"] else None,
+                "rectify_rate": round(agg["rectified"] / agg["bad"] * 100, 1)
+                if agg["bad"]
+                else None,
+            }
+        )
+    table = defaultdict(dict)
+    for r in rows:
+        table[r["department"]][r["month"]] = r
+    months = sorted({r["month"] for r in rows})
+    current = next((t for t in trend if t["month"] == month), None)
+    return {
+        "month": month,
+        "year": year,
+        "ranking": ranking,
+        "trend": trend,
+        "summary": current,
+        "table": dict(sorted(table.items())),
+        "months": months,
+    }

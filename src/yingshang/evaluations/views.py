@@ -27,18 +27,44 @@ def _run(form, action) -> dict:
 
 
 def stats(request):
+    """The public 好差评 page: opens on the latest month with ratings (not an empty year); the
+    ranking of the month and the year's trend as charts, the full table behind a toggle."""
     filters = forms.StatsFilterForm(request.GET)
-    year = filters.year_or_now()
-    table, months = selectors.stats_table(year)
-    rows = [(dept, [by_month.get(m) for m in months]) for dept, by_month in table.items()]
+    month = filters.chosen_month(
+        selectors.latest_month(),
+        lambda year: [r["month"] for r in selectors.monthly_stats(year)],
+    )
+    data = selectors.public_stats(month)
+    rows = [
+        (dept, [by_month.get(m) for m in data["months"]])
+        for dept, by_month in data["table"].items()
+    ]
+    months = selectors.months_with_data()
+    if month not in months:
+        months = sorted([*months, month], reverse=True)
+    chart = {
+        "ranking": [
+            {"name": r["department"], "rate": r["good_rate"], "total": r["total"]}
+            for r in data["ranking"]
+        ],
+        "trend": [
+            {"month": t["month"], "rate": t["good_rate"], "total": t["total"], "bad": t["bad"]}
+            for t in data["trend"]
+        ],
+        "labels": {
+            "rate": _("好评率(%)"),
+            "total": _("评价数"),
+            "bad": _("差评数"),
+        },
+    }
     return render(
         request,
         "evaluations/stats.html",
         {
-            "year": year,
-            "months": months,
+            **data,
             "rows": rows,
-            "years": range(year - 3, year + 2),
+            "month_choices": months,
+            "chart": chart,
             "filter_form": filters,
         },
     )
@@ -162,7 +188,6 @@ def rate(request, subject_type, subject_id):
     from django.core.exceptions import ValidationError as DjangoValidationError
 
     from .api import resolve_subject
-    from .models import DIMENSIONS
 
     try:
         subject = resolve_subject(subject_type, subject_id)
@@ -176,6 +201,7 @@ def rate(request, subject_type, subject_id):
         raise Http404
     channel = info.get("channel") or "online"
     errors = {}
+    back = forms.NextForm(request.POST or request.GET or None).safe_url(request)
     if request.method == "POST":
         form = forms.RatingForm(request.POST, channel=channel)
         errors = _run(
@@ -191,17 +217,15 @@ def rate(request, subject_type, subject_id):
         )
         if not errors:
             messages.success(request, _("感谢您的评价。"))
-            return redirect(request.path)
-    rated = selectors.rating_of(subject, channel)
+            return redirect(back or request.path)
     return render(
         request,
         "evaluations/rate.html",
         {
+            "subject": subject,
             "label": info.get("label"),
             "finished": info.get("finished"),
-            "rated": rated,
-            "levels": Level.choices,
-            "dimensions": [(k, label) for k, label in DIMENSIONS[channel] if k != "overall"],
             "errors": errors,
+            "next": back,
         },
     )
