@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from yingshang.core.views import staff_required
 
-from . import forms, selectors
+from . import forms, labels, selectors
 from .definitions import DB_TOPICS, load_definitions
 from .policies import policy
 
@@ -98,7 +98,7 @@ def _dashboard_context(request):
             "no_data": _("无数据"),
             "schematic": _("示意图, 非边界地图"),
         },
-        "kinds": KINDS,
+        "kinds": [(k, labels.period_kind(k)) for k in KINDS],
         "filter_form": filter_form,
         "divisions": divisions,
         "indicators": [(k, i.name) for k, i in defs.indicators.items() if i.has_bounds],
