@@ -183,17 +183,21 @@ def process_xes(request):
 def reports(request):
     from . import reports as rep
 
+    form = None
     if request.method == "POST":
         if not policy.can(request.user, "generate_report"):
             raise PermissionDenied
         form = forms.ReportMonthForm(request.POST)
-        if not form.is_valid():
-            from django.http import HttpResponseBadRequest
-
-            return HttpResponseBadRequest(" ".join(form.errors["month"]))
-        rep.generate(form.cleaned_data["month"].start)
-        return redirect("monitoring:reports")
-    return render(request, "monitoring/reports.html", rep.context(request))
+        if form.is_valid():
+            rep.generate(form.cleaned_data["month"].start)
+            return redirect("monitoring:reports")
+    # a bad month is shown next to its field, on the page (400), never a bare error page
+    return render(
+        request,
+        "monitoring/reports.html",
+        {**rep.context(request), "form": form},
+        status=400 if form is not None else 200,
+    )
 
 
 @staff_required
