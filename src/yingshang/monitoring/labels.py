@@ -1,5 +1,5 @@
-"""Words for the codes monitoring shows: case actions on the process map, indicator units,
-period kinds and data sources (zh-hans source strings, English in the catalogue).
+"""Words for the codes monitoring shows: case actions on the process map, indicator units
+and period kinds (zh-hans source strings, English in the catalogue).
 
 Kept in monitoring (the platform's label registry covers the statuses and actions of every
 app; these are the monitoring-specific ones). Each function falls back to the code itself
@@ -54,13 +54,6 @@ PERIOD_KINDS = {
     "year": _("年"),
 }
 
-# data sources whose stored name is a module and version ("holidays 0.108")
-SOURCES = {
-    "holidays": _("法定节假日与调休安排(工作日历)"),
-    "workdays": _("法定节假日与调休安排(工作日历)"),
-}
-
-
 def action(code: str) -> str:
     return str(ACTIONS.get(code, code))
 
@@ -71,11 +64,3 @@ def unit(code: str) -> str:
 
 def period_kind(code: str) -> str:
     return str(PERIOD_KINDS.get(code, code))
-
-
-def source(name: str) -> str:
-    """A data source as a person reads it: "holidays 0.108" → the working-day calendar."""
-    if not name:
-        return ""
-    head = str(name).split()[0].lower()
-    return str(SOURCES[head]) if head in SOURCES else str(name)
