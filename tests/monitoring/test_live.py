@@ -253,8 +253,10 @@ def test_narrative_names_largest_changes_and_worst_performers():
             card("d", "丁率", 50.0, None, 50.0, None),  # nothing to compare
         ],
         "ranking": [
-            {"name": "一局", "value": 90.0}, {"name": "二局", "value": 50.0},
-            {"name": "三局", "value": 20.0}, {"name": "四局", "value": None},
+            {"name": "一局", "value": 90.0},
+            {"name": "二局", "value": 50.0},
+            {"name": "三局", "value": 20.0},
+            {"name": "四局", "value": None},
         ],  # fmt: skip
         "counties": [{"name": "甲县", "value": 60.0}, {"name": "乙县", "value": 30.0}],
     }

@@ -59,6 +59,7 @@ def session_date(seed_date: str, start: datetime.date) -> datetime.date:
     """A seed session date moved into the demo year starting on ``start``."""
     return start + (datetime.date.fromisoformat(seed_date) - SEED_START)
 
+
 AREAS = [
     "涪城区",
     "游仙区",

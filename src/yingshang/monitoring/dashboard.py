@@ -290,9 +290,7 @@ def _composite_note(cover: dict, value) -> str:
         "it": cover["total"],
     }
     if cover["missing"]:
-        text += _("; 缺: %(m)s(按已有数据重新加权,不计为 0)") % {
-            "m": "、".join(cover["missing"])
-        }
+        text += _("; 缺: %(m)s(按已有数据重新加权,不计为 0)") % {"m": "、".join(cover["missing"])}
     return text
 
 

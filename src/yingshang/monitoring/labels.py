@@ -34,7 +34,7 @@ UNITS = {
     "%": _("%"),
     "days": _("天"),
     "working days": _("工作日"),
-    "number": _("个"),
+    "number": _("个环节"),  # the only counts with this unit are the DB topics' procedures
     "score": _("分"),
     "tasks": _("项任务"),
     "visits": _("次"),
@@ -53,6 +53,7 @@ PERIOD_KINDS = {
     "quarter": _("季度"),
     "year": _("年"),
 }
+
 
 def action(code: str) -> str:
     return str(ACTIONS.get(code, code))

@@ -77,7 +77,11 @@ def line_chart(
     vals = [v for v in values if v is not None]
     if from_zero:
         lo = min([0.0, *vals])
-        hi = top if top is not None and all(v <= top for v in vals) else nice_ceiling(max(vals + [0.0]))
+        hi = (
+            top
+            if top is not None and all(v <= top for v in vals)
+            else nice_ceiling(max(vals + [0.0]))
+        )
     else:
         lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
     if hi - lo < 1e-9:
