@@ -148,6 +148,10 @@ def test_drill_down_is_scoped(computed, staff, login):
         f"/staff/monitoring/drill/gov.on_time_rate/department/{dept}/day/{D2}/"
     ).content.decode()
     assert computed["b1"].number in html and computed["a1"].number not in html
+    # in words: the indicator's name (its key only in the tooltip), the department, the kind
+    assert '<span title="gov.on_time_rate">按时办结率</span>' in html
+    assert computed["jy_market"].name in html and "(日)" in html
+    assert "<code>gov.on_time_rate</code>" not in html and "department #" not in html
     # unknown indicator → 404
     assert (
         jclient.get(f"/staff/monitoring/drill/nope/department/{dept}/day/{D2}/").status_code == 404
