@@ -305,14 +305,31 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(100 * 1024 * 1
 API_RETRY_AFTER_SECONDS = int(os.environ.get("API_RETRY_AFTER_SECONDS", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "yingshang 营商 API",
-    "DESCRIPTION": "Business-environment platform: divisions, departments, staff, calendar, "
-    "audit; later the one-stop service, reforms, appeals and monitoring.",
+    "DESCRIPTION": (
+        "The API of the business-environment platform of a prefecture-level city. "
+        "Authentication: a session (the pages) or a token (`Authorization: Token …`, issued by "
+        "the administrator). Every list is scoped to the caller's division subtree (staff) or "
+        "own records (applicants); personal data is masked in lists. Errors are problem "
+        "details (RFC 9457).\n\n"
+        "- **core**: divisions, departments, staff, the audit log\n"
+        "- **catalog**: the service-item catalogue (事项目录) and its versions\n"
+        "- **registry**: the enterprise and person registry look-ups and licences\n"
+        "- **cases**: one-stop service cases (办件): submission, the workflow actions, events\n"
+        "- **reforms**: reform programmes, tasks and progress reports\n"
+        "- **appeals**: appeals (诉求), Q&A sessions and commitments\n"
+        "- **evaluations**: ratings (好差评), rectifications and their statistics\n"
+        "- **monitoring**: indicator values, the dashboard, benchmark values and scores\n"
+        "- **notifications**: the caller's notifications\n\n"
+        "Swagger UI (`/api/docs/`) and Redoc (`/api/redoc/`) are served from this server's "
+        "own static files; they work without Internet access."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from drf-spectacular-sidecar's static files (no CDN: the CSP allows 'self' only).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -67,3 +67,43 @@ def test_dashboard_and_screen_draw_charts(live_server, dataset, staff, browser_p
     assert "江油市" in page.locator("#chart-county-map svg text").all_text_contents()
     page.screenshot(path="/tmp/monitoring-screen.png")
     assert errors == []
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
+def test_screen_fits_the_display_exactly(live_server, dataset, staff, browser_page, width, height):
+    """The 大屏 is exactly one screen: no scrolling, no card or panel cut off, the charts drawn."""
+    from django.test import Client
+
+    compute.recompute(D1 - days(5), D2)
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": height})
+    client = Client()
+    client.force_login(staff["jianduyuan"])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/staff/monitoring/screen/?kind=month&period=2026-10")
+    page.wait_for_selector("#chart-trend canvas")
+    page.wait_for_selector("#chart-ranking canvas")
+    got = page.evaluate(
+        """() => ({
+            scrollHeight: document.documentElement.scrollHeight,
+            scrollWidth: document.documentElement.scrollWidth,
+            innerHeight: window.innerHeight, innerWidth: window.innerWidth,
+            bodyHeight: document.body.scrollHeight,
+            cut: [...document.querySelectorAll('.card, .panel, header')]
+                 .filter(e => e.getBoundingClientRect().bottom > window.innerHeight + 0.5
+                           || e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                 .map(e => e.id || e.className),
+            cards: document.querySelectorAll('.card').length,
+            panelHeights: [...document.querySelectorAll('.panel')].map(
+                e => e.getBoundingClientRect().height),
+        })"""
+    )
+    assert got["scrollHeight"] == got["innerHeight"] == height, got
+    assert got["scrollWidth"] == got["innerWidth"] == width, got
+    assert got["bodyHeight"] <= height, got
+    assert got["cut"] == [], got
+    assert got["cards"] >= 20
+    assert min(got["panelHeights"]) > 0.25 * height, got  # the charts fill what is left
+    page.screenshot(path=f"/tmp/monitoring-screen-{width}.png")

@@ -115,6 +115,24 @@ def test_cards_score_gap_previous_and_fraction(mianyang, admin):
     appeals = cards["appeals.on_time_rate"]
     assert appeals["value"] is appeals["score"] is appeals["gap_to_frontier"] is None
     assert appeals["display"] == "无数据" and appeals["previous"] is None
+    assert on_time["note"] is None  # a value needs no explanation
+    # units in words, the composite with its coverage, two 按时办结率 told apart
+    assert trips["display"] == "1.5 次" and trips["unit_label"] == "次"
+    assert cards["gov.mean_handling_days"]["unit_label"] == "工作日"
+    assert cards["sb.cost"]["unit_label"] == "占人均收入的百分比"
+    assert cards["ge.reliability_index"]["unit_label"] == "指数(0–8)"
+    assert composite["display"] == "72.5 分"
+    cover = composite["coverage"]
+    assert (cover["have"], cover["topics_with_data"], cover["topics_total"]) == (2, 1, 5)
+    assert not cover["complete"] and "企业诉求" in cover["missing"]
+    assert composite["note"].startswith("覆盖 1/5 类、2/")
+    assert on_time["label"] == "按时办结率(政务服务办件)"
+    assert appeals["label"] == "按时办结率(企业诉求)"
+    assert cards["gov.mean_trips"]["label"] == "平均跑动次数"  # a unique name stays as it is
+    labels = [c["label"] for c in cards.values()]
+    assert len(labels) == len(set(labels))
+    groups = [g["group"] for g in dash.grouped(list(cards.values()))]
+    assert groups == ["composite", "db", "gov", "appeals", "evaluations", "supervision"]
 
 
 def test_cards_explain_missing_reference_values(mianyang, admin, settings):
@@ -123,7 +141,10 @@ def test_cards_explain_missing_reference_values(mianyang, admin, settings):
     assert "income_per_capita" in cards["sb.cost"]["note"]
     assert "income_per_capita" in cards["sb"]["note"]  # the topic carries its components' notes
     assert "cp.quality_index" in cards["cp.quality_index"]["note"]
-    assert cards["gov.on_time_rate"]["note"] is None
+    # a card without a value says why in words: no records of its topic in the period
+    assert cards["gov.on_time_rate"]["value"] is None
+    assert cards["gov.on_time_rate"]["note"] == "本期间没有可计算的办件记录(例如没有办结的办件)。"
+    assert "好差评" in cards["evaluations.good_rate"]["note"]
 
 
 def test_cards_benchmarks_average_men_and_women(mianyang, admin):

@@ -148,6 +148,10 @@ def test_drill_down_is_scoped(computed, staff, login):
         f"/staff/monitoring/drill/gov.on_time_rate/department/{dept}/day/{D2}/"
     ).content.decode()
     assert computed["b1"].number in html and computed["a1"].number not in html
+    # in words: the indicator's name (its key only in the tooltip), the department, the kind
+    assert '<span title="gov.on_time_rate">按时办结率</span>' in html
+    assert computed["jy_market"].name in html and "(日)" in html
+    assert "<code>gov.on_time_rate</code>" not in html and "department #" not in html
     # unknown indicator → 404
     assert (
         jclient.get(f"/staff/monitoring/drill/nope/department/{dept}/day/{D2}/").status_code == 404
@@ -206,6 +210,70 @@ def test_monthly_report_excel_and_pdf(computed, settings, tmp_path, staff, login
     assert r.status_code == 404
 
 
+def test_monthly_pdf_has_units_distinct_names_zero_axis_and_a_narrative(
+    computed, settings, tmp_path
+):
+    from pypdf import PdfReader
+
+    from yingshang.monitoring import reports
+
+    settings.VAR_DIR = tmp_path
+    _xlsx, pdf = reports.generate(datetime.date(2026, 10, 1))
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "营商环境动态监测月报" in text and "摘要" in text
+    # units in words, never the definitions' English codes
+    assert "工作日" in text and "占人均收入的百分比" in text and "次" in text
+    for raw in ("number", "% of income per capita", "index 0-8", "working days"):
+        assert raw not in text, raw
+    # the two 按时办结率 are told apart
+    assert "按时办结率(政务服务办件)" in text and "按时办结率(企业诉求)" in text
+    # the narrative: the composite with its coverage, the lowest scores
+    assert "综合指数" in text and "覆盖" in text
+    assert "得分最低的指标" in text
+    # the trend axis of the 0–100 score starts at 0 and says nothing about a cut axis
+    assert "纵轴不从 0 开始" not in text
+    info = reports.collect(datetime.date(2026, 10, 1))
+    names = [c["label"] for c in info["data"]["cards"]]
+    assert len(names) == len(set(names))
+
+
+def test_narrative_names_largest_changes_and_worst_performers():
+    from yingshang.monitoring import reports
+
+    def card(key, label, value, previous, score, previous_score, unit="%"):
+        return {
+            "key": key, "label": label, "value": value, "previous": previous, "score": score,
+            "previous_score": previous_score, "display": f"{value}{unit}",
+            "previous_display": f"{previous}{unit}", "note": None,
+        }  # fmt: skip
+
+    data = {
+        "indicator_name": "综合指数",
+        "cards": [
+            {**card("composite", "综合指数", 70.0, 75.0, 70.0, 75.0), "note": "覆盖 5/5 类"},
+            card("a", "甲率", 90.0, 60.0, 90.0, 60.0),  # +30
+            card("b", "乙率", 40.0, 45.0, 40.0, 45.0),  # −5
+            card("c", "丙率", 10.0, 30.0, 10.0, 30.0),  # −20
+            card("d", "丁率", 50.0, None, 50.0, None),  # nothing to compare
+        ],
+        "ranking": [
+            {"name": "一局", "value": 90.0},
+            {"name": "二局", "value": 50.0},
+            {"name": "三局", "value": 20.0},
+            {"name": "四局", "value": None},
+        ],  # fmt: skip
+        "counties": [{"name": "甲县", "value": 60.0}, {"name": "乙县", "value": 30.0}],
+    }
+    lines = reports.narrative(data, n=2)
+    assert lines[0] == "综合指数 70.0 分(覆盖 5/5 类),较上月下降 5.0 分。"
+    assert lines[1] == (
+        "较上月变化最大: 甲率由 60.0% 升至 90.0%(得分+30.0); 丙率由 30.0% 降至 10.0%(得分−20.0)。"
+    )
+    assert lines[2] == "得分最低的指标: 丙率 10.0%(得分 10.0); 乙率 40.0%(得分 40.0)。"
+    assert lines[3] == "综合指数排名靠后的部门: 三局 20.0; 二局 50.0。"
+    assert lines[4] == "综合指数最低的县(市、区): 乙县 30.0; 甲县 60.0。"
+
+
 def test_report_bad_month(dataset):
     from django.core.management.base import CommandError
 
@@ -258,10 +326,12 @@ def test_directly_follows_and_rework(computed, staff, login):
     rows = process.rework(staff["admin"], start=START, end=D2)
     a = next(r for r in rows if r["item__name"] == "甲事项")
     assert a["supplements"] == 1 and a["repeated_supplements"] == 0
+    assert a["supplement_cases"] == 1 and 0 <= a["rework_rate"] <= 100
     page = login(staff["jianduyuan"]).get(
         "/staff/monitoring/process/", {"from": str(START), "to": str(D2)}
     )
-    assert page.status_code == 200 and "request_supplement" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "要求补正" in html and "request_supplement" not in html
 
 
 def test_recompute_command(dataset):

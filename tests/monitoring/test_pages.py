@@ -202,12 +202,13 @@ def test_report_excel_holds_the_stored_values(stored, tmp_path):
     header = [c.value for c in ws[2]]
     assert header[:3] == ["指标", "代码", "数值"]
     rows = {r[1]: r for r in ws.iter_rows(min_row=3, values_only=True)}
-    assert rows[COMPOSITE][2:] == (72.0, "score", 72.0, pytest.approx(28.0), 70.0, None, None)
+    assert rows[COMPOSITE][2:] == (72.0, "分", 72.0, pytest.approx(28.0), 70.0, None, None)
     on_time = rows["gov.on_time_rate"]
-    assert on_time[0] == "按时办结率" and on_time[2:] == (
+    assert on_time[0] == "按时办结率(政务服务办件)" and on_time[2:] == (
         75.0, "%", pytest.approx(75.0), pytest.approx(25.0), 50.0, 3.0, 4.0,
     )  # fmt: skip
     trips = rows["gov.mean_trips"]
+    assert trips[3] == "次"  # units in words
     assert trips[4] == pytest.approx(100 * (3 - 0.5) / 3) and trips[5] == pytest.approx(0.5)
     assert rows["appeals.on_time_rate"][2] == "无数据" and rows["appeals.on_time_rate"][4] is None
     counties = {r[0]: r[1] for r in wb["各县"].iter_rows(min_row=2, values_only=True)}
@@ -241,7 +242,12 @@ def test_report_page_generate_and_list(stored, staff, login, settings):
 def test_report_page_bad_month_is_400_and_writes_nothing(stored, staff, login, month):
     r = login(staff["jianduyuan"]).post("/staff/monitoring/reports/", {"month": month})
     assert r.status_code == 400
-    assert "月份格式应为 YYYY-MM。" in r.content.decode()
+    html = r.content.decode()
+    assert "月份格式应为 YYYY-MM。" in html
+    # the page itself, with the message next to the field and the value typed kept
+    assert '<p class="field-error errorlist" id="month-error" role="alert">' in html
+    assert 'aria-invalid="true"' in html and f'value="{month}"' in html
+    assert "<title>" in html and 'name="csrfmiddlewaretoken"' in html
     assert list(reports.reports_dir().iterdir()) == []
 
 

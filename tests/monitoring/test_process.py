@@ -101,12 +101,17 @@ def test_directly_follows_filters(log):
 def test_rework_per_item(log, staff):
     rows = {r["item__name"]: r for r in process.rework(staff["admin"], start=DAY, end=DAY)}
     x = rows["事项X"]
-    assert (x["cases"], x["supplements"], x["repeated_supplements"], x["multiple_trips"]) == (
-        2, 2, 1, 1,
+    got = tuple(
+        x[k]
+        for k in (
+            "cases", "supplements", "supplement_cases", "repeated_supplements",
+            "multiple_trips", "rework_cases",
+        )
     )  # fmt: skip
-    assert x["rework_rate"] == pytest.approx(100.0)  # (1 repeated + 1 来回跑) / 2 cases
+    assert got == (2, 2, 1, 1, 1, 2)  # c2 has two 补正 (one case), c1 来回跑
+    assert x["rework_rate"] == pytest.approx(100.0)  # 2 cases with rework / 2 cases
     y = rows["事项Y"]
-    assert (y["cases"], y["supplements"], y["rework_rate"]) == (1, 0, 0.0)
+    assert (y["cases"], y["supplements"], y["rework_cases"], y["rework_rate"]) == (1, 0, 0, 0.0)
     assert list(rows) == ["事项X", "事项Y"]  # most rework first
     assert len(process.rework(staff["admin"], start=DAY, end=DAY, limit=1)) == 1
 
@@ -115,7 +120,10 @@ def test_process_context_is_scoped_to_the_user(log, staff):
     admin = process.context(staff["admin"], DAY, DAY)
     assert ("note", "note") in pairs(admin["dfg"])
     links = {(link["source"], link["target"]) for link in admin["dfg_json"]["links"]}
-    assert ("note", "note") not in links and ("submit", "accept") in links  # no self-loops
+    # the map names the steps in words, without self-loops
+    assert ("备注", "备注") not in links and ("提交申请", "受理") in links
+    assert ("要求补正", "补正提交") in links
+    assert {r["from_label"] for r in admin["dfg"]} >= {"提交申请", "受理", "要求补正"}
     assert admin["dfg_json"]["nodes"] == sorted(admin["dfg_json"]["nodes"])
     # the Jiangyou handler: his department's cases only
     jy = process.context(staff["jiangyou_chengban"], DAY, DAY)
@@ -159,3 +167,26 @@ def test_xes_of_an_empty_selection_is_a_valid_empty_log(log):
     assert process.write_xes(buf, item="NOPE") == 0
     root = ET.fromstring(buf.getvalue())
     assert root.tag == "log" and root.findall("trace") == []
+
+
+def test_process_page_offers_the_xes_download_to_supervisors_only(log, staff, client):
+    client.force_login(staff["jianduyuan"])
+    page = client.get("/staff/monitoring/process/", {"from": "2026-10-12", "to": "2026-10-12"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "yingshang monitoring xes" not in html and "--out" not in html  # no CLI instruction
+    assert "/staff/monitoring/process/log.xes?from=2026-10-12&amp;to=2026-10-12" in html
+    assert "提交申请" in html and "要求补正" in html  # steps in words
+    assert "request_supplement" not in html.split('id="dfg-data"')[0]
+    response = client.get("/staff/monitoring/process/log.xes", {"from": "2026-10-12", "to": "2026-10-12"})  # fmt: skip
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    assert 'filename="cases-20261012-20261012.xes"' in response["Content-Disposition"]
+    root = ET.fromstring(b"".join(response.streaming_content))
+    numbers = [t.find("string[@key='concept:name']").get("value") for t in root.findall("trace")]
+    assert numbers == ["P1", "P2", "P3"]
+    # a handler sees the page but neither the button nor the file
+    client.force_login(staff["chengban"])
+    html = client.get("/staff/monitoring/process/").content.decode()
+    assert "log.xes" not in html
+    assert client.get("/staff/monitoring/process/log.xes").status_code == 403

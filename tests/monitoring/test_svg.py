@@ -81,8 +81,8 @@ def test_line_is_broken_at_missing_values():
     assert len(root.findall(NS + "circle")) == 4
 
 
-def test_line_points_span_the_plot_from_min_to_max():
-    root = parse(svg.line_chart("t", ["1", "2", "3"], [10.0, 20.0, 30.0], width=640, height=260))
+def test_line_points_span_the_plot_from_min_to_max_when_asked():
+    root = parse(svg.line_chart("t", ["1", "2", "3"], [10.0, 20.0, 30.0], from_zero=False))
     pts = [
         tuple(map(float, p.split(","))) for p in root.find(NS + "polyline").get("points").split()
     ]
@@ -91,14 +91,35 @@ def test_line_points_span_the_plot_from_min_to_max():
     assert pts[-1] == pytest.approx((640 - right, top))  # max at the top-right
     assert pts[1][1] == pytest.approx((top + 260 - bottom) / 2)
     axis_labels = texts(root)
-    assert "30.0" in axis_labels and "10.0" in axis_labels
+    assert "30" in axis_labels and "10" in axis_labels
+    assert "纵轴不从 0 开始" in axis_labels  # a cut axis says so
 
 
-def test_a_flat_line_is_drawn_mid_height():
+def test_the_axis_starts_at_zero_by_default():
+    """The report's trend (82 → 89.6 on a 0–100 score) is not drawn as a cliff: the axis runs from
+    0 to 100, so the 7.6-point drift spans 7.6 % of the plot's height."""
+    root = parse(svg.line_chart("t", ["1", "2"], [82.0, 89.6], top=100))
+    ys = [float(c.get("cy")) for c in root.iter(NS + "circle")]
+    plot = 260 - 40 - 36
+    assert ys[0] - ys[1] == pytest.approx(plot * 0.076, abs=0.1)
+    assert ys[1] == pytest.approx(36 + plot * (1 - 0.896), abs=0.1)
+    labels = texts(root)
+    assert {"0", "25", "50", "75", "100"} <= set(labels)
+    assert "纵轴不从 0 开始" not in labels
+    # without a top, a round number above the largest value
+    labels = texts(parse(svg.line_chart("t", ["1", "2"], [3.0, 7.3])))
+    assert "0" in labels and "10" in labels
+    assert svg.nice_ceiling(7.3) == 10 and svg.nice_ceiling(120) == 200
+    assert svg.nice_ceiling(0.18) == 0.2 and svg.nice_ceiling(25) == 25
+
+
+def test_a_flat_line_is_drawn_at_its_height_above_zero():
     root = parse(svg.line_chart("t", ["1", "2"], [5.0, 5.0]))
     ys = [float(c.get("cy")) for c in root.iter(NS + "circle")]
-    assert ys == pytest.approx([(36 + 260 - 40) / 2] * 2)
-    assert "6.0" in texts(root) and "4.0" in texts(root)  # the axis is widened by ±1
+    assert ys == pytest.approx([36] * 2)  # 5 is the top of a 0–5 axis
+    root = parse(svg.line_chart("t", ["1", "2"], [5.0, 5.0], from_zero=False))
+    ys = [float(c.get("cy")) for c in root.iter(NS + "circle")]
+    assert ys == pytest.approx([(36 + 260 - 40) / 2] * 2)  # widened by ±1
 
 
 @given(

@@ -86,3 +86,14 @@ def test_bulk_provisional_nat_and_range():
         )
     with pytest.raises(TypeError):
         workdays.provisional_bulk(np.array(["2026-01-01"]), np.array(["2026-01-02"]))
+
+
+def test_library_source_reads_as_a_source_name_not_a_module():
+    """The seeded year's source names the built-in holiday data in words ("holidays 0.108", the
+    Python module and its version, was shown to supervisors as a data source)."""
+    from yingshang.workdays import services
+
+    for year in (2026, services.LIBRARY_LAST_YEAR):
+        source = services.library_arrangement(year).source
+        assert "holidays" not in source, source
+        assert "系统内置节假日数据" in source and "版" in source

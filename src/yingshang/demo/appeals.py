@@ -1,8 +1,14 @@
-"""Demo data of the appeals app: demo enterprises, a year (2019) of appeals with dispatches,
-replies, confirmations and escalations, seven Q&A sessions (政企面对面, 2019-02-21 … 03-08, as in
-the seed) with 50+ enterprises and commitments in every state, and a trained dispatch model.
+"""Demo data of the appeals app: demo enterprises, a year of appeals with dispatches, replies,
+confirmations and escalations, seven Q&A sessions (政企面对面, spaced as the seed's 2019-02-21 …
+03-08) with 50+ enterprises and commitments in every state, and a trained dispatch model.
 
-Idempotent: the step does nothing when its first demo appeal exists. Deterministic with --seed.
+The demo year is the 365 days up to yesterday (``demo_year``) — the same recent year as the
+volume cases, the reforms demo and monitoring's default recompute, so that every monitoring
+card has data for the default period. The seed's session dates keep their spacing, moved by
+the distance from the seed year's 2 January to the demo year's first day.
+
+Idempotent: the step does nothing when a demo enterprise already has an appeal. Deterministic
+with --seed for a given day.
 """
 
 import datetime
@@ -36,7 +42,23 @@ from yingshang.registry.public import link_enterprise_user
 from yingshang.workdays.calendar import add_working_days
 
 SH = ZoneInfo("Asia/Shanghai")
-YEAR = 2019
+SEED_START = datetime.date(2019, 1, 2)  # the seed's appeals begin on 2 January 2019
+DEMO_USCC_PREFIX = "91510700MA"
+
+
+def demo_year(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """(first, last) day of the demo year: the 365 days up to yesterday (monitoring's default
+    recompute range, ``compute.default_range``)."""
+    from django.utils import timezone
+
+    end = (today or timezone.localdate()) - datetime.timedelta(days=1)
+    return end - datetime.timedelta(days=364), end
+
+
+def session_date(seed_date: str, start: datetime.date) -> datetime.date:
+    """A seed session date moved into the demo year starting on ``start``."""
+    return start + (datetime.date.fromisoformat(seed_date) - SEED_START)
+
 
 AREAS = [
     "涪城区",
@@ -370,16 +392,13 @@ def _demo_users(tally, enterprise):
 def load_appeals(options, tally: Tally, out):
     rng = random.Random(options.get("seed", 2019))
     n = int(options.get("appeals", 5000) or 0)
-    first_number = f"SQ{YEAR}0102{1:06d}"
+    start, end = demo_year()
     with transaction.atomic():
         enterprises = _enterprises(rng, tally)
         users = _demo_users(tally, enterprises[0])
-        if Appeal.objects.filter(number=first_number).exists() or n <= 0:
-            tally.add(
-                "appeals",
-                "unchanged",
-                Appeal.objects.filter(number__startswith=f"SQ{YEAR}").count(),
-            )
+        mine = Appeal.objects.filter(uscc__startswith=DEMO_USCC_PREFIX)
+        if mine.exists() or n <= 0:
+            tally.add("appeals", "unchanged", Appeal.objects.count())
             _print_demo_code(out)
             return
         city = Division.objects.get(code=settings.YINGSHANG_CITY_CODE)
@@ -394,9 +413,10 @@ def load_appeals(options, tally: Tally, out):
             county_depts[(d.division.name, d.function_key)] = d
         office_user = users["qiyefuwu"]
         _load_appeals(
-            rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally
-        )
-        _load_sessions(rng, enterprises, city, city_depts, office_user, tally)
+            rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally,
+            start=start, end=end,
+        )  # fmt: skip
+        _load_sessions(rng, enterprises, city, city_depts, office_user, tally, start=start)
     _print_demo_code(out)
     from yingshang.appeals import services
 
@@ -429,14 +449,15 @@ def _at(day: datetime.date, rng) -> datetime.datetime:
     )
 
 
-def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally):
-    start = datetime.date(YEAR, 1, 2)
-    days = 363
+def _load_appeals(
+    rng, n, enterprises, city, city_depts, county_depts, office_user, users, tally, *, start, end
+):
+    days = (end - start).days
     topics = list(TOPICS)
     topic_weights = [8, 10, 5, 9, 9, 10, 7, 8, 7, 9]
     types = list(TYPE_WEIGHTS)
     appeals, plans = [], []
-    end_of_year = datetime.datetime(YEAR, 12, 31, 23, 0, tzinfo=SH)
+    end_of_year = datetime.datetime.combine(end, datetime.time(23), SH)
     for i in range(n):
         day = start + datetime.timedelta(days=int(i * days / n))
         submitted = _at(day, rng)
@@ -619,7 +640,7 @@ def _load_appeals(rng, n, enterprises, city, city_depts, county_depts, office_us
     tally.add("appeal events", "created", len(events))
 
 
-def _load_sessions(rng, enterprises, city, city_depts, office_user, tally):
+def _load_sessions(rng, enterprises, city, city_depts, office_user, tally, *, start):
     if QASession.objects.filter(title=SESSIONS[0][1]).exists():
         tally.add("qa sessions", "unchanged", len(SESSIONS))
         return
@@ -628,7 +649,7 @@ def _load_sessions(rng, enterprises, city, city_depts, office_user, tally):
     for si, (date, title, theme, keys) in enumerate(SESSIONS):
         s = QASession.objects.create(
             title=title,
-            date=datetime.date.fromisoformat(date),
+            date=session_date(date, start),
             theme=theme,
             venue="绵阳市政务服务中心新闻发布厅",
             leaders="市政府副市长、市政务服务监督管理局局长及相关部门负责人",
@@ -673,9 +694,10 @@ def _load_sessions(rng, enterprises, city, city_depts, office_user, tally):
                 continue  # not every answer promises action
             status = COMMITMENT_STATES[state_cycle % len(COMMITMENT_STATES)]
             state_cycle += 1
-            session_day = datetime.date.fromisoformat(date)
+            session_day = session_date(date, start)
             if status in {CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS}:
-                deadline = datetime.date(2027, 12, 31)  # long-running (长期坚持) commitments
+                # long-running (长期坚持) commitments
+                deadline = session_day + datetime.timedelta(days=3 * 365)
             else:
                 deadline = session_day + datetime.timedelta(days=rng.choice([30, 60, 90]))
             c = Commitment.objects.create(

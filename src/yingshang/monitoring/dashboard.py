@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from yingshang.core.models import Department, Division, DivisionLevel
 
-from . import scoring
+from . import labels, scoring
 from .compute import COMPOSITE
 from .definitions import DB_TOPICS, load_definitions
 from .models import BenchmarkValue, IndicatorValue
@@ -22,6 +22,31 @@ from .periods import KINDS, Period
 
 CARD_GROUPS = ("db", "gov", "appeals", "evaluations", "supervision")
 NO_DATA = gettext_lazy("无数据")
+# the topics the cards are grouped by (the [composite] groups), in words
+GROUP_LABELS = {
+    "composite": gettext_lazy("综合指数"),
+    "db": gettext_lazy("营商环境评价(世界银行方法)"),
+    "gov": gettext_lazy("政务服务"),
+    "appeals": gettext_lazy("企业诉求"),
+    "evaluations": gettext_lazy("好差评"),
+    "supervision": gettext_lazy("改革任务督办"),
+}
+# short topic names that tell apart two cards of the same name ("按时办结率")
+GROUP_SHORT = {
+    "db": gettext_lazy("营商评价"),
+    "gov": gettext_lazy("政务服务办件"),
+    "appeals": gettext_lazy("企业诉求"),
+    "evaluations": gettext_lazy("好差评"),
+    "supervision": gettext_lazy("改革任务"),
+}
+# why a card of a topic has no value for the period
+NO_DATA_REASONS = {
+    "db": gettext_lazy("本期间没有该事项的办件记录,或未设置参考值。"),
+    "gov": gettext_lazy("本期间没有可计算的办件记录(例如没有办结的办件)。"),
+    "appeals": gettext_lazy("本期间没有可计算的企业诉求记录。"),
+    "evaluations": gettext_lazy("本期间没有好差评记录。"),
+    "supervision": gettext_lazy("本期间没有到期或在办的改革任务。"),
+}
 
 
 def visible_values(user):
@@ -85,7 +110,47 @@ def fmt(value, unit: str = "") -> str:
         return str(NO_DATA)
     if unit == "%":
         return f"{value:.1f}%"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:,.0f}"
+    text = f"{value:,.2f}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_unit(value, unit: str = "") -> str:
+    """The value with its unit in words ("3.5 工作日", "72.4%", "12 分"); "无数据" without one."""
+    from . import labels
+
+    if value is None or unit in ("", "%"):
+        return fmt(value, unit)
+    return f"{fmt(value, unit)} {labels.unit(unit)}"
+
+
+def coverage(defs, values: dict) -> dict:
+    """What the composite index covers: the weighted indicators with a value of each
+    composite topic, out of those defined (a missing one is left out, never counted as 0)."""
+    topics = []
+    for group, weight in defs.composite.items():
+        if weight <= 0:
+            continue
+        keys = [k for k, ind in defs.indicators.items() if ind.group == group and ind.weight > 0]
+        have = [k for k in keys if values.get(k) is not None]
+        topics.append(
+            {
+                "group": group,
+                "label": str(GROUP_LABELS.get(group, group)),
+                "have": len(have),
+                "total": len(keys),
+            }
+        )
+    have = sum(t["have"] for t in topics)
+    total = sum(t["total"] for t in topics)
+    return {
+        "topics": topics,
+        "have": have,
+        "total": total,
+        "topics_with_data": sum(1 for t in topics if t["have"]),
+        "topics_total": len(topics),
+        "complete": have == total,
+        "missing": [t["label"] for t in topics if not t["have"]],
+    }
 
 
 def _benchmark_values(defs) -> dict[str, list[dict]]:
@@ -134,24 +199,32 @@ def cards(user, period: Period, dim, member) -> list[dict]:
     notes = _missing_notes(defs)
     out = []
     comp = rows.get(COMPOSITE)
+    cover = coverage(defs, {k: r.value for k, r in rows.items()})
+    comp_value = comp.value if comp else None
     out.append(
         {
             "key": COMPOSITE,
             "name": _("综合指数"),
+            "label": _("综合指数"),
             "group": "composite",
+            "group_label": str(GROUP_LABELS["composite"]),
             "unit": "score",
-            "value": comp.value if comp else None,
-            "display": fmt(comp.value if comp else None),
-            "score": comp.value if comp else None,
+            "unit_label": labels.unit("score"),
+            "value": comp_value,
+            "display": fmt_unit(comp_value, "score"),
+            "score": comp_value,
             "best": 100.0,
             "worst": 0.0,
-            "gap_to_frontier": (100.0 - comp.value) if comp and comp.value is not None else None,
+            "gap_to_frontier": (100.0 - comp_value) if comp_value is not None else None,
             "previous": prev.get(COMPOSITE),
+            "previous_display": fmt_unit(prev.get(COMPOSITE), "score"),
+            "previous_score": prev.get(COMPOSITE),
             "numerator": None,
             "denominator": None,
             "benchmarks": [],
             "headline": True,
-            "note": None,
+            "coverage": cover,
+            "note": _composite_note(cover, comp_value),
         }
     )
     for key, ind in defs.indicators.items():
@@ -166,24 +239,32 @@ def cards(user, period: Period, dim, member) -> list[dict]:
         if value is not None:
             gap = (ind.best - value) if ind.direction == "higher" else (value - ind.best)
             gap = max(gap, 0.0)  # at or beyond the frontier: no gap (the score is 100)
+        note = None
+        if value is None:
+            note = notes.get(key) or str(NO_DATA_REASONS.get(ind.group, ""))
         out.append(
             {
                 "key": key,
                 "name": ind.name,
+                "label": ind.name,
                 "name_en": ind.name_en,
                 "group": ind.group,
+                "group_label": str(GROUP_LABELS.get(ind.group, ind.group)),
                 "unit": ind.unit,
+                "unit_label": labels.unit(ind.unit),
                 "value": value,
-                "display": fmt(value, ind.unit),
+                "display": fmt_unit(value, ind.unit),
                 "score": score,
                 "best": ind.best,
                 "worst": ind.worst,
                 "gap_to_frontier": gap,
                 "previous": prev.get(key),
+                "previous_display": fmt_unit(prev.get(key), ind.unit),
+                "previous_score": scoring.indicator_score(defs, key, prev.get(key)),
                 "numerator": row.numerator if row else None,
                 "denominator": row.denominator if row else None,
                 "headline": ind.weight > 0,
-                "note": notes.get(key) if value is None else None,
+                "note": note,
                 "benchmarks": [
                     {
                         "entity": b["entity"],
@@ -194,6 +275,45 @@ def cards(user, period: Period, dim, member) -> list[dict]:
                 ],
             }
         )
+    _disambiguate(out)
+    return out
+
+
+def _composite_note(cover: dict, value) -> str:
+    """The composite index is never shown without what it covers."""
+    if value is None:
+        return _("本期间没有可计算的指标,无法合成综合指数。")
+    text = _("覆盖 %(t)d/%(tt)d 类、%(i)d/%(it)d 项加权指标") % {
+        "t": cover["topics_with_data"],
+        "tt": cover["topics_total"],
+        "i": cover["have"],
+        "it": cover["total"],
+    }
+    if cover["missing"]:
+        text += _("; 缺: %(m)s(按已有数据重新加权,不计为 0)") % {"m": "、".join(cover["missing"])}
+    return text
+
+
+def _disambiguate(cards_: list[dict]) -> None:
+    """Two cards of the same name (按时办结率 of cases and of appeals) get their topic added:
+    "按时办结率(政务服务办件)", "按时办结率(企业诉求)"."""
+    from collections import Counter
+
+    counts = Counter(c["name"] for c in cards_)
+    for c in cards_:
+        if counts[c["name"]] > 1 and c["group"] in GROUP_SHORT:
+            c["label"] = f"{c['name']}({GROUP_SHORT[c['group']]})"
+
+
+def grouped(cards_: list[dict]) -> list[dict]:
+    """The cards by topic, in the order of CARD_GROUPS (the composite first):
+    [{group, label, cards}]."""
+    order = ["composite", *CARD_GROUPS]
+    out = []
+    for group in order:
+        members = [c for c in cards_ if c["group"] == group]
+        if members:
+            out.append({"group": group, "label": str(GROUP_LABELS[group]), "cards": members})
     return out
 
 
@@ -339,7 +459,8 @@ def dashboard(user, *, period: Period, division=None, indicator=None) -> dict:
         if indicator in defs.indicators
         else _("综合指数"),
         "definitions_version": defs.version,
-        "cards": cards(user, period, dim, member),
+        "cards": (card_list := cards(user, period, dim, member)),
+        "groups": grouped(card_list),
         "trend": trend(user, period, dim, member, indicator),
         "indicator_direction": ind.direction if ind else "higher",
         "counties": county_values,

@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from yingshang.core.models import Department, Division
 
 from . import dashboard as dash
+from . import labels
 from .compute import COMPOSITE
 from .definitions import load_definitions
+from .models import Dimension
 from .periods import Period
 from .sources import day_bounds
 from .sources.drill import DRILLS
@@ -64,15 +66,29 @@ def context(user, indicator, dimension, member, period: Period) -> dict:
         "indicator": indicator,
         "name": ind.name if ind else _("综合指数"),
         "unit": ind.unit if ind else "score",
+        "dimension_label": Dimension(dimension).label if dimension in Dimension.values else "",
+        "member_name": _member_name(dimension, member),
+        "period_kind_label": labels.period_kind(period.kind),
         "source": source,
         "dimension": dimension,
         "member": member,
         "kind": period.kind,
         "period": period.label,
         "value": value,
-        "display": dash.fmt(value.value if value else None, ind.unit if ind else ""),
+        "display": dash.fmt_unit(value.value if value else None, ind.unit if ind else "score"),
         "rows": rows,
         "flagged": sum(1 for r in rows if r["flag"]),
         "extra": extra,
         "available": result is not None,
     }
+
+
+def _member_name(dimension: str, member: int) -> str:
+    """The member in words (a division, department or item name)."""
+    if dimension in ("city", "division"):
+        return Division.objects.filter(pk=member).values_list("name", flat=True).first() or ""
+    if dimension == "department":
+        return Department.objects.filter(pk=member).values_list("name", flat=True).first() or ""
+    from .sources.catalog import item_names
+
+    return item_names([member]).get(member, "")

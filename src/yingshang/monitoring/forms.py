@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yingshang.platform.forms import FilterForm
 
+from .labels import PERIOD_KINDS
 from .periods import KINDS, Period
 
 DATE_MESSAGE = _("日期格式应为 YYYY-MM-DD。")
@@ -28,7 +29,7 @@ class PeriodField(forms.CharField):
 
 class DashboardForm(FilterForm):
     kind = forms.ChoiceField(
-        label=_("周期"), required=False, choices=[("", "—"), *[(k, k) for k in KINDS]]
+        label=_("周期"), required=False, choices=[("", "—"), *[(k, PERIOD_KINDS[k]) for k in KINDS]]
     )
     period = PeriodField(label=_("期间"))
     division = forms.IntegerField(label=_("行政区划"), required=False, min_value=1)

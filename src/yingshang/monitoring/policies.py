@@ -20,6 +20,9 @@ policy = Policy(
     "monitoring",
     {
         "generate_report": Rule(who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("生成月度报告")),
+        "export_process_log": Rule(
+            who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导出流程事件日志(XES)")
+        ),
         "download_report": Rule(who=_city_staff, label=_("下载月度报告(市级及以上)")),
     },
 )

@@ -8,7 +8,8 @@
   with their count and median duration, from the SQL window function LAG over (case ORDER BY
   at, id) (SQLite ≥ 3.25 and PostgreSQL). PostgreSQL computes the median with
   percentile_cont; on SQLite the durations are fetched per pair and the median taken with numpy.
-- ``rework(...)``: repeated 补正 and repeated visits (来回跑) per item and department.
+- ``rework(...)``: cases with 补正 or repeated visits (来回跑) per item and department, each
+  case counted once (rework rate ≤ 100 %).
 
 No AGPL dependency (pm4py is not used).
 """
@@ -21,8 +22,9 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
+from . import labels
 from .sources import case_log, day_bounds
 
 XES_HEADER = """<?xml version="1.0" encoding="UTF-8"?>
@@ -135,45 +137,39 @@ def directly_follows(*, start=None, end=None, item_id=None, department_id=None, 
     return out
 
 
+def _count(condition: Q):
+    """The number of cases of the group meeting ``condition`` (a SUM of CASE rather than
+    COUNT … FILTER: SQLite refuses a FILTER over the correlated COUNT subquery)."""
+    return Sum(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
 def rework(user, *, start=None, end=None, limit=30):
-    """Per item and department: cases, cases with repeated 补正 (≥ 2), cases with more visits
-    than promised (来回跑), total 补正 requests."""
+    """Per item and department, counted per case (a case with three 补正 is one case with
+    rework): cases, 补正 requests (events), cases with at least one 补正, cases with two or more,
+    cases with more visits than promised (来回跑), cases with rework (at least one 补正 *or*
+    来回跑, each case once) and the rework rate = cases with rework / cases, in per cent
+    (0–100). Most cases with rework first."""
     if not case_log.available():
         return []
-    qs = case_log.cases(start=start, end=end, user=user)
-    rows = (
-        qs.values("item_id", "item__name", "department__name")
+    n = case_log.supplement_count()
+    qs = case_log.cases(start=start, end=end, user=user).annotate(n_supplements=n)
+    rows = list(
+        qs.values("item_id", "item__name", "department_id", "department__name")
         .annotate(
-            cases=Count("id", distinct=True),
-            supplements=Count("events", filter=Q(events__to_state="supplement_requested")),
-            multiple_trips=Count("id", distinct=True, filter=Q(multiple_trips=True)),
+            cases=Count("id"),
+            supplements=Sum("n_supplements"),
+            supplement_cases=_count(Q(n_supplements__gte=1)),
+            repeated_supplements=_count(Q(n_supplements__gte=2)),
+            trip_cases=_count(Q(multiple_trips=True)),
+            rework_cases=_count(Q(n_supplements__gte=1) | Q(multiple_trips=True)),
         )
-        .order_by("-supplements")[: limit * 3]
-    )
-    rows = list(rows)
-    # the cases with ≥ 2 补正 first, then counted per item (counting in the same query as the
-    # events' join counted event rows, not cases)
-    many = (
-        qs.annotate(n=Count("events", filter=Q(events__to_state="supplement_requested")))
-        .filter(n__gte=2)
-        .values("pk")
-    )
-    repeated = dict(
-        qs.filter(pk__in=many)
-        .values("item_id")
-        .annotate(c=Count("id"))
-        .values_list("item_id", "c")
-        .order_by()
+        .order_by("-rework_cases", "-cases", "item__name", "department__name")[:limit]
     )
     for r in rows:
-        r["repeated_supplements"] = repeated.get(r["item_id"], 0)
-        r["rework_rate"] = (
-            100.0 * (r["repeated_supplements"] + r["multiple_trips"]) / r["cases"]
-            if r["cases"]
-            else None
-        )
-    rows.sort(key=lambda r: -(r["repeated_supplements"] + r["multiple_trips"]))
-    return rows[:limit]
+        r["supplements"] = r["supplements"] or 0
+        r["multiple_trips"] = r.pop("trip_cases")
+        r["rework_rate"] = 100.0 * r["rework_cases"] / r["cases"] if r["cases"] else None
+    return rows
 
 
 def context(user, start: datetime.date, end: datetime.date) -> dict:
@@ -187,14 +183,17 @@ def context(user, start: datetime.date, end: datetime.date) -> dict:
         if is_department_bound(user):
             department_id = user.department_id
     dfg = directly_follows(start=start, end=end, path=path, department_id=department_id)
+    for r in dfg:
+        r["from_label"] = labels.action(r["from"])
+        r["to_label"] = labels.action(r["to"])
     return {
         "start": start,
         "end": end,
         "dfg": dfg[:40],
         "dfg_json": {
-            "nodes": sorted({r["from"] for r in dfg} | {r["to"] for r in dfg}),
+            "nodes": sorted({r["from_label"] for r in dfg} | {r["to_label"] for r in dfg}),
             "links": [
-                {"source": r["from"], "target": r["to"], "value": r["count"]}
+                {"source": r["from_label"], "target": r["to_label"], "value": r["count"]}
                 for r in dfg
                 if r["from"] != r["to"]
             ],

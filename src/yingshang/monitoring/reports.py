@@ -61,8 +61,70 @@ def collect(month: datetime.date) -> dict:
         "city": city,
         "data": data,
         "supervision": sup,
+        "narrative": narrative(data),
         "generated_at": timezone.localtime(),
     }
+
+
+def narrative(data: dict, n: int = 3) -> list[str]:
+    """A few sentences for the report's reader, generated from the month's figures: the
+    composite index with its coverage, the largest changes from the previous month (measured
+    in score points, so that indicators of different units compare), the indicators with the
+    lowest scores, and the departments and counties at the bottom of the ranking."""
+    cards = data["cards"]
+    lines = []
+    comp = next((c for c in cards if c["key"] == COMPOSITE), None)
+    if comp is not None and comp["value"] is not None:
+        text = f"综合指数 {comp['value']:.1f} 分({comp['note']})"
+        if comp["previous"] is not None:
+            delta = comp["value"] - comp["previous"]
+            text += f",较上月{'上升' if delta >= 0 else '下降'} {abs(delta):.1f} 分"
+        lines.append(text + "。")
+    else:
+        lines.append("本月没有可计算的综合指数。")
+    changed = [
+        c
+        for c in cards
+        if c["key"] != COMPOSITE and c["score"] is not None and c.get("previous_score") is not None
+    ]
+    changed.sort(key=lambda c: -abs(c["score"] - c["previous_score"]))
+    changed = [c for c in changed if abs(c["score"] - c["previous_score"]) >= 0.05][:n]
+    if changed:
+        parts = [
+            f"{c['label']}由 {c['previous_display']} {'升至' if c['value'] >= c['previous'] else '降至'} "
+            f"{c['display']}(得分{'+' if c['score'] >= c['previous_score'] else '−'}"
+            f"{abs(c['score'] - c['previous_score']):.1f})"
+            for c in changed
+        ]
+        lines.append("较上月变化最大: " + "; ".join(parts) + "。")
+    else:
+        lines.append("各指标与上月相比没有可比较的变化。")
+    scored = [c for c in cards if c["key"] != COMPOSITE and c["score"] is not None]
+    worst = sorted(scored, key=lambda c: c["score"])[:n]
+    if worst:
+        lines.append(
+            "得分最低的指标: "
+            + "; ".join(f"{c['label']} {c['display']}(得分 {c['score']:.1f})" for c in worst)
+            + "。"
+        )
+    ranked = [r for r in data.get("ranking", []) if r["value"] is not None]
+    if len(ranked) > 1:
+        tail = ranked[-n:][::-1]
+        lines.append(
+            f"{data['indicator_name']}排名靠后的部门: "
+            + "; ".join(f"{r['name']} {r['value']:.1f}" for r in tail)
+            + "。"
+        )
+    counties = sorted(
+        (c for c in data.get("counties", []) if c["value"] is not None), key=lambda c: c["value"]
+    )
+    if len(counties) > 1:
+        lines.append(
+            f"{data['indicator_name']}最低的县(市、区): "
+            + "; ".join(f"{c['name']} {c['value']:.1f}" for c in counties[:n])
+            + "。"
+        )
+    return lines
 
 
 def write_excel(info: dict, path: Path) -> Path:
@@ -86,10 +148,10 @@ def write_excel(info: dict, path: Path) -> Path:
         ws.append(
             safe_row(
                 [
-                    c["name"],
+                    c["label"],
                     c["key"],
                     c["value"] if c["value"] is not None else str(dash.NO_DATA),
-                    c["unit"],
+                    c["unit_label"],
                     c["score"],
                     c["gap_to_frontier"],
                     c["previous"],
@@ -152,10 +214,12 @@ def write_pdf(info: dict, path: Path) -> Path:
         )
         if data["counties"]
         else "",
+        # the composite is a 0–100 score: its axis runs from 0 to 100
         "trend": svg.line_chart(
-            "综合指数趋势",
+            "综合指数趋势(分)",
             [p["period"][2:] for p in data["trend"]],
             [p["value"] for p in data["trend"]],
+            top=100,
         ),
     }
     html = render_to_string("monitoring/report.html", {**info, "charts": charts})

@@ -46,13 +46,44 @@ def bar_chart(
     return "".join(parts)
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k at or above ``value`` (an axis top)."""
+    import math
+
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value - 1e-9:
+            return step * power
+    return 10 * power  # pragma: no cover
+
+
 def line_chart(
-    title: str, labels: list[str], values: list[float | None], *, width=640, height=260
+    title: str,
+    labels: list[str],
+    values: list[float | None],
+    *,
+    width=640,
+    height=260,
+    top: float | None = None,
+    from_zero: bool = True,
 ) -> str:
+    """A line chart whose value axis starts at zero (``from_zero``; a chart that does not says so
+    under its title) and ends at ``top`` or a round number above the largest value; the axis
+    has five labelled gridlines."""
     left, right, top_m, bottom = 50, 20, 36, 40
     pw, ph = width - left - right, height - top_m - bottom
     vals = [v for v in values if v is not None]
-    lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
+    if from_zero:
+        lo = min([0.0, *vals])
+        hi = (
+            top
+            if top is not None and all(v <= top for v in vals)
+            else nice_ceiling(max(vals + [0.0]))
+        )
+    else:
+        lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
     if hi - lo < 1e-9:
         lo, hi = lo - 1, hi + 1
     n = max(len(labels) - 1, 1)
@@ -65,9 +96,20 @@ def line_chart(
         f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="11">',
         f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="15">{escape(title)}</text>',
         f'<line x1="{left}" y1="{top_m + ph}" x2="{left + pw}" y2="{top_m + ph}" stroke="#888"/>',
-        f'<text x="{left - 4}" y="{top_m + 4}" text-anchor="end">{hi:.1f}</text>',
-        f'<text x="{left - 4}" y="{top_m + ph}" text-anchor="end">{lo:.1f}</text>',
     ]
+    for k in range(5):
+        v = lo + (hi - lo) * k / 4
+        y = top_m + ph * (1 - k / 4)
+        if k:
+            parts.append(
+                f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#ddd"/>'
+            )
+        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{v:g}</text>')
+    if not from_zero:
+        parts.append(
+            f'<text x="{width / 2}" y="32" text-anchor="middle" font-size="10" fill="#b00">'
+            f"{escape(_('纵轴不从 0 开始'))}</text>"
+        )
     segment: list[str] = []
     for i, v in enumerate(values):
         x = left + pw * i / n

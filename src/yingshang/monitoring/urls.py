@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("staff/monitoring/supervision/", views.supervision, name="supervision"),
     path("staff/monitoring/process/", views.process, name="process"),
+    path("staff/monitoring/process/log.xes", views.process_xes, name="process-xes"),
     path("staff/monitoring/reports/", views.reports, name="reports"),
     path("staff/monitoring/reports/<str:name>", views.report_download, name="report-download"),
     path("api/monitoring/", include(router.urls)),

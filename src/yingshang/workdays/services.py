@@ -68,10 +68,10 @@ def library_arrangement(year: int) -> LibraryArrangement:
     published = library_has_arrangement(year)
     version = holidays.__version__
     if published:
-        source = _("国务院办公厅放假安排(holidays %(version)s)") % {"version": version}
+        source = _("国务院办公厅放假安排(系统内置节假日数据 %(version)s 版)") % {"version": version}
         note = ""
     else:
-        source = _("按法定节日推算(holidays %(version)s)") % {"version": version}
+        source = _("按法定节日推算(系统内置节假日数据 %(version)s 版)") % {"version": version}
         note = _(
             "国务院办公厅尚未公布本年度放假安排(或节假日库未收录),以上按法定节日推算,"
             "未含调休,仅供参考;公布后请更新并确认。"

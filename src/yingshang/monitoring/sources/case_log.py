@@ -27,6 +27,23 @@ def cases(*, item=None, start=None, end=None, user=None):
     return qs
 
 
+def supplement_count():
+    """An expression for ``cases()``: the number of 补正 requests of each case (0 when none), as
+    a correlated subquery so that the case rows are not multiplied by a join on the events."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    CaseEvent = model("cases.CaseEvent")
+    per_case = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), to_state="supplement_requested")
+        .order_by()
+        .values("case")
+        .annotate(c=Count("*"))
+        .values("c")
+    )
+    return Coalesce(Subquery(per_case, output_field=IntegerField()), Value(0))
+
+
 def event_rows(*, item=None, start=None, end=None, user=None):
     """The events of those cases in log order: (case id, number, item, department, action, at,
     actor, role, status reached, channel)."""

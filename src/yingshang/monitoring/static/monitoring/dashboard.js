@@ -30,10 +30,15 @@ function monitoringCharts(data, dark, labels, geojson) {
   var theme = dark ? 'dark' : null;
   var bg = dark ? 'transparent' : null;
   var lower = data.indicator_direction === 'lower';
+  var drawn = [];
   function chart(id, renderer) {
     var el = document.getElementById(id);
-    return el ? echarts.init(el, theme, renderer ? {renderer: renderer} : undefined) : null;
+    var c = el ? echarts.init(el, theme, renderer ? {renderer: renderer} : undefined) : null;
+    if (c) drawn.push(c);
+    return c;
   }
+  // the charts follow their boxes (the 大屏's grid is a share of the window)
+  window.addEventListener('resize', function () { drawn.forEach(function (c) { c.resize(); }); });
   var t = chart('chart-trend');
   if (t) t.setOption({
     backgroundColor: bg,
