@@ -44,6 +44,10 @@ class Card:
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
+    def dom_id(self) -> str:
+        return "card-" + self.key.replace(".", "-")
+
+    @property
     def due_date(self) -> datetime.date | None:
         if isinstance(self.due, datetime.datetime):
             from django.utils import timezone
