@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from tests.core.factories import SupervisorFactory, UserFactory
+from tests.core.factories import StaffFactory, SupervisorFactory, UserFactory
 from yingshang.platform import audit, labels
 from yingshang.platform.models import AuditAction, AuditEntry
 
@@ -93,11 +93,11 @@ def test_empty_values_choices_and_timestamps_in_words():
 
 def test_audit_page_shows_old_and_new_in_local_time(client, mianyang):
     supervisor = SupervisorFactory()
-    target = UserFactory(username="audit-page", full_name="李四")
+    target = StaffFactory(username="audit-page", full_name="李四")
     target.full_name = "李四光"
     target.save()
     client.force_login(supervisor)
-    page = client.get(reverse("core:audit-list"), {"q": "audit-page"}).content.decode()
+    page = client.get(reverse("core:audit-list"), {"q": str(target.pk)}).content.decode()
     assert "李四" in page and "李四光" in page
     assert "<del>李四</del>" in page and "<ins>李四光</ins>" in page
     assert "{&#x27;" not in page and "None" not in page

@@ -12,8 +12,8 @@ from . import forms, selectors, services
 def inbox(request):
     filters = forms.InboxFilterForm(request.GET)
     unread_only = filters.value("unread", False)
-    category = request.GET.get("category")
-    category = filters.value("category", "") if category is not None else None
+    # no parameter: every category; "?category=" (empty): the messages without a category
+    category = filters.value("category", "") if "category" in filters.data else None
     qs = selectors.inbox_for(request.user, unread_only=unread_only, category=category)
     page = filters.page_of(qs, 30)
     params = {"unread": "1"} if unread_only else {}
