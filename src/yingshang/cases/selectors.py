@@ -108,6 +108,10 @@ def todo_q(name: str, now=None) -> Q:
     if name == "decision":
         return Q(status__in=(Status.ACCEPTED, Status.IN_PROCESS))
     if name == "approval":
+        # the head's 审批 step: its own status where the workflow has one, else the decision step
+        pending = getattr(Status, "PENDING_APPROVAL", None)
+        if pending is not None:
+            return Q(status=pending)
         return Q(status=Status.IN_PROCESS, step=Step.DECISION)
     return Q()
 

@@ -12,7 +12,6 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -258,6 +257,7 @@ def _notify_later(case: Case):
 
 def notify_status(case_id: int):
     from django.urls import reverse
+    from django.utils import timezone
 
     try:
         from yingshang.notifications.public import notify
