@@ -132,7 +132,7 @@ def audit_list(request):
         raise PermissionDenied(_("只有监督员和管理员可以查看审计日志。"))
     filter_form = forms.AuditFilterForm(request.GET)
     qs = selectors.audit_entries_for(request.user, **filter_form.audit_filters())
-    page = filter_form.page_of(qs)
+    page = filter_form.page_of(qs.select_related("actor"))
     rows = [
         {
             "entry": e,
