@@ -155,3 +155,31 @@ def test_portal_user_has_no_workbench(client, mianyang):
 
     client.force_login(UserFactory())
     assert client.get(reverse("core:workbench")).status_code == 403
+
+
+def test_escalations_and_bad_ratings_link_to_their_lists(mianyang, login):
+    from tests.appeals.factories import AppealFactory, ClosedAppealFactory
+    from tests.evaluations.factories import rectification
+
+    now = timezone.now()
+    AppealFactory(
+        title="督办中的诉求",
+        status="escalated",
+        escalated_at=now,
+        due_at=now + datetime.timedelta(2),
+    )
+    ClosedAppealFactory(title="已办结的督办诉求", escalated_at=now)  # escalated once, now closed
+    rect = rectification()
+    supervisor = SupervisorFactory()
+    client = login(supervisor)
+    cards = {c.key: c for c in workbench.cards_for(supervisor)}
+    escalated = cards["appeals.escalated"]
+    assert escalated.count == 1
+    listing = client.get(escalated.url).content.decode()
+    assert "督办中的诉求" in listing and "已办结的督办诉求" not in listing
+    bad = cards["evaluations.bad_open"]
+    assert bad.count == 1
+    assert client.get(bad.url).status_code == 200
+    rect.status = "closed"
+    rect.save()
+    assert {c.key: c for c in workbench.cards_for(supervisor)}["evaluations.bad_open"].count == 0
