@@ -345,10 +345,12 @@ def changes_text(entry) -> str:
     """``describe_changes`` as one line (the Excel export)."""
     parts = []
     for row in describe_changes(entry):
-        if row["before"] and row["after"]:
-            parts.append(f"{row['field']}: {row['before']} → {row['after']}")
-        else:
-            parts.append(f"{row['field']}: {row['before'] or row['after']}")
+        value = (
+            f"{row['before']} → {row['after']}"
+            if row["before"] and row["after"]
+            else row["before"] or row["after"]
+        )
+        parts.append(f"{row['field']}: {value}" if row["field"] else value)
     return ";".join(parts)
 
 
