@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "yingshang.notifications.context.unread",
+                "yingshang.platform.context.site",
             ],
         },
     },
@@ -188,6 +189,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "yingshang.platform.errors.csrf_failure"  # the site's 403 page, in words
 X_FRAME_OPTIONS = "DENY"
 
 # Served over HTTPS (HTTPS=1, the production setting; see README): redirect plain HTTP, send HSTS
@@ -227,6 +229,34 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
+# One date style per language (GB/T 7408 numeric dates in Chinese: 2026-12-06, 2026-12-06 14:30).
+FORMAT_MODULE_PATH = ["yingshang.formats"]
+
+# The site's identity in every page's footer (platform/context.py, docs/portal.md): Mianyang's
+# defaults; another city sets its own through the environment.
+YINGSHANG_SITE_NAME = os.environ.get("YINGSHANG_SITE_NAME", "绵阳市网上办事大厅")
+YINGSHANG_SITE_ORGANISER = os.environ.get("YINGSHANG_SITE_ORGANISER", "绵阳市人民政府")
+YINGSHANG_SITE_OPERATOR = os.environ.get("YINGSHANG_SITE_OPERATOR", "绵阳市政务服务监督管理局")
+YINGSHANG_SITE_ADDRESS = os.environ.get("YINGSHANG_SITE_ADDRESS", "四川省绵阳市涪城区")
+YINGSHANG_SITE_PHONE = os.environ.get("YINGSHANG_SITE_PHONE", "0816-12345")
+YINGSHANG_SITE_HOURS = os.environ.get("YINGSHANG_SITE_HOURS", "工作日 9:00—12:00，13:30—17:00")
+YINGSHANG_SITE_EMAIL = os.environ.get("YINGSHANG_SITE_EMAIL", "")
+YINGSHANG_SITE_ICP = os.environ.get("YINGSHANG_SITE_ICP", "")
+YINGSHANG_SITE_POLICE_FILING = os.environ.get("YINGSHANG_SITE_POLICE_FILING", "")
+# English pages (any field may have a _EN variant; without one the value above is shown)
+YINGSHANG_SITE_NAME_EN = os.environ.get("YINGSHANG_SITE_NAME_EN", "Mianyang Online Service Hall")
+YINGSHANG_SITE_ORGANISER_EN = os.environ.get(
+    "YINGSHANG_SITE_ORGANISER_EN", "Mianyang Municipal People's Government"
+)
+YINGSHANG_SITE_OPERATOR_EN = os.environ.get(
+    "YINGSHANG_SITE_OPERATOR_EN", "Mianyang Government Service Supervision Bureau"
+)
+YINGSHANG_SITE_ADDRESS_EN = os.environ.get(
+    "YINGSHANG_SITE_ADDRESS_EN", "Fucheng District, Mianyang, Sichuan"
+)
+YINGSHANG_SITE_HOURS_EN = os.environ.get(
+    "YINGSHANG_SITE_HOURS_EN", "working days 9:00-12:00, 13:30-17:00"
+)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
