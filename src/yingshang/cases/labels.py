@@ -13,3 +13,15 @@ register(
         "issue_licence": _("核发证照"),
     },
 )
+
+# the workbench's to-do lists of the queue (``?todo=``, selectors.todo_q)
+register(
+    "cases.todo",
+    {
+        "window": _("等待窗口受理"),
+        "resubmitted": _("补正材料已交回"),
+        "due_today": _("今日到期"),
+        "decision": _("待我决定"),
+        "approval": _("待审批"),
+    },
+)
