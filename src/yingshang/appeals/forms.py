@@ -17,6 +17,7 @@ from .models import (
     AppellantKind,
     Channel,
     CommitmentStatus,
+    Status,
     Topic,
 )
 from .selectors import QUEUES
@@ -258,6 +259,9 @@ class QuestionForm(forms.Form):
 class QueueFilterForm(FilterForm):
     queue = forms.ChoiceField(label=_("队列"), required=False, choices=[(k, k) for k in QUEUES])
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", "—"), *Status.choices]
+    )
 
 
 class CommitmentFilterForm(FilterForm):

@@ -295,7 +295,7 @@ def queue(request):
     filters = forms.QueueFilterForm(request.GET)
     q = filters.value("q", "")
     name = filters.value("queue") or ("sign" if is_service_office(request.user) else "open")
-    qs = selectors.appeals_for(request.user, name, q)
+    qs = selectors.appeals_for(request.user, name, q, filters.value("status", ""))
     page = filters.page_of(qs)
     now = timezone.now()
     rows = [

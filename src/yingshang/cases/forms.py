@@ -84,6 +84,19 @@ class QueueFilterForm(FilterForm):
     )
     q = forms.CharField(label=gettext_lazy("搜索"), required=False, max_length=100)
     item = forms.CharField(label=gettext_lazy("事项"), required=False, max_length=80)
+    # the workbench's to-do figures link here (cases/workbench.py, selectors.TODOS)
+    todo = forms.ChoiceField(
+        label=gettext_lazy("待办"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("window", gettext_lazy("等待窗口受理")),
+            ("resubmitted", gettext_lazy("补正材料已交回")),
+            ("due_today", gettext_lazy("今日到期")),
+            ("decision", gettext_lazy("待我决定")),
+            ("approval", gettext_lazy("待审批")),
+        ],
+    )
 
     def case_filters(self, default_status="") -> dict:
         """The keyword filters of ``selectors.queue_for`` / ``cases_for``; ``status`` falls back

@@ -84,8 +84,44 @@ def search(qs, value: str):
     return qs.filter(pk__in=ids)
 
 
-def cases_for(user, *, status="", sla_state="", q="", item="", department="", top_level=None):
+def todo_q(name: str, now=None) -> Q:
+    """The workbench's to-do lists (``?todo=`` of the queue): waiting at the window, supplements
+    handed back, due today, waiting for a decision (in process), awaiting approval (the
+    decision step)."""
+    from .models import Status, Step
+
+    now = now or timezone.now()
+    if name == "window":
+        return Q(status__in=(Status.SUBMITTED, Status.PRECHECKING))
+    if name == "resubmitted":
+        handed_back = CaseEvent.objects.filter(action="resubmit").values("case_id")
+        return Q(
+            status__in=(Status.SUBMITTED, Status.PRECHECKING, Status.ACCEPTED),
+            pk__in=handed_back,
+        )
+    if name == "due_today":
+        start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = start + datetime.timedelta(days=1)
+        return Q(
+            status__in=OPEN_STATUSES, paused_since__isnull=True, due_at__gte=start, due_at__lt=end
+        )
+    if name == "decision":
+        return Q(status__in=(Status.ACCEPTED, Status.IN_PROCESS))
+    if name == "approval":
+        # the head's 审批 step: its own status where the workflow has one, else the decision step
+        pending = getattr(Status, "PENDING_APPROVAL", None)
+        if pending is not None:
+            return Q(status=pending)
+        return Q(status=Status.IN_PROCESS, step=Step.DECISION)
+    return Q()
+
+
+def cases_for(
+    user, *, status="", sla_state="", q="", item="", department="", top_level=None, todo=""
+):
     qs = Case.objects.visible_to(user).select_related("department", "item", "parent")
+    if todo:
+        qs = qs.filter(todo_q(todo))
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status:

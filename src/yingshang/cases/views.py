@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from yingshang.catalog import public as catalog
 from yingshang.core.models import Role
 from yingshang.core.views import staff_required
-from yingshang.platform import ratelimit, uploads
+from yingshang.platform import labels, ratelimit, uploads
 from yingshang.platform.forms import add_service_errors
 from yingshang.registry import public as registry
 
@@ -688,7 +688,7 @@ def export(request):
             c.get_status_display(),
             timezone.localtime(c.submitted_at).replace(tzinfo=None),
             timezone.localtime(c.due_at).replace(tzinfo=None) if c.due_at else "",
-            sla.state_of(c, now),
+            labels.label("cases.Case.final_sla_state", sla.state_of(c, now)),
         )
         for c in qs.iterator(chunk_size=2000)
     )

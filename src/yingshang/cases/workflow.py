@@ -257,6 +257,7 @@ def _notify_later(case: Case):
 
 def notify_status(case_id: int):
     from django.urls import reverse
+    from django.utils import timezone
 
     try:
         from yingshang.notifications.public import notify
@@ -275,12 +276,17 @@ def notify_status(case_id: int):
     if case.reason and case.status in (S.REJECTED, S.COMPLETED):
         body += _("理由:%(r)s") % {"r": case.reason}
     number = case.parent.number if case.parent_id else case.number
+    # one message per event per person: a sub-case's change and the roll-up it causes on the
+    # bundle case reach the applicant once (same root case, status and minute)
+    last = case.events.order_by("-at", "-pk").values_list("at", flat=True).first()
+    stamp = timezone.localtime(last or timezone.now()).strftime("%Y%m%d%H%M")
     notify(
         case.user,
         title,
         body,
         reverse("cases:my-case", args=[number]),
         category="case",
+        dedup_key=f"case:{number}:{case.status}:{stamp}",
         data={
             "number": case.number,
             "status": case.status,

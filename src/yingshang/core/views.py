@@ -4,9 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from yingshang.platform import audit
+from yingshang.platform import audit, labels
 from yingshang.platform.exports import xlsx_response
 from yingshang.platform.models import AuditAction
 
@@ -37,41 +39,59 @@ class LoginView(auth_views.LoginView):
         return super().get_default_redirect_url()
 
 
-@staff_required
-def home(request):
+# The module links of the workbench: (url name, label, who may open it; None = every staff).
+MODULES = [
+    ("cases:queue", _lazy("办件队列"), None),
+    ("cases:intake", _lazy("综合窗口收件"), "write"),
+    ("catalog:staff-list", _lazy("政务服务事项"), None),
+    ("reforms:programme-list", _lazy("督查督办"), None),
+    ("appeals:queue", _lazy("企业诉求"), None),
+    ("appeals:commitments", _lazy("承诺事项"), None),
+    ("evaluations:list", _lazy("好差评"), None),
+    ("evaluations:rectifications", _lazy("差评整改"), None),
+    ("monitoring:dashboard", _lazy("营商环境动态监测"), None),
+    ("monitoring:supervision", _lazy("效能监督"), None),
+    ("monitoring:benchmarks", _lazy("对标数据"), None),
+    ("core:division-list", _lazy("行政区划"), None),
+    ("core:department-list", _lazy("部门"), None),
+    ("workdays:calendar", _lazy("工作日历"), None),
+    ("core:audit-list", _lazy("审计日志"), "audit"),
+    ("notifications:inbox", _lazy("消息中心"), None),
+]
+
+
+def _module_links(user) -> list[tuple[str, str]]:
     from django.urls import NoReverseMatch, reverse
 
+    from yingshang.platform.scoping import can_write
+
+    allowed = {None: True, "write": can_write(user), "audit": selectors.can_read_audit(user)}
     links = []
-    for name, label in [
-        ("cases:queue", _("办件队列")),
-        ("cases:intake", _("综合窗口收件")),
-        ("catalog:staff-list", _("政务服务事项")),
-        ("reforms:programme-list", _("督查督办")),
-        ("appeals:queue", _("企业诉求")),
-        ("appeals:commitments", _("承诺事项")),
-        ("evaluations:list", _("好差评")),
-        ("evaluations:rectifications", _("差评整改")),
-        ("monitoring:dashboard", _("营商环境动态监测")),
-        ("monitoring:supervision", _("效能监督")),
-        ("monitoring:benchmarks", _("对标数据")),
-        ("core:division-list", _("行政区划")),
-        ("core:department-list", _("部门")),
-        ("workdays:calendar", _("工作日历")),
-        ("core:audit-list", _("审计日志")),
-        ("notifications:inbox", _("消息中心")),
-    ]:
+    for name, label, needs in MODULES:
+        if not allowed[needs]:
+            continue
         try:
-            links.append((reverse(name), label))
+            links.append((reverse(name), str(label)))
         except NoReverseMatch:
             continue
+    return links
+
+
+@staff_required
+def home(request):
+    """工作台: the person's to-dos (cards that the apps contribute, platform/workbench.py), then
+    the modules they may open."""
+    from yingshang.platform.workbench import TODO, cards_for
+
+    cards = cards_for(request.user)
     return render(
         request,
         "core/home.html",
         {
-            "links": links,
-            "divisions": selectors.divisions_for(request.user).count(),
-            "departments": selectors.departments_for(request.user).count(),
-            "staff": selectors.staff_for(request.user).count(),
+            "todo_cards": [c for c in cards if c.group == TODO],
+            "watch_cards": [c for c in cards if c.group != TODO],
+            "links": _module_links(request.user),
+            "role_label": request.user.get_role_display() if request.user.role else "",
         },
     )
 
@@ -113,12 +133,21 @@ def audit_list(request):
         raise PermissionDenied(_("只有监督员和管理员可以查看审计日志。"))
     filter_form = forms.AuditFilterForm(request.GET)
     qs = selectors.audit_entries_for(request.user, **filter_form.audit_filters())
-    page = filter_form.page_of(qs)
+    page = filter_form.page_of(qs.select_related("actor"))
+    rows = [
+        {
+            "entry": e,
+            "object_type": audit.object_type_name(e.object_type),
+            "changes": audit.describe_changes(e),
+        }
+        for e in page
+    ]
     return render(
         request,
         "core/audit_list.html",
         {
             "page": page,
+            "rows": rows,
             "actions": AuditAction.choices,
             "filters": request.GET,
             "querystring": filter_form.querystring(),
@@ -146,15 +175,15 @@ def audit_export(request):
     ]
     rows = (
         (
-            e.at.astimezone().replace(tzinfo=None),
+            timezone.localtime(e.at).replace(tzinfo=None, second=0, microsecond=0),
             e.actor_name,
             e.ip or "",
-            e.channel,
+            labels.label("channel", e.channel),
             e.get_action_display(),
-            e.object_type,
+            audit.object_type_name(e.object_type),
             e.object_id,
             e.object_repr,
-            str(e.changes) if e.changes else "",
+            audit.changes_text(e),
         )
         for e in qs.iterator()
     )

@@ -116,5 +116,7 @@ class EvaluationFilterForm(FilterForm):
 
 class RectificationFilterForm(FilterForm):
     status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", "—"), *RectStatus.choices]
+        label=_("状态"),
+        required=False,
+        choices=[("", "—"), ("open", _("未完成")), *RectStatus.choices],
     )

@@ -40,8 +40,13 @@ def rating_of(subject, channel: str) -> Evaluation | None:
     ).first()
 
 
+OPEN_FILTER = "open"  # every rectification not closed nor voided (the workbench's link)
+
+
 def rectifications_for(user, status=""):
     qs = Rectification.objects.visible_to(user).select_related("evaluation", "department")
+    if status == OPEN_FILTER:
+        return qs.exclude(status__in=(RectStatus.CLOSED, RectStatus.VOIDED))
     return qs.filter(status=status) if status else qs
 
 

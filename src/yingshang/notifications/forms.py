@@ -14,6 +14,7 @@ class InboxFilterForm(FilterForm):
         coerce=lambda v: v == "1",
         empty_value=False,
     )
+    category = forms.CharField(label=_("类别"), required=False, max_length=40)
 
 
 class MarkReadForm(forms.Form):
@@ -24,6 +25,9 @@ class PreferenceForm(forms.Form):
     email = forms.BooleanField(label=_("接收电子邮件"), required=False)
     wechat = forms.BooleanField(label=_("接收微信消息"), required=False)
     sms = forms.ChoiceField(label=_("短信"), choices=[], widget=forms.RadioSelect)
+    digest = forms.BooleanField(
+        label=_("每日汇总:电子邮件、微信和短信每天只发一次汇总"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         from .models import SmsMode

@@ -11,3 +11,9 @@ from . import services
 def retry_failed_deliveries() -> int:
     """Re-enqueue deliveries whose back-off has passed."""
     return services.retry_due()
+
+
+@periodic("notifications.daily_digest", every="daily at 18:00")
+def daily_digest() -> int:
+    """每日汇总: one message a day to the people who chose the digest."""
+    return services.send_digests()

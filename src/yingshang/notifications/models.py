@@ -38,6 +38,11 @@ class Notification(models.Model):
     data = models.JSONField(_("结构化内容"), default=dict, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    # One message per event per person: the sender names the event (e.g. a case's number and
+    # new status); a second notify() with the same key for the same person is a no-op.
+    dedup_key = models.CharField(_("去重键"), max_length=200, blank=True, default="")
+    # The person chose the daily digest: the other channels wait for the digest job.
+    digest_pending = models.BooleanField(_("待汇总发送"), default=False)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -45,7 +50,21 @@ class Notification(models.Model):
         verbose_name = _("消息")
         verbose_name_plural = _("消息")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notif_recipient_read")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notif_recipient_read"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(digest_pending=True),
+                name="notif_digest_pending",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedup_key"],
+                condition=~models.Q(dedup_key=""),
+                name="notif_one_per_event",
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -118,6 +137,11 @@ class ChannelPreference(models.Model):
     wechat = models.BooleanField(_("接收微信消息"), default=True)
     sms = models.CharField(
         _("短信"), max_length=10, choices=SmsMode.choices, default=SmsMode.FALLBACK
+    )
+    digest = models.BooleanField(
+        _("每日汇总"),
+        default=False,
+        help_text=_("开启后,电子邮件、微信和短信每天汇总发送一次;站内消息照常即时显示。"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

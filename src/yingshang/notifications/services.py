@@ -6,8 +6,9 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,10 +53,17 @@ def notify(
     category: str = "",
     channels=DEFAULT_CHANNELS,
     data: dict | None = None,
+    dedup_key: str = "",
+    digest: bool = True,
 ) -> Notification:
     """Send a notification: the in-app message now, other channels after the surrounding
     transaction commits (nothing is sent when it rolls back). Channels without a registered
-    sender, or for which the recipient has no address, are skipped (logged)."""
+    sender, or for which the recipient has no address, are skipped (logged).
+
+    ``dedup_key`` names the event (one message per event per person): when the person already
+    has a message with that key, it is returned and nothing new is created or sent. When the
+    person chose the daily digest, the other channels wait for the digest job (``digest=False``
+    is the digest itself)."""
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("消息标题不能为空。")})
@@ -63,18 +71,35 @@ def notify(
         raise ValidationError({"recipient": _("消息必须有接收人。")})
     _validate_link(link)
     channels = list(dict.fromkeys(channels))
-    notification = Notification.objects.create(
-        recipient=recipient,
-        title=title[:200],
-        body=body or "",
-        link=link or "",
-        category=category or "",
-        in_app=IN_APP in channels,
-        data=data or {},
-    )
+    dedup_key = (dedup_key or "")[:200]
+    if dedup_key:
+        existing = Notification.objects.filter(recipient=recipient, dedup_key=dedup_key).first()
+        if existing is not None:
+            return existing
+    preference = preference_of(recipient)
+    held = digest and preference.digest and any(c != IN_APP for c in channels)
+    fields = {
+        "recipient": recipient,
+        "title": title[:200],
+        "body": body or "",
+        "link": link or "",
+        "category": category or "",
+        "in_app": IN_APP in channels,
+        "data": data or {},
+        "dedup_key": dedup_key,
+        "digest_pending": held,
+    }
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin hits the unique constraint
+            notification = Notification.objects.create(**fields)
+    except IntegrityError:
+        if not dedup_key:
+            raise
+        return Notification.objects.get(recipient=recipient, dedup_key=dedup_key)
+    if held:
+        return notification
     now = timezone.now()
     created: set[str] = set()
-    preference = preference_of(recipient)
     for channel in channels:
         if channel == IN_APP:
             continue
@@ -133,14 +158,68 @@ def wants(preference: ChannelPreference, channel: str, created: set[str]) -> boo
 
 
 @transaction.atomic
-def set_preference(*, user, email: bool, wechat: bool, sms: str) -> ChannelPreference:
+def set_preference(
+    *, user, email: bool, wechat: bool, sms: str, digest: bool = False
+) -> ChannelPreference:
     """Save the person's own channel preference (audited)."""
     if sms not in SmsMode.values:
         raise ValidationError({"sms": _("请选择短信接收方式。")})
     preference, _created = ChannelPreference.objects.update_or_create(
-        user=user, defaults={"email": email, "wechat": wechat, "sms": sms}
+        user=user, defaults={"email": email, "wechat": wechat, "sms": sms, "digest": digest}
     )
     return preference
+
+
+DIGEST_CATEGORY = "digest"
+DIGEST_LINES = 20  # at most this many titles in one digest (the rest: "and N more")
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """The daily digest: for every person with messages waiting for it, one message through
+    their other channels listing the unread ones by category; the waiting flags are cleared
+    (also for messages read in the meantime, which are left out). Returns how many digests."""
+    from yingshang.platform.labels import label
+
+    sent = 0
+    recipients = (
+        Notification.objects.filter(digest_pending=True)
+        .order_by()
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    for recipient_id in list(recipients):
+        with transaction.atomic():
+            pending = list(
+                Notification.objects.select_for_update()
+                .filter(recipient_id=recipient_id, digest_pending=True)
+                .order_by("created_at", "id")
+            )
+            if not pending:
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(digest_pending=False)
+            unread = [n for n in pending if n.read_at is None]
+            if not unread:
+                continue
+            lines = []
+            by_category: dict[str, list[Notification]] = {}
+            for n in unread:
+                by_category.setdefault(n.category, []).append(n)
+            for category, items in by_category.items():
+                lines.append(f"{label('notifications.category', category)}({len(items)})")
+                lines.extend(f"· {n.title}" for n in items[:DIGEST_LINES])
+                if len(items) > DIGEST_LINES:
+                    lines.append(_("……另有 %(n)d 条") % {"n": len(items) - DIGEST_LINES})
+            notify(
+                pending[0].recipient,
+                _("每日消息汇总:%(n)d 条未读消息") % {"n": len(unread)},
+                "\n".join(lines),
+                link=reverse("notifications:inbox"),
+                category=DIGEST_CATEGORY,
+                channels=[c for c in DEFAULT_CHANNELS if c != IN_APP],
+                digest=False,
+            )
+            sent += 1
+    return sent
 
 
 def _fall_back_to_sms(delivery: Delivery) -> int | None:

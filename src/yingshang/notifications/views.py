@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +12,13 @@ from . import forms, selectors, services
 def inbox(request):
     filters = forms.InboxFilterForm(request.GET)
     unread_only = filters.value("unread", False)
-    page = filters.page_of(selectors.inbox_for(request.user, unread_only=unread_only), 30)
+    # no parameter: every category; "?category=" (empty): the messages without a category
+    category = filters.value("category", "") if "category" in filters.data else None
+    qs = selectors.inbox_for(request.user, unread_only=unread_only, category=category)
+    page = filters.page_of(qs, 30)
+    params = {"unread": "1"} if unread_only else {}
+    if category is not None:
+        params["category"] = category
     return render(
         request,
         "notifications/inbox.html",
@@ -20,6 +26,9 @@ def inbox(request):
             "page": page,
             "items": page.object_list,
             "unread_only": unread_only,
+            "category": category,
+            "categories": selectors.categories_of(request.user),
+            "querystring": urlencode(params),
             "filter_form": filters,
         },
     )
@@ -59,7 +68,12 @@ def preferences(request):
             return redirect("notifications:preferences")
     else:
         form = forms.PreferenceForm(
-            initial={"email": current.email, "wechat": current.wechat, "sms": current.sms}
+            initial={
+                "email": current.email,
+                "wechat": current.wechat,
+                "sms": current.sms,
+                "digest": current.digest,
+            }
         )
     return render(
         request,

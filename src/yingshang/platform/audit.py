@@ -248,3 +248,117 @@ def connect_signals():
     auth_signals.user_logged_in.connect(_logged_in, dispatch_uid="yingshang_audit_login")
     auth_signals.user_logged_out.connect(_logged_out, dispatch_uid="yingshang_audit_logout")
     auth_signals.user_login_failed.connect(_login_failed, dispatch_uid="yingshang_audit_failed")
+
+
+# ---------------------------------------------------------------- reading entries
+
+
+def _model_of(object_type: str):
+    from django.apps import apps
+
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_of(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist or a removed field
+        return None
+
+
+def _words(value, field=None, model=None) -> str:
+    """One audited value in words: empty values as "—", booleans as 是/否, choices by label,
+    a related object by its name, a timestamp in local time to the minute."""
+    from django.utils import dateparse, formats, timezone
+    from django.utils.translation import gettext as _
+
+    from . import labels
+
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if field is not None and getattr(field, "choices", None):
+        return labels.label(f"{model._meta.label}.{field.name}", value)
+    if field is not None and field.is_relation and field.many_to_one:
+        target = field.related_model._base_manager.filter(pk=value).first()
+        return str(target) if target is not None else f"#{value}"
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and "T" in value:
+        parsed = dateparse.parse_datetime(value)
+        if parsed is not None:
+            if timezone.is_aware(parsed):
+                parsed = timezone.localtime(parsed)
+            return formats.date_format(parsed, "Y-m-d H:i")
+    if isinstance(value, list):
+        return "、".join(_words(v) for v in value)
+    if isinstance(value, dict):
+        return ";".join(f"{k}: {_words(v)}" for k, v in value.items())
+    return str(value)
+
+
+def describe_changes(entry) -> list[dict]:
+    """The entry's changes as rows ``{"field", "before", "after"}`` in words: the model field's
+    verbose name, the old and the new value (docs/architecture.md "Labels"). A creation has
+    only "after" values, a deletion only "before"; other payloads (an export's filters) are
+    listed under their keys."""
+    changes = entry.changes or {}
+    if not isinstance(changes, dict):
+        return [{"field": "", "before": "", "after": str(changes)}]
+    model = _model_of(entry.object_type)
+    before = changes.get("before") if isinstance(changes.get("before"), dict) else None
+    after = changes.get("after") if isinstance(changes.get("after"), dict) else None
+    rows = []
+    if before is None and after is None:
+        for key, value in changes.items():
+            rows.append({"field": _field_name(model, key), "before": "", "after": _words(value)})
+        return rows
+    keys = list(dict.fromkeys([*(before or {}), *(after or {})]))
+    for key in keys:
+        field = _field_of(model, key)
+        rows.append(
+            {
+                "field": _field_name(model, key),
+                "before": _words((before or {}).get(key), field, model)
+                if before is not None
+                else "",
+                "after": _words((after or {}).get(key), field, model) if after is not None else "",
+            }
+        )
+    return rows
+
+
+def _field_name(model, key: str) -> str:
+    from django.utils.translation import gettext as _
+
+    field = _field_of(model, key)
+    if field is not None and getattr(field, "verbose_name", None):
+        return str(field.verbose_name)
+    return {"filters": _("筛选条件"), "id": "ID"}.get(key, key)
+
+
+def changes_text(entry) -> str:
+    """``describe_changes`` as one line (the Excel export)."""
+    parts = []
+    for row in describe_changes(entry):
+        value = (
+            f"{row['before']} → {row['after']}"
+            if row["before"] and row["after"]
+            else row["before"] or row["after"]
+        )
+        parts.append(f"{row['field']}: {value}" if row["field"] else value)
+    return ";".join(parts)
+
+
+def object_type_name(object_type: str) -> str:
+    """``cases.Case`` → the model's verbose name (办件); login entries ("auth") → 账号."""
+    from django.utils.translation import gettext as _
+
+    model = _model_of(object_type)
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return {"auth": _("账号")}.get(object_type, object_type)
