@@ -101,6 +101,7 @@ class CaseActionForm(forms.Form):
     outcome = forms.CharField(required=False, max_length=40)
     method = forms.CharField(required=False, max_length=40)
     lock_version = forms.IntegerField(required=False, min_value=0)
+    confirm = forms.BooleanField(required=False)
     missing_key = forms.MultipleChoiceField(required=False)
     missing_other = forms.CharField(required=False, max_length=5000)
 
@@ -116,6 +117,7 @@ class CaseActionForm(forms.Form):
             "suspend_reason": d["suspend_reason"],
             "outcome": d["outcome"],
             "method": d["method"] or "delivery",
+            "confirm": d["confirm"],
         }
         if d["action"] == "request_supplement":
             data["missing"] = [{"key": k, "name": self.slot_names[k]} for k in d["missing_key"]] + [

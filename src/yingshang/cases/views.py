@@ -297,13 +297,24 @@ def queue(request):
     )
 
 
+def notices_of(case) -> list[tuple[str, str]]:
+    """The notices (kind, title) that exist for ``case``: one of its events is the notice's
+    step (a case never accepted has no 受理通知书)."""
+    done = set(case.events.filter(action__in=NOTICE_ACTIONS).values_list("action", flat=True))
+    return [(kind, str(title)) for kind, (title, acts) in NOTICE_KINDS.items() if acts & done]
+
+
 def _transition_form_context(case, actor=None):
+    actions = workflow.available(case, actor)
     return {
         "templates": {k: [str(t) for t in v] for k, v in workflow.REASON_TEMPLATES.items()},
         "suspend_reasons": SuspendReason.choices,
         "visit_kinds": VisitKind.choices,
-        "actions": workflow.allowed_actions(case, by="staff", actor=actor),
+        "actions": actions,
+        "confirmed_actions": workflow.CONFIRMED_ACTIONS,
+        "can_record_visit": bool(actions) or workflow.can_work(case, actor),
         "labels": {k: str(e.label) for k, e in workflow.TRANSITIONS.items()},
+        "notices": notices_of(case),
     }
 
 
@@ -337,6 +348,7 @@ def case_action(request, number):
             request.user,
             Channel.WINDOW if request.user.role == Role.CLERK else "online",
             expected_version=form.cleaned_data["lock_version"],
+            interactive=True,
             **form.transition_data(),
         )
         messages.success(
@@ -359,6 +371,8 @@ def _slots_for(case):
 @require_POST
 def case_visit(request, number):
     case = selectors.case_for_staff(request.user, number)
+    if not workflow.can_work(case, request.user):
+        raise PermissionDenied(_("只有综合窗口人员、承办人或部门负责人可以记录到现场。"))
     form = forms.VisitForm(request.POST)
     if not form.is_valid():
         _carry_errors(request, "visit", ValidationError(form.errors.as_data()))
@@ -451,6 +465,7 @@ NOTICE_KINDS = {
     "rejection": (gettext_lazy("不予受理通知书"), {"reject"}),
     "supplement": (gettext_lazy("补正告知书"), {"request_supplement"}),
 }
+NOTICE_ACTIONS = sorted({a for _t, acts in NOTICE_KINDS.values() for a in acts})
 
 
 def qr_data_uri(text: str) -> str:

@@ -70,6 +70,13 @@ ITEM_COLUMNS = [
         "主题分类(人生事件/企业经营事件),以顿号分隔,如:开办企业、投资建设",
         False,
     ),
+    (
+        "需负责人审批",
+        "requires_head_approval",
+        "bool",
+        "是:承办人审核后须报部门负责人审批才能办结;否或留空:承办人直接办结",
+        False,
+    ),
     ("办件类型", "kind", ItemKind, "即办件(承诺时限须为0)或承诺件", True),
     ("法定时限", "legal_limit_days", "int", "法定办结时限,工作日", True),
     ("承诺时限", "committed_limit_days", "int", "承诺办结时限,工作日,不得超过法定时限", True),
@@ -95,6 +102,8 @@ ITEM_COLUMNS = [
         False,
     ),
 ]
+# columns added after workbooks were in use: a workbook without them still imports (default 否)
+ABSENT_OK = {"requires_head_approval"}
 MATERIAL_COLUMNS = [
     ("实施编码", "implementation_code", "text", "所属事项的实施编码,须出现在“事项”表中", True),
     ("序号", "order", "int", "材料在事项中的顺序,1、2、3……", True),
@@ -342,6 +351,8 @@ def _headers(ws, columns, sheet_name, errors):
     for h, name, *_rest in columns:
         if h in header:
             index[name] = header.index(h)
+        elif name in ABSENT_OK:
+            continue
         else:
             errors.setdefault((sheet_name, 1), []).append(_("缺少列“%(col)s”。") % {"col": h})
     return index
@@ -391,6 +402,9 @@ def parse_workbook(content: bytes):
         values = {}
         for h, name, kind, _d, _req in ITEM_COLUMNS:
             if kind == "department":
+                continue
+            if name not in item_index:  # an optional column added later (ABSENT_OK)
+                values[name] = False
                 continue
             raw = row[item_index[name]] if item_index[name] < len(row) else None
             count = len(row_errors)

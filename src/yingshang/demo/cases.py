@@ -736,7 +736,10 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
 
     cols = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     cols["row"] = rows
-    cols["multiple"] = cols["visits"] > cols["visits_req"]
+    # 来回跑: a completed case whose applicant came more often than promised, the first visit
+    # never counting (cases.services.trips_exceeded)
+    done = np.isin(cols["status"], [ST["completed"], ST["delivered"]])
+    cols["multiple"] = done & (cols["visits"] > np.maximum(cols["visits_req"], 1))
     ec, ea, ek = (np.concatenate(x) for x in zip(*ev, strict=True))
     local = ec - first_row
     denied = np.isin(ek, [EK["complete_a"], EK["complete_p"]]) & (cols["outcome"][local] == 2)
