@@ -179,9 +179,7 @@ def test_the_page_offers_exactly_the_allowed_actions(cases, staff, client):
                 client.force_login(staff[name])
                 page = client.get(f"/staff/cases/{case.number}/").content.decode()
                 shown = {
-                    e.action
-                    for e in CaseMachine.edges
-                    if f'data-testid="do-{e.action}"' in page
+                    e.action for e in CaseMachine.edges if f'data-testid="do-{e.action}"' in page
                 }
                 expected = {
                     a
@@ -244,7 +242,9 @@ def test_decisions_need_an_opinion_and_a_confirmation(cases, staff, client, lang
     if lang == "en":
         assert "Please" in text and "请" not in text, errors
     else:
-        assert errors["reason"] == ["请填写意见。"] and errors["confirm"] == ["请勾选确认后再提交。"]
+        assert errors["reason"] == ["请填写意见。"] and errors["confirm"] == [
+            "请勾选确认后再提交。"
+        ]
     assert Case.objects.get(pk=case.pk).status == S.ACCEPTED
     r = client.post(
         f"/api/cases/{case.number}/complete/",
@@ -319,7 +319,9 @@ def test_the_head_does_not_approve_his_own_review(cases, staff):
 def test_an_item_without_approval_has_no_approval_step(cases, staff):
     case = workflow.transition(cases["plain"], "accept", staff["chuangkou"], "window")
     with pytest.raises(ValidationError) as exc:
-        workflow.transition(case, "submit_approval", staff["chengban"], outcome="approved", note="x")
+        workflow.transition(
+            case, "submit_approval", staff["chengban"], outcome="approved", note="x"
+        )
     assert "action" in exc.value.message_dict
 
 

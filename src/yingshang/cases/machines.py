@@ -49,10 +49,7 @@ def _direct_decision(ctx):
     """办结 directly only for items without 审批; the others go through 提交审批."""
     if _needs_approval(ctx.obj):
         raise ValidationError(
-            {
-                "action": _("事项“%(t)s”须经部门负责人审批:请先“提交审批”。")
-                % {"t": ctx.obj.title}
-            }
+            {"action": _("事项“%(t)s”须经部门负责人审批:请先“提交审批”。") % {"t": ctx.obj.title}}
         )
 
 

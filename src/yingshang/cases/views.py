@@ -382,14 +382,76 @@ def case_visit(request, number):
     return redirect("cases:detail", number)
 
 
+def _find_items(query: str, limit: int = 10) -> list:
+    """Active items of the whole city (全域通办) matching ``query``, best first. The one place
+    the window's item search asks the catalogue: switch to its ranked search
+    (``catalog.search_items(query, limit=limit)``, with synonyms) here."""
+    return list(catalog.search_items(q=query)[:limit])
+
+
+def _item_row(item) -> dict:
+    """What the window sees of an item: names only (the implementation code travels in the
+    link, never as something to type)."""
+    return {
+        "name": item.name,
+        "department": item.department.name,
+        "division": item.division.name,
+        "url": reverse("cases:intake") + "?" + urlencode({"item": item.implementation_code}),
+    }
+
+
+def _require_writer(user):
+    from yingshang.platform.scoping import can_write
+
+    if not can_write(user):
+        raise PermissionDenied(_("只读角色不能收件。"))
+
+
+@staff_required
+def intake_items(request):
+    """The window's item type-ahead: ``?q=`` → up to 10 items ``{name, department, division,
+    url}`` as JSON (staff who may take cases in)."""
+    from django.http import JsonResponse
+
+    _require_writer(request.user)
+    form = forms.ItemSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    rows = [_item_row(i) for i in _find_items(query)] if query else []
+    return JsonResponse({"results": rows})
+
+
+@staff_required
+def intake_applicant(request):
+    """The window's applicant look-up: ``?code=`` (USCC or ID number) → the registered holder
+    in the clerk's scope as JSON ``{found, kind, name, phone_hint}``; the phone masked (left
+    blank on the form, the registered number is used), unknown or out-of-scope codes alike
+    ``{found: false}``."""
+    from django.http import JsonResponse
+
+    from yingshang.platform.masking import mask_phone
+
+    _require_writer(request.user)
+    form = forms.ApplicantLookupForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"found": False, "errors": form.errors.get_json_data()}, status=400)
+    holder = registry.holder_for_staff(request.user, form.cleaned_data["code"])
+    if holder is None:
+        return JsonResponse({"found": False})
+    return JsonResponse(
+        {
+            "found": True,
+            "kind": "enterprise" if hasattr(holder, "uscc") else "person",
+            "name": holder.name,
+            "phone_hint": mask_phone(holder.phone),
+        }
+    )
+
+
 @staff_required
 def intake(request):
     """综合窗口收件: a clerk at any hall takes in any item of the city for the applicant; the case
     is routed to the item's department (全域通办)."""
-    from yingshang.platform.scoping import can_write
-
-    if not can_write(request.user):
-        raise PermissionDenied(_("只读角色不能收件。"))
+    _require_writer(request.user)
     code, key = forms.IntakeChoiceForm(request.POST or request.GET).choice()
     item = catalog.active_item(code)
     bundle = catalog.active_bundle(key)
@@ -401,6 +463,8 @@ def intake(request):
         versions = [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
     slots = services.material_slots([v for v in versions if v])
     form = forms.IntakeForm(request.POST or None, initial=initial)
+    finder = forms.ItemSearchForm(request.GET)
+    search = finder.cleaned_data["q"] if finder.is_valid() and not (item or bundle) else ""
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -444,7 +508,8 @@ def intake(request):
             "item": item,
             "bundle": bundle,
             "rows": _slot_rows(slots, None),
-            "items": catalog.active_items().select_related("department").order_by("name")[:500],
+            "search": search,
+            "matches": [_item_row(i) for i in _find_items(search)] if search else [],
             "bundles": catalog.active_bundles(),
         },
     )

@@ -265,9 +265,7 @@ def derive_parent_status(children: list[Case]) -> str:
         return S.COMPLETED
     if any(
         s in (S.ACCEPTED, S.IN_PROCESS, S.PENDING_APPROVAL, S.SUSPENDED) for s in statuses
-    ) or any(
-        s in FINISHED_STATUSES for s in statuses
-    ):
+    ) or any(s in FINISHED_STATUSES for s in statuses):
         return S.IN_PROCESS
     if S.PRECHECKING in statuses:
         return S.PRECHECKING
