@@ -125,7 +125,9 @@ policy = Policy(
             label=_("审批:批准或退回重审(限办理部门负责人)"),
         ),
         # applicant edges (补正提交, 撤回): the applicant's own case (staff act for them at the window)
-        "applicant": Rule(on=_own_case, label=_("申请人操作本人办件")),
+        "applicant": Rule(
+            on=_own_case, label=_("补正提交、撤回:申请人本人办件(工作人员代办另须 handle)")
+        ),
     },
 )
 

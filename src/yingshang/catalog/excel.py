@@ -102,7 +102,8 @@ ITEM_COLUMNS = [
         False,
     ),
 ]
-# columns added after workbooks were in use: a workbook without them still imports (default 否)
+# columns added after workbooks were in use: a workbook without them still imports (a new item
+# gets the default 否, an existing one keeps its value)
 ABSENT_OK = {"requires_head_approval"}
 MATERIAL_COLUMNS = [
     ("实施编码", "implementation_code", "text", "所属事项的实施编码,须出现在“事项”表中", True),
@@ -403,8 +404,7 @@ def parse_workbook(content: bytes):
         for h, name, kind, _d, _req in ITEM_COLUMNS:
             if kind == "department":
                 continue
-            if name not in item_index:  # an optional column added later (ABSENT_OK)
-                values[name] = False
+            if name not in item_index:  # an optional column added later (ABSENT_OK): kept
                 continue
             raw = row[item_index[name]] if item_index[name] < len(row) else None
             count = len(row_errors)
@@ -432,7 +432,7 @@ def parse_workbook(content: bytes):
                 _("“实施编码”:%(c)s 与第%(r)d行重复。") % {"c": code, "r": rows_of[code]}
             )
         item_values = services._clean_text(
-            {k: values[k] for k in ("implementation_code", *services.ITEM_FIELDS)}
+            {k: values[k] for k in ("implementation_code", *services.ITEM_FIELDS) if k in values}
         )
         version_values = services._clean_text({k: values[k] for k in services.VERSION_FIELDS})
         errs = services.validate_item_values(item_values)
@@ -531,7 +531,7 @@ def import_workbook(content: bytes, user=None) -> ImportResult:
     }
     for code, entry in items.items():
         values = entry["values"]
-        item_values = {k: values[k] for k in services.ITEM_FIELDS}
+        item_values = {k: values[k] for k in services.ITEM_FIELDS if k in values}
         version_values = {k: values[k] for k in services.VERSION_FIELDS}
         item = existing.get(code)
         try:
