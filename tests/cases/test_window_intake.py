@@ -62,3 +62,11 @@ def test_read_only_roles_cannot_use_the_intake_endpoints(client, catalog, staff)
     assert client.get(reverse("cases:intake-applicant"), {"code": USCC}).status_code == 403
     client.logout()
     assert client.get(reverse("cases:intake-items"), {"q": "登记"}).status_code in (302, 403)
+
+
+def test_only_case_workers_see_and_open_the_intake(client, catalog, staff):
+    for name, allowed in [("chuangkou", True), ("chengban", True), ("jianduyuan", False)]:
+        client.force_login(staff[name])
+        queue = client.get(reverse("cases:queue")).content.decode()
+        assert (reverse("cases:intake") in queue) is allowed, name
+        assert (client.get(reverse("cases:intake")).status_code == 200) is allowed, name

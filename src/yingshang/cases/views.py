@@ -293,6 +293,7 @@ def queue(request):
             "sla_states": SlaState.choices,
             "querystring": g.copy().urlencode() if g else "",
             "filter_form": filter_form,
+            "can_intake": workflow.MACHINE.policy.can(request.user, "handle"),
         },
     )
 
@@ -401,10 +402,13 @@ def _item_row(item) -> dict:
 
 
 def _require_writer(user):
+    """Intake is a case worker's (the window, the departments): city leaders read only, and
+    supervisors and administrators do not take cases in (403 with the policy's words)."""
     from yingshang.platform.scoping import can_write
 
     if not can_write(user):
         raise PermissionDenied(_("只读角色不能收件。"))
+    workflow.MACHINE.policy.check(user, "handle")
 
 
 @staff_required
