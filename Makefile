@@ -16,7 +16,7 @@ setup:
 run: setup
 	$(BIN)/yingshang migrate --noinput
 	$(BIN)/yingshang demo
-	@if [ "$(SIMULATE)" = 1 ]; then scripts/run-simulated; else $(BIN)/yingshang serve; fi
+	@if [ "$(SIMULATE)" = 1 ]; then scripts/run-simulated; else ACCOUNTS_DEMO=1 ACCOUNTS_DEMO_IDP=1 $(BIN)/yingshang serve; fi
 
 test: setup
 	$(BIN)/ruff check src tests bench

@@ -19,6 +19,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "yingshang"
 DOMAIN_APPS = {
+    "accounts",
     "appeals",
     "cases",
     "catalog",

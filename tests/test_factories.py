@@ -4,6 +4,7 @@ relations the domain expects."""
 import pytest
 from stdnum.cn import ric, uscc
 
+from tests.accounts.factories import AccountFactory
 from tests.appeals.factories import AppealFactory, ClosedAppealFactory, CommitmentFactory
 from tests.cases.factories import CaseFactory, CompletedCaseFactory
 from tests.catalog.factories import BundleFactory, ItemWithVersionFactory
@@ -38,6 +39,7 @@ FACTORIES = [
     IndicatorValueFactory,
     FactFactory,
     CityFigureFactory,
+    AccountFactory,
 ]
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yingshang.appeals",
     "yingshang.evaluations",
     "yingshang.monitoring",
+    "yingshang.accounts",
     "yingshang.demo",  # the top layer: uses every app, used by none
 ]
 
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "yingshang.notifications.context.unread",
+                "yingshang.platform.context.site",
             ],
         },
     },
@@ -144,7 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "core:login"
+# Applicants log in on 申请人登录 (accounts); a staff page's next= goes on to 工作人员登录 (core).
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:workbench"
 LOGOUT_REDIRECT_URL = "core:login"
 
@@ -188,6 +191,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "yingshang.platform.errors.csrf_failure"  # the site's 403 page, in words
 X_FRAME_OPTIONS = "DENY"
 
 # Served over HTTPS (HTTPS=1, the production setting; see README): redirect plain HTTP, send HSTS
@@ -227,6 +231,34 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
+# One date style per language (GB/T 7408 numeric dates in Chinese: 2026-12-06, 2026-12-06 14:30).
+FORMAT_MODULE_PATH = ["yingshang.formats"]
+
+# The site's identity in every page's footer (platform/context.py, docs/portal.md): Mianyang's
+# defaults; another city sets its own through the environment.
+YINGSHANG_SITE_NAME = os.environ.get("YINGSHANG_SITE_NAME", "绵阳市网上办事大厅")
+YINGSHANG_SITE_ORGANISER = os.environ.get("YINGSHANG_SITE_ORGANISER", "绵阳市人民政府")
+YINGSHANG_SITE_OPERATOR = os.environ.get("YINGSHANG_SITE_OPERATOR", "绵阳市政务服务监督管理局")
+YINGSHANG_SITE_ADDRESS = os.environ.get("YINGSHANG_SITE_ADDRESS", "四川省绵阳市涪城区")
+YINGSHANG_SITE_PHONE = os.environ.get("YINGSHANG_SITE_PHONE", "0816-12345")
+YINGSHANG_SITE_HOURS = os.environ.get("YINGSHANG_SITE_HOURS", "工作日 9:00—12:00，13:30—17:00")
+YINGSHANG_SITE_EMAIL = os.environ.get("YINGSHANG_SITE_EMAIL", "")
+YINGSHANG_SITE_ICP = os.environ.get("YINGSHANG_SITE_ICP", "")
+YINGSHANG_SITE_POLICE_FILING = os.environ.get("YINGSHANG_SITE_POLICE_FILING", "")
+# English pages (any field may have a _EN variant; without one the value above is shown)
+YINGSHANG_SITE_NAME_EN = os.environ.get("YINGSHANG_SITE_NAME_EN", "Mianyang Online Service Hall")
+YINGSHANG_SITE_ORGANISER_EN = os.environ.get(
+    "YINGSHANG_SITE_ORGANISER_EN", "Mianyang Municipal People's Government"
+)
+YINGSHANG_SITE_OPERATOR_EN = os.environ.get(
+    "YINGSHANG_SITE_OPERATOR_EN", "Mianyang Government Service Supervision Bureau"
+)
+YINGSHANG_SITE_ADDRESS_EN = os.environ.get(
+    "YINGSHANG_SITE_ADDRESS_EN", "Fucheng District, Mianyang, Sichuan"
+)
+YINGSHANG_SITE_HOURS_EN = os.environ.get(
+    "YINGSHANG_SITE_HOURS_EN", "working days 9:00-12:00, 13:30-17:00"
+)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -375,3 +407,38 @@ REGISTRY_CODE_TTL_SECONDS = 600
 REGISTRY_CODE_MAX_ATTEMPTS = 5
 REGISTRY_CODE_RESEND_SECONDS = 60
 REGISTRY_REALNAME_PROVIDER = "yingshang.registry.verification.NoRealNameProvider"
+
+# Applicant accounts (docs/accounts.md): one-time SMS codes, the real-name provider (OpenID
+# Connect), the demo's accounts box, fake-SMS page and local OpenID provider.
+ACCOUNTS_CODE_SENDER = os.environ.get(
+    "ACCOUNTS_CODE_SENDER", "yingshang.notifications.public.send_sms"
+)
+ACCOUNTS_CODE_TTL_SECONDS = int(os.environ.get("ACCOUNTS_CODE_TTL_SECONDS", "300"))
+ACCOUNTS_CODE_MAX_ATTEMPTS = int(os.environ.get("ACCOUNTS_CODE_MAX_ATTEMPTS", "5"))
+ACCOUNTS_CODE_RESEND_SECONDS = int(os.environ.get("ACCOUNTS_CODE_RESEND_SECONDS", "60"))
+ACCOUNTS_CODES_PER_PHONE_PER_HOUR = int(os.environ.get("ACCOUNTS_CODES_PER_PHONE_PER_HOUR", "5"))
+ACCOUNTS_CODES_PER_PHONE_PER_DAY = int(os.environ.get("ACCOUNTS_CODES_PER_PHONE_PER_DAY", "10"))
+ACCOUNTS_CODES_PER_IP_PER_HOUR = int(os.environ.get("ACCOUNTS_CODES_PER_IP_PER_HOUR", "20"))
+# a password login also needs a login code (two factors)
+ACCOUNTS_PASSWORD_LOGIN_REQUIRES_CODE = _env_bool("ACCOUNTS_PASSWORD_LOGIN_REQUIRES_CODE")
+# The real-name identity provider as JSON: {"label": "天府通办", "issuer": "https://…",
+# "client_id": "…", "client_secret": "…", "scopes": "openid profile phone",
+# "claims": {"name": "name", "id_number": "id_card", "phone": "phone_number"}}; {} = none.
+ACCOUNTS_OIDC = json.loads(os.environ.get("ACCOUNTS_OIDC", "{}") or "{}")
+# The demo: the 演示账号 box and the fake SMS page (ACCOUNTS_DEMO=1), the local OpenID provider
+# under /accounts/demo-idp/ (ACCOUNTS_DEMO_IDP=1; tests and demo only — it checks no password).
+ACCOUNTS_DEMO = _env_bool("ACCOUNTS_DEMO")
+ACCOUNTS_DEMO_IDP = _env_bool("ACCOUNTS_DEMO_IDP")
+if ACCOUNTS_DEMO and not SMS_PROVIDER and "ACCOUNTS_CODE_SENDER" not in os.environ:
+    # the demo without an SMS provider: codes are shown on /accounts/demo-sms/, not sent
+    ACCOUNTS_CODE_SENDER = "yingshang.accounts.demo_outbox.send"
+if ACCOUNTS_DEMO_IDP and not ACCOUNTS_OIDC:
+    # the demo logs in against its own OpenID provider (accounts/oidc.py)
+    ACCOUNTS_OIDC = {
+        "label": "演示身份认证平台",
+        "issuer": SITE_URL.rstrip("/") + "/accounts/demo-idp",
+        "client_id": "yingshang-demo",
+        "client_secret": "demo-only-secret",
+        "scopes": "openid profile phone",
+        "claims": {"name": "name", "id_number": "id_number", "phone": "phone_number"},
+    }

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from yingshang.core.api import router as core_router
@@ -18,6 +19,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/core/", include(core_router.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The footer's statements (templates/_footer.html, docs/portal.md)
+    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="accessibility.html"),
+        name="accessibility",
+    ),
     path("", include("yingshang.notifications.urls")),
     path("", include("yingshang.channels.urls")),
     # Each domain app mounts its own pages (staff/<app>/…, public pages) and API (api/<app>/…).
@@ -29,10 +37,12 @@ urlpatterns = [
     path("", include("yingshang.evaluations.urls")),
     path("", include("yingshang.monitoring.urls")),
     path("", include("yingshang.workdays.urls")),
+    path("", include("yingshang.accounts.urls")),
     path("", include("yingshang.core.urls")),
 ]
 
-# Under /api/ errors are problem details (RFC 9457); elsewhere Django's pages.
+# Under /api/ errors are problem details (RFC 9457); elsewhere the site's designed pages
+# (templates/400.html … 500.html).
 handler400 = "yingshang.platform.errors.handler400"
 handler403 = "yingshang.platform.errors.handler403"
 handler404 = "yingshang.platform.errors.handler404"

@@ -66,7 +66,7 @@ def test_guide_page_content(client, items):
         "江油市政务服务中心",
         "江油市市场监督管理局",
         "食品经营许可证",
-        f'href="/apply/{item.implementation_code}/"',
+        f'href="/apply/guided/item/{item.implementation_code}/"',
         'href="/track/"',
     ]:
         assert text in html, text
@@ -86,7 +86,7 @@ def test_bundle_page(client, bundle):
     response = client.get(reverse("catalog:bundle-detail", args=["qiye-kaiban"]))
     html = response.content.decode()
     assert "企业设立登记" in html and "公章刻制备案" in html
-    assert 'href="/apply/bundle/qiye-kaiban/"' in html
+    assert 'href="/apply/guided/bundle/qiye-kaiban/"' in html
     assert response.context["limits"]["committed"] == 1
     names = [e["material"].name for e in response.context["materials"]]
     assert names.count("委托书") == 1 and "身份证" in names

@@ -182,12 +182,36 @@ def test_parse_materials_reads_conditions_and_licences():
         demo_catalog.parse_materials(["执照@nope"], licences)
 
 
+def test_founding_bundles_produce_their_licences(small_demo):
+    """企业开办 and 开办餐馆 found the company: 营业执照 (and in 企业开办 the 公章刻制备案证明) are
+    their own outputs, not materials asked of the applicant."""
+    from yingshang.catalog.public import bundle_outputs, founds_holder
+    from yingshang.catalog.selectors import bundle_materials
+
+    kaiban = Bundle.objects.get(key="qiye-kaiban")
+    outputs = {o.licence_type.code: o for o in bundle_outputs(kaiban)}
+    assert set(outputs) == {"yyzz", "gzba", "fply", "sbdj", "gjjdj", "jbck"}
+    assert outputs["yyzz"].founds_holder and outputs["yyzz"].item.name == "企业设立登记"
+    assert outputs["gzba"].item.name == "公章刻制备案" and not outputs["gzba"].founds_holder
+    names = [e["material"].name for e in bundle_materials(kaiban)]
+    assert "营业执照" not in names and "公章备案证明" not in names
+    canguan = Bundle.objects.get(key="kaiban-canguan")
+    assert founds_holder(kaiban) and founds_holder(canguan)
+    assert "营业执照" not in [e["material"].name for e in bundle_materials(canguan)]
+    assert not founds_holder(Bundle.objects.get(key="ershoufang-guohu"))
+
+
 def test_catalog_rerun_is_unchanged_and_a_changed_item_is_put_back(small_demo):
     versions = ServiceItemVersion.objects.count()
     tally = run_steps({200})
     assert tally.counts["service items"]["created"] == 0
     assert tally.counts["service items"]["updated"] == 0
     assert tally.counts["bundles"] == {"created": 0, "updated": 0, "unchanged": len(data.BUNDLES)}
+    assert tally.counts["bundle outputs"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": len(data.BUNDLES),
+    }
     assert ServiceItemVersion.objects.count() == versions
     # an edited item: the next run restores the template's values
     item = ServiceItem.objects.get(division__code="510700", name="企业设立登记")

@@ -25,6 +25,7 @@ ORDER_RANGES = {
     "appeals": range(500, 600),
     "evaluations": range(600, 700),
     "monitoring": range(700, 800),
+    "accounts": range(800, 900),
 }
 
 

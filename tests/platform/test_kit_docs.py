@@ -30,6 +30,7 @@ def test_every_machine_is_in_the_diagrams():
     text = generated()["state-machines.md"]
     names = {m.name for m in transitions.all_machines()}
     assert names == {
+        "accounts",
         "appeals",
         "cases",
         "commitments",

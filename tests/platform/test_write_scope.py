@@ -164,6 +164,8 @@ API_WRITES = {
 PAGES = {
     "": READ,
     "i18n/setlang/": Open("切换语言(会话)"),
+    "privacy/": READ,
+    "accessibility/": READ,
     "login/": Open("登录"),
     "logout/": Open("退出"),
     "wechat/": Open("微信公众号回调(签名校验)"),

@@ -1,17 +1,24 @@
 """REST API of the appeals app (thin: every write calls a service)."""
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from yingshang.core.models import Department
 from yingshang.platform import ratelimit
-from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
+from yingshang.platform.api import (
+    LIST_MAX,
+    NOTE_MAX,
+    AuditContextMixin,
+    ScopedViewSetMixin,
+    StaffWritePermission,
+    related_list,
+)
 from yingshang.platform.errors import problem_responses
 
 from . import selectors, services
@@ -110,12 +117,18 @@ class AppealInputSerializer(serializers.Serializer):
     messages come back per field."""
 
     appellant_kind = serializers.ChoiceField(choices=AppellantKind.choices)
-    uscc = serializers.CharField(required=False, allow_blank=True, default="")
-    enterprise_name = serializers.CharField(required=False, allow_blank=True, default="")
-    person_name = serializers.CharField(required=False, allow_blank=True, default="")
-    id_number = serializers.CharField(required=False, allow_blank=True, default="")
-    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
-    contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    uscc = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    enterprise_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
+    person_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    id_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    contact_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=50
+    )
+    contact_phone = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=32
+    )
     appeal_type = serializers.ChoiceField(choices=AppealType.choices)
     topic = serializers.ChoiceField(choices=Topic.choices)
     title = serializers.CharField(
@@ -133,30 +146,32 @@ class StaffAppealInputSerializer(AppealInputSerializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class DispatchSerializer(serializers.Serializer):
     lead_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
-    co_departments = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.all(), many=True, required=False
-    )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    co_departments = related_list(Department.objects.all(), required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class ReplySerializer(serializers.Serializer):
-    text = serializers.CharField(required=False, allow_blank=True, default="")
+    text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
 
 
 class ExtensionRequestSerializer(serializers.Serializer):
     days = serializers.IntegerField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX
+    )
 
 
 class ExtensionDecisionSerializer(serializers.Serializer):
     extension = serializers.IntegerField()
     approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -310,7 +325,7 @@ class ConfirmSerializer(TrackSerializer):
     next_step = serializers.ChoiceField(
         choices=[("reopen", "reopen"), ("escalate", "escalate")], required=False, default="reopen"
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class PortalAppealViewSet(AuditContextMixin, viewsets.GenericViewSet):
@@ -437,28 +452,37 @@ class QASessionSerializer(serializers.ModelSerializer):
 
 
 class QASessionInputSerializer(serializers.Serializer):
-    title = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
     date = serializers.DateField()
-    theme = serializers.CharField(required=False, allow_blank=True, default="")
-    venue = serializers.CharField(required=False, allow_blank=True, default="")
-    leaders = serializers.CharField(required=False, allow_blank=True, default="")
-    departments = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.all(), many=True, required=False
+    theme = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    venue = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    leaders = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX
     )
+    departments = related_list(Department.objects.all(), required=False)
     enterprises = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="USCCs of invited enterprises"
+        child=serializers.CharField(max_length=32),
+        required=False,
+        max_length=LIST_MAX,
+        help_text="USCCs of invited enterprises",
     )
 
 
 class QuestionInputSerializer(serializers.Serializer):
-    question = serializers.CharField(required=False, allow_blank=True, default="")
-    answering_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
-    answer = serializers.CharField(required=False, allow_blank=True, default="")
-    enterprise = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="USCC"
+    question = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
     )
-    asker = serializers.CharField(required=False, allow_blank=True, default="")
-    commitment_content = serializers.CharField(required=False, allow_blank=True, default="")
+    answering_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    answer = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
+    enterprise = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="USCC", max_length=32
+    )
+    asker = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    commitment_content = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
     commitment_deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -533,7 +557,7 @@ class CommitmentStepSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
         choices=[(a, a) for a in ("start", "progress", "complete", "verify", "reject")]
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class CommitmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

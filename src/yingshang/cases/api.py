@@ -16,7 +16,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from yingshang.platform.api import CachedTokenAuthentication, ScopedViewSetMixin
+from yingshang.platform.api import (
+    LIST_MAX,
+    NOTE_MAX,
+    CachedTokenAuthentication,
+    ScopedViewSetMixin,
+)
 from yingshang.platform.query import IdFilter
 
 from . import payload, selectors, services, sla, workflow
@@ -136,7 +141,11 @@ CaseCreateSerializer = payload.CaseCreateSerializer
 
 
 class CaseBatchSerializer(serializers.Serializer):
-    submissions = CaseCreateSerializer(many=True, help_text=gettext_lazy("申报列表,最多 500 件"))
+    submissions = serializers.ListField(
+        child=CaseCreateSerializer(),
+        max_length=services.BATCH_MAX,
+        help_text=gettext_lazy("申报列表,最多 500 件"),
+    )
 
 
 class CaseBatchCreatedSerializer(serializers.Serializer):
@@ -145,9 +154,11 @@ class CaseBatchCreatedSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True)
-    reason = serializers.CharField(required=False, allow_blank=True)
-    missing = serializers.ListField(child=serializers.JSONField(), required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
+    missing = serializers.ListField(
+        child=serializers.JSONField(), required=False, max_length=LIST_MAX
+    )
     suspend_reason = serializers.ChoiceField(
         choices=["hearing", "expert", "notice", "inspection"], required=False
     )

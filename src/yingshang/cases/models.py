@@ -487,3 +487,6 @@ class DemoBatch(models.Model):
 
     def __str__(self):
         return self.key
+
+
+from .draft_models import ApplicationDraft, DraftAttachment, DraftStatus  # noqa: E402, F401

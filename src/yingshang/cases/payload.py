@@ -11,11 +11,15 @@ Adding or changing a field here changes both; ``test_fast_clean_equals_serialize
 equal.
 """
 
+import math
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
+
+from yingshang.platform.uploads import CASE_MATERIAL
 
 from .models import ApplicantKind, Channel
 
@@ -49,12 +53,18 @@ class ListOf:
     spec: dict
     name: str
     required: bool = False
+    max_items: int | None = None
 
 
 MATERIAL = {
     "key": Text(40, required=True, help_text=gettext_lazy("材料标识(见事项材料)")),
     "filename": Text(200, required=True),
-    "content_base64": Text(None, required=True, help_text=gettext_lazy("文件内容,Base64 编码")),
+    # the Base64 text of a file of UPLOAD_MAX_BYTES (the upload service checks the decoded size)
+    "content_base64": Text(
+        4 * math.ceil(settings.UPLOAD_MAX_BYTES / 3),
+        required=True,
+        help_text=gettext_lazy("文件内容,Base64 编码"),
+    ),
 }
 SUBMISSION = {
     "item": Text(80, help_text=gettext_lazy("实施编码")),
@@ -66,7 +76,7 @@ SUBMISSION = {
     "applicant_name": Text(200, allow_blank=True),
     "applicant_phone": Text(20, allow_blank=True),
     "form_data": Mapping(),
-    "materials": ListOf(MATERIAL, "MaterialUpload"),
+    "materials": ListOf(MATERIAL, "MaterialUpload", max_items=CASE_MATERIAL.max_files),
 }
 
 
@@ -93,7 +103,12 @@ def _drf_field(spec):
     if isinstance(spec, Mapping):
         return serializers.DictField(required=spec.required)
     if isinstance(spec, ListOf):
-        return serializer_class(spec.name, spec.spec)(many=True, required=spec.required)
+        # a ListField, not many=True: its max_length is checked and shown as maxItems
+        return serializers.ListField(
+            child=serializer_class(spec.name, spec.spec)(),
+            required=spec.required,
+            max_length=spec.max_items,
+        )
     raise TypeError(spec)
 
 
@@ -162,7 +177,7 @@ def _fast(spec: dict, data) -> dict | None:
                 return None
             out[name] = dict(value)
         else:  # ListOf
-            if type(value) is not list:
+            if type(value) is not list or (s.max_items is not None and len(value) > s.max_items):
                 return None
             rows = []
             for row in value:

@@ -1,5 +1,6 @@
 """Reads of the cases app, scoped to the user."""
 
+import datetime
 import re
 
 from django.core.paginator import Paginator
@@ -12,7 +13,7 @@ from yingshang.core.policies import is_portal_user
 from yingshang.platform import lookup_codes
 
 from . import sla
-from .models import OPEN_STATUSES, Case, CaseEvent
+from .models import OPEN_STATUSES, Case, CaseEvent, Status
 
 NUMBER_RE = re.compile(r"^\d{6,32}$")
 CODE_RE = re.compile(r"^[0-9A-Z]{15,18}$")
@@ -176,6 +177,33 @@ def cases_of_applicant(user):
         .select_related("department", "item", "bundle")
         .order_by("-submitted_at", "-id")
     )
+
+
+TODO_LIMIT = 5
+RATE_WITHIN_DAYS = 90
+
+
+def applicant_todos(user, *, limit: int = TODO_LIMIT) -> dict:
+    """The portal home's to-dos of a logged-in applicant (docs/portal.md): cases waiting for
+    their 补正 (``supplement``), results ready to collect (``collect``: 办结, not yet 送达) and
+    cases finished in the last 90 days that may be rated (``finished``; the evaluations app's
+    ``unrated`` template filter drops those already rated). Each a list of at most ``limit``
+    top-level cases, newest first; empty lists for anyone else."""
+    own = cases_of_applicant(user)
+    if not user.is_authenticated:
+        return {"supplement": [], "collect": [], "finished": []}
+    since = timezone.now() - datetime.timedelta(days=RATE_WITHIN_DAYS)
+    return {
+        "supplement": list(own.filter(status=Status.SUPPLEMENT)[:limit]),
+        "collect": list(
+            own.filter(status=Status.COMPLETED).order_by("-completed_at", "-id")[:limit]
+        ),
+        "finished": list(
+            own.filter(
+                status__in=(Status.COMPLETED, Status.DELIVERED), completed_at__gte=since
+            ).order_by("-completed_at", "-id")[: limit * 3]
+        ),
+    }
 
 
 def track(number: str, code: str) -> Case | None:

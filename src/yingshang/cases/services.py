@@ -294,6 +294,18 @@ def _material_slots(versions) -> list[Slot]:
     return list(slots.values())
 
 
+def bundle_material_slots(bundle, versions) -> list[Slot]:
+    """The slots of a bundle's item versions without the bundle's own results
+    (``catalog.BundleOutput``: 营业执照 and 公章 of 企业开办 are produced by its sub-cases, never
+    asked of the applicant)."""
+    produced = set(bundle.outputs.values_list("licence_type_id", flat=True))
+    return [
+        s
+        for s in material_slots(versions)
+        if s.licence_type is None or s.licence_type.pk not in produced
+    ]
+
+
 def reusable_licences(slots: list[Slot], holder) -> dict:
     """slot key → the holder's valid e-licence that replaces the upload (免提交)."""
     from yingshang.registry.models import ELicence, Enterprise, Person
@@ -725,7 +737,7 @@ def submit_bundle(
             errors.update({k: [f"{item.name}:{m}" for m in v] for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    slots = material_slots([v for _i, v, _d in routes])
+    slots = bundle_material_slots(bundle, [v for _i, v, _d in routes])
     reuse = reusable_licences(slots, applicant.licence_holder)
     files = files or {}
     kinds = _check_uploads(slots, files, reuse, paper=paper)

@@ -1,10 +1,16 @@
 from django.urls import include, path
 
-from . import views
+from . import apply_views, views
 from .api import router
 
 app_name = "cases"
 urlpatterns = [
+    # portal: guided applications (apply_views.py)
+    path("apply/guided/item/<str:code>/", apply_views.start_item, name="guided-item"),
+    path("apply/guided/bundle/<slug:key>/", apply_views.start_bundle, name="guided-bundle"),
+    path("apply/drafts/", apply_views.my_drafts, name="my-drafts"),
+    path("apply/drafts/<str:token>/discard/", apply_views.discard, name="draft-discard"),
+    path("apply/drafts/<str:token>/<slug:step>/", apply_views.step, name="draft-step"),
     # portal
     path("apply/bundle/<slug:key>/", views.apply_bundle, name="apply-bundle"),
     path("apply/<str:code>/", views.apply_item, name="apply"),

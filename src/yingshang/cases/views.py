@@ -78,7 +78,12 @@ def _apply(request, *, item=None, bundle=None):
         if item
         else [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
     )
-    slots = services.material_slots([v for v in versions if v])
+    versions = [v for v in versions if v]
+    slots = (
+        services.bundle_material_slots(bundle, versions)
+        if bundle
+        else services.material_slots(versions)
+    )
     initial = _default_applicant(request.user)
     initial["division"] = (item.division if item else bundle.division).pk
     form = forms.ApplicantForm(request.POST or None, initial=initial)
@@ -137,6 +142,9 @@ def apply_bundle(request, key):
     bundle = catalog.active_bundle(key)
     if bundle is None:
         raise Http404
+    if request.method == "GET" and catalog.founds_holder(bundle):
+        # a company being founded has no USCC to give: only the guided form asks it right
+        return redirect("cases:guided-bundle", bundle.key)
     return _apply(request, bundle=bundle)
 
 
@@ -465,7 +473,12 @@ def intake(request):
         versions = [item.current_version]
     elif bundle:
         versions = [bi.item.current_version for bi in bundle.bundle_items.select_related("item")]
-    slots = services.material_slots([v for v in versions if v])
+    versions = [v for v in versions if v]
+    slots = (
+        services.bundle_material_slots(bundle, versions)
+        if bundle
+        else services.material_slots(versions)
+    )
     form = forms.IntakeForm(request.POST or None, initial=initial)
     finder = forms.ItemSearchForm(request.GET)
     search = finder.cleaned_data["q"] if finder.is_valid() and not (item or bundle) else ""

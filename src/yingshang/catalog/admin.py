@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from yingshang.platform.admin import ScopedAdminMixin
 
 from . import services
-from .models import Bundle, BundleItem, Material, ServiceItem, ServiceItemVersion
+from .models import Bundle, BundleItem, BundleOutput, Material, ServiceItem, ServiceItemVersion
 
 
 class VersionInline(admin.TabularInline):
@@ -116,13 +116,19 @@ class BundleItemInline(admin.TabularInline):
     extra = 0
 
 
+class BundleOutputInline(admin.TabularInline):
+    model = BundleOutput
+    raw_id_fields = ("item", "licence_type")
+    extra = 0
+
+
 @admin.register(Bundle)
 class BundleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "key", "theme", "division", "is_active")
     list_filter = ("theme", "is_active")
     search_fields = ("name", "key")
     raw_id_fields = ("division",)
-    inlines = [BundleItemInline]
+    inlines = [BundleItemInline, BundleOutputInline]
 
 
 @admin.register(Material)

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from yingshang.core.models import Department, Division
-from yingshang.platform.api import ScopedViewSetMixin
+from yingshang.platform.api import LIST_MAX, TEXT_MAX, CodeRelatedField, ScopedViewSetMixin
 from yingshang.platform.query import IdFilter
 from yingshang.registry.models import LicenceType
 
@@ -20,8 +20,8 @@ from .models import Bundle, Category, Material, ServiceItem, ServiceItemVersion,
 
 
 class MaterialSerializer(serializers.ModelSerializer):
-    licence_type = serializers.SlugRelatedField(
-        slug_field="code", queryset=LicenceType.objects.all(), required=False, allow_null=True
+    licence_type = CodeRelatedField(
+        queryset=LicenceType.objects.all(), required=False, allow_null=True
     )
     licence_type_name = serializers.CharField(
         source="licence_type.name", read_only=True, default=None
@@ -119,14 +119,18 @@ class ItemDetailSerializer(ItemSerializer):
         fields = ItemSerializer.Meta.fields + ["current_version"]
 
 
+# an office guide (办事指南) is long text: the longest in the demo catalogue is about 2,000 characters
+GUIDE_MAX = 20000
+
+
 class MaterialWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     requirement = serializers.ChoiceField(Material.Requirement.choices, required=False)
     condition = serializers.CharField(max_length=200, required=False, allow_blank=True)
     form = serializers.ChoiceField(Material.Form.choices, required=False)
     copies = serializers.IntegerField(min_value=1, required=False)
-    licence_type = serializers.SlugRelatedField(
-        slug_field="code", queryset=LicenceType.objects.all(), required=False, allow_null=True
+    licence_type = CodeRelatedField(
+        queryset=LicenceType.objects.all(), required=False, allow_null=True
     )
 
 
@@ -139,27 +143,29 @@ class ItemWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     category = serializers.ChoiceField(Category.choices)
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
-    division_code = serializers.SlugRelatedField(
-        source="division", slug_field="code", queryset=Division.objects.all(), required=False
+    division_code = CodeRelatedField(
+        source="division", queryset=Division.objects.all(), required=False
     )
     theme = serializers.ChoiceField(Theme.choices, required=False)
     life_events = serializers.CharField(max_length=200, required=False, allow_blank=True)
     requires_head_approval = serializers.BooleanField(required=False)
-    kind = serializers.CharField()
+    kind = serializers.CharField(max_length=10)
     legal_limit_days = serializers.IntegerField(min_value=0)
     committed_limit_days = serializers.IntegerField(min_value=0)
     visits_required = serializers.IntegerField(min_value=0, required=False)
     online_depth = serializers.IntegerField(required=False)
-    service_scope = serializers.CharField(required=False)
+    service_scope = serializers.CharField(max_length=10, required=False)
     in_hall = serializers.BooleanField(required=False)
     fee_text = serializers.CharField(max_length=200, required=False, allow_blank=True)
     fee_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
-    legal_basis = serializers.CharField(required=False, allow_blank=True)
-    guide = serializers.CharField(required=False, allow_blank=True)
-    result_licence_type = serializers.SlugRelatedField(
-        slug_field="code", queryset=LicenceType.objects.all(), required=False, allow_null=True
+    legal_basis = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    guide = serializers.CharField(max_length=GUIDE_MAX, required=False, allow_blank=True)
+    result_licence_type = CodeRelatedField(
+        queryset=LicenceType.objects.all(), required=False, allow_null=True
     )
-    materials = MaterialWriteSerializer(many=True, required=False)
+    materials = serializers.ListField(
+        child=MaterialWriteSerializer(), required=False, max_length=LIST_MAX
+    )
 
 
 class ItemFilter(django_filters.FilterSet):

@@ -299,3 +299,35 @@ class BundleItem(models.Model):
 
     def __str__(self):
         return f"{self.bundle_id}:{self.item_id}"
+
+
+class BundleOutput(models.Model):
+    """A result of one of a bundle's items (its e-licence type) that other items of the same
+    bundle list as a material: an output of the bundle, never asked of the applicant (企业开办:
+    营业执照 and 公章刻制备案证明 are produced by its own sub-cases). ``founds_holder``: the
+    result is the founding document of a holder that does not exist yet (营业执照 of a new
+    company), so the application names the new company instead of an existing USCC."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="outputs")
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("产生结果的事项"), on_delete=models.PROTECT, related_name="+"
+    )
+    licence_type = models.ForeignKey(
+        "registry.LicenceType",
+        verbose_name=_("办理结果(电子证照)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    founds_holder = models.BooleanField(_("设立新主体"), default=False)
+    audited = True
+
+    class Meta:
+        verbose_name = _("一件事办理结果")
+        verbose_name_plural = _("一件事办理结果")
+        ordering = ["bundle", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "licence_type"], name="bundle_output_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.bundle_id}:{self.licence_type_id}"

@@ -28,11 +28,27 @@ def active_bundles():
     return Bundle.objects.filter(is_active=True)
 
 
+def bundle_outputs(bundle) -> list:
+    """The results a bundle's own items produce (``BundleOutput``, with item and licence
+    type): materials of those licence types are never asked of the applicant."""
+    if bundle is None or bundle.pk is None:
+        return []
+    return list(bundle.outputs.select_related("item", "licence_type"))
+
+
+def founds_holder(bundle) -> bool:
+    """True when the bundle founds a new holder (企业开办): it is applied for with the new
+    company's name and registration details, not an existing USCC."""
+    return any(o.founds_holder for o in bundle_outputs(bundle))
+
+
 __all__ = [
     "active_bundle",
     "active_bundles",
     "active_item",
     "active_items",
+    "bundle_outputs",
+    "founds_holder",
     "bundle_by_key",
     "item_by_code",
     "public_bundles",

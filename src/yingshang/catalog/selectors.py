@@ -99,11 +99,14 @@ def bundle_by_key(key: str) -> Bundle:
 
 def bundle_materials(bundle: Bundle) -> list[dict]:
     """The one set of materials of a bundle: each material once (by e-licence type or name),
-    with the items that need it."""
+    with the items that need it; the bundle's own outputs left out."""
     seen: dict = {}
     items = [bi.item for bi in bundle.bundle_items.all()]
+    # the bundle's own results (BundleOutput) are produced by its items, not provided
+    produced = set(bundle.outputs.values_list("licence_type_id", flat=True))
     materials = (
         Material.objects.filter(version__in=[i.current_version_id for i in items])
+        .exclude(licence_type_id__in=produced)
         .select_related("licence_type", "version__item")
         .order_by("version__item_id", "order")
     )

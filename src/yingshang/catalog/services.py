@@ -19,6 +19,7 @@ from yingshang.core.models import Department, Division
 from .models import (
     Bundle,
     BundleItem,
+    BundleOutput,
     Category,
     ItemKind,
     Material,
@@ -510,3 +511,39 @@ def save_bundle(
             BundleItem.objects.create(bundle=bundle, item=item, order=order)
         changed = True
     return bundle, ("created" if new else "updated" if changed else "unchanged")
+
+
+def save_bundle_outputs(*, bundle: Bundle, outputs: list[dict]) -> str:
+    """Set the results of a bundle that are produced by its own items (``BundleOutput``):
+    ``outputs`` = [{"item", "licence_type", "founds_holder"}]. Each item must be in the bundle
+    and produce that licence type (its current version's result). Replaces the bundle's
+    outputs; returns created|updated|unchanged."""
+    members = {
+        bi.item_id: bi.item for bi in bundle.bundle_items.select_related("item__current_version")
+    }
+    errors, wanted = [], []
+    for o in outputs:
+        item, lt = o["item"], o["licence_type"]
+        if item.pk not in members:
+            errors.append(_("事项“%(n)s”不在本一件事中。") % {"n": item.name})
+            continue
+        version = members[item.pk].current_version
+        if version is None or version.result_licence_type_id != lt.pk:
+            errors.append(_("事项“%(n)s”的办理结果不是“%(l)s”。") % {"n": item.name, "l": lt.name})
+            continue
+        wanted.append((item.pk, lt.pk, bool(o.get("founds_holder"))))
+    if len({w[1] for w in wanted}) != len(wanted):
+        errors.append(_("同一证照只能由一个事项产生。"))
+    if sum(1 for w in wanted if w[2]) > 1:
+        errors.append(_("一件事最多设立一个新主体。"))
+    _raise({"outputs": errors} if errors else {})
+    current = sorted(bundle.outputs.values_list("item_id", "licence_type_id", "founds_holder"))
+    if current == sorted(wanted):
+        return "unchanged"
+    with transaction.atomic():
+        bundle.outputs.all().delete()
+        for item_id, lt_id, founds in wanted:
+            BundleOutput.objects.create(
+                bundle=bundle, item_id=item_id, licence_type_id=lt_id, founds_holder=founds
+            )
+    return "updated" if current else "created"

@@ -35,6 +35,35 @@ def _portal_context(**extra):
     return {"track_url": _hook("cases:track", "/track/"), **extra}
 
 
+POPULAR_LIMIT = 8
+
+
+def _popular_items(limit: int = POPULAR_LIMIT):
+    """The home page's popular items: ``catalog.public.popular_items`` when the catalogue offers
+    it (ranked by use), else the items of the active "one thing" bundles, then the others, by
+    name."""
+    from . import public as catalog_public
+
+    popular = getattr(catalog_public, "popular_items", None)
+    if popular is not None:
+        return list(popular(limit=limit))
+    items = list(
+        selectors.search_items()
+        .filter(bundles__is_active=True)
+        .select_related("department")
+        .distinct()
+        .order_by("name")[:limit]
+    )
+    if len(items) < limit:
+        items += list(
+            selectors.search_items()
+            .exclude(pk__in=[i.pk for i in items])
+            .select_related("department")
+            .order_by("name")[: limit - len(items)]
+        )
+    return items
+
+
 def portal_home(request):
     bundles = selectors.public_bundles()
     return render(
@@ -42,6 +71,7 @@ def portal_home(request):
         "portal/home.html",
         _portal_context(
             bundles=bundles,
+            popular_items=_popular_items(),
             life_events=selectors.life_events(16),
             person_count=selectors.search_items(theme=Theme.PERSON).count(),
             enterprise_count=selectors.search_items(theme=Theme.ENTERPRISE).count(),
@@ -82,7 +112,9 @@ def service_detail(request, code):
             version=version,
             materials=list(version.materials.all()),
             bundles=item.bundles.filter(is_active=True),
-            apply_url=_hook("cases:apply", f"/apply/{item.implementation_code}/", code),
+            apply_url=_hook(
+                "cases:guided-item", f"/apply/guided/item/{item.implementation_code}/", code
+            ),
         ),
     )
 
@@ -97,7 +129,8 @@ def bundle_detail(request, key):
             bundle_items=list(bundle.bundle_items.all()),
             materials=selectors.bundle_materials(bundle),
             limits=selectors.bundle_limits(bundle),
-            apply_url=_hook("cases:apply-bundle", f"/apply/bundle/{bundle.key}/", key),
+            outputs=list(bundle.outputs.select_related("item", "licence_type")),
+            apply_url=_hook("cases:guided-bundle", f"/apply/guided/bundle/{bundle.key}/", key),
         ),
     )
 

@@ -16,6 +16,8 @@ from django.dispatch import receiver
 from .models import WeChatAccount
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
+# web authorisation (网页授权): the page WeChat's in-app browser opens to hand out a code
+DEFAULT_OAUTH_BASE = "https://open.weixin.qq.com"
 ENV = {
     "app_id": "WECHAT_APP_ID",
     "app_secret": "WECHAT_APP_SECRET",
@@ -24,6 +26,8 @@ ENV = {
     "original_id": "WECHAT_ORIGINAL_ID",
     "api_base": "WECHAT_API_BASE",
 }
+# not in the admin's row: where the authorisation page is (the fake server in the demo)
+OAUTH_BASE_ENV = "WECHAT_OAUTH_BASE"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Config:
     encoding_aes_key: str = ""
     original_id: str = ""
     api_base: str = DEFAULT_API_BASE
+    oauth_base: str = DEFAULT_OAUTH_BASE
 
     @property
     def callback_ready(self) -> bool:
@@ -67,6 +72,8 @@ def get_config() -> Config | None:
                 values[field] = value.strip()
         if "api_base" in values:
             values["api_base"] = values["api_base"].rstrip("/")
+        if oauth_base := os.environ.get(OAUTH_BASE_ENV, "").strip():
+            values["oauth_base"] = oauth_base.rstrip("/")
         config = Config(**values)
     _cache = (now, config)
     return config

@@ -3,7 +3,10 @@ for the tests, the benchmark and the demo (`yingshang channels simulate`).
 
 Implemented: GET /cgi-bin/token (grant_type=client_credential), POST
 /cgi-bin/message/subscribe/bizsend, /cgi-bin/message/template/send, /cgi-bin/message/custom/send,
-/cgi-bin/menu/create, GET /sns/oauth2/access_token. Errcodes: 40001 invalid credential (bad
+/cgi-bin/menu/create, GET /sns/oauth2/access_token, and the web-authorisation page GET
+/connect/oauth2/authorize (on open.weixin.qq.com in reality: it redirects to ``redirect_uri`` with
+``code`` and ``state``; the fake asks which openid is "the person on the phone", or takes it as an
+``openid`` parameter — the one liberty it takes). Errcodes: 40001 invalid credential (bad
 secret or unknown token), 42001 access_token expired, 40003 invalid openid, 43101 user refused
 subscription messages, 40037 invalid template_id, 40029 invalid OAuth code, 47001 bad body.
 
@@ -13,6 +16,7 @@ endpoint with an errcode (``fail``)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import secrets
@@ -20,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 OPENID_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 TOKEN_TTL = 7200
@@ -312,7 +316,55 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _authorize(self, query: dict) -> None:
+        """网页授权: WeChat's in-app browser shows this page and redirects to ``redirect_uri``
+        with a one-use code. Refused (a page, as WeChat shows) for another appid, a scope other
+        than snsapi_base/snsapi_userinfo or a missing redirect_uri."""
+        state = self.server.state
+        redirect_uri = query.get("redirect_uri", "")
+        if (
+            query.get("appid") != state.app_id
+            or query.get("scope") not in ("snsapi_base", "snsapi_userinfo")
+            or query.get("response_type") != "code"
+            or not redirect_uri.startswith(("http://", "https://"))
+        ):
+            return self._page(
+                400, "<h1>授权参数错误</h1><p>appid、scope 或 redirect_uri 无效。</p>"
+            )
+        openid = query.get("openid", "")
+        if not OPENID_RE.match(openid):
+            hidden = "".join(
+                f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
+                for k, v in query.items()
+                if k != "openid"
+            )
+            return self._page(
+                200,
+                "<h1>模拟微信网页授权</h1><form method=get>"
+                f'{hidden}<label>OpenID <input name="openid" required '
+                'pattern="[A-Za-z0-9_-]{20,64}"></label> <button>允许</button></form>',
+            )
+        code = state.add_oauth_code(openid)
+        location = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}" + urlencode(
+            {"code": code, "state": query.get("state", "")}
+        )
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _page(self, status: int, body: str) -> None:
+        payload = f"<!doctype html><meta charset=utf-8>{body}".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def do_GET(self):
+        parts = urlsplit(self.path)
+        if parts.path == "/connect/oauth2/authorize":
+            return self._authorize({k: v[0] for k, v in parse_qs(parts.query).items()})
         self._answer("GET")
 
     def do_POST(self):

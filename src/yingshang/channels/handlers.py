@@ -59,9 +59,40 @@ def help_text() -> str:
 
 def bind_explanation() -> str:
     return _(
-        "查看“我的办件”需要先将微信与政务服务网账号绑定(用手机验证码确认本人)。绑定功能即将开放;"
-        "现在可以发送“查询 办件编号 查询码”查询单个办件。"
+        "查看“我的办件”需要先将微信与政务服务网账号绑定(用手机验证码确认本人):\n%(link)s\n"
+        "也可以发送“查询 办件编号 查询码”查询单个办件。"
+    ) % {"link": absolute_link(reverse("channels:oauth-start"))}
+
+
+MY_CASES_SHOWN = 5
+
+
+def answer_my_cases(openid: str) -> str:
+    """我的办件: the bound person's latest cases with status and due date; the binding
+    explanation for an unbound follower."""
+    from . import binding
+
+    user = binding.bound_user(openid) if openid else None
+    if user is None:
+        return bind_explanation()
+    cases = list(cases_public.cases_of_applicant(user)[: MY_CASES_SHOWN + 1])
+    if not cases:
+        return _("您还没有办件。在菜单“办事服务”中查找事项并在线申报。")
+    lines = [_("您最近的办件:")]
+    for case in cases[:MY_CASES_SHOWN]:
+        line = f"{case.number} {case.title}\n{case.get_status_display()}"
+        if case.due_at and not case.is_finished:
+            due = timezone.localdate(case.due_at).isoformat()
+            line += " · " + _("承诺办结:%(date)s") % {"date": due}
+        lines.append(line)
+    link = absolute_link(
+        reverse("channels:oauth-start") + "?" + urlencode({"next": reverse("cases:my-cases")})
     )
+    if len(cases) > MY_CASES_SHOWN:
+        lines.append(_("更多办件:%(link)s") % {"link": link})
+    else:
+        lines.append(_("查看详情:%(link)s") % {"link": link})
+    return "\n".join(lines)
 
 
 def tracking_link(number: str, code: str = "") -> str:
@@ -126,7 +157,7 @@ def answer_text(content: str, openid: str = "") -> str:
     if match := QUERY_RE.match(content):
         return answer_query(match.group(1), match.group(2), openid)
     if content == "我的办件":
-        return bind_explanation()
+        return answer_my_cases(openid)
     if match := APPEAL_RE.match(content):
         return answer_appeal(match.group(1))
     return answer_search(content)
@@ -175,6 +206,8 @@ def handle(message) -> str:
         if event == "click":
             if not services.take_rate_slot(openid):
                 return rate_limited()
+            if message.key == "MY_CASES":
+                return answer_my_cases(openid)
             return MENU_KEYS.get(message.key, help_text)()
         return ""
     if msg_type == "text":

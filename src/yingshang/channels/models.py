@@ -70,8 +70,9 @@ class TemplateMapping(models.Model):
 
 
 class Follower(models.Model):
-    """One openid that followed the account. ``user`` is the portal account it is bound to
-    (binding comes with the portal issue); pushes go only to subscribed, bound followers."""
+    """One openid that followed the account (or authorised a page through OAuth). ``user`` is
+    the portal account it is bound to (channels/binding.py: OAuth + a one-time code to the
+    account's phone); pushes go only to subscribed, bound followers."""
 
     openid = models.CharField(_("OpenID"), max_length=64, unique=True)
     user = models.ForeignKey(
@@ -86,8 +87,10 @@ class Follower(models.Model):
     subscribed_at = models.DateTimeField(_("关注时间"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("取消关注时间"), null=True, blank=True)
     scene = models.CharField(_("关注场景"), max_length=64, blank=True)
+    bound_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
 
     personal_fields = ("openid",)
+    audited = True  # a binding is personal data: binding and unbinding are in the audit log
 
     class Meta:
         verbose_name = _("关注用户")
@@ -154,6 +157,7 @@ class RefusalReason(models.TextChoices):
     APPID = "appid", _("发给其他公众号的消息")
     DECRYPT = "decrypt", _("无法解密")
     RATE = "rate", _("超过频率限制")
+    OAUTH = "oauth", _("网页授权无效(伪造或过期的 state、无效的 code)")
 
 
 class RefusalCount(models.Model):

@@ -14,9 +14,10 @@ from . import forms, selectors
 
 
 def staff_required(view):
-    """Login required, and the account must be a staff member (portal users get 403)."""
+    """Login required — on 工作人员登录, not the applicants' page that is ``LOGIN_URL`` — and the
+    account must be a staff member (portal users get 403)."""
 
-    @login_required
+    @login_required(login_url="core:login")
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff_member:

@@ -211,7 +211,7 @@ def load_catalog(options, tally, out):
             changes={"valid_from": DEMO_CATALOG_SINCE.isoformat()},
         )
     for key, name, description, theme, members in data.BUNDLES:
-        _, status = services.save_bundle(
+        bundle, status = services.save_bundle(
             key=key,
             name=name,
             division=city,
@@ -220,3 +220,12 @@ def load_catalog(options, tally, out):
             items=[by_name[m] for m in members],
         )
         tally.add("bundles", status)
+        outputs = data.BUNDLE_OUTPUTS.get(key, [])
+        status = services.save_bundle_outputs(
+            bundle=bundle,
+            outputs=[
+                {"item": by_name[(fk, n)], "licence_type": licences[lt], "founds_holder": f}
+                for fk, n, lt, f in outputs
+            ],
+        )
+        tally.add("bundle outputs", status)

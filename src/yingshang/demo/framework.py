@@ -54,6 +54,7 @@ LOADERS = [
     "appeals",
     "evaluations",
     "monitoring",
+    "accounts",
 ]
 
 

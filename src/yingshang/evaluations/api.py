@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin
+from yingshang.platform.api import CODE_MAX, NOTE_MAX, AuditContextMixin, ScopedViewSetMixin
 from yingshang.platform.query import YearField, validated_query
 
 from . import selectors, services
@@ -45,12 +45,16 @@ class EvaluationSerializer(serializers.ModelSerializer):
 
 
 class EvaluationInputSerializer(serializers.Serializer):
-    subject_type = serializers.CharField(help_text="app_label.model, e.g. appeals.appeal")
-    subject_id = serializers.CharField()
+    subject_type = serializers.CharField(
+        max_length=CODE_MAX, help_text="app_label.model, e.g. appeals.appeal"
+    )
+    subject_id = serializers.CharField(max_length=CODE_MAX)
     level = serializers.IntegerField(help_text="5 非常满意 … 1 非常不满意")
     channel = serializers.ChoiceField(choices=EvalChannel.choices, required=False)
     dimensions = serializers.DictField(child=serializers.IntegerField(), required=False)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX
+    )
 
 
 def resolve_subject(subject_type: str, subject_id: str):
@@ -162,7 +166,7 @@ class StepSerializer(serializers.Serializer):
             )
         ]
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class RectificationViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):

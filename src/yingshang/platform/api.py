@@ -7,12 +7,21 @@ import time
 from django.conf import settings
 from django.db.models import signals
 from django.utils.translation import gettext_lazy
-from rest_framework import pagination, permissions
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import pagination, permissions, relations, serializers
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 
 from . import audit
 from .scoping import can_write
+
+# Input limits every write serializer states (the schema shows them as maxLength / maxItems;
+# tests/platform/test_input_limits.py fails on a request field without one).
+NOTE_MAX = 2000  # an opinion, a note, a reason
+TEXT_MAX = 5000  # a free text: an appeal, a reply, a report
+NAME_MAX = 200  # a name of an enterprise, a title
+CODE_MAX = 64  # a code: USCC, ID number, division code, implementation code
+LIST_MAX = 100  # items in a list (departments, USCCs, files)
 
 # key → (user, token, expiry on the monotonic clock)
 _token_cache: dict[str, tuple] = {}
@@ -133,3 +142,30 @@ class PageNumberPagination(pagination.PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
         return parameters
+
+
+def related_list(queryset, *, max_items: int = LIST_MAX, **kwargs):
+    """A list of at most ``max_items`` primary keys, each resolved against ``queryset``: a
+    ``ListField`` of ``PrimaryKeyRelatedField`` rather than ``many=True``, whose length limit DRF
+    would hand to the child and the schema would not show (here it is ``maxItems``)."""
+    return serializers.ListField(
+        child=relations.PrimaryKeyRelatedField(queryset=queryset), max_length=max_items, **kwargs
+    )
+
+
+@extend_schema_field({"type": "string", "maxLength": CODE_MAX})
+class CodeRelatedField(relations.SlugRelatedField):
+    """An object named by its code (``slug_field``, ``"code"`` by default), at most ``CODE_MAX``
+    characters: a longer value is refused before any query, and the schema says ``maxLength``."""
+
+    def __init__(self, slug_field="code", **kwargs):
+        super().__init__(slug_field=slug_field, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and len(data) > CODE_MAX:
+            raise ValidationError(
+                serializers.CharField.default_error_messages["max_length"].format(
+                    max_length=CODE_MAX
+                )
+            )
+        return super().to_internal_value(data)

@@ -16,7 +16,7 @@ Three pieces produce it:
   (503 with ``Retry-After``);
 - :func:`handler404`, :func:`handler500`, :func:`handler400`, :func:`handler403`, Django's handlers
   (set in ``yingshang/urls.py``): a URL under ``/api/`` that matches no route, an exception outside
-  DRF; other paths keep Django's pages;
+  DRF; other paths get the site's designed pages (:func:`error_page`, templates/400.html …);
 - :class:`ApiProblemMiddleware`: refuses a body over ``API_MAX_BODY_BYTES`` before any view reads
   it, turns a database error raised anywhere in the request into 503, and rewrites any other
   non-JSON error answer under ``/api/`` (from a middleware or a library) into a problem.
@@ -35,7 +35,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import set_rollback
@@ -198,6 +197,58 @@ def exception_handler(exc, context):
 # ------------------------------------------------------------------- Django's error handlers
 
 
+def _explanations() -> dict[int, str]:
+    return {
+        400: _("服务器无法处理这个请求：网址或提交的内容不完整或格式不对。"),
+        403: _("您没有权限打开这个页面或进行这项操作。"),
+        404: _("没有找到您要的页面或记录。"),
+        500: _("服务器处理时出了错。"),
+    }
+
+
+def _server_message(status: int, exception) -> str:
+    """The message the code raised with, when it is meant for the user: a ``PermissionDenied``'s
+    or ``BadRequest``'s text, an ``Http404`` raised with words. Never Django's own technical
+    texts (the resolver's dictionary, ``No Case matches the given query.``, a suspicious
+    header), which may name internals."""
+    if exception is None or not exception.args or not isinstance(exception.args[0], str):
+        return ""
+    if status == 400 and not isinstance(exception, BadRequest):
+        return ""
+    message = exception.args[0].strip()
+    if message.startswith("No ") and message.endswith(" matches the given query."):
+        return ""
+    return message
+
+
+def error_page(request, status: int, exception=None) -> HttpResponse:
+    """The site's designed error page (templates/<status>.html in the site's frame): what
+    happened, the server's message, where to go next. Falls back to rendering without the
+    request's context processors (which read the database) when those fail, as a 500 may come
+    from a database that is down."""
+    from django.template.loader import render_to_string
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        track_url = reverse("cases:track")
+    except NoReverseMatch:
+        track_url = "/track/"
+    context = {
+        "status": status,
+        "title": titles()[status],
+        "explanation": _explanations()[status],
+        "detail": _server_message(status, exception),
+        "track_url": track_url,
+    }
+    template = f"{status}.html"
+    try:
+        body = render_to_string(template, context, request=request)
+    except Exception:  # noqa: BLE001 - the error page must answer whatever broke
+        logger.exception("error page %s rendered without the request's context", status)
+        body = render_to_string(template, context)
+    return HttpResponse(body, status=status)
+
+
 def handler400(request, exception=None):
     if is_api(request):
         if isinstance(exception, RequestDataTooBig):
@@ -205,19 +256,31 @@ def handler400(request, exception=None):
         if isinstance(exception, BadRequest) and exception.args:
             return problem_response(400, str(exception.args[0]))
         return problem_response(400)
-    return defaults.bad_request(request, exception)
+    return error_page(request, 400, exception)
 
 
 def handler403(request, exception=None):
     if is_api(request):
         return problem_response(403, str(exceptions.PermissionDenied.default_detail))
-    return defaults.permission_denied(request, exception)
+    return error_page(request, 403, exception)
 
 
 def handler404(request, exception=None):
     if is_api(request):
         return problem_response(404, str(exceptions.NotFound.default_detail))
-    return defaults.page_not_found(request, exception)
+    return error_page(request, 404, exception)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: a form sent with a missing or stale CSRF token (a page left open
+    past the session, cookies refused) — the 403 page saying what to do, not Django's page."""
+    if is_api(request):
+        return problem_response(403, _("请求来源校验失败，请刷新页面后重试。"))
+    return error_page(
+        request,
+        403,
+        DjangoPermissionDenied(_("页面已过期或浏览器未保存 Cookie，请刷新页面后重新提交。")),
+    )
 
 
 def handler500(request):
@@ -226,7 +289,7 @@ def handler500(request):
         return database_unavailable()
     if is_api(request):
         return problem_response(500, _("服务器内部错误,请稍后再试。"))
-    return defaults.server_error(request)
+    return error_page(request, 500)
 
 
 # ------------------------------------------------------------------- middleware

@@ -11,8 +11,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from yingshang.platform.api import ScopedViewSetMixin
+from yingshang.platform.api import NOTE_MAX, TEXT_MAX, ScopedViewSetMixin
 from yingshang.platform.errors import problem_responses
+from yingshang.platform.uploads import REFORM_EVIDENCE
 
 from . import selectors, services
 from .models import Programme, ProgressReport, Task
@@ -119,14 +120,21 @@ class ProgressReportSerializer(serializers.ModelSerializer):
 class ReportCreateSerializer(serializers.Serializer):
     task = serializers.IntegerField()
     percent = serializers.DecimalField(max_digits=6, decimal_places=2)
-    text = serializers.CharField()
-    decrease_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    text = serializers.CharField(max_length=TEXT_MAX)
+    decrease_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX
+    )
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        max_length=REFORM_EVIDENCE.max_files,
+    )
 
 
 class ReviewSerializer(serializers.Serializer):
     accept = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class PublicationSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yingshang.core.policies import is_portal_user
-from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin
+from yingshang.platform.api import AuditContextMixin, CodeRelatedField, ScopedViewSetMixin
 from yingshang.platform.masking import mask_phone
 
 from . import selectors, services
@@ -17,9 +17,8 @@ from .models import ELicence, Enterprise, Representation, RepresentationEvent
 class EnterpriseSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
     masked_phone = serializers.CharField(read_only=True)
-    division_code = serializers.SlugRelatedField(
+    division_code = CodeRelatedField(
         source="division",
-        slug_field="code",
         queryset=Enterprise._meta.get_field("division").related_model.objects.all(),
         required=False,
         allow_null=True,

@@ -18,7 +18,9 @@ from .services import (
     normalise_uscc,
     register_enterprise,
     register_person,
+    request_representation,
     revoke_elicence,
+    revoke_representation,
     save_licence_type,
 )
 
@@ -43,6 +45,8 @@ __all__ = [
     "person_by_id_number",
     "register_enterprise",
     "register_person",
+    "request_representation",
     "revoke_elicence",
+    "revoke_representation",
     "save_licence_type",
 ]

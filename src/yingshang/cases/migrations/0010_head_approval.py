@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0009_lookup_seed'),
+        ('cases', '0010_application_drafts'),
         ('catalog', '0005_requires_head_approval'),
         ('core', '0002_move_calendar_and_audit_out'),
         ('registry', '0003_maintainer_permissions'),

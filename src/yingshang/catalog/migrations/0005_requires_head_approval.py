@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_maintainer_permissions'),
+        ('catalog', '0005_bundle_outputs'),
     ]
 
     operations = [

@@ -1495,3 +1495,22 @@ BUNDLES = [
         ],
     ),
 ]
+
+# Results of a bundle produced by its own items (catalog.BundleOutput): (function_key, item
+# name, licence type code, founds the holder). Other items of the bundle list these as
+# materials; they are never asked of the applicant. 营业执照 founds the new company: the
+# bundle is applied for with its name and registration details, not an existing USCC.
+BUNDLE_OUTPUTS = {
+    "qiye-kaiban": [
+        ("market", "企业设立登记", "yyzz", True),
+        ("police", "公章刻制备案", "gzba", False),
+        ("tax", "新办纳税人发票申领", "fply", False),
+        ("hr", "企业社会保险登记", "sbdj", False),
+        ("housing_fund", "住房公积金单位开户登记", "gjjdj", False),
+        ("central_bank", "企业基本存款账户开户", "jbck", False),
+    ],
+    "kaiban-canguan": [
+        ("market", "企业设立登记", "yyzz", True),
+        ("market", "食品经营许可", "spjy", False),
+    ],
+}

@@ -2,6 +2,7 @@ import copy
 
 from django.core.management.base import BaseCommand
 
+from yingshang.accounts.public import account_by_phone, demo_accounts
 from yingshang.demo import framework as demo
 from yingshang.demo.core import demo_logins
 from yingshang.demo.registry import portal_logins
@@ -59,6 +60,13 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins 演示账号 (http://127.0.0.1:8000/):")
         for username, password, role, where in demo_logins():
             self.stdout.write(f"  {username:<20} {password:<16} {role:<10} {where}")
-        self.stdout.write("Portal logins 门户账号 (http://127.0.0.1:8000/):")
+        self.stdout.write(
+            "Portal logins 门户账号 (http://127.0.0.1:8000/accounts/login/ 申请人登录):"
+        )
+        phones = {
+            a["username"]: a["phone"] for a in demo_accounts() if account_by_phone(a["phone"])
+        }
         for username, password, role, where in portal_logins():
-            self.stdout.write(f"  {username:<20} {password:<16} {role:<10} {where}")
+            phone = f" · {phones[username]}" if username in phones else ""
+            self.stdout.write(f"  {username:<20} {password:<16} {role:<10} {where}{phone}")
+        self.stdout.write("  (or log in by SMS code: the codes are on /accounts/demo-sms/)")

@@ -1,0 +1,1 @@
+"""Per-language date formats (settings.FORMAT_MODULE_PATH)."""
