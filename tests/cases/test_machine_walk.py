@@ -5,12 +5,18 @@ import pytest
 from tests.kit_walk import walk
 from yingshang.cases.machines import APPLICANT, CaseMachine
 from yingshang.cases.models import Case, Outcome, Status, Step, SuspendReason
+from yingshang.catalog.models import ServiceItem
+
+APPROVAL_EDGES = {"submit_approval", "approve", "return_for_review"}
 
 DATA = {
     "reject": {"reason": "不符合条件"},
     "request_supplement": {"missing": ["营业执照"]},
     "suspend": {"suspend_reason": SuspendReason.values[0]},
     "complete": {"outcome": Outcome.DENIED, "reason": "经审查不符合法定条件"},
+    "submit_approval": {"outcome": Outcome.DENIED, "reason": "经审查不符合法定条件"},
+    "approve": {"reason": "同意承办人审核意见"},
+    "return_for_review": {"reason": "请补充审查"},
     "deliver": {"method": "delivery"},
 }
 
@@ -26,10 +32,17 @@ def test_every_case_edge(submitted, root):
             status=state,
             step=Step.REVIEW if state == Status.IN_PROCESS else "",
             resume_status=Status.ACCEPTED if state in (Status.SUPPLEMENT, Status.SUSPENDED) else "",
+            # a denial: one event (an approval adds the e-licence's)
+            proposed_outcome=Outcome.DENIED if state == Status.PENDING_APPROVAL else "",
         )
         return Case.objects.get(pk=submitted.pk)
 
     def call(edge, case):
+        # the 审核 → 审批 edges need an item with 审批, 办结 one without
+        ServiceItem.objects.filter(pk=case.item_id).update(
+            requires_head_approval=edge.action in APPROVAL_EDGES
+        )
+        case.item.refresh_from_db()
         actor = case.user if edge.permission == APPLICANT else root
         return CaseMachine.transition(case, edge.action, actor=actor, **DATA.get(edge.action, {}))
 
@@ -40,7 +53,7 @@ def test_every_case_edge(submitted, root):
         computed=lambda edge, case: case.resume_status,
         events=lambda case: case.events,
     )
-    assert (allowed, refused) == (24, 96)  # 12 actions × 10 states
+    assert (allowed, refused) == (29, 136)  # 15 actions × 11 states
 
 
 def test_review_needs_the_review_step(submitted, root):

@@ -219,11 +219,20 @@ def test_window_intake_any_hall_routes_to_department(client, catalog, staff):
 
 
 def test_trips_flag_and_summary(client, submitted, staff):
+    """来回跑 counts only beyond the promised visits (the first never counts) of a completed
+    case: an open case may still end within them."""
     from yingshang.cases.services import record_visit
 
     record_visit(submitted, "original_check", actor=staff["chengban"])
     submitted.refresh_from_db()
-    assert submitted.visits == 1 and submitted.multiple_trips  # promised 0 visits
+    assert submitted.visits == 1 and not submitted.multiple_trips  # the applicant's first visit
+    record_visit(submitted, "supplement", actor=staff["chengban"])
+    submitted.refresh_from_db()
+    assert submitted.visits == 2 and not submitted.multiple_trips  # still open
+    case = workflow.transition(submitted, "accept", staff["chengban"])
+    case = workflow.transition(case, "complete", staff["chengban"], outcome="approved")
+    case.refresh_from_db()
+    assert case.multiple_trips  # completed after two visits, promised none
     client.force_login(staff["chengban"])
     r = client.get(reverse("cases:trips"))
     assert "企业设立登记" in r.content.decode()

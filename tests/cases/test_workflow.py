@@ -4,7 +4,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from yingshang.cases import workflow
@@ -106,8 +106,8 @@ def test_applicant_cannot_do_staff_action_and_staff_scope(submitted, staff, port
     # Jiangyou's handler cannot see a city market case
     with pytest.raises(Http404):
         workflow.transition(submitted, "accept", staff["jiangyou_chengban"])
-    # a city leader is read-only
-    with pytest.raises(ValidationError):
+    # a city leader is read-only: 403
+    with pytest.raises(PermissionDenied):
         workflow.transition(submitted, "accept", staff["shilingdao"])
     # another portal user cannot withdraw it
     with pytest.raises(Http404):

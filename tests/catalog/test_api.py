@@ -119,3 +119,27 @@ def test_staff_create_validate_patch_deactivate(items, staff, login):
     gone = client.post("/api/catalog/items/API-1/deactivate/")
     assert gone.status_code == 200 and gone.json()["is_active"] is False
     assert client.get("/api/catalog/items/API-1/").status_code == 404
+
+
+def test_head_approval_flag_through_the_api(items, staff, login):
+    """``requires_head_approval`` (#13): read on every item, set by a catalog maintainer as an
+    item field (no new version: cases under way keep their terms)."""
+    client = login(staff["chengban"])
+    grant(staff["chengban"], MAINTAIN_CATALOG)
+    code = items["setup"].implementation_code
+    assert client.get(f"/api/catalog/items/{code}/").json()["requires_head_approval"] is False
+    r = client.patch(
+        f"/api/catalog/items/{code}/",
+        {"requires_head_approval": True},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["requires_head_approval"] is True
+    assert r.json()["current_version"]["version"] == 1
+    assert ServiceItem.objects.get(implementation_code=code).requires_head_approval
+    r = client.patch(
+        f"/api/catalog/items/{code}/",
+        {"requires_head_approval": "maybe"},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "requires_head_approval" in r.json()

@@ -205,3 +205,25 @@ def test_staff_import_is_scoped(items, staff, login):
     assert "不在您的管理范围内" in response.content.decode()
     leader = login(staff["shilingdao"])
     assert leader.post("/staff/catalog/import/", {"file": full}).status_code == 403
+
+
+def test_head_approval_column_sets_the_flag_and_may_be_absent(items):
+    """“需负责人审批” (#13): 是 sets ``requires_head_approval``; a workbook from before the
+    column existed still imports, the flag left as it was unless the column says otherwise."""
+    wb = _book(excel.export_workbook())
+    ws = wb["事项"]
+    col = _col(ws, "需负责人审批")
+    assert ws.cell(_row_of(ws, "T-FOOD-510781"), col).value == "否"
+    ws.cell(_row_of(ws, "T-FOOD-510781"), col).value = "是"
+    result = excel.import_workbook(_save(wb))
+    assert (result.updated, result.new_versions) == (1, 0)  # an item field: no new version
+    assert ServiceItem.objects.get(pk=items["food"].pk).requires_head_approval
+    ws.cell(_row_of(ws, "T-FOOD-510781"), col).value = "也许"
+    with pytest.raises(excel.CatalogImportError):
+        excel.import_workbook(_save(wb))
+    ws.cell(_row_of(ws, "T-FOOD-510781"), col).value = "是"
+    ws.cell(_row_of(ws, "T-SEAL-510700"), col).value = "否"
+    ws.delete_cols(col)
+    result = excel.import_workbook(_save(wb))  # no such column: every item keeps its value
+    assert result.unchanged == 4
+    assert ServiceItem.objects.get(pk=items["food"].pk).requires_head_approval

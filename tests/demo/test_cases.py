@@ -91,6 +91,35 @@ def test_event_log_follows_the_workflow(catalog):
         assert log[-1][2] == status[case_id], (case_id, log, status[case_id])
 
 
+def test_items_with_head_approval_go_through_review_and_approval(catalog):
+    """An item with 审批 (#13): its completed demo cases were reviewed by a handler and approved
+    by a head — never closed directly — along the workflow's edges; some wait for approval."""
+    from yingshang.cases.workflow import TRANSITIONS
+    from yingshang.catalog.models import ServiceItem
+
+    item = catalog["registration"]
+    ServiceItem.objects.filter(pk=item.pk).update(requires_head_approval=True)
+    _load(2000, 3)
+    cases = Case.objects.filter(item=item)
+    done = cases.filter(status__in=["completed", "delivered"])
+    assert done.count() > 20
+    events = CaseEvent.objects.filter(case__item=item)
+    assert not events.filter(action="complete").exists()
+    approvals = events.filter(action="approve")
+    assert approvals.count() == done.count()
+    assert set(approvals.values_list("actor_role", flat=True)) == {"dept_head"}
+    reviews = events.filter(action="submit_approval")
+    assert set(reviews.values_list("actor_role", flat=True)) == {"handler"}
+    for e in approvals:
+        assert (e.from_state, e.to_state) == ("pending_approval", "completed")
+        assert e.from_state in TRANSITIONS["approve"].sources
+    pending = cases.filter(status="pending_approval")
+    for c in pending:
+        assert c.proposed_outcome in ("approved", "denied") and c.step == "decision"
+    # the other items still close directly
+    assert CaseEvent.objects.exclude(case__item=item).filter(action="complete").exists()
+
+
 def test_bundle_cases_are_consistent(catalog):
     from yingshang.cases.workflow import derive_parent_status
 

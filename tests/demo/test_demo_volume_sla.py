@@ -99,7 +99,9 @@ def test_visits_and_trips(small_demo):
         visits[case_id] += 1
     for c in Case.objects.exclude(item=None):
         assert c.visits == visits.get(c.pk, 0)
-        assert c.multiple_trips == (c.visits > c.visits_required), c.number
+        # 来回跑 (#13): a completed case, beyond its promise — the first visit never counts
+        done = c.status in ("completed", "delivered")
+        assert c.multiple_trips == (done and c.visits > max(c.visits_required, 1)), c.number
     # a window application is a visit; an online one is not a submission visit
     online = set(Case.objects.filter(channel="online").values_list("pk", flat=True))
     assert not CaseVisit.objects.filter(case__in=online, kind="submission").exists()

@@ -99,6 +99,11 @@ API_WRITES = {
     ("POST", "/api/cases/"): Open("申报(全域通办:任何窗口可代收,办件路由到事项的办理部门)"),
     ("POST", "/api/cases/batch/"): Open("批量申报,同上"),
     ("POST", "/api/cases/{number}/accept/"): On("case"),
+    ("POST", "/api/cases/{number}/approve/"): On("case", {"note": "同意", "confirm": True}),
+    ("POST", "/api/cases/{number}/return-for-review/"): On("case", {"note": "重审"}),
+    ("POST", "/api/cases/{number}/submit-approval/"): On(
+        "case", {"outcome": "approved", "note": "拟准予", "confirm": True}
+    ),
     ("POST", "/api/cases/{number}/complete/"): On("case", {"outcome": "approved"}),
     ("POST", "/api/cases/{number}/deliver/"): On("case"),
     ("POST", "/api/cases/{number}/precheck/"): On("case"),
@@ -193,6 +198,8 @@ PAGES = {
     "cases/materials/<int:pk>/": READ,
     "staff/cases/": READ,
     "staff/cases/intake/": Open("窗口收件(全域通办:办件路由到办理部门)"),
+    "staff/cases/intake/items.json": READ,
+    "staff/cases/intake/applicant.json": READ,
     "staff/cases/export.xlsx": READ,
     "staff/cases/trips/": READ,
     "staff/cases/<str:number>/": READ,

@@ -165,6 +165,13 @@ class TransitionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["approved", "denied"], required=False)
     method = serializers.ChoiceField(choices=["delivery", "pickup", "electronic"], required=False)
     expected_version = serializers.IntegerField(required=False, min_value=0)
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy(
+            "办结、提交审批、审批、退回重审和不予受理须为 true(并填写 note 或 reason 意见)。"
+        ),
+    )
 
 
 class CaseFilter(filters.FilterSet):
@@ -276,7 +283,13 @@ def _transition_view(action_name):
         data = dict(ser.validated_data)
         expected = data.pop("expected_version", None)
         case = workflow.transition(
-            case, action_name, request.user, Channel.API, expected_version=expected, **data
+            case,
+            action_name,
+            request.user,
+            Channel.API,
+            expected_version=expected,
+            interactive=True,
+            **data,
         )
         return Response(CaseSerializer(case).data)
 

@@ -39,15 +39,26 @@ class IntakeChoiceForm(forms.Form):
         return self.cleaned_data["item"], self.cleaned_data["bundle"]
 
 
+class ItemSearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("查找事项"), max_length=100, required=False)
+
+
+class ApplicantLookupForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("统一社会信用代码/身份证号"), min_length=15, max_length=18
+    )
+
+
 class IntakeForm(ApplicantForm):
-    item = forms.CharField(label=gettext_lazy("事项实施编码"), max_length=80, required=False)
-    bundle = forms.CharField(label=gettext_lazy("一件事标识"), max_length=50, required=False)
+    # chosen by the search above the form: carried, never typed (internal codes stay hidden)
+    item = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
+    bundle = forms.CharField(max_length=50, required=False, widget=forms.HiddenInput)
     accept_now = forms.BooleanField(label=gettext_lazy("当场受理"), required=False)
 
     def clean(self):
         d = super().clean()
         if bool(d.get("item")) == bool(d.get("bundle")):
-            raise ValidationError({"item": _("请选择一个事项或一件事。")})
+            raise ValidationError(_("请选择一个事项或一件事。"))
         return d
 
 
@@ -114,6 +125,7 @@ class CaseActionForm(forms.Form):
     outcome = forms.CharField(required=False, max_length=40)
     method = forms.CharField(required=False, max_length=40)
     lock_version = forms.IntegerField(required=False, min_value=0)
+    confirm = forms.BooleanField(required=False)
     missing_key = forms.MultipleChoiceField(required=False)
     missing_other = forms.CharField(required=False, max_length=5000)
 
@@ -129,6 +141,7 @@ class CaseActionForm(forms.Form):
             "suspend_reason": d["suspend_reason"],
             "outcome": d["outcome"],
             "method": d["method"] or "delivery",
+            "confirm": d["confirm"],
         }
         if d["action"] == "request_supplement":
             data["missing"] = [{"key": k, "name": self.slot_names[k]} for k in d["missing_key"]] + [

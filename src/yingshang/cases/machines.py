@@ -13,10 +13,19 @@ from .models import OPEN_STATUSES, Case, CaseEvent, Outcome, Status, Step
 from .policies import policy
 
 S = Status
-# policy actions of the permission column: STAFF — any staff member in the case's write scope
-# (the accepting hall under 全域通办 or the competent department); DECIDE — the competent
-# department's handlers and head only; APPLICANT — the applicant's own case.
-STAFF, DECIDE, APPLICANT = "handle", "decide", "applicant"
+# policy actions of the permission column (policies.py): STAFF — intake and hand-over, the
+# window of any hall in scope (全域通办) or the competent department; SUPPLEMENT — 补正, the
+# window before 受理 and the competent department after it; DECIDE — the competent department's
+# handlers and head only; APPROVE — its head (审批 of items that need it); APPLICANT — the
+# applicant's own case (or a case worker at the window on their behalf).
+STAFF, SUPPLEMENT, DECIDE, APPROVE, APPLICANT = (
+    "handle",
+    "supplement",
+    "decide",
+    "approve",
+    "applicant",
+)
+STAFF_PERMISSIONS = (STAFF, SUPPLEMENT, DECIDE, APPROVE)
 
 
 def _resume_target(ctx):
@@ -29,6 +38,41 @@ def _resume_target(ctx):
 def _at_review_step(ctx):
     if ctx.obj.step != Step.REVIEW:
         raise ctx.machine.refuse(ctx.obj, ctx.edge)
+
+
+def _needs_approval(case) -> bool:
+    item = case.item if case.item_id else None
+    return bool(item is not None and item.requires_head_approval)
+
+
+def _direct_decision(ctx):
+    """办结 directly only for items without 审批; the others go through 提交审批."""
+    if _needs_approval(ctx.obj):
+        raise ValidationError(
+            {"action": _("事项“%(t)s”须经部门负责人审批:请先“提交审批”。") % {"t": ctx.obj.title}}
+        )
+
+
+def _approval_needed(ctx):
+    if not _needs_approval(ctx.obj):
+        raise ValidationError(
+            {"action": _("事项“%(t)s”不需要审批,请直接办结。") % {"t": ctx.obj.title}}
+        )
+
+
+def _reviewer(case):
+    event = case.events.filter(action="submit_approval").order_by("-at", "-id").first()
+    return event
+
+
+def _not_own_review(ctx):
+    """Four eyes: the head who approves is not the one who reviewed (提交审批)."""
+    actor = ctx.actor
+    if actor is None or actor.is_superuser:
+        return
+    event = _reviewer(ctx.obj)
+    if event is not None and event.actor_id == actor.pk:
+        raise ValidationError({"action": _("审核人不能审批自己审核的办件。")})
 
 
 def _clean_data(ctx):
@@ -127,6 +171,36 @@ def _complete(ctx):
     ctx.event_data.update(working_days_used=case.working_days_used, days_saved=case.days_saved)
 
 
+def _submit_approval(ctx):
+    case = ctx.obj
+    case.proposed_outcome = ctx.clean["outcome"]
+    case.step = Step.DECISION
+
+
+def _approve(ctx):
+    """The head's 审批 completes the case with the outcome the handler proposed; a denial
+    keeps the handler's reasoning as the reason the applicant reads."""
+    case = ctx.obj
+    outcome = case.proposed_outcome or Outcome.APPROVED
+    ctx.clean["outcome"] = outcome
+    review = _reviewer(case)
+    ctx.event_data.update(outcome=outcome, reviewed_by=getattr(review, "actor_name", ""))
+    case.outcome = outcome
+    case.reason = (review.note if review is not None else "") or ctx.note
+    if outcome != Outcome.DENIED:
+        case.reason = ""
+    case.completed_at = ctx.now
+    case.step = ""
+    case.proposed_outcome = ""
+    finish_clock(case, ctx.now)
+    ctx.event_data.update(working_days_used=case.working_days_used, days_saved=case.days_saved)
+
+
+def _return_for_review(ctx):
+    ctx.obj.proposed_outcome = ""
+    ctx.obj.step = Step.REVIEW
+
+
 def _deliver(ctx):
     ctx.obj.delivered_at = ctx.now
 
@@ -177,6 +251,7 @@ class CaseMachine(Machine):
     event_fk = "case"
     policy = policy
     error_field = "action"
+    permission_first = True  # who you are decides before the state (403 before a refusal)
     edges = [
         _e("precheck", {S.SUBMITTED}, S.PRECHECKING, gettext_lazy("预审")),
         _e(
@@ -199,6 +274,7 @@ class CaseMachine(Machine):
             S.SUPPLEMENT,
             gettext_lazy("要求补正"),
             effects=_request_supplement,
+            by=SUPPLEMENT,
         ),
         _e(
             "resubmit",
@@ -248,9 +324,38 @@ class CaseMachine(Machine):
             {S.ACCEPTED, S.IN_PROCESS},
             S.COMPLETED,
             gettext_lazy("办结"),
+            guards=(_direct_decision,),
             effects=_complete,
             after=_issue_licence,
             by=DECIDE,
+        ),
+        _e(
+            "submit_approval",
+            {S.ACCEPTED, S.IN_PROCESS},
+            S.PENDING_APPROVAL,
+            gettext_lazy("审核完成,报请审批"),
+            guards=(_approval_needed,),
+            effects=_submit_approval,
+            by=DECIDE,
+        ),
+        _e(
+            "approve",
+            {S.PENDING_APPROVAL},
+            S.COMPLETED,
+            gettext_lazy("审批同意"),
+            guards=(_not_own_review,),
+            effects=_approve,
+            after=_issue_licence,
+            by=APPROVE,
+        ),
+        _e(
+            "return_for_review",
+            {S.PENDING_APPROVAL},
+            S.IN_PROCESS,
+            gettext_lazy("退回重审"),
+            guards=(_not_own_review,),
+            effects=_return_for_review,
+            by=APPROVE,
         ),
         _e(
             "deliver",
@@ -291,10 +396,10 @@ class CaseMachine(Machine):
             "version", "department", "parent"
         )
         is_staff = actor is not None and actor.is_staff_member
-        if ctx.edge.permission in (STAFF, DECIDE) and actor is not None and not is_staff:
-            policy.check(actor, STAFF)
+        if ctx.edge.permission in STAFF_PERMISSIONS and actor is not None and not is_staff:
+            policy.check(actor, "staff")
         if is_staff:
-            policy.check(actor, "write")
+            policy.check(actor, "write")  # city leaders: 403
             try:
                 locked = qs.filter(pk__in=Case.objects.visible_to(actor).filter(pk=case.pk)).get()
             except Case.DoesNotExist as exc:
@@ -315,12 +420,15 @@ class CaseMachine(Machine):
         return locked
 
     def check_permission(self, ctx):
-        """Scope and role were checked while locking (the scope decides between 404 and a
-        refusal); decisions are the competent department's (a hall that accepted the case on
-        its behalf is refused: 403)."""
+        """Scope was checked while locking (outside it: 404); then the role and the object rule
+        of the edge's policy action (403): the window takes in and hands over, the competent
+        department decides, its head approves; a case worker acts at the window for the
+        applicant (补正提交, 撤回), nobody else on the staff side."""
         actor = ctx.actor
-        if ctx.edge.permission == DECIDE and actor is not None and actor.is_staff_member:
-            policy.check(actor, DECIDE, ctx.obj)
+        if actor is None or not actor.is_staff_member:
+            return
+        permission = ctx.edge.permission
+        policy.check(actor, STAFF if permission == APPLICANT else permission, ctx.obj)
 
     def actor_role(self, actor) -> str:
         if actor is None:
@@ -334,8 +442,10 @@ class CaseMachine(Machine):
         ctx.obj.lock_version += 1
 
     def finish(self, ctx):
-        from . import workflow
+        from . import services, workflow
 
+        if ctx.target in (S.COMPLETED, S.DELIVERED):
+            services.update_trip_flag(ctx.obj)
         if ctx.before != ctx.target:
             workflow._notify_later(ctx.obj)
         if ctx.obj.parent_id:

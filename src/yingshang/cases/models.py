@@ -36,6 +36,7 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("不予受理")
     SUPPLEMENT = "supplement_requested", _("待补正")
     IN_PROCESS = "in_process", _("办理中")
+    PENDING_APPROVAL = "pending_approval", _("待审批")
     SUSPENDED = "suspended", _("挂起")
     COMPLETED = "completed", _("已办结")
     DELIVERED = "delivered", _("已送达")
@@ -48,6 +49,7 @@ OPEN_STATUSES = (
     Status.ACCEPTED,
     Status.SUPPLEMENT,
     Status.IN_PROCESS,
+    Status.PENDING_APPROVAL,
     Status.SUSPENDED,
 )
 OPEN_STATUS_VALUES = [str(s.value) for s in OPEN_STATUSES]
@@ -205,6 +207,15 @@ class Case(models.Model):
     status = models.CharField(_("状态"), max_length=24, choices=Status.choices)
     step = models.CharField(_("办理环节"), max_length=10, choices=Step.choices, blank=True)
     outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
+    # 审核 (the handler) proposes the outcome; 审批 (the department head) decides on it
+    proposed_outcome = models.CharField(
+        _("审核意见结果"),
+        max_length=10,
+        choices=Outcome.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     reason = models.TextField(_("理由"), blank=True)
     resume_status = models.CharField(max_length=24, blank=True, editable=False)
     missing_materials = models.JSONField(_("待补正材料"), default=list, blank=True)

@@ -1052,8 +1052,26 @@ def _store_supplement(case, missing, files):
 # --------------------------------------------------------------------------- trips
 
 
+def trips_exceeded(case: Case) -> bool:
+    """来回跑: the case is completed (办结/送达) and the applicant came more often than the
+    item promises — the first visit never counts (an item promising none still takes the
+    applicant who chose the window once), nor does an open case (it may still end in time)."""
+    from .models import Status
+
+    if case.status not in (Status.COMPLETED, Status.DELIVERED):
+        return False
+    return case.visits > max(case.visits_required, 1)
+
+
+def update_trip_flag(case: Case) -> None:
+    flag = trips_exceeded(case)
+    if flag != case.multiple_trips:
+        Case.objects.filter(pk=case.pk).update(multiple_trips=flag)
+        case.multiple_trips = flag
+
+
 def record_visit(case: Case, kind: str, *, actor=None, department=None, at=None) -> CaseVisit:
-    """Record an on-site visit (跑动); flags 来回跑 when visits exceed the promised number."""
+    """Record an on-site visit (跑动); flags 来回跑 (``trips_exceeded``)."""
     visit = CaseVisit.objects.create(
         case=case,
         kind=kind,
@@ -1062,11 +1080,8 @@ def record_visit(case: Case, kind: str, *, actor=None, department=None, at=None)
         recorded_by=actor if getattr(actor, "role", "") else None,
     )
     Case.objects.filter(pk=case.pk).update(visits=F("visits") + 1)
-    case.refresh_from_db(fields=["visits"])
-    flag = case.visits > case.visits_required
-    if flag != case.multiple_trips:
-        Case.objects.filter(pk=case.pk).update(multiple_trips=flag)
-        case.multiple_trips = flag
+    case.refresh_from_db(fields=["visits", "status"])
+    update_trip_flag(case)
     return visit
 
 

@@ -428,17 +428,29 @@ def queue(request):
             "sla_states": SlaState.choices,
             "querystring": g.copy().urlencode() if g else "",
             "filter_form": filter_form,
+            "can_intake": workflow.MACHINE.policy.can(request.user, "handle"),
         },
     )
 
 
+def notices_of(case) -> list[tuple[str, str]]:
+    """The notices (kind, title) that exist for ``case``: one of its events is the notice's
+    step (a case never accepted has no 受理通知书)."""
+    done = set(case.events.filter(action__in=NOTICE_ACTIONS).values_list("action", flat=True))
+    return [(kind, str(title)) for kind, (title, acts) in NOTICE_KINDS.items() if acts & done]
+
+
 def _transition_form_context(case, actor=None):
+    actions = workflow.available(case, actor)
     return {
         "templates": {k: [str(t) for t in v] for k, v in workflow.REASON_TEMPLATES.items()},
         "suspend_reasons": SuspendReason.choices,
         "visit_kinds": VisitKind.choices,
-        "actions": workflow.allowed_actions(case, by="staff", actor=actor),
+        "actions": actions,
+        "confirmed_actions": workflow.CONFIRMED_ACTIONS,
+        "can_record_visit": bool(actions) or workflow.can_work(case, actor),
         "labels": {k: str(e.label) for k, e in workflow.TRANSITIONS.items()},
+        "notices": notices_of(case),
     }
 
 
@@ -472,6 +484,7 @@ def case_action(request, number):
             request.user,
             Channel.WINDOW if request.user.role == Role.CLERK else "online",
             expected_version=form.cleaned_data["lock_version"],
+            interactive=True,
             **form.transition_data(),
         )
         messages.success(
@@ -494,6 +507,8 @@ def _slots_for(case):
 @require_POST
 def case_visit(request, number):
     case = selectors.case_for_staff(request.user, number)
+    if not workflow.can_work(case, request.user):
+        raise PermissionDenied(_("只有综合窗口人员、承办人或部门负责人可以记录到现场。"))
     form = forms.VisitForm(request.POST)
     if not form.is_valid():
         _carry_errors(request, "visit", ValidationError(form.errors.as_data()))
@@ -503,14 +518,79 @@ def case_visit(request, number):
     return redirect("cases:detail", number)
 
 
+def _find_items(query: str, limit: int = 10) -> list:
+    """Active items of the whole city (全域通办) matching ``query``, best first. The one place
+    the window's item search asks the catalogue: switch to its ranked search
+    (``catalog.search_items(query, limit=limit)``, with synonyms) here."""
+    return list(catalog.search_items(q=query)[:limit])
+
+
+def _item_row(item) -> dict:
+    """What the window sees of an item: names only (the implementation code travels in the
+    link, never as something to type)."""
+    return {
+        "name": item.name,
+        "department": item.department.name,
+        "division": item.division.name,
+        "url": reverse("cases:intake") + "?" + urlencode({"item": item.implementation_code}),
+    }
+
+
+def _require_writer(user):
+    """Intake is a case worker's (the window, the departments): city leaders read only, and
+    supervisors and administrators do not take cases in (403 with the policy's words)."""
+    from yingshang.platform.scoping import can_write
+
+    if not can_write(user):
+        raise PermissionDenied(_("只读角色不能收件。"))
+    workflow.MACHINE.policy.check(user, "handle")
+
+
+@staff_required
+def intake_items(request):
+    """The window's item type-ahead: ``?q=`` → up to 10 items ``{name, department, division,
+    url}`` as JSON (staff who may take cases in)."""
+    from django.http import JsonResponse
+
+    _require_writer(request.user)
+    form = forms.ItemSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    rows = [_item_row(i) for i in _find_items(query)] if query else []
+    return JsonResponse({"results": rows})
+
+
+@staff_required
+def intake_applicant(request):
+    """The window's applicant look-up: ``?code=`` (USCC or ID number) → the registered holder
+    in the clerk's scope as JSON ``{found, kind, name, phone_hint}``; the phone masked (left
+    blank on the form, the registered number is used), unknown or out-of-scope codes alike
+    ``{found: false}``."""
+    from django.http import JsonResponse
+
+    from yingshang.platform.masking import mask_phone
+
+    _require_writer(request.user)
+    form = forms.ApplicantLookupForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"found": False, "errors": form.errors.get_json_data()}, status=400)
+    holder = registry.holder_for_staff(request.user, form.cleaned_data["code"])
+    if holder is None:
+        return JsonResponse({"found": False})
+    return JsonResponse(
+        {
+            "found": True,
+            "kind": "enterprise" if hasattr(holder, "uscc") else "person",
+            "name": holder.name,
+            "phone_hint": mask_phone(holder.phone),
+        }
+    )
+
+
 @staff_required
 def intake(request):
     """综合窗口收件: a clerk at any hall takes in any item of the city for the applicant; the case
     is routed to the item's department (全域通办)."""
-    from yingshang.platform.scoping import can_write
-
-    if not can_write(request.user):
-        raise PermissionDenied(_("只读角色不能收件。"))
+    _require_writer(request.user)
     code, key = forms.IntakeChoiceForm(request.POST or request.GET).choice()
     item = catalog.active_item(code)
     bundle = catalog.active_bundle(key)
@@ -527,6 +607,8 @@ def intake(request):
         else services.material_slots(versions)
     )
     form = forms.IntakeForm(request.POST or None, initial=initial)
+    finder = forms.ItemSearchForm(request.GET)
+    search = finder.cleaned_data["q"] if finder.is_valid() and not (item or bundle) else ""
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -570,7 +652,8 @@ def intake(request):
             "item": item,
             "bundle": bundle,
             "rows": _slot_rows(slots, None),
-            "items": catalog.active_items().select_related("department").order_by("name")[:500],
+            "search": search,
+            "matches": [_item_row(i) for i in _find_items(search)] if search else [],
             "bundles": catalog.active_bundles(),
         },
     )
@@ -591,6 +674,7 @@ NOTICE_KINDS = {
     "rejection": (gettext_lazy("不予受理通知书"), {"reject"}),
     "supplement": (gettext_lazy("补正告知书"), {"request_supplement"}),
 }
+NOTICE_ACTIONS = sorted({a for _t, acts in NOTICE_KINDS.values() for a in acts})
 
 
 def qr_data_uri(text: str) -> str:

@@ -15,7 +15,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .machines import APPLICANT, DECIDE, STAFF, CaseMachine, ConcurrentUpdate
+from .machines import (
+    APPLICANT,
+    STAFF_PERMISSIONS,
+    CaseMachine,
+    ConcurrentUpdate,
+    _needs_approval,
+    _reviewer,
+)
 from .models import (
     FINISHED_STATUSES,
     OPEN_STATUSES,
@@ -30,7 +37,11 @@ S = Status
 MACHINE = CaseMachine
 # Every allowed status change (action → Edge), reviewed edge by edge (see docs/cases.md).
 TRANSITIONS = MACHINE.table
-BY = {"staff": {STAFF, DECIDE}, "applicant": {APPLICANT}}
+BY = {"staff": set(STAFF_PERMISSIONS), "applicant": {APPLICANT}}
+
+# Decisions and rejections: an opinion (意见) and an explicit confirmation (确认) on every
+# human interface (the workbench form's checkbox, the API's ``"confirm": true``).
+CONFIRMED_ACTIONS = ("reject", "complete", "submit_approval", "approve", "return_for_review")
 
 # Reason templates offered on the workbench (the text can be edited before sending).
 REASON_TEMPLATES = {
@@ -42,6 +53,15 @@ REASON_TEMPLATES = {
     "request_supplement": [
         gettext_lazy("材料不齐全,请补充提交以下材料。"),
         gettext_lazy("材料内容不清晰或不符合法定形式,请重新提交。"),
+    ],
+    "complete_approved": [
+        gettext_lazy("经审查,申请符合法定条件,准予许可。"),
+    ],
+    "approve": [
+        gettext_lazy("同意承办人审核意见。"),
+    ],
+    "return_for_review": [
+        gettext_lazy("审核意见依据不足,请补充审查后重新报批。"),
     ],
     "complete_denied": [
         gettext_lazy("经审查,申请不符合法定条件。"),
@@ -56,7 +76,17 @@ REASON_TEMPLATES = {
 }
 
 
-__all__ = ["ConcurrentUpdate", "REASON_TEMPLATES", "TRANSITIONS", "transition", "roll_up"]
+__all__ = [
+    "CONFIRMED_ACTIONS",
+    "ConcurrentUpdate",
+    "REASON_TEMPLATES",
+    "TRANSITIONS",
+    "available",
+    "can_work",
+    "confirmation_errors",
+    "transition",
+    "roll_up",
+]
 
 
 def allowed_actions(case: Case, *, by: str | None = None, actor=None) -> list[str]:
@@ -80,8 +110,49 @@ def allowed_actions(case: Case, *, by: str | None = None, actor=None) -> list[st
             continue
         if name == "review" and case.step != Step.REVIEW:
             continue
+        if name == "complete" and _needs_approval(case):
+            continue
+        if name == "submit_approval" and not _needs_approval(case):
+            continue
         result.append(name)
     return result
+
+
+def available(case: Case, user) -> list[str]:
+    """The staff actions ``user`` may take on ``case`` now: the only buttons the case page
+    renders (a read-only role sees none; a head who reviewed the case is not offered to
+    approve it)."""
+    from yingshang.core.policies import writes
+
+    if user is None or not writes(user):
+        return []
+    actions = allowed_actions(case, by="staff", actor=user)
+    if {"approve", "return_for_review"} & set(actions) and not user.is_superuser:
+        review = _reviewer(case)
+        if review is not None and review.actor_id == user.pk:
+            actions = [a for a in actions if a not in ("approve", "return_for_review")]
+    return actions
+
+
+def can_work(case: Case, user) -> bool:
+    """A case worker in scope (the window or the department): records visits and takes the
+    intake steps; supervisors and city leaders only read."""
+    return user is not None and MACHINE.policy.can(user, "handle", case)
+
+
+def confirmation_errors(action: str, data: dict) -> dict:
+    """The interfaces' rule for decisions and rejections (``CONFIRMED_ACTIONS``): an opinion
+    and an explicit confirmation, as field errors (``reason``, ``confirm``). Checked by the
+    machine for calls marked ``interactive`` (the workbench form, the API) after scope, role
+    and state."""
+    if action not in CONFIRMED_ACTIONS:
+        return {}
+    errors = {}
+    if not (data.get("note") or data.get("reason") or "").strip():
+        errors["reason"] = _("请填写意见。")
+    if data.get("confirm") not in (True, "true", "on", "1", 1):
+        errors["confirm"] = _("请勾选确认后再提交。")
+    return errors
 
 
 def _disallowed(case: Case, action: str):
@@ -99,7 +170,7 @@ def _actor_role(actor) -> str:
 
 def _validate_data(case: Case, action: str, data: dict) -> dict:
     """Per-action required data; field-level errors."""
-    errors = {}
+    errors = confirmation_errors(action, data) if data.get("interactive") else {}
     clean = {}
     note = (data.get("note") or data.get("reason") or "").strip()
     if action == "reject":
@@ -126,13 +197,18 @@ def _validate_data(case: Case, action: str, data: dict) -> dict:
         if kind not in SuspendReason.values:
             errors["suspend_reason"] = _("请选择挂起事由(听证、专家评审、公告、现场勘验)。")
         clean["suspend_reason"] = kind
-    elif action == "complete":
+    elif action in ("complete", "submit_approval"):
         outcome = data.get("outcome") or ""
         if outcome not in Outcome.values:
             errors["outcome"] = _("请选择办理结果:准予或不予。")
         elif outcome == Outcome.DENIED and not note:
             errors["reason"] = _("不予许可必须说明理由。")
+        if action == "submit_approval" and not note and "reason" not in errors:
+            errors["reason"] = _("请填写审核意见。")
         clean["outcome"] = outcome
+    elif action in ("approve", "return_for_review"):
+        if not note:
+            errors["reason"] = _("请填写审批意见。")
     elif action == "deliver":
         method = data.get("method") or "delivery"
         if method not in ("delivery", "pickup", "electronic"):
@@ -140,6 +216,8 @@ def _validate_data(case: Case, action: str, data: dict) -> dict:
         clean["method"] = method
     if errors:
         raise ValidationError(errors)
+    if action in CONFIRMED_ACTIONS and data.get("interactive"):
+        clean["confirmed"] = True
     clean["note"] = note
     return clean
 
@@ -185,9 +263,9 @@ def derive_parent_status(children: list[Case]) -> str:
         if all(s in (S.DELIVERED, S.REJECTED, S.WITHDRAWN) for s in statuses):
             return S.DELIVERED
         return S.COMPLETED
-    if any(s in (S.ACCEPTED, S.IN_PROCESS, S.SUSPENDED) for s in statuses) or any(
-        s in FINISHED_STATUSES for s in statuses
-    ):
+    if any(
+        s in (S.ACCEPTED, S.IN_PROCESS, S.PENDING_APPROVAL, S.SUSPENDED) for s in statuses
+    ) or any(s in FINISHED_STATUSES for s in statuses):
         return S.IN_PROCESS
     if S.PRECHECKING in statuses:
         return S.PRECHECKING

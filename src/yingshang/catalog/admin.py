@@ -39,9 +39,10 @@ class ServiceItemAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "department",
         "division",
         "theme",
+        "requires_head_approval",
         "is_active",
     )
-    list_filter = ("category", "theme", "is_active", "division__level")
+    list_filter = ("category", "theme", "requires_head_approval", "is_active", "division__level")
     search_fields = ("name", "implementation_code", "basic_code")
     raw_id_fields = ("department", "division")
     readonly_fields = ("current_version", "implementation_code", "is_active")

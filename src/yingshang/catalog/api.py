@@ -97,6 +97,7 @@ class ItemSerializer(serializers.ModelSerializer):
             "category",
             "theme",
             "life_events",
+            "requires_head_approval",
             "department",
             "department_name",
             "division_code",
@@ -147,6 +148,7 @@ class ItemWriteSerializer(serializers.Serializer):
     )
     theme = serializers.ChoiceField(Theme.choices, required=False)
     life_events = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    requires_head_approval = serializers.BooleanField(required=False)
     kind = serializers.CharField(max_length=10)
     legal_limit_days = serializers.IntegerField(min_value=0)
     committed_limit_days = serializers.IntegerField(min_value=0)

@@ -70,6 +70,13 @@ ITEM_COLUMNS = [
         "主题分类(人生事件/企业经营事件),以顿号分隔,如:开办企业、投资建设",
         False,
     ),
+    (
+        "需负责人审批",
+        "requires_head_approval",
+        "bool",
+        "是:承办人审核后须报部门负责人审批才能办结;否或留空:承办人直接办结",
+        False,
+    ),
     ("办件类型", "kind", ItemKind, "即办件(承诺时限须为0)或承诺件", True),
     ("法定时限", "legal_limit_days", "int", "法定办结时限,工作日", True),
     ("承诺时限", "committed_limit_days", "int", "承诺办结时限,工作日,不得超过法定时限", True),
@@ -95,6 +102,9 @@ ITEM_COLUMNS = [
         False,
     ),
 ]
+# columns added after workbooks were in use: a workbook without them still imports (a new item
+# gets the default 否, an existing one keeps its value)
+ABSENT_OK = {"requires_head_approval"}
 MATERIAL_COLUMNS = [
     ("实施编码", "implementation_code", "text", "所属事项的实施编码,须出现在“事项”表中", True),
     ("序号", "order", "int", "材料在事项中的顺序,1、2、3……", True),
@@ -342,6 +352,8 @@ def _headers(ws, columns, sheet_name, errors):
     for h, name, *_rest in columns:
         if h in header:
             index[name] = header.index(h)
+        elif name in ABSENT_OK:
+            continue
         else:
             errors.setdefault((sheet_name, 1), []).append(_("缺少列“%(col)s”。") % {"col": h})
     return index
@@ -392,6 +404,8 @@ def parse_workbook(content: bytes):
         for h, name, kind, _d, _req in ITEM_COLUMNS:
             if kind == "department":
                 continue
+            if name not in item_index:  # an optional column added later (ABSENT_OK): kept
+                continue
             raw = row[item_index[name]] if item_index[name] < len(row) else None
             count = len(row_errors)
             values[name] = parser.parse(name, kind, raw, row_errors, h)
@@ -418,7 +432,7 @@ def parse_workbook(content: bytes):
                 _("“实施编码”:%(c)s 与第%(r)d行重复。") % {"c": code, "r": rows_of[code]}
             )
         item_values = services._clean_text(
-            {k: values[k] for k in ("implementation_code", *services.ITEM_FIELDS)}
+            {k: values[k] for k in ("implementation_code", *services.ITEM_FIELDS) if k in values}
         )
         version_values = services._clean_text({k: values[k] for k in services.VERSION_FIELDS})
         errs = services.validate_item_values(item_values)
@@ -517,7 +531,7 @@ def import_workbook(content: bytes, user=None) -> ImportResult:
     }
     for code, entry in items.items():
         values = entry["values"]
-        item_values = {k: values[k] for k in services.ITEM_FIELDS}
+        item_values = {k: values[k] for k in services.ITEM_FIELDS if k in values}
         version_values = {k: values[k] for k in services.VERSION_FIELDS}
         item = existing.get(code)
         try:

@@ -82,6 +82,12 @@ class ServiceItem(models.Model):
         _("主题分类"), max_length=200, blank=True, help_text=_("以顿号分隔,如:开办企业、投资建设")
     )
     is_active = models.BooleanField(_("在用"), default=True)
+    # two-step decision (审核 by the handler, 审批 by the department head) — docs/cases.md
+    requires_head_approval = models.BooleanField(
+        _("需部门负责人审批"),
+        default=False,
+        help_text=_("勾选后,承办人审核后须报部门负责人审批才能办结。"),
+    )
     current_version = models.ForeignKey(
         "ServiceItemVersion",
         verbose_name=_("当前版本"),

@@ -30,7 +30,16 @@ from .models import (
     Theme,
 )
 
-ITEM_FIELDS = ("basic_code", "name", "category", "department", "division", "theme", "life_events")
+ITEM_FIELDS = (
+    "basic_code",
+    "name",
+    "category",
+    "department",
+    "division",
+    "theme",
+    "life_events",
+    "requires_head_approval",
+)
 VERSION_FIELDS = (
     "kind",
     "legal_limit_days",
@@ -243,6 +252,7 @@ def create_item(
     division: Division | None = None,
     theme: str = Theme.BOTH,
     life_events: str = "",
+    requires_head_approval: bool = False,
     materials=(),
     **version_fields,
 ) -> ServiceItem:
@@ -264,6 +274,7 @@ def create_item(
             "life_events": life_events,
         }
     )
+    item_values["requires_head_approval"] = bool(requires_head_approval)
     unknown = set(version_fields) - set(VERSION_FIELDS)
     errors: dict = {k: _("未知字段。") for k in unknown}
     version_values = _clean_text({**VERSION_DEFAULTS, **version_fields})

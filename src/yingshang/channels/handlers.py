@@ -37,6 +37,7 @@ NEXT_STEP = {
     Status.ACCEPTED: gettext_lazy("已受理,等待承办部门办理。"),
     Status.SUPPLEMENT: gettext_lazy("请按补正告知补交材料,补齐后继续办理。"),
     Status.IN_PROCESS: gettext_lazy("承办部门正在审查和决定。"),
+    Status.PENDING_APPROVAL: gettext_lazy("承办部门已审核,等待部门负责人审批。"),
     Status.SUSPENDED: gettext_lazy("办理暂停(如现场勘查、专家评审),结束后继续计时。"),
     Status.COMPLETED: gettext_lazy("已办结,请领取结果并评价服务。"),
     Status.DELIVERED: gettext_lazy("结果已送达,欢迎评价服务。"),

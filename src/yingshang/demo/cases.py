@@ -78,9 +78,10 @@ STATUSES = [
     "delivered",
     "rejected",
     "withdrawn",
+    "pending_approval",
 ]
 ST = {name: i for i, name in enumerate(STATUSES)}
-STEPS = ["", "review"]
+STEPS = ["", "review", "decision"]
 OUTCOMES = ["", "approved", "denied"]
 SUSPENDS = ["", "hearing", "expert", "notice", "inspection"]
 FINALS = ["", "on_time", "overdue"]
@@ -107,6 +108,9 @@ EVENT_KINDS = [
     ("roll_up", "in_process", "completed", "system", "system"),
     ("roll_up", "completed", "delivered", "system", "system"),
     ("roll_up", "in_process", "rejected", "system", "system"),
+    # items that need the head's 审批 (catalog ``requires_head_approval``): 审核 → 审批
+    ("submit_approval", "in_process", "pending_approval", "handler", "demo"),
+    ("approve", "pending_approval", "completed", "dept_head", "demo"),
 ]
 EK = {
     name: i
@@ -130,6 +134,8 @@ EK = {
             "r_complete",
             "r_deliver",
             "r_reject",
+            "submit_approval",
+            "approve",
         ]
     )
 }
@@ -235,6 +241,7 @@ class _Context:
     it_limit: np.ndarray
     it_visits: np.ndarray
     it_local: np.ndarray
+    it_approval: np.ndarray
     weights: np.ndarray
     county_ids: np.ndarray
     county_codes: np.ndarray
@@ -294,6 +301,7 @@ def _context(rng, today) -> _Context | None:
         it_limit=np.array([i.current_version.committed_limit_days for i in items]),
         it_visits=np.array([i.current_version.visits_required for i in items]),
         it_local=np.array([i.current_version.service_scope == "local" for i in items]),
+        it_approval=np.array([i.requires_head_approval for i in items], dtype=bool),
         weights=weights,
         county_ids=np.array([d.pk for d in counties]),
         county_codes=np.array([int(d.code) for d in counties]),
@@ -322,10 +330,14 @@ def _office(rng, days, m, lo=9.0, hi=17.0):
     return _to_utc(days, rng.integers(int(lo * 3600), int(hi * 3600), m))
 
 
-def _lifecycle(rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_supp, fast=False):
+def _lifecycle(
+    rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_supp, fast=False, approval=None
+):
     """Plan every case's timeline and cut it at now. Returns the case columns and the event
-    slots [(event kind, mask, time)] (times are epoch seconds; 0 = none)."""
+    slots [(event kind, mask, time)] (times are epoch seconds; 0 = none). ``approval``: the
+    rows whose item needs the head's 审批 (审查 always; 审核 half an hour before 审批)."""
     m = len(day)
+    approval = np.zeros(m, bool) if approval is None else np.asarray(approval, bool)
     now = ctx.now
     u = rng.random(m)
     rej = u < p_reject
@@ -344,7 +356,7 @@ def _lifecycle(rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_su
     p_sus = np.where(sus, rng.integers(5, 21, m), 0)
     t_sr = t_a + rng.integers(3600, 6 * 3600, m)
     t_rs = np.maximum(t_sr + 3600, _office(rng, _add_wd(a_day, p_sup), m))
-    start = acc & (sus | ((limit >= 3) & (rng.random(m) < 0.3)))
+    start = acc & (sus | approval | ((limit >= 3) & (rng.random(m) < 0.3)))
     base = np.where(sup, t_rs, t_a)
     t_st = base + rng.integers(3600, 8 * 3600, m)
     t_su = t_st + rng.integers(3600, 86400, m)
@@ -379,6 +391,8 @@ def _lifecycle(rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_su
     status[start & (t_st <= now)] = ST["in_process"]
     status[sus & (t_su <= now)] = ST["suspended"]
     status[sus & (t_re <= now)] = ST["in_process"]
+    t_sa = t_c - 900  # 审核 (after ``last`` + 900 s: t_c ≥ last + 1800)
+    status[approval & acc & (t_sa <= now)] = ST["pending_approval"]
     done = acc & (t_c <= now)
     status[done] = ST["completed"]
     status[done & deliv & (t_d <= now)] = ST["delivered"]
@@ -395,12 +409,16 @@ def _lifecycle(rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_su
         warn_off < 0, t_a, _to_utc(_add_wd(a_day, np.maximum(warn_off, 0)), np.full(m, 86399))
     )
     outcome = np.where(done, np.where(approved, 1, 2), 0)
+    proposed = np.where(status == ST["pending_approval"], np.where(approved, 1, 2), 0)
     in_sup = status == ST["supplement_requested"]
     in_sus = status == ST["suspended"]
     cols = {
         "status": status,
-        "step": (status == ST["in_process"]).astype(np.int64),
+        "step": np.where(
+            status == ST["in_process"], 1, np.where(status == ST["pending_approval"], 2, 0)
+        ),
         "outcome": outcome,
+        "proposed": proposed,
         "reason": np.where(status == ST["rejected"], 1, np.where(outcome == 2, 2, 0)),
         "suspend": np.where(sus & (t_su <= now), rng.integers(1, 5, m), 0),
         "resume": np.where(in_sup, 1, np.where(in_sus, 2, 0)),
@@ -427,7 +445,9 @@ def _lifecycle(rng, ctx: _Context, day, t0, limit, *, p_reject, p_withdraw, p_su
         (EK["start"], start & (t_st <= now), t_st),
         (EK["suspend"], sus & (t_su <= now), t_su),
         (EK["resume"], sus & (t_re <= now), t_re),
-        (EK["complete_p"], done & start, t_c),
+        (EK["complete_p"], done & start & ~approval, t_c),
+        (EK["submit_approval"], approval & acc & (t_sa <= now), t_sa),
+        (EK["approve"], done & approval, t_c),
         (EK["complete_a"], done & ~start, t_c),
         (EK["deliver"], status == ST["delivered"], t_d),
     ]
@@ -642,7 +662,15 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
     elsewhere = (~ctx.it_local[k]) & (rng.random(s) < 0.3)
     pick = rng.integers(0, len(ctx.county_ids), s)
     single, slots, extra = _lifecycle(
-        rng, ctx, day, t0, ctx.it_limit[k], p_reject=0.04, p_withdraw=0.015, p_supp=0.10
+        rng,
+        ctx,
+        day,
+        t0,
+        ctx.it_limit[k],
+        p_reject=0.04,
+        p_withdraw=0.015,
+        p_supp=0.10,
+        approval=ctx.it_approval[k],
     )
     single.update(
         item=k,
@@ -693,6 +721,7 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
             p_withdraw=0.0,
             p_supp=0.08,
             fast=True,
+            approval=ctx.it_approval[kk],
         )
         child.update(
             item=kk,
@@ -736,10 +765,15 @@ def _batch(rng, ctx: _Context, numbers, first_row: int, m: int, slot) -> dict:
 
     cols = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     cols["row"] = rows
-    cols["multiple"] = cols["visits"] > cols["visits_req"]
+    # 来回跑: a completed case whose applicant came more often than promised, the first visit
+    # never counting (cases.services.trips_exceeded)
+    done = np.isin(cols["status"], [ST["completed"], ST["delivered"]])
+    cols["multiple"] = done & (cols["visits"] > np.maximum(cols["visits_req"], 1))
     ec, ea, ek = (np.concatenate(x) for x in zip(*ev, strict=True))
     local = ec - first_row
-    denied = np.isin(ek, [EK["complete_a"], EK["complete_p"]]) & (cols["outcome"][local] == 2)
+    denied = np.isin(ek, [EK["complete_a"], EK["complete_p"], EK["approve"]]) & (
+        cols["outcome"][local] == 2
+    )
     cols["events"] = {
         "case": ec,
         "at": ea,
@@ -777,7 +811,10 @@ def _parents(child: dict, c_extra: dict, b: int, sizes: np.ndarray):
     rej_all = all_(np.isin(st, [ST["rejected"], ST["withdrawn"]]))
     deliv_all = all_(np.isin(st, [ST["delivered"], ST["rejected"], ST["withdrawn"]]))
     status = np.full(b, ST["submitted"], dtype=np.int64)
-    active = np.isin(st, [ST["accepted"], ST["in_process"], ST["suspended"]]) | finished
+    active = (
+        np.isin(st, [ST["accepted"], ST["in_process"], ST["pending_approval"], ST["suspended"]])
+        | finished
+    )
     status[any_(active)] = ST["in_process"]
     status[all_fin] = ST["completed"]
     status[all_fin & deliv_all] = ST["delivered"]
@@ -809,6 +846,7 @@ def _parents(child: dict, c_extra: dict, b: int, sizes: np.ndarray):
     cols = {
         "status": status,
         "step": np.zeros(b, dtype=np.int64),
+        "proposed": np.zeros(b, dtype=np.int64),
         "outcome": outcome,
         "reason": np.zeros(b, dtype=np.int64),
         "suspend": np.zeros(b, dtype=np.int64),
@@ -890,6 +928,7 @@ def _case_spec(cols: dict, ids: dict, lookups: dict) -> list:
         ("status", *_dict(cols["status"], STATUSES)),
         ("step", *_dict(cols["step"], STEPS)),
         ("outcome", *_dict(cols["outcome"], OUTCOMES)),
+        ("proposed_outcome", *_dict(cols["proposed"], OUTCOMES)),
         ("reason", *_dict(cols["reason"], REASONS)),
         ("resume_status", *_dict(cols["resume"], RESUMES)),
         ("suspend_reason", *_dict(cols["suspend"], SUSPENDS)),

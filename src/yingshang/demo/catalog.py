@@ -120,6 +120,7 @@ def item_values(no: int, template, department, licences) -> dict:
         "division": department.division,
         "theme": data.THEME[theme],
         "life_events": events,
+        "requires_head_approval": name in data.HEAD_APPROVAL,
         "kind": "immediate" if kind == "I" else "committed",
         "legal_limit_days": legal,
         "committed_limit_days": committed,

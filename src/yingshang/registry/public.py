@@ -4,6 +4,7 @@
 from .models import Enterprise
 from .selectors import (
     enterprise_by_uscc,
+    holder_for_staff,
     holders_for_user,
     is_representative,
     licence_for,
@@ -32,6 +33,7 @@ def enterprises_by_uscc(codes):
 __all__ = [
     "enterprise_by_uscc",
     "enterprises_by_uscc",
+    "holder_for_staff",
     "holders_for_user",
     "is_representative",
     "issue_elicence",

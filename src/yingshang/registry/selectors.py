@@ -51,6 +51,19 @@ def person_by_id_number(code: str) -> Person | None:
     return Person.objects.filter(id_number=(code or "").strip().upper()).first()
 
 
+def holder_for_staff(user, code: str):
+    """The registered enterprise (by USCC) or person (by ID number) with this code that staff
+    member ``user`` may see (their division subtree), or None — outside the scope a holder is
+    as unknown as an unregistered one."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    enterprise = Enterprise.objects.visible_to(user).filter(uscc=code).first()
+    if enterprise is not None:
+        return enterprise
+    return Person.objects.visible_to(user).filter(id_number=code).first()
+
+
 def holders_for_user(user) -> list:
     """The enterprises and the person a portal account may act for."""
     if not getattr(user, "is_authenticated", False):

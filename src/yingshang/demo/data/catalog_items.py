@@ -37,6 +37,10 @@ LICENCE_TYPES = [
     ("sbk", "社会保障卡", "person"),
 ]
 
+# Items whose decision needs the department head's 审批 after the handler's 审核 (catalog
+# ``requires_head_approval``; docs/cases.md "Two-step decision").
+HEAD_APPROVAL = {"药品零售企业经营许可", "商品房预售许可", "危险化学品经营许可", "企业投资项目核准"}
+
 # Categories: L 行政许可, C 行政确认, P 行政给付, F 行政备案, O 其他行政权力, S 公共服务
 CATEGORY = {
     "L": "licensing",

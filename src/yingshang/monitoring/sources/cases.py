@@ -46,7 +46,15 @@ CHANNEL_COUNTS = {
     "cases_submitted_api": ("api",),
     "cases_submitted_online": ("online", "wechat", "api"),
 }
-OPEN = ("submitted", "prechecking", "accepted", "supplement_requested", "in_process", "suspended")
+OPEN = (
+    "submitted",
+    "prechecking",
+    "accepted",
+    "supplement_requested",
+    "in_process",
+    "pending_approval",
+    "suspended",
+)
 
 
 SHORT_RANGE_DAYS = 7  # below: 补正 looked up per completed case, not hashed over all events

@@ -46,7 +46,7 @@ def supervision_counts(user, bounds, now, idle_cutoff) -> tuple[dict, dict]:
     CaseEvent = model("cases.CaseEvent")
     if Case is not None:
         open_cases = Case.objects.visible_to(user).filter(
-            status__in=("submitted", "prechecking", "accepted", "in_process"),
+            status__in=("submitted", "prechecking", "accepted", "in_process", "pending_approval"),
             item__isnull=False,
         )
         overdue = open_cases.filter(state_q("overdue", now))
