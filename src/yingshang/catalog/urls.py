@@ -13,6 +13,7 @@ urlpatterns = [
     # Public portal (no login). The cases app adds /apply/… and /track/.
     path("", views.portal_home, name="portal-home"),
     path("services/", views.service_search, name="service-search"),
+    path("services/suggest/", views.service_suggest, name="service-suggest"),
     path("services/<str:code>/", views.service_detail, name="service-detail"),
     path("bundles/<slug:key>/", views.bundle_detail, name="bundle-detail"),
     # Staff

@@ -1,20 +1,22 @@
 """Public portal pages (no login): landing, item search, item guide, bundle guide; and the
 staff catalog page (list, Excel export and import)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yingshang.core.views import staff_required
-from yingshang.platform import audit
+from yingshang.platform import audit, ratelimit
 from yingshang.platform.exports import workbook_response
 from yingshang.platform.models import AuditAction
 
-from . import excel, forms, selectors
+from . import excel, forms, search, selectors
 from .models import Category, Theme
 from .policies import policy as catalog_policy
 
@@ -52,7 +54,17 @@ def portal_home(request):
 def service_search(request):
     form = forms.SearchForm(request.GET)
     filters = form.search_filters()
-    qs = selectors.search_items(**filters).order_by("division__path", "name", "implementation_code")
+    result = None
+    if filters["q"].strip():
+        # Everyday words, synonyms, pinyin initials, ranked (catalog/search.py); the other
+        # filters narrow the candidates. Nothing found: "did you mean" and popular items.
+        candidates = selectors.search_items(**{**filters, "q": ""})
+        result = search.search(filters["q"], candidates=candidates, limit=None, record=True)
+        qs = result.items
+    else:
+        qs = selectors.search_items(**filters).order_by(
+            "division__path", "name", "implementation_code"
+        )
     page = form.page_of(qs, PAGE_SIZE)
     return render(
         request,
@@ -60,6 +72,8 @@ def service_search(request):
         _portal_context(
             page=page,
             filters=filters,
+            result=result,
+            suggest_url=reverse("catalog:service-suggest"),
             querystring=form.querystring(),
             filter_form=form,
             departments=selectors.portal_departments(),
@@ -69,6 +83,27 @@ def service_search(request):
             life_events=selectors.life_events(30),
         ),
     )
+
+
+SUGGEST_LIMIT = 8
+
+
+def service_suggest(request):
+    """Type-ahead: ``GET /services/suggest/?q=`` → ``{"query": …, "items": [{name, code,
+    department, division, url}]}``. Every request counts against the client's limit
+    (``SUGGEST_RATE``, default 120 a minute per address): over it, 429 with Retry-After."""
+    limit = ratelimit.Limit(
+        request, "catalog.suggest", rate=getattr(settings, "SUGGEST_RATE", "120/m")
+    )
+    limit.check()
+    limit.fail()  # every look-up counts
+    q = search.normalize(request.GET.get("q", ""))
+    items = search.suggest(q, limit=SUGGEST_LIMIT) if q else []
+    for entry in items:
+        entry["url"] = reverse("catalog:service-detail", args=[entry["code"]])
+    response = JsonResponse({"query": q, "items": items}, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 def service_detail(request, code):
@@ -153,12 +188,16 @@ def staff_import(request):
         else:
             messages.success(
                 request,
-                _("导入成功:新增 %(c)d 项,更新 %(u)d 项,发布新版本 %(v)d 项,未变 %(n)d 项。")
+                _(
+                    "导入成功:新增 %(c)d 项,更新 %(u)d 项,发布新版本 %(v)d 项,未变 %(n)d 项,"
+                    "检索词有变化 %(t)d 项。"
+                )
                 % {
                     "c": result.created,
                     "u": result.updated,
                     "v": result.new_versions,
                     "n": result.unchanged,
+                    "t": result.terms_changed,
                 },
             )
             return redirect("catalog:staff-list")
