@@ -153,7 +153,7 @@ def item_tokens(item: ServiceItem) -> dict[tuple[str, str], float]:
                 add(key, "pinyin", WEIGHTS["pinyin"] * (1.0 if fld == "name" else 0.9))
     for code in (item.implementation_code, item.basic_code):
         if code:
-            add(normalize(code), "code", WEIGHTS["code"])
+            add(_PUNCT.sub("", normalize(code)), "code", WEIGHTS["code"])
     return rows
 
 
@@ -199,6 +199,7 @@ class Word:
     text: str  # the word as typed (normalised)
     tokens: list[str]
     ascii: bool = False
+    stop: frozenset = frozenset()  # positions of characters in stop words (我想…怎么办)
 
 
 @dataclass
@@ -222,25 +223,39 @@ def parse(query: str) -> list[Word]:
         if _ASCII_WORD.match(text):
             words.append(Word(text, [text], ascii=True))
             continue
-        tokens = [t for t in segment(text) if t not in STOPWORDS]
+        segmented = segment(text)
+        tokens = [t for t in segmented if t not in STOPWORDS]
+        stop = set()
         if not tokens:  # only stop words or a single character: match the characters
-            tokens = [t for t in segment(text)] or list(text)
-        words.append(Word(text, tokens))
+            tokens = segmented or list(text)
+        else:
+            for t in segmented:
+                if t in STOPWORDS:
+                    stop.update(_positions(text, t))
+            for t in tokens:  # a character of a kept word is never a stop character
+                stop.difference_update(_positions(text, t))
+        words.append(Word(text, tokens, stop=frozenset(stop)))
     return words
 
 
+def _positions(text: str, token: str) -> set[int]:
+    out = set()
+    start = text.find(token)
+    while start >= 0:
+        out.update(range(start, start + len(token)))
+        start = text.find(token, start + 1)
+    return out
+
+
 def _coverage(word: Word, matched: set[str]) -> float:
+    """The share of the word's characters (stop words left out) that matched tokens cover."""
     if word.ascii:
         return 1.0 if matched else 0.0
-    text = word.text
-    covered = [False] * len(text)
+    covered = set()
     for token in matched:
-        start = text.find(token)
-        while start >= 0:
-            for i in range(start, start + len(token)):
-                covered[i] = True
-            start = text.find(token, start + 1)
-    return sum(covered) / max(len(text), 1)
+        covered |= _positions(word.text, token)
+    counted = len(word.text) - len(word.stop)
+    return len(covered - word.stop) / max(counted, 1)
 
 
 def _candidates(word: Word) -> dict[int, dict[str, float]]:
