@@ -33,7 +33,9 @@ def _row_of(ws, code):
 
 
 def _terms():
-    return sorted(ItemTerm.objects.values_list("item__implementation_code", "term", "kind", "source"))
+    return sorted(
+        ItemTerm.objects.values_list("item__implementation_code", "term", "kind", "source")
+    )
 
 
 @pytest.fixture

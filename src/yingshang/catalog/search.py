@@ -416,9 +416,17 @@ def popular_items(*, limit: int = 8) -> list[ServiceItem]:
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
+_NUMBERS = re.compile(r"\d[\dx]{5,}")  # ID card, phone and case numbers typed into the box
+
+
+def mask_numbers(text: str) -> str:
+    """Personal numbers (6 or more digits) in a logged query become asterisks."""
+    return _NUMBERS.sub(lambda m: "*" * len(m.group()), text)
+
+
 def log_zero_result(query: str) -> None:
-    """Count a query that found nothing (normalised; at most 100 characters)."""
-    text = normalize(query)
+    """Count a query that found nothing (normalised, numbers masked; at most 100 characters)."""
+    text = mask_numbers(normalize(query))
     if not text:
         return
     now = timezone.now()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/catalog/", views.staff_catalog, name="staff-list"),
     path("staff/catalog/export.xlsx", views.staff_export, name="staff-export"),
     path("staff/catalog/import/", views.staff_import, name="staff-import"),
+    path("staff/catalog/terms/", views.staff_terms, name="staff-terms"),
     # API
     path("api/catalog/", include(router.urls)),
 ]

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from yingshang.platform import audit, ratelimit
 from yingshang.platform.exports import workbook_response
 from yingshang.platform.models import AuditAction
 
-from . import excel, forms, search, selectors
+from . import excel, forms, search, selectors, services
 from .models import Category, Theme
 from .policies import policy as catalog_policy
 
@@ -73,6 +73,7 @@ def service_search(request):
             page=page,
             filters=filters,
             result=result,
+            zero_result=result is not None and not result.items,
             suggest_url=reverse("catalog:service-suggest"),
             querystring=form.querystring(),
             filter_form=form,
@@ -208,4 +209,87 @@ def staff_import(request):
         "catalog/staff_list.html",
         {"page": page, "q": "", "can_import": True, "errors": errors},
         status=400,
+    )
+
+
+@staff_required
+def staff_terms(request):
+    """检索词: the words people use for the items of the staff member's scope (同义词, 俗称, with
+    their source), and the portal searches that found nothing. Catalogue maintainers add and
+    remove words here (the catalog policy: items of their scope); everyone on staff reads."""
+    from django.db.models import Q
+
+    from .models import ItemTerm, ServiceItem, ZeroResultQuery
+
+    can_edit = catalog_policy.can(request.user, "maintain")
+    form = forms.TermForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("只有事项目录维护员可以维护检索词。"))
+        if "delete" in request.POST:
+            term = (
+                ItemTerm.objects.filter(
+                    pk=request.POST.get("delete") if request.POST["delete"].isdigit() else 0,
+                    item__in=ServiceItem.objects.visible_to(request.user),
+                )
+                .select_related("item__department__division")
+                .first()
+            )
+            if term is None:
+                raise Http404
+            catalog_policy.check(request.user, "maintain", term.item)
+            term.delete()
+            messages.success(request, _("已删除检索词“%(t)s”。") % {"t": term.term})
+            return redirect("catalog:staff-terms")
+        if form.is_valid():
+            item = (
+                ServiceItem.objects.visible_to(request.user)
+                .filter(implementation_code=form.cleaned_data["code"].strip())
+                .select_related("department__division")
+                .first()
+            )
+            if item is None:
+                form.add_error("code", _("没有这个实施编码的事项(或不在您的管理范围内)。"))
+            elif not catalog_policy.can(request.user, "maintain", item):
+                form.add_error("code", _("该事项不在您的管理范围内。"))
+            else:
+                try:
+                    services.add_term(
+                        item=item,
+                        term=form.cleaned_data["term"],
+                        kind=form.cleaned_data["kind"],
+                        source=form.cleaned_data["source"],
+                    )
+                except ValidationError as exc:
+                    for fld, errs in exc.message_dict.items():
+                        form.add_error(fld if fld in form.fields else None, errs)
+                else:
+                    messages.success(
+                        request, _("已添加检索词“%(t)s”。") % {"t": form.cleaned_data["term"]}
+                    )
+                    return redirect("catalog:staff-terms")
+        status = 400
+    q = (request.GET.get("q") or "").strip()[:100]
+    terms = ItemTerm.objects.filter(
+        item__in=ServiceItem.objects.visible_to(request.user)
+    ).select_related("item", "item__division")
+    if q:
+        terms = terms.filter(
+            Q(term__icontains=q) | Q(item__name__icontains=q) | Q(item__implementation_code=q)
+        )
+    page = Paginator(terms.order_by("item__name", "item__division__path", "term"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "catalog/staff_terms.html",
+        {
+            "form": form,
+            "page": page,
+            "q": q,
+            "can_edit": can_edit,
+            "zero_results": ZeroResultQuery.objects.order_by("-count", "-last_seen")[:50],
+        },
+        status=status,
     )
