@@ -113,8 +113,14 @@ def main():
     for step in demo.steps():
         if step.order < 210:  # core, staff, calendar, catalogue, search words
             step.run({"seed": 2019, "quiet": True}, tally, None)
+    from django.db import connection
+
     print("bench_search: catalogue search latency")
     cases_common.print_machine()
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        print(f"  database  SQLite {sqlite3.sqlite_version}")
     search.search("预热")  # jieba loads its dictionary once per process (~1 s)
 
     for label, factor in (("demo catalogue", 1), (f"{args.factor}x items", args.factor)):
