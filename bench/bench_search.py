@@ -69,7 +69,6 @@ def report(label: str, results: dict, rebuild_s: float, items: int, tokens: int)
 
 def multiply(factor: int):
     """Copy every active item factor-1 times (new implementation codes, same words)."""
-    from yingshang.catalog import services
     from yingshang.catalog.models import ServiceItem
 
     originals = list(
@@ -77,6 +76,15 @@ def multiply(factor: int):
         .select_related("current_version", "department")
         .prefetch_related("terms")
     )
+    from yingshang.catalog.search import indexing_deferred
+
+    with indexing_deferred():  # indexed by the rebuild that follows
+        _copy(originals, factor)
+
+
+def _copy(originals, factor):
+    from yingshang.catalog import services
+
     for n in range(1, factor):
         for item in originals:
             version = item.current_version

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_demo_word_has_a_source_and_a_known_item():
     assert len(search_terms.TERMS) >= 40
-    for name, term, kind, source in search_terms.TERMS:
+    for _name, term, kind, source in search_terms.TERMS:
         assert source and kind in ("synonym", "colloquial"), term
     assert len({(t[0], t[1]) for t in search_terms.TERMS}) == len(search_terms.TERMS)
 

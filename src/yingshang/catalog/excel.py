@@ -616,8 +616,17 @@ def _check_scope(items: dict, user):
         raise CatalogImportError(errors)
 
 
-@transaction.atomic
 def import_workbook(content: bytes, user=None) -> ImportResult:
+    """Import the template (see ``_import_workbook``); the search index of the items touched
+    is rebuilt once, after the import."""
+    from .search import indexing_deferred
+
+    with indexing_deferred():
+        return _import_workbook(content, user)
+
+
+@transaction.atomic
+def _import_workbook(content: bytes, user=None) -> ImportResult:
     """Import the template: all or nothing. New codes create items; changed item fields update
     in place; changed terms or materials publish a new version; identical rows change nothing.
     ``user``: the staff member importing (their scope is enforced); None for the command."""

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -51,6 +53,7 @@ CHAR_FACTOR = 0.3  # a single character of a name or term: a weak hint
 EXACT_BONUS = 200.0  # the whole word is the item's name or one of its terms
 CONTAINED_BONUS = 60.0  # the whole word appears in the name or a term
 POPULAR_CACHE_KEY = "catalog.search.popular"
+VOCAB_CACHE_KEY = "catalog.search.vocabulary"
 POPULAR_CACHE_SECONDS = 600
 
 # Words of a question that say nothing about the item ("我想办个营业执照怎么办").
@@ -157,9 +160,38 @@ def item_tokens(item: ServiceItem) -> dict[tuple[str, str], float]:
     return rows
 
 
+_paused = threading.local()
+
+
+@contextmanager
+def indexing_deferred():
+    """Within the block, saves do not reindex at once: the items touched are indexed once
+    when the block ends (bulk imports, the demo, benchmarks)."""
+    outer = getattr(_paused, "pending", None)
+    if outer is not None:  # nested: the outermost block indexes
+        yield
+        return
+    _paused.pending = set()
+    try:
+        yield
+    finally:
+        pending, _paused.pending = _paused.pending, None
+        for pk in sorted(pending):
+            index_item(pk)
+
+
+def _request_index(pk: int) -> None:
+    pending = getattr(_paused, "pending", None)
+    if pending is not None:
+        pending.add(pk)
+    else:
+        index_item(pk)
+
+
 def index_item(item: ServiceItem | int) -> int:
     """Rebuild the index rows of one item; returns how many rows it has."""
     pk = item.pk if isinstance(item, ServiceItem) else item
+    cache.delete(VOCAB_CACHE_KEY)
     item = (
         ServiceItem.objects.select_related("department", "current_version")
         .prefetch_related("terms")
@@ -355,7 +387,11 @@ def _edit_distance(a: str, b: str, cap: int) -> int:
 
 
 def vocabulary() -> list[str]:
-    """Known words: item names, terms and their multi-character name/term/pinyin tokens."""
+    """Known words: item names, terms and their multi-character name/term/pinyin tokens
+    (cached until the index changes)."""
+    cached = cache.get(VOCAB_CACHE_KEY)
+    if cached is not None:
+        return cached
     words = set(
         SearchToken.objects.filter(field__in=("name", "term", "pinyin"))
         .values_list("token", flat=True)
@@ -366,7 +402,9 @@ def vocabulary() -> list[str]:
         for n in ServiceItem.objects.filter(is_active=True).values_list("name", flat=True)
     )
     words.update(normalize(t) for t in ItemTerm.objects.values_list("term", flat=True))
-    return sorted(w for w in words if len(w) >= 2)
+    vocab = sorted(w for w in words if len(w) >= 2)
+    cache.set(VOCAB_CACHE_KEY, vocab, 3600)
+    return vocab
 
 
 def did_you_mean(query: str) -> str:
@@ -483,7 +521,7 @@ def suggest(query: str, *, limit: int = 8) -> list[dict]:
 @receiver(post_save, sender=ServiceItem, dispatch_uid="catalog-search-item")
 def _item_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        index_item(instance.pk)
+        _request_index(instance.pk)
 
 
 @receiver(post_save, sender=ItemTerm, dispatch_uid="catalog-search-term-saved")
@@ -492,14 +530,14 @@ def _term_changed(sender, instance, raw=False, origin=None, **kwargs):
     if isinstance(origin, ServiceItem):  # the item itself is being deleted
         return
     if not raw and ServiceItem.objects.filter(pk=instance.item_id).exists():
-        index_item(instance.item_id)
+        _request_index(instance.item_id)
 
 
 def _department_saved(sender, instance, raw=False, created=False, **kwargs):
     if raw or created:
         return
     for pk in ServiceItem.objects.filter(department=instance).values_list("pk", flat=True):
-        index_item(pk)
+        _request_index(pk)
 
 
 def connect_department_signal():
