@@ -44,3 +44,16 @@ class TermForm(forms.Form):
     term = forms.CharField(label=_("词语"), max_length=50)
     kind = forms.ChoiceField(label=_("类型"), choices=TermKind.choices)
     source = forms.CharField(label=_("来源"), max_length=300, required=False)
+
+
+class SuggestForm(forms.Form):
+    """The type-ahead's query (``/services/suggest/?q=``); anything longer is cut."""
+
+    q = forms.CharField(required=False, max_length=1000, strip=True)
+
+    def query(self) -> str:
+        return (self.cleaned_data.get("q") or "")[:100] if self.is_valid() else ""
+
+
+class DeleteTermForm(forms.Form):
+    delete = forms.IntegerField(min_value=1)

@@ -98,7 +98,7 @@ def service_suggest(request):
     )
     limit.check()
     limit.fail()  # every look-up counts
-    q = search.normalize(request.GET.get("q", ""))
+    q = search.normalize(forms.SuggestForm(request.GET).query())
     items = search.suggest(q, limit=SUGGEST_LIMIT) if q else []
     for entry in items:
         entry["url"] = reverse("catalog:service-detail", args=[entry["code"]])
@@ -228,9 +228,10 @@ def staff_terms(request):
         if not can_edit:
             raise PermissionDenied(_("只有事项目录维护员可以维护检索词。"))
         if "delete" in request.POST:
+            delete = forms.DeleteTermForm(request.POST)
             term = (
                 ItemTerm.objects.filter(
-                    pk=request.POST.get("delete") if request.POST["delete"].isdigit() else 0,
+                    pk=delete.cleaned_data["delete"] if delete.is_valid() else 0,
                     item__in=ServiceItem.objects.visible_to(request.user),
                 )
                 .select_related("item__department__division")
@@ -270,7 +271,8 @@ def staff_terms(request):
                     )
                     return redirect("catalog:staff-terms")
         status = 400
-    q = (request.GET.get("q") or "").strip()[:100]
+    filter_form = forms.StaffListForm(request.GET)
+    q = (filter_form.value("q", "") or "").strip()
     terms = ItemTerm.objects.filter(
         item__in=ServiceItem.objects.visible_to(request.user)
     ).select_related("item", "item__division")
@@ -278,9 +280,7 @@ def staff_terms(request):
         terms = terms.filter(
             Q(term__icontains=q) | Q(item__name__icontains=q) | Q(item__implementation_code=q)
         )
-    page = Paginator(terms.order_by("item__name", "item__division__path", "term"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = filter_form.page_of(terms.order_by("item__name", "item__division__path", "term"))
     return render(
         request,
         "catalog/staff_terms.html",
@@ -288,6 +288,7 @@ def staff_terms(request):
             "form": form,
             "page": page,
             "q": q,
+            "filter_form": filter_form,
             "can_edit": can_edit,
             "zero_results": ZeroResultQuery.objects.order_by("-count", "-last_seen")[:50],
         },
