@@ -10,6 +10,7 @@ from tests.core.factories import department
 from yingshang.catalog.models import (
     Bundle,
     BundleItem,
+    ItemTerm,
     Material,
     ServiceItem,
     ServiceItemVersion,
@@ -95,3 +96,15 @@ class BundleFactory(DjangoModelFactory):
         if create and extracted:
             for order, item in enumerate(extracted, start=1):
                 BundleItem.objects.create(bundle=obj, item=item, order=order)
+
+
+class ItemTermFactory(DjangoModelFactory):
+    """A search word (俗称 by default) of an item, with its source."""
+
+    class Meta:
+        model = ItemTerm
+
+    item = factory.SubFactory(ItemWithVersionFactory)
+    term = factory.Sequence(lambda n: f"俗称{n}")
+    kind = "colloquial"
+    source = "12345 工单(测试)"

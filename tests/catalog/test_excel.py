@@ -42,9 +42,9 @@ def _snapshot():
 
 def test_export_has_all_columns_and_readme(items):
     wb = _book(excel.export_workbook())
-    assert wb.sheetnames == ["事项", "材料", "说明"]
+    assert wb.sheetnames == ["事项", "材料", "检索词来源", "说明"]
     headers = [c.value for c in wb["事项"][1]]
-    assert headers == [c[0] for c in excel.ITEM_COLUMNS]
+    assert headers == [c[0] for c in excel.ITEM_COLUMNS] + ["同义词", "俗称"]
     assert "办理结果证照" in headers and "通办范围" in headers
     assert [c.value for c in wb["材料"][1]] == [c[0] for c in excel.MATERIAL_COLUMNS]
     ws = wb["事项"]

@@ -149,7 +149,7 @@ def test_export_of_chosen_items_only(items):
 def test_export_writes_labels_not_stored_values(items):
     ws = _book(excel.export_workbook())[excel.ITEMS_SHEET]
     headers = [c.value for c in ws[1]]
-    assert headers == [h for h, *_r in excel.ITEM_COLUMNS]
+    assert headers == [h for h, *_r in excel.ITEM_COLUMNS] + [h for h, *_r in excel.TERM_COLUMNS]
     rows = {r[headers.index("实施编码")]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     setup = rows["T-SETUP-510700"]
     assert setup[headers.index("事项类型")] == "行政许可"

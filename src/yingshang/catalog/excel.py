@@ -1,9 +1,12 @@
 """The catalog's Excel template (openpyxl): export and all-or-nothing import that round-trip.
 
-Sheets: 事项 (one row per item, the terms of its current version), 材料 (one row per material of
-the current version), 说明 (what each column means). See docs/catalog.md.
+Sheets: 事项 (one row per item, the terms of its current version, and its search words in the
+columns 同义词 and 俗称), 材料 (one row per material of the current version), 检索词来源 (optional:
+where each search word was heard), 说明 (what each column means). See docs/catalog.md.
 """
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
@@ -33,6 +36,7 @@ from .models import (
 
 ITEMS_SHEET = "事项"
 MATERIALS_SHEET = "材料"
+TERMS_SHEET = "检索词来源"
 README_SHEET = "说明"
 
 YES, NO = "是", "否"
@@ -121,6 +125,18 @@ MATERIAL_COLUMNS = [
         False,
     ),
 ]
+# Search words of an item (catalog.ItemTerm), on the 事项 sheet: optional columns — a workbook
+# without them leaves the items' words as they are; with them, the cells are the whole list.
+TERM_COLUMNS = [
+    ("同义词", "synonym", "检索同义词,以顿号分隔,如:营业执照、工商执照"),
+    ("俗称", "colloquial", "群众的说法(12345、窗口咨询),以顿号分隔,如:开小卖部、开饭店"),
+]
+TERM_SOURCE_COLUMNS = [
+    ("实施编码", "implementation_code", "所属事项的实施编码,须出现在“事项”表中"),
+    ("词语", "term", "“同义词”或“俗称”列中的一个词语"),
+    ("来源", "source", "这个说法的出处:12345工单、窗口咨询记录、网页地址……"),
+]
+TERM_SPLIT = re.compile(r"[、,;\n]")  # after NFKC: ，→, ；→;
 ITEM_LABELS = {f: h for h, f, *_ in ITEM_COLUMNS}
 MATERIAL_LABELS = {f: h for h, f, *_ in MATERIAL_COLUMNS}
 
@@ -156,6 +172,7 @@ class ImportResult:
     updated: int = 0  # item fields changed in place
     new_versions: int = 0  # terms or materials changed → a new version
     unchanged: int = 0
+    terms_changed: int = 0  # items whose search words (同义词/俗称) changed
     codes: list = field(default_factory=list)
 
 
@@ -184,6 +201,10 @@ def _readme_rows():
     for sheet, columns in ((ITEMS_SHEET, ITEM_COLUMNS), (MATERIALS_SHEET, MATERIAL_COLUMNS)):
         for header, _f, _k, desc, required in columns:
             rows.append((sheet, header, YES if required else NO, desc))
+    for header, _k, desc in TERM_COLUMNS:
+        rows.append((ITEMS_SHEET, header, NO, desc))
+    for header, _f, desc in TERM_SOURCE_COLUMNS:
+        rows.append((TERMS_SHEET, header, NO, desc))
     rows.append(("", "", "", ""))
     rows.append(
         (
@@ -193,7 +214,8 @@ def _readme_rows():
             _(
                 "导入按实施编码匹配事项:新编码新增事项;名称、类型、部门等直接更新;时限、办件类型、"
                 "到现场次数、网上办理深度、通办范围、收费、依据、指南、结果证照或材料有变化时生成"
-                "新版本,旧版本保留给已受理的办件。任何一行有错则整个文件不导入。"
+                "新版本,旧版本保留给已受理的办件。有“同义词”“俗称”列时,其内容即该事项的全部检索词"
+                "(没有这两列则检索词不变)。任何一行有错则整个文件不导入。"
             ),
         )
     )
@@ -214,7 +236,7 @@ def export_workbook(items=None) -> bytes:
             "current_version",
             "current_version__result_licence_type",
         )
-        .prefetch_related("current_version__materials__licence_type")
+        .prefetch_related("current_version__materials__licence_type", "terms")
         .order_by("implementation_code")
     )
     with translation.override("zh-hans"):
@@ -222,16 +244,23 @@ def export_workbook(items=None) -> bytes:
         ws = wb.active
         ws.title = ITEMS_SHEET
         ms = wb.create_sheet(MATERIALS_SHEET)
+        ts = wb.create_sheet(TERMS_SHEET)
         rs = wb.create_sheet(README_SHEET)
         bold = Font(bold=True)
         fill = PatternFill("solid", fgColor="F2DCDB")
+        item_headers = [c[0] for c in ITEM_COLUMNS] + [c[0] for c in TERM_COLUMNS]
+        ts.append(safe_row(c[0] for c in TERM_SOURCE_COLUMNS))
+        for cell in ts[1]:
+            cell.font = bold
         for sheet, columns in ((ws, ITEM_COLUMNS), (ms, MATERIAL_COLUMNS)):
-            sheet.append(safe_row(c[0] for c in columns))
-            for cell, col in zip(sheet[1], columns, strict=True):
+            sheet.append(safe_row(item_headers if sheet is ws else [c[0] for c in columns]))
+            for cell, col in zip(sheet[1], columns, strict=False):  # + optional term columns
                 cell.font = bold
                 if col[4]:
                     cell.fill = fill
             sheet.freeze_panes = "A2"
+        for cell in ws[1][len(ITEM_COLUMNS) :]:
+            cell.font = bold
         for item in items:
             version = item.current_version
             if version is None:
@@ -241,7 +270,13 @@ def export_workbook(items=None) -> bytes:
                 owner = version if name in services.VERSION_FIELDS else item
                 value = getattr(owner, name)
                 row.append(_cell_value(kind, value))
+            terms = sorted(item.terms.all(), key=lambda t: t.term)
+            for _h, kind, _d in TERM_COLUMNS:
+                row.append(safe_cell("、".join(t.term for t in terms if t.kind == kind)))
             ws.append(row)
+            for t in terms:
+                if t.source:
+                    ts.append(safe_row([item.implementation_code, t.term, t.source]))
             for m in version.materials.all():
                 ms.append(
                     [
@@ -261,7 +296,7 @@ def export_workbook(items=None) -> bytes:
         rs.column_dimensions["D"].width = 80
         for c in rs["D"]:
             c.alignment = Alignment(wrap_text=True)
-        for sheet in (ws, ms):
+        for sheet in (ws, ms, ts):
             for col in sheet.columns:
                 sheet.column_dimensions[col[0].column_letter].width = 16
         buf = BytesIO()
@@ -390,6 +425,8 @@ def parse_workbook(content: bytes):
     parser = _Parser()
     ws, ms = wb[ITEMS_SHEET], wb[MATERIALS_SHEET]
     item_index = _headers(ws, ITEM_COLUMNS, ITEMS_SHEET, errors)
+    header = [_text(c.value) for c in next(ws.iter_rows(min_row=1, max_row=1), [])]
+    term_index = {kind: header.index(h) for h, kind, _d in TERM_COLUMNS if h in header}
     mat_index = _headers(ms, MATERIAL_COLUMNS, MATERIALS_SHEET, errors)
     if errors:
         raise CatalogImportError(errors)
@@ -441,11 +478,12 @@ def parse_workbook(content: bytes):
             _field_errors({k: v for k, v in errs.items() if k not in failed}, ITEM_LABELS)
         )
         values = {**item_values, **version_values}
+        terms = _parse_terms(row, term_index, row_errors) if term_index else None
         if row_errors:
             errors[(ITEMS_SHEET, n)] = row_errors
         else:
             rows_of[code] = n
-            items[code] = {"values": values, "row": n, "materials": []}
+            items[code] = {"values": values, "row": n, "materials": [], "terms": terms}
 
     orders: dict[tuple[str, int], int] = {}
     for n, row in _rows(ms):
@@ -480,11 +518,88 @@ def parse_workbook(content: bytes):
         else:
             orders[(code, order)] = n
             items[code]["materials"].append((order, values))
+    if TERMS_SHEET in wb.sheetnames:
+        _parse_term_sources(wb[TERMS_SHEET], items, seen_codes, errors)
     if errors:
         raise CatalogImportError(errors)
     for entry in items.values():
         entry["materials"] = [v for _o, v in sorted(entry["materials"], key=lambda t: t[0])]
     return items
+
+
+def _parse_terms(row, term_index: dict, row_errors: list) -> list[dict]:
+    """The item's search words from the 同义词 / 俗称 cells; an empty word between separators,
+    a word over 50 characters or a word given twice is an error of the row."""
+    terms: list[dict] = []
+    seen: dict[str, str] = {}
+    for header, kind, _d in TERM_COLUMNS:
+        if kind not in term_index:
+            continue
+        index = term_index[kind]
+        text = _text(row[index] if index < len(row) else "")
+        if not text:
+            continue
+        for part in TERM_SPLIT.split(unicodedata.normalize("NFKC", text)):
+            term = services.clean_term(part)
+            if not term:
+                row_errors.append(
+                    _("“%(col)s”:有空的词语(两个分隔符之间没有内容)。") % {"col": header}
+                )
+                continue
+            if len(term) > services.MAX_TERM:
+                row_errors.append(
+                    _("“%(col)s”:词语“%(t)s”超过%(n)d个字。")
+                    % {"col": header, "t": term[:20], "n": services.MAX_TERM}
+                )
+                continue
+            if term in seen:
+                row_errors.append(
+                    _("“%(col)s”:词语“%(t)s”重复(已在“%(other)s”中)。")
+                    % {"col": header, "t": term, "other": seen[term]}
+                )
+                continue
+            seen[term] = header
+            terms.append({"term": term, "kind": kind, "source": ""})
+    return terms
+
+
+def _parse_term_sources(ts, items: dict, seen_codes: set, errors: dict) -> None:
+    """检索词来源: (实施编码, 词语, 来源) rows naming where a word of the 事项 sheet was heard."""
+    header = [_text(c.value) for c in next(ts.iter_rows(min_row=1, max_row=1), [])]
+    index = {}
+    for h, name, _d in TERM_SOURCE_COLUMNS:
+        if h in header:
+            index[name] = header.index(h)
+        else:
+            errors.setdefault((TERMS_SHEET, 1), []).append(_("缺少列“%(col)s”。") % {"col": h})
+    if len(index) < len(TERM_SOURCE_COLUMNS):
+        return
+    seen: dict[tuple[str, str], int] = {}
+    for n, row in _rows(ts):
+        values = {k: _text(row[i] if i < len(row) else "") for k, i in index.items()}
+        code, term = values["implementation_code"], services.clean_term(values["term"])
+        row_errors = []
+        if code not in seen_codes:
+            row_errors.append(_("“实施编码”:%(c)s 不在“事项”表中。") % {"c": code})
+        elif code not in items:
+            continue  # the item's own row failed and is reported there
+        elif not term:
+            row_errors.append(_("“词语”不能为空。"))
+        elif items[code]["terms"] is None:
+            row_errors.append(_("“事项”表没有“同义词”“俗称”列。"))
+        elif (code, term) in seen:
+            row_errors.append(
+                _("“词语”:%(t)s 与第%(r)d行重复。") % {"t": term, "r": seen[(code, term)]}
+            )
+        else:
+            match = [t for t in items[code]["terms"] if t["term"] == term]
+            if not match:
+                row_errors.append(_("“词语”:%(t)s 不在该事项的“同义词”“俗称”中。") % {"t": term})
+            else:
+                match[0]["source"] = values["source"][:300]
+                seen[(code, term)] = n
+        if row_errors:
+            errors[(TERMS_SHEET, n)] = row_errors
 
 
 def _check_scope(items: dict, user):
@@ -515,8 +630,17 @@ def _check_scope(items: dict, user):
         raise CatalogImportError(errors)
 
 
-@transaction.atomic
 def import_workbook(content: bytes, user=None) -> ImportResult:
+    """Import the template (see ``_import_workbook``); the search index of the items touched
+    is rebuilt once, after the import."""
+    from .search import indexing_deferred
+
+    with indexing_deferred():
+        return _import_workbook(content, user)
+
+
+@transaction.atomic
+def _import_workbook(content: bytes, user=None) -> ImportResult:
     """Import the template: all or nothing. New codes create items; changed item fields update
     in place; changed terms or materials publish a new version; identical rows change nothing.
     ``user``: the staff member importing (their scope is enforced); None for the command."""
@@ -543,6 +667,7 @@ def import_workbook(content: bytes, user=None) -> ImportResult:
                     **version_values,
                 )
                 result.created += 1
+                item = ServiceItem.objects.get(implementation_code=code)
             else:
                 outcome = services.update_item(
                     item, materials=entry["materials"], **item_values, **version_values
@@ -553,6 +678,10 @@ def import_workbook(content: bytes, user=None) -> ImportResult:
                     result.updated += 1
                 if outcome.new_version is None and not outcome.item_changed:
                     result.unchanged += 1
+            if entry.get("terms") is not None and services.set_terms(
+                item=item, terms=entry["terms"]
+            ):
+                result.terms_changed += 1
         except ValidationError as exc:
             detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
             raise CatalogImportError(

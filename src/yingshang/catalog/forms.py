@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yingshang.platform.forms import FilterForm
 
-from .models import Category, Theme
+from .models import Category, TermKind, Theme
 
 
 class SearchForm(FilterForm):
@@ -35,3 +35,25 @@ class SearchForm(FilterForm):
 
 class StaffListForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+
+
+class TermForm(forms.Form):
+    """A search word for an item (staff page 检索词)."""
+
+    code = forms.CharField(label=_("实施编码"), max_length=80)
+    term = forms.CharField(label=_("词语"), max_length=50)
+    kind = forms.ChoiceField(label=_("类型"), choices=TermKind.choices)
+    source = forms.CharField(label=_("来源"), max_length=300, required=False)
+
+
+class SuggestForm(forms.Form):
+    """The type-ahead's query (``/services/suggest/?q=``); anything longer is cut."""
+
+    q = forms.CharField(required=False, max_length=1000, strip=True)
+
+    def query(self) -> str:
+        return (self.cleaned_data.get("q") or "")[:100] if self.is_valid() else ""
+
+
+class DeleteTermForm(forms.Form):
+    delete = forms.IntegerField(min_value=1)

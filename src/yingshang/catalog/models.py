@@ -331,3 +331,80 @@ class BundleOutput(models.Model):
 
     def __str__(self):
         return f"{self.bundle_id}:{self.licence_type_id}"
+
+
+class TermKind(models.TextChoices):
+    SYNONYM = "synonym", _("同义词")
+    COLLOQUIAL = "colloquial", _("俗称")
+
+
+class ItemTerm(models.Model):
+    """A word people use for an item (营业执照 → 企业设立登记, 开小卖部 → 个体工商户设立登记),
+    maintained by the catalogue team; the search matches it like the item's name. ``source``
+    says where the wording was heard (12345 hotline, hall enquiry, a published page)."""
+
+    item = models.ForeignKey(
+        ServiceItem, on_delete=models.CASCADE, related_name="terms", verbose_name=_("事项")
+    )
+    term = models.CharField(_("词语"), max_length=50)
+    kind = models.CharField(
+        _("类型"), max_length=12, choices=TermKind.choices, default=TermKind.SYNONYM
+    )
+    source = models.CharField(_("来源"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    audited = True
+
+    class Meta:
+        verbose_name = _("检索词")
+        verbose_name_plural = _("检索词")
+        ordering = ["item", "kind", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "term"], name="item_term_unique"),
+        ]
+
+    def __str__(self):
+        return self.term
+
+    def clean(self):
+        self.term = " ".join((self.term or "").split())
+        if not self.term:
+            raise ValidationError({"term": _("词语不能为空。")})
+
+
+class SearchToken(models.Model):
+    """The search index: one row per (item, token, field), rebuilt from the item, its current
+    version, materials, department and terms whenever one of them changes
+    (``catalog.search.index_item``; ``yingshang catalog_search rebuild`` rebuilds all)."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    field = models.CharField(max_length=12)
+    weight = models.FloatField()
+
+    class Meta:
+        verbose_name = _("检索索引")
+        verbose_name_plural = _("检索索引")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "token", "field"], name="search_token_unique"),
+        ]
+        indexes = [models.Index(fields=["token"], name="search_token_token")]
+
+    def __str__(self):
+        return f"{self.item_id}:{self.token}"
+
+
+class ZeroResultQuery(models.Model):
+    """A portal search that found nothing: what people look for and the catalogue lacks."""
+
+    query = models.CharField(_("检索词"), max_length=100, unique=True)
+    count = models.PositiveIntegerField(_("次数"), default=0)
+    first_seen = models.DateTimeField(_("首次出现"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("最近出现"))
+
+    class Meta:
+        verbose_name = _("无结果检索")
+        verbose_name_plural = _("无结果检索")
+        ordering = ["-count", "-last_seen"]
+
+    def __str__(self):
+        return self.query

@@ -1,8 +1,29 @@
 """The catalogue's public entry points: item and bundle look-up (the only module of this app
 other apps import, besides ``catalog.models``). See docs/architecture.md."""
 
+from . import search as _search
 from .models import Bundle, ServiceItem
-from .selectors import bundle_by_key, item_by_code, public_bundles, public_items, search_items
+from .selectors import bundle_by_key, item_by_code, public_bundles, public_items
+from .selectors import search_items as filter_items
+
+
+def search_items(query: str, *, limit: int = 10, record: bool = False) -> list[ServiceItem]:
+    """Active items for what a person typed, best first (everyday words, synonyms, pinyin
+    initials, several words AND-matched; see catalog/search.py). ``record``: count the query
+    for the catalogue team when it finds nothing (the portal and the WeChat answer do; a
+    type-ahead should not). Same ranking on SQLite and PostgreSQL."""
+    return _search.search(query, limit=limit, record=record).items
+
+
+def search(query: str, *, limit: int = 10, record: bool = False):
+    """``search_items`` with the "did you mean" suggestion and popular items for zero results
+    (a ``catalog.search.SearchResult``)."""
+    return _search.search(query, limit=limit, record=record)
+
+
+def popular_items(*, limit: int = 8) -> list[ServiceItem]:
+    """The active items applied for most (for the portal home), cached ten minutes."""
+    return _search.popular_items(limit=limit)
 
 
 def active_item(code: str) -> ServiceItem | None:
@@ -50,8 +71,11 @@ __all__ = [
     "bundle_outputs",
     "founds_holder",
     "bundle_by_key",
+    "filter_items",
     "item_by_code",
     "public_bundles",
+    "popular_items",
     "public_items",
+    "search",
     "search_items",
 ]

@@ -547,3 +547,81 @@ def save_bundle_outputs(*, bundle: Bundle, outputs: list[dict]) -> str:
                 bundle=bundle, item_id=item_id, licence_type_id=lt_id, founds_holder=founds
             )
     return "updated" if current else "created"
+
+
+# ------------------------------------------------------------------ search terms (检索词)
+
+MAX_TERM = 50
+
+
+def clean_term(value) -> str:
+    """A term as stored: NFKC-normalised (full-width letters → half-width), single spaces."""
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFKC", str(value or "")).split())
+
+
+def validate_term(term: str, kind: str) -> dict[str, str]:
+    from .models import TermKind
+
+    errors = {}
+    if not term:
+        errors["term"] = str(_("词语不能为空。"))
+    elif len(term) > MAX_TERM:
+        errors["term"] = str(_("词语不能超过%(n)d个字。") % {"n": MAX_TERM})
+    if kind not in TermKind.values:
+        errors["kind"] = str(_("类型应为“同义词”或“俗称”。"))
+    return errors
+
+
+@transaction.atomic
+def add_term(*, item: ServiceItem, term: str, kind: str = "synonym", source: str = ""):
+    """Add (or update the kind and source of) a term of ``item``; returns (term, status)."""
+    from .models import ItemTerm
+
+    term = clean_term(term)
+    errors = validate_term(term, kind)
+    if errors:
+        raise ValidationError(errors)
+    source = clean_term(source)[:300]
+    existing = ItemTerm.objects.filter(item=item, term=term).first()
+    if existing is None:
+        return ItemTerm.objects.create(item=item, term=term, kind=kind, source=source), "created"
+    if existing.kind == kind and (existing.source == source or not source):
+        return existing, "unchanged"
+    existing.kind = kind
+    existing.source = source or existing.source
+    existing.save()
+    return existing, "updated"
+
+
+@transaction.atomic
+def set_terms(*, item: ServiceItem, terms: list[dict]) -> bool:
+    """Make ``terms`` ([{term, kind, source}]) the item's terms: missing ones are removed, new
+    ones added, a term whose source is empty keeps its current source. Returns whether
+    anything changed."""
+    from .models import ItemTerm
+
+    wanted = {}
+    for entry in terms:
+        term = clean_term(entry["term"])
+        errors = validate_term(term, entry.get("kind", "synonym"))
+        if errors:
+            raise ValidationError(errors)
+        if term in wanted:
+            raise ValidationError({"term": _("词语“%(t)s”重复。") % {"t": term}})
+        wanted[term] = entry
+    changed = False
+    for old in ItemTerm.objects.filter(item=item):
+        if old.term not in wanted:
+            old.delete()
+            changed = True
+    for term, entry in wanted.items():
+        _t, status = add_term(
+            item=item,
+            term=term,
+            kind=entry.get("kind", "synonym"),
+            source=entry.get("source", ""),
+        )
+        changed = changed or status != "unchanged"
+    return changed

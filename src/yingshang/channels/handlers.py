@@ -134,11 +134,10 @@ def answer_appeal(text: str) -> str:
 def answer_search(q: str) -> str:
     q = q.strip()[:50]
     items = (
-        list(
-            catalog_public.search_items(q=q)
-            .order_by("name")
-            .values_list("name", "implementation_code")[:MAX_SEARCH_RESULTS]
-        )
+        [
+            (i.name, i.implementation_code)
+            for i in catalog_public.search_items(q, limit=MAX_SEARCH_RESULTS, record=True)
+        ]
         if q
         else []
     )

@@ -229,3 +229,29 @@ def load_catalog(options, tally, out):
             ],
         )
         tally.add("bundle outputs", status)
+
+
+@demo_step(205, "catalog: search words (同义词/俗称) and the search index")
+@transaction.atomic
+def load_search_terms(options, tally, out):
+    """The words people use for the demo items (demo/data/search_terms.py, each with its
+    source) on every item of that name (city and counties); then any item without index rows
+    is indexed. Idempotent."""
+    from yingshang.catalog import search
+    from yingshang.catalog.models import SearchToken
+    from yingshang.demo.data import search_terms
+
+    by_name: dict[str, list[ServiceItem]] = {}
+    for item in ServiceItem.objects.filter(name__in={t[0] for t in search_terms.TERMS}):
+        by_name.setdefault(item.name, []).append(item)
+    missing = sorted({t[0] for t in search_terms.TERMS} - set(by_name))
+    if missing:
+        raise ValueError(f"search terms name unknown demo items: {missing}")
+    for name, term, kind, source in search_terms.TERMS:
+        for item in by_name[name]:
+            _t, status = services.add_term(item=item, term=term, kind=kind, source=source)
+            tally.add("search terms", status)
+    indexed = set(SearchToken.objects.values_list("item_id", flat=True).distinct())
+    for pk in ServiceItem.objects.exclude(pk__in=indexed).values_list("pk", flat=True):
+        search.index_item(pk)
+        tally.add("search index (items)", "created")
