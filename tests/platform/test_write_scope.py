@@ -178,6 +178,45 @@ PAGES = {
     "staff/registry/representatives/": Open(
         "经办人审核:每条按 policy approve 检查企业登记区划(tests/registry/test_representatives.py)"
     ),
+    # applicant accounts (docs/accounts.md): personal, no scoped object
+    "accounts/": READ,
+    "accounts/login/": Open("申请人登录"),
+    "accounts/logout/": Open("退出"),
+    "accounts/register/": READ,
+    "accounts/register/person/": Open("个人注册:新账号,无辖区对象"),
+    "accounts/register/enterprise/": Open(
+        "企业注册:只提交经办人申请,核验前看不到企业(tests/accounts)"
+    ),
+    "accounts/reset/": Open("凭短信验证码重置本人密码"),
+    "accounts/export.json": READ,
+    "accounts/delete/": Open("注销本人账号"),
+    "accounts/demo-sms/": READ,
+    "accounts/oidc/login/": READ,
+    "accounts/oidc/callback/": Open("实名认证登录:state 与 nonce 校验(tests/accounts)"),
+    "accounts/demo-idp/.well-known/openid-configuration": READ,
+    "accounts/demo-idp/authorize": Open("演示身份提供方(仅 ACCOUNTS_DEMO_IDP)"),
+    "accounts/demo-idp/token": Open("演示身份提供方(仅 ACCOUNTS_DEMO_IDP)"),
+    "accounts/demo-idp/jwks": READ,
+    "accounts/demo-idp/userinfo": READ,
+    # WeChat binding (docs/channels.md): the person's own bindings
+    "wechat/oauth/": Open("微信网页授权:签名 state"),
+    "wechat/oauth/callback/": Open(
+        "微信网页授权回调:state 一次有效(tests/channels/test_binding.py)"
+    ),
+    "wechat/bind/": Open("绑定本人账号:验证码发到账号手机"),
+    "accounts/wechat/": READ,
+    "accounts/wechat/<int:pk>/unbind/": Open("只解除本人的绑定(他人的 404,tests/channels)"),
+    # guided applications (docs/cases.md): the applicant's own drafts
+    "apply/drafts/": READ,
+    "apply/guided/item/<str:code>/": Open("门户分步申报:新草稿"),
+    "apply/guided/bundle/<slug:key>/": Open("门户分步申报一件事:新草稿"),
+    "apply/drafts/<str:token>/<slug:step>/": Open(
+        "本人草稿(他人的 404,tests/cases/test_guided_apply.py)"
+    ),
+    "apply/drafts/<str:token>/discard/": Open("放弃本人草稿(他人的 404)"),
+    "services/suggest/": READ,
+    "staff/catalog/terms/": Open("检索词:仅事项目录维护员,按事项辖区(tests/catalog)"),
+    "staff/monitoring/process/log.xes": READ,
     "services/": READ,
     "services/<str:code>/": READ,
     "bundles/<slug:key>/": READ,

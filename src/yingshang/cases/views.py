@@ -519,10 +519,10 @@ def case_visit(request, number):
 
 
 def _find_items(query: str, limit: int = 10) -> list:
-    """Active items of the whole city (全域通办) matching ``query``, best first. The one place
-    the window's item search asks the catalogue: switch to its ranked search
-    (``catalog.search_items(query, limit=limit)``, with synonyms) here."""
-    return list(catalog.search_items(q=query)[:limit])
+    """Active items of the whole city (全域通办) matching ``query``, best first: the
+    catalogue's ranked search (everyday words, synonyms, pinyin initials; catalog/search.py),
+    the same the portal uses. Type-ahead queries are not logged as zero-result queries."""
+    return list(catalog.search_items(query, limit=limit))
 
 
 def _item_row(item) -> dict:
