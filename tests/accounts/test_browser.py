@@ -23,7 +23,7 @@ def test_register_on_a_phone_and_log_in_with_a_code(live_server, mianyang, brows
     page.goto(f"{live_server.url}/accounts/login/")
     assert page.locator("h1").first.inner_text() == "申请人登录"
     _no_horizontal_scroll(page)
-    page.click("a[href='/accounts/register/']")
+    page.click("main a[href='/accounts/register/']")  # the nav's is behind the menu button
     page.click("a[href='/accounts/register/person/']")
     page.wait_for_url("**/accounts/register/person/")
 
@@ -52,6 +52,7 @@ def test_register_on_a_phone_and_log_in_with_a_code(live_server, mianyang, brows
     assert "周小雨" in page.content()
     assert Account.objects.filter(phone=PHONE).exists()
 
+    page.click("[data-nav-toggle]")  # on a phone 退出 is in the menu
     page.click("text=退出")
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_sms-phone", PHONE)

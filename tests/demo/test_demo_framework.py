@@ -174,13 +174,14 @@ def test_only_runs_the_named_loaders_and_audits_each_changing_step(mianyang):
     entries = list(AuditEntry.objects.filter(object_type="demo").order_by("id"))[before:]
     assert [e.object_repr for e in entries] == [
         "catalog: licence types, service items, bundles",
+        "catalog: search words (同义词/俗称) and the search index",
         "registry: enterprises, persons, e-licences, portal accounts",
     ]
-    assert entries[1].changes["after"]["enterprises"] == {"created": 8}
+    assert entries[2].changes["after"]["enterprises"] == {"created": 8}
     assert "qiye" in text.split("Portal logins")[1]
     # a second run changes nothing: no new audit entry
     call_command("demo", "--quiet", "--only", "catalog,registry", stdout=StringIO())
-    assert AuditEntry.objects.filter(object_type="demo").count() == before + 2
+    assert AuditEntry.objects.filter(object_type="demo").count() == before + 3
 
 
 def test_volume_step_without_items_says_so(mianyang):

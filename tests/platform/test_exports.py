@@ -236,9 +236,11 @@ def test_monitoring_report_excel(tmp_path):
 
     card = {
         "name": HOSTILE[0],
+        "label": HOSTILE[0],  # the plain name the report prints (monitoring/labels.py)
         "key": HOSTILE[1],
         "value": -1.5,
         "unit": HOSTILE[2],
+        "unit_label": HOSTILE[2],
         "score": 80,
         "gap_to_frontier": -20,
         "previous": None,
@@ -249,7 +251,7 @@ def test_monitoring_report_excel(tmp_path):
         "city": types.SimpleNamespace(name=HOSTILE[3]),
         "label": HOSTILE[4],
         "data": {
-            "cards": [card, {**card, "value": None, "name": HOSTILE[7]}],
+            "cards": [card, {**card, "value": None, "name": HOSTILE[7], "label": HOSTILE[7]}],
             "counties": [{"name": HOSTILE[5], "value": 50}, {"name": HOSTILE[6], "value": -1}],
             "trend": [{"period": HOSTILE[2], "value": 1}],
         },

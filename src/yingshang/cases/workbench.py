@@ -10,10 +10,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yingshang.core.models import Role
-from yingshang.platform.workbench import TODO, WATCH, Card, provider
+from yingshang.platform.workbench import TODO, WATCH, Card, module_gate, provider
 
 from . import selectors
 from .models import Case, Status
+
+
+@module_gate("cases:intake")
+def may_take_in(user) -> bool:
+    """综合窗口收件 is offered to the roles the intake page lets in (cases/views.py
+    ``_require_writer``: a writing role the case policy allows to "handle")."""
+    from yingshang.platform.scoping import can_write
+
+    from .workflow import MACHINE
+
+    return can_write(user) and MACHINE.policy.can(user, "handle")
 
 
 def _queue(**params) -> str:

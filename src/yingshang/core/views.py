@@ -64,11 +64,13 @@ def _module_links(user) -> list[tuple[str, str]]:
     from django.urls import NoReverseMatch, reverse
 
     from yingshang.platform.scoping import can_write
+    from yingshang.platform.workbench import module_allowed
 
     allowed = {None: True, "write": can_write(user), "audit": selectors.can_read_audit(user)}
     links = []
     for name, label, needs in MODULES:
-        if not allowed[needs]:
+        gate = module_allowed(name, user)  # the owning app's rule, where it registered one
+        if not allowed[needs] or gate is False:
             continue
         try:
             links.append((reverse(name), str(label)))

@@ -71,6 +71,28 @@ def provider(func: Provider) -> Provider:
     return func
 
 
+Gate = Callable[[object], bool]
+_gates: dict[str, Gate] = {}
+
+
+def module_gate(url_name: str):
+    """Register who may open a workbench module (by its URL name): the owning app's own rule,
+    so that the workbench offers a link only to the roles its policy lets in."""
+
+    def register(func: Gate) -> Gate:
+        _gates[url_name] = func
+        return func
+
+    return register
+
+
+def module_allowed(url_name: str, user) -> bool | None:
+    """The owning app's answer for ``user``, or None when the app registered no gate."""
+    discover()
+    gate = _gates.get(url_name)
+    return None if gate is None else bool(gate(user))
+
+
 def discover() -> None:
     global _discovered
     if not _discovered:
