@@ -151,7 +151,7 @@ def test_password_reset_by_code(client, mianyang):
     assert resp.status_code == 302
     account.user.refresh_from_db()
     assert account.user.check_password(new)
-    assert AuditEntry.objects.filter(action="accounts.password_reset").exists()
+    assert AuditEntry.objects.filter(action="password_reset").exists()
     # a used code cannot reset it again
     resp = client.post(
         url,

@@ -240,7 +240,7 @@ def reset_password(*, phone: str, code: str, password: str, now=None):
     codes.verify_code(phone=account.phone, purpose=CodePurpose.RESET, code=code, now=now)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit.record("accounts.password_reset", instance=account, user=user)
+    audit.record("password_reset", instance=account, user=user)
     return user
 
 
