@@ -269,3 +269,14 @@ def test_a_deleted_account_is_not_logged_in_by_its_binding(applicant):
     applicant.account.status = "deleted"
     applicant.account.save()
     assert binding.bound_user(OPENID) is None
+
+
+def test_a_second_code_too_soon_is_a_message_not_an_error_page(client, fake_url, sms, applicant):
+    """The send button twice within 60 s: the second is refused in words on the page (the
+    accounts' resend limit), nothing else is sent."""
+    _bound_session(client, fake_url, applicant)
+    assert client.post("/wechat/bind/", {"action": "send"}).status_code == 200
+    r = client.post("/wechat/bind/", {"action": "send"})
+    assert r.status_code == 400
+    assert "重新获取" in " ".join(r.context["form"].non_field_errors())
+    assert len(sms.state.for_phone(applicant.account.phone)) == 1

@@ -129,8 +129,8 @@ def bind_view(request):
                 messages.success(
                     request, _("验证码已发送到 %(phone)s。") % {"phone": mask_phone(phone)}
                 )
-            except ValidationError as exc:
-                form.is_valid()
+            except ValidationError as exc:  # resend too soon, limits, SMS refused
+                form.cleaned_data = {}  # an unbound form has none; add_error reads it
                 add_service_errors(form, exc)
         elif form.is_valid():
             try:
