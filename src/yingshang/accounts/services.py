@@ -77,6 +77,22 @@ def _new_user(*, phone: str, full_name: str, password: str):
     return user
 
 
+def _create_account(*, kind: str, phone: str, name: str, password: str, code: str, now):
+    """The user and its account for a registration whose code is confirmed; a phone taken
+    meanwhile (the unique constraint) is a field error, not a 500."""
+    user = _new_user(phone=phone, full_name=name, password=password)
+    codes.verify_code(phone=phone, purpose=CodePurpose.REGISTER, code=code, now=now)
+    try:
+        with transaction.atomic():
+            user.save()
+            account = Account.objects.create(
+                user=user, kind=kind, phone=phone, phone_verified_at=now
+            )
+    except IntegrityError:
+        raise ValidationError({"phone": _("该手机号已注册,请直接登录或找回密码。")}) from None
+    return user, account
+
+
 @transaction.atomic
 def register_person(*, name: str, id_number: str, phone: str, code: str, password: str, now=None):
     """个人注册: the phone proven by its code, the ID number checked (GB 11643 via
@@ -106,16 +122,9 @@ def register_person(*, name: str, id_number: str, phone: str, code: str, passwor
             )
     if errors:
         raise ValidationError(errors)
-    user = _new_user(phone=phone, full_name=name, password=password)
-    codes.verify_code(phone=phone, purpose=CodePurpose.REGISTER, code=code, now=now)
-    try:
-        with transaction.atomic():
-            user.save()
-            account = Account.objects.create(
-                user=user, kind=AccountKind.PERSON, phone=phone, phone_verified_at=now
-            )
-    except IntegrityError:
-        raise ValidationError({"phone": _("该手机号已注册,请直接登录或找回密码。")}) from None
+    user, account = _create_account(
+        kind=AccountKind.PERSON, phone=phone, name=name, password=password, code=code, now=now
+    )
     registry.register_person(id_number=number, name=name, phone=phone, user=user)
     audit.record(
         "accounts.register",
@@ -184,16 +193,9 @@ def register_enterprise(
         errors["phone"] = _("该手机号已注册,请直接登录或找回密码。")
     if errors:
         raise ValidationError(errors)
-    user = _new_user(phone=phone, full_name=name, password=password)
-    codes.verify_code(phone=phone, purpose=CodePurpose.REGISTER, code=code, now=now)
-    try:
-        with transaction.atomic():
-            user.save()
-            account = Account.objects.create(
-                user=user, kind=AccountKind.ENTERPRISE, phone=phone, phone_verified_at=now
-            )
-    except IntegrityError:
-        raise ValidationError({"phone": _("该手机号已注册,请直接登录或找回密码。")}) from None
+    user, account = _create_account(
+        kind=AccountKind.ENTERPRISE, phone=phone, name=name, password=password, code=code, now=now
+    )
     rep = registry.request_representation(user=user, uscc_code=code_uscc)
     EnterpriseAuthorisation.objects.create(
         account=account,

@@ -125,13 +125,19 @@ def bound_user(openid: str):
     return user
 
 
-def send_code(*, user, ip: str | None = None):
-    """A one-time code to the phone on record of ``user``'s account."""
+def _phone_of(user) -> str:
+    """The phone on record of ``user``'s applicant account; a field error without one."""
     phone = accounts.phone_of(user)
     if not phone:
         raise ValidationError(
             {"code": _("只有已验证手机号的申请人账号可以绑定微信。")}, code="no_phone"
         )
+    return phone
+
+
+def send_code(*, user, ip: str | None = None):
+    """A one-time code to the phone on record of ``user``'s account."""
+    phone = _phone_of(user)
     return accounts.send_code(phone=phone, purpose=accounts.CodePurpose.WECHAT_BIND, ip=ip)
 
 
@@ -142,11 +148,7 @@ def bind(*, user, openid: str, code: str, consent: bool) -> Follower:
     ValidationError per field (``consent``, ``code``)."""
     if not consent:
         raise ValidationError({"consent": _("请阅读并同意绑定说明。")}, code="consent")
-    phone = accounts.phone_of(user)
-    if not phone:
-        raise ValidationError(
-            {"code": _("只有已验证手机号的申请人账号可以绑定微信。")}, code="no_phone"
-        )
+    phone = _phone_of(user)
     accounts.verify_code(phone=phone, purpose=accounts.CodePurpose.WECHAT_BIND, code=code)
     follower, _created = Follower.objects.select_for_update().get_or_create(
         openid=openid[:64], defaults={"subscribed": False}
