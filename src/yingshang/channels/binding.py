@@ -14,13 +14,24 @@
 3. From then on the authorisation of a bound openid logs its person in (the pages opened from the
    menu and from pushes), ``我的办件`` answers in the chat, and pushes reach them.
 
+**snsapi_userinfo and the UnionID.** With ``WECHAT_OAUTH_SCOPE=snsapi_userinfo`` WeChat asks the
+person's consent on its authorisation page and the token answer carries the open platform's
+``unionid`` (else ``GET {api_base}/sns/userinfo?access_token&openid&lang=zh_CN`` is asked for it;
+with an snsapi_base token WeChat answers errcode 48001). Only the UnionID is kept — nickname, head
+image and region are not stored (PIPL: what the service needs). A person already bound through
+another account or mini program of the same open platform (same UnionID) is recognised on their
+first authorisation here: the new openid is bound to them without a second code (WeChat itself
+vouches that it is the same WeChat user), audited like any binding.
+
 Bindings are personal data: the openid is masked in lists and logs, binding and unbinding are
 audited (``Follower.audited``), and a person removes a binding on their bindings page.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import requests
@@ -41,7 +52,18 @@ from .models import Follower
 STATE_SALT = "channels.oauth"
 SESSION_NONCE = "wechat_oauth_nonce"
 SESSION_OPENID = "wechat_openid"
+SESSION_UNIONID = "wechat_unionid"
 SCOPES = ("snsapi_base", "snsapi_userinfo")
+# openids and unionids are URL-safe base64-like strings of 28–32 characters
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What one web authorisation tells about the person on the phone."""
+
+    openid: str
+    unionid: str = ""
 
 
 class OAuthRefused(Exception):
@@ -100,28 +122,83 @@ class _OAuth(WeChatOAuth):
         return super()._request(method, url_or_endpoint, **kwargs)
 
 
-def openid_from_code(config: Config, code: str, *, redirect_uri: str = "") -> str:
-    """The openid WeChat hands out for a one-use authorisation code (OAuthRefused if refused)."""
+def identity_from_code(config: Config, code: str, *, redirect_uri: str = "") -> Identity:
+    """The openid (and, for snsapi_userinfo, the unionid) WeChat hands out for a one-use
+    authorisation code. OAuthRefused when WeChat refuses or answers something unusable."""
     if not code or len(code) > 128:
         raise OAuthRefused("code")
+    client = _OAuth(config, redirect_uri)
     try:
-        answer = _OAuth(config, redirect_uri).fetch_access_token(code)
-    except WeChatOAuthException as exc:  # errcode 40029 invalid code, 40001 credential …
+        answer = client.fetch_access_token(code)
+        openid = str(answer.get("openid") or "")
+        if not _ID_RE.match(openid):
+            raise OAuthRefused("openid")
+        unionid = str(answer.get("unionid") or "")
+        if not unionid and "snsapi_userinfo" in str(answer.get("scope") or ""):
+            info = client.get_user_info(openid=openid, access_token=answer["access_token"])
+            if str(info.get("openid") or "") != openid:
+                raise OAuthRefused("userinfo")
+            unionid = str(info.get("unionid") or "")
+    except WeChatOAuthException as exc:  # errcode 40029 invalid code, 40001 credential, 48001 …
         raise OAuthRefused(f"code:{exc.errcode}") from exc
-    except (requests.RequestException, ValueError, KeyError) as exc:  # unreachable, not JSON
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:  # not JSON …
         raise OAuthRefused("unreachable") from exc
-    openid = str(answer.get("openid") or "")
-    if not openid or len(openid) > 64:
-        raise OAuthRefused("openid")
-    return openid
+    if unionid and not _ID_RE.match(unionid):
+        raise OAuthRefused("unionid")
+    return Identity(openid=openid, unionid=unionid)
+
+
+def openid_from_code(config: Config, code: str, *, redirect_uri: str = "") -> str:
+    """The openid WeChat hands out for a one-use authorisation code (OAuthRefused if refused)."""
+    return identity_from_code(config, code, redirect_uri=redirect_uri).openid
+
+
+def _usable(user):
+    if user is None or not user.is_active or not accounts.phone_of(user):
+        return None
+    return user
 
 
 def bound_user(openid: str):
     """The active portal user bound to ``openid``, or None."""
     row = Follower.objects.select_related("user").filter(openid=openid).first()
-    user = row.user if row is not None else None
-    if user is None or not user.is_active or not accounts.phone_of(user):
+    return _usable(row.user if row is not None else None)
+
+
+@transaction.atomic
+def recognise(identity: Identity):
+    """The person behind one authorisation, or None: the user bound to the openid, else — when
+    WeChat gave a UnionID — the person bound through another account or mini program of the
+    same open platform, to whom this openid is then bound too (audited). A UnionID WeChat
+    gives for a known openid is kept on its row."""
+    follower = Follower.objects.select_for_update().filter(openid=identity.openid).first()
+    if follower is not None and identity.unionid and follower.unionid != identity.unionid:
+        follower.unionid = identity.unionid
+        follower.save(update_fields=["unionid"])
+    user = _usable(follower.user if follower is not None else None)
+    if user is not None or not identity.unionid:
+        return user
+    if follower is not None and follower.unbound_at is not None:
+        return None  # the person unbound this openid: only a code binds it again
+    owners = set(
+        Follower.objects.filter(unionid=identity.unionid, user__isnull=False)
+        .exclude(openid=identity.openid)
+        .values_list("user_id", flat=True)
+    )
+    if len(owners) != 1:  # nobody, or two people: not a recognition, the binding page decides
         return None
+    sibling = Follower.objects.select_related("user").filter(
+        unionid=identity.unionid, user_id=owners.pop()
+    )
+    user = _usable(sibling.first().user)
+    if user is None:
+        return None
+    if follower is None:
+        follower = Follower(openid=identity.openid, subscribed=False)
+    follower.user = user
+    follower.unionid = identity.unionid
+    follower.bound_at = timezone.now()
+    follower.save()  # audited: bound through the UnionID
     return user
 
 
@@ -142,7 +219,7 @@ def send_code(*, user, ip: str | None = None):
 
 
 @transaction.atomic
-def bind(*, user, openid: str, code: str, consent: bool) -> Follower:
+def bind(*, user, openid: str, code: str, consent: bool, unionid: str = "") -> Follower:
     """Join ``openid`` to ``user`` after the code to the account's phone is confirmed. An openid
     already bound to another person is moved only by that confirmation (the phone's owner).
     ValidationError per field (``consent``, ``code``)."""
@@ -155,17 +232,32 @@ def bind(*, user, openid: str, code: str, consent: bool) -> Follower:
     )
     follower.user = user
     follower.bound_at = timezone.now()
-    follower.save(update_fields=["user", "bound_at"])  # audited: who bound which openid
+    follower.unbound_at = None
+    fields = ["user", "bound_at", "unbound_at"]
+    if unionid and _ID_RE.match(unionid):
+        follower.unionid = unionid
+        fields.append("unionid")
+    follower.save(update_fields=fields)  # audited: who bound which openid
     return follower
 
 
 @transaction.atomic
 def unbind(*, user, pk: int) -> None:
-    """Remove one of ``user``'s bindings (another person's is not found: DoesNotExist)."""
+    """Remove one of ``user``'s bindings (another person's is not found: DoesNotExist), with
+    the bindings of the same WeChat user (same UnionID) in the open platform's other accounts."""
     follower = Follower.objects.select_for_update().get(pk=pk, user=user)
-    follower.user = None
-    follower.bound_at = None
-    follower.save(update_fields=["user", "bound_at"])
+    group = [follower]
+    if follower.unionid:  # the same WeChat user in the open platform's other accounts too,
+        # or the UnionID would bind this openid again at the next authorisation
+        group = list(
+            Follower.objects.select_for_update().filter(user=user, unionid=follower.unionid)
+        )
+    now = timezone.now()
+    for row in group:
+        row.user = None
+        row.bound_at = None
+        row.unbound_at = now
+        row.save(update_fields=["user", "bound_at", "unbound_at"])
 
 
 def bindings_of(user):

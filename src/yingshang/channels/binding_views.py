@@ -54,7 +54,11 @@ def oauth_start(request):
     config = _config_or_404()
     state = binding.make_state(request.session, _safe_next(request, request.GET.get("next", "")))
     redirect_uri = request.build_absolute_uri(reverse("channels:oauth-callback"))
-    return redirect(binding.authorize_url(config, redirect_uri=redirect_uri, state=state))
+    return redirect(
+        binding.authorize_url(
+            config, redirect_uri=redirect_uri, state=state, scope=config.oauth_scope
+        )
+    )
 
 
 def _refused(request, reason: str):
@@ -73,17 +77,25 @@ def oauth_callback(request):
     config = _config_or_404()
     try:
         next_url = binding.check_state(request.session, request.GET.get("state", ""))
-        openid = binding.openid_from_code(config, request.GET.get("code", ""))
+        identity = binding.identity_from_code(config, request.GET.get("code", ""))
     except binding.OAuthRefused as refused:
         return _refused(request, str(refused))
-    request.session[binding.SESSION_OPENID] = openid
-    user = binding.bound_user(openid)
+    _remember(request, identity)
+    user = binding.recognise(identity)
     if user is not None:
         if request.user != user:
             auth_login(request, user, backend=MODEL_BACKEND)
-            request.session[binding.SESSION_OPENID] = openid  # login cycled the session
+            _remember(request, identity)  # login cycled the session
         return redirect(_safe_next(request, next_url))
     return redirect(reverse("channels:bind") + "?" + _query_next(next_url))
+
+
+def _remember(request, identity) -> None:
+    request.session[binding.SESSION_OPENID] = identity.openid
+    if identity.unionid:
+        request.session[binding.SESSION_UNIONID] = identity.unionid
+    else:
+        request.session.pop(binding.SESSION_UNIONID, None)
 
 
 def _query_next(next_url: str) -> str:
@@ -139,6 +151,7 @@ def bind_view(request):
                     openid=openid,
                     code=form.cleaned_data["code"],
                     consent=form.cleaned_data["consent"],
+                    unionid=request.session.get(binding.SESSION_UNIONID, ""),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

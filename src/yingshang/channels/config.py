@@ -1,6 +1,7 @@
 """The account's effective configuration: the admin's row (WeChatAccount) where a field is
 filled, else the environment (WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN,
-WECHAT_ENCODING_AES_KEY, WECHAT_ORIGINAL_ID, WECHAT_API_BASE). Read at most every few seconds
+WECHAT_ENCODING_AES_KEY, WECHAT_ORIGINAL_ID, WECHAT_API_BASE; WECHAT_OAUTH_BASE and
+WECHAT_OAUTH_SCOPE only from the environment). Read at most every few seconds
 per process (``WECHAT_CONFIG_CACHE_SECONDS``); saving the row drops the cache at once."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -28,6 +30,11 @@ ENV = {
 }
 # not in the admin's row: where the authorisation page is (the fake server in the demo)
 OAUTH_BASE_ENV = "WECHAT_OAUTH_BASE"
+# not in the admin's row either: snsapi_base (the openid, no consent screen; the default) or
+# snsapi_userinfo (WeChat asks the person's consent and also hands out the open platform's
+# UnionID, needed when the city runs several accounts or mini programs under one open platform)
+OAUTH_SCOPE_ENV = "WECHAT_OAUTH_SCOPE"
+OAUTH_SCOPES = ("snsapi_base", "snsapi_userinfo")
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Config:
     original_id: str = ""
     api_base: str = DEFAULT_API_BASE
     oauth_base: str = DEFAULT_OAUTH_BASE
+    oauth_scope: str = "snsapi_base"
 
     @property
     def callback_ready(self) -> bool:
@@ -74,6 +82,13 @@ def get_config() -> Config | None:
             values["api_base"] = values["api_base"].rstrip("/")
         if oauth_base := os.environ.get(OAUTH_BASE_ENV, "").strip():
             values["oauth_base"] = oauth_base.rstrip("/")
+        scope = os.environ.get(OAUTH_SCOPE_ENV, "").strip()
+        if scope:
+            if scope not in OAUTH_SCOPES:
+                raise ImproperlyConfigured(
+                    f"{OAUTH_SCOPE_ENV} must be one of {', '.join(OAUTH_SCOPES)}, not {scope!r}"
+                )
+            values["oauth_scope"] = scope
         config = Config(**values)
     _cache = (now, config)
     return config

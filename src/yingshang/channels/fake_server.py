@@ -3,12 +3,12 @@ for the tests, the benchmark and the demo (`yingshang channels simulate`).
 
 Implemented: GET /cgi-bin/token (grant_type=client_credential), POST
 /cgi-bin/message/subscribe/bizsend, /cgi-bin/message/template/send, /cgi-bin/message/custom/send,
-/cgi-bin/menu/create, GET /sns/oauth2/access_token, and the web-authorisation page GET
-/connect/oauth2/authorize (on open.weixin.qq.com in reality: it redirects to ``redirect_uri`` with
+/cgi-bin/menu/create, GET /sns/oauth2/access_token, GET /sns/userinfo (snsapi_userinfo tokens
+only: 48001 otherwise), and the web-authorisation page GET /connect/oauth2/authorize (on open.weixin.qq.com in reality: it redirects to ``redirect_uri`` with
 ``code`` and ``state``; the fake asks which openid is "the person on the phone", or takes it as an
 ``openid`` parameter — the one liberty it takes). Errcodes: 40001 invalid credential (bad
 secret or unknown token), 42001 access_token expired, 40003 invalid openid, 43101 user refused
-subscription messages, 40037 invalid template_id, 40029 invalid OAuth code, 47001 bad body.
+subscription messages, 40037 invalid template_id, 40029 invalid OAuth code, 48001 api unauthorized, 47001 bad body.
 
 It records every accepted message (``state.received``) and counts requests per endpoint, and
 can be told to expire every token (``expire_tokens``) or to fail the next N calls of an
@@ -16,6 +16,7 @@ endpoint with an errcode (``fail``)."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -95,7 +96,14 @@ class FakeState:
         self.received: list[dict] = []  # accepted messages (kind, touser, template_id, data…)
         self.menus: list[dict] = []
         self.refused_openids: set[str] = set()  # 43101 for subscription messages
-        self.oauth_codes: dict[str, str] = {}  # code → openid
+        self.oauth_codes: dict[str, tuple[str, str]] = {}  # code → (openid, scope)
+        self.sns_tokens: dict[str, tuple[str, str]] = {}  # web access_token → (openid, scope)
+        # 开放平台 UnionID per openid (several openids may share one: the same WeChat user in
+        # another account or mini program of the open platform); default: derived from openid
+        self.unionids: dict[str, str] = {}
+        # WeChat puts the unionid into the snsapi_userinfo token answer when the account is
+        # bound to an open platform; False makes the client ask /sns/userinfo for it
+        self.unionid_in_token = True
         self.failures: dict[str, list[int]] = {}  # path → errcodes to answer next
         self.tokens_issued = 0
         self._msgid = 1000
@@ -124,11 +132,14 @@ class FakeState:
             self.refused_openids.clear()
             self.tokens_issued = 0
 
-    def add_oauth_code(self, openid: str) -> str:
+    def add_oauth_code(self, openid: str, scope: str = "snsapi_base") -> str:
         code = secrets.token_hex(16)
         with self.lock:
-            self.oauth_codes[code] = openid
+            self.oauth_codes[code] = (openid, scope)
         return code
+
+    def unionid_of(self, openid: str) -> str:
+        return self.unionids.get(openid) or "oU" + hashlib.sha1(openid.encode()).hexdigest()[:26]
 
     # ---- protocol ----
     def _token_error(self, token: str) -> tuple[int, str] | None:
@@ -171,6 +182,8 @@ class FakeState:
                 return self._token(query)
             if path == "/sns/oauth2/access_token" and method == "GET":
                 return self._oauth(query)
+            if path == "/sns/userinfo" and method == "GET":
+                return self._userinfo(query)
             if path == "/cgi-bin/gettoken" and method == "GET":
                 return self._wecom_token(query)
             if path == "/cgi-bin/message/send" and method == "POST":
@@ -265,15 +278,46 @@ class FakeState:
     def _oauth(self, query: dict) -> dict:
         if query.get("appid") != self.app_id or query.get("secret") != self.app_secret:
             return {"errcode": 40001, "errmsg": "invalid credential"}
-        openid = self.oauth_codes.pop(query.get("code", ""), None)
-        if openid is None:
+        if query.get("grant_type") != "authorization_code":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        issued = self.oauth_codes.pop(query.get("code", ""), None)
+        if issued is None:
             return {"errcode": 40029, "errmsg": "invalid code"}
-        return {
-            "access_token": secrets.token_urlsafe(48),
+        openid, scope = issued
+        token = secrets.token_urlsafe(48)
+        self.sns_tokens[token] = (openid, scope)
+        answer = {
+            "access_token": token,
             "expires_in": 7200,
             "refresh_token": secrets.token_urlsafe(48),
             "openid": openid,
-            "scope": "snsapi_base",
+            "scope": scope,
+        }
+        if scope == "snsapi_userinfo" and self.unionid_in_token:
+            answer["unionid"] = self.unionid_of(openid)
+        return answer
+
+    def _userinfo(self, query: dict) -> dict:
+        """GET /sns/userinfo: only for a token of an snsapi_userinfo authorisation (48001
+        otherwise, as WeChat answers), for the openid it was issued to (40003)."""
+        issued = self.sns_tokens.get(query.get("access_token", ""))
+        if issued is None:
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+        openid, scope = issued
+        if scope != "snsapi_userinfo":
+            return {"errcode": 48001, "errmsg": "api unauthorized"}
+        if query.get("openid") != openid:
+            return {"errcode": 40003, "errmsg": "invalid openid"}
+        return {
+            "openid": openid,
+            "nickname": "微信用户",
+            "sex": 0,
+            "province": "",
+            "city": "",
+            "country": "",
+            "headimgurl": "",
+            "privilege": [],
+            "unionid": self.unionid_of(openid),
         }
 
     def _send(self, kind: str, data: dict) -> dict:
@@ -344,7 +388,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f'{hidden}<label>OpenID <input name="openid" required '
                 'pattern="[A-Za-z0-9_-]{20,64}"></label> <button>允许</button></form>',
             )
-        code = state.add_oauth_code(openid)
+        code = state.add_oauth_code(openid, query["scope"])
         location = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}" + urlencode(
             {"code": code, "state": query.get("state", "")}
         )

@@ -88,8 +88,14 @@ class Follower(models.Model):
     unsubscribed_at = models.DateTimeField(_("取消关注时间"), null=True, blank=True)
     scene = models.CharField(_("关注场景"), max_length=64, blank=True)
     bound_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
+    # 开放平台 UnionID: the same WeChat user across the city's official accounts and mini
+    # programs bound to one open-platform account; only known through snsapi_userinfo
+    unionid = models.CharField(_("UnionID"), max_length=64, blank=True, db_index=True)
+    # set when the person unbinds: such an openid is bound again only with a code, never
+    # silently through its UnionID
+    unbound_at = models.DateTimeField(_("解除绑定时间"), null=True, blank=True)
 
-    personal_fields = ("openid",)
+    personal_fields = ("openid", "unionid")
     audited = True  # a binding is personal data: binding and unbinding are in the audit log
 
     class Meta:
