@@ -7,9 +7,9 @@
     reply is decrypted and checked by the client (appid and signature), so a wrong answer counts
     as an error. Targets (issue 14): ≥ 500 messages/s, p95 < 50 ms.
 (b) A burst of PUSHES status pushes drained through the fake WeChat API server (run as its own
-    process): the deliveries are written first (not timed), then WORKERS processes claim and
-    send them with the notification centre's own `attempt_delivery` (what the queue's task
-    runs). Prints pushes/s and the counts on both sides: deliveries sent here, messages received
+    process): the deliveries are written first (not timed), then WORKERS processes each run the
+    notification centre's own `drain("wechat")` (what the queue's drain task runs: batches
+    claimed with SKIP LOCKED, pushed on WECHAT_PUSH_CONCURRENCY threads). Prints pushes/s and the counts on both sides: deliveries sent here, messages received
     and duplicates there. Target: ≥ 1,000 pushes/s, no duplicate, no loss.
 
     .venv/bin/python bench/bench_wechat.py [--seconds 10 --clients 8 --pushes 20000 --workers 4]
@@ -166,22 +166,22 @@ def callback_phase(env, clients: int, seconds: float) -> dict:
 
 
 def drain(db_url: str, env_api_base: str, worker: int, workers: int, counter) -> None:
+    """One worker process running what the queue's drain task runs (notifications'
+    ``drain("wechat")``: claim a batch with SKIP LOCKED, push it on WECHAT_PUSH_CONCURRENCY
+    threads, record it) until nothing is due."""
     os.environ["WECHAT_API_BASE"] = env_api_base
     setup(db_url)
-    from yingshang.notifications.models import Delivery, DeliveryStatus
-    from yingshang.notifications.services import attempt_delivery
+    from yingshang.notifications.services import drain as drain_channel
 
-    ids = list(
-        Delivery.objects.filter(channel="wechat", status=DeliveryStatus.PENDING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    sent = 0
-    for pk in ids[worker::workers]:
-        if attempt_delivery(pk) == DeliveryStatus.SENT:
-            sent += 1
+    sent = drain_channel("wechat")["sent"]
     with counter.get_lock():
         counter.value += sent
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def push_phase(db_url: str, pushes: int, workers: int) -> dict:
@@ -230,12 +230,19 @@ def push_phase(db_url: str, pushes: int, workers: int) -> dict:
             for w in range(workers)
         ]
         load = os.getloadavg()[0]
+        import resource
+
+        fake_cpu0 = _proc_cpu(fake.pid)
+        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         for p in procs:
             p.start()
         for p in procs:
             p.join()
         elapsed = time.perf_counter() - t0
+        kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
+        fake_cpu = _proc_cpu(fake.pid) - fake_cpu0
         stats = json.loads(urllib.request.urlopen(api_base + "/_fake/stats", timeout=10).read())
     finally:
         os.killpg(fake.pid, signal.SIGTERM)
@@ -252,6 +259,8 @@ def push_phase(db_url: str, pushes: int, workers: int) -> dict:
         "duplicates_there": stats["duplicates"],
         "tokens_issued": stats["tokens_issued"],
         "load": load,
+        "cpu_workers_ms": workers_cpu * 1000 / max(pushes, 1),
+        "cpu_fake_ms": fake_cpu * 1000 / max(pushes, 1),
     }
 
 
@@ -262,6 +271,7 @@ def main():
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--pushes", type=int, default=20000)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--only", choices=["callback", "push"], help="run one of the two phases")
     args = ap.parse_args()
     ensure_database(args.db)
     env = dict(
@@ -298,27 +308,33 @@ def main():
     from django.db import connection
 
     connection.close()
-    cb = callback_phase(env, args.clients, args.seconds)
-    push = push_phase(args.db, args.pushes, args.workers)
+    cb = callback_phase(env, args.clients, args.seconds) if args.only != "push" else None
+    push = push_phase(args.db, args.pushes, args.workers) if args.only != "callback" else None
     print("yingshang WeChat channel benchmark (PostgreSQL)")
     print_machine()
-    print(
-        f"  callback  gunicorn gthread 2 workers × 4 threads, {args.clients} clients, {args.seconds:.0f} s"
-    )
-    print(
-        f"(a) callback, encrypted text messages: {cb['messages']} answered, {cb['rate']:.0f} messages/s, "
-        f"p50 {cb['p50']:.1f} ms, p95 {cb['p95']:.1f} ms, errors {cb['errors']}, load {cb['load']:.1f}"
-        f"  [target ≥ 500/s, p95 < 50 ms]"
-    )
-    if cb["first_error"]:
-        print(f"    first error: {cb['first_error']}")
-    print(
-        f"(b) push burst: {push['pushes']} deliveries, {args.workers} worker processes, "
-        f"{push['elapsed']:.1f} s, {push['rate']:.0f} pushes/s; sent here {push['sent_here']} "
-        f"(rows {push['sent_rows']}), received by the fake server {push['received_there']}, "
-        f"duplicates {push['duplicates_there']}, lost {push['pushes'] - push['received_there']}, "
-        f"tokens issued {push['tokens_issued']}, load {push['load']:.1f}  [target ≥ 1,000/s]"
-    )
+    if cb is not None:
+        print(
+            f"  callback  gunicorn gthread 2 workers × 4 threads, {args.clients} clients, {args.seconds:.0f} s"
+        )
+        print(
+            f"(a) callback, encrypted text messages: {cb['messages']} answered, {cb['rate']:.0f} messages/s, "
+            f"p50 {cb['p50']:.1f} ms, p95 {cb['p95']:.1f} ms, errors {cb['errors']}, load {cb['load']:.1f}"
+            f"  [target ≥ 500/s, p95 < 50 ms]"
+        )
+        if cb["first_error"]:
+            print(f"    first error: {cb['first_error']}")
+    if push is not None:
+        print(
+            f"(b) push burst: {push['pushes']} deliveries, {args.workers} worker processes, "
+            f"{push['elapsed']:.1f} s, {push['rate']:.0f} pushes/s; sent here {push['sent_here']} "
+            f"(rows {push['sent_rows']}), received by the fake server {push['received_there']}, "
+            f"duplicates {push['duplicates_there']}, lost {push['pushes'] - push['received_there']}, "
+            f"tokens issued {push['tokens_issued']}, load {push['load']:.1f}  [target ≥ 1,000/s]"
+        )
+        print(
+            f"    CPU per push: worker processes {push['cpu_workers_ms']:.2f} ms, "
+            f"fake WeChat server {push['cpu_fake_ms']:.2f} ms (PostgreSQL not counted)"
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,41 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingshang.settings")
-application = get_wsgi_application()
+site = get_wsgi_application()
+
+
+class _LeanHandler(type(site)):
+    """The official account's callback (``/wechat/`` exactly) through a short middleware chain:
+    the request is authenticated by its signature, not by a session, so session, login, CSRF,
+    locale, messages and the login-lockout middleware have nothing to do there — and they were
+    a third of its CPU (docs/performance.md, WeChat channel). Kept: NUL refusal, the security
+    headers, the audit context. Everything else of the site goes through ``site``."""
+
+    MIDDLEWARE = [
+        "yingshang.platform.errors.ApiProblemMiddleware",
+        "django.middleware.security.SecurityMiddleware",
+        "yingshang.platform.middleware.AuditContextMiddleware",
+    ]
+
+    def load_middleware(self, is_async=False):
+        from django.conf import settings
+
+        full = settings.MIDDLEWARE
+        settings.MIDDLEWARE = self.MIDDLEWARE  # at start-up, before any request is served
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = full
+
+
+LEAN_PATHS = frozenset({"/wechat/"})
+lean = _LeanHandler()
+
+
+def application(environ, start_response):
+    if environ.get("PATH_INFO") in LEAN_PATHS:
+        return lean(environ, start_response)
+    return site(environ, start_response)
 
 
 def warm_up() -> None:

@@ -13,6 +13,7 @@ new token and does not fetch again), and refreshed once more when the API answer
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -207,40 +208,125 @@ class WeChatSender(BaseSender):
             .first()
         )
 
+    batched = True  # notify() queues one drain per transaction; see send_many
+
     def send(self, delivery) -> None:
+        outcome = self.send_many([delivery])[delivery.pk]
+        if outcome is not None:
+            raise outcome
+
+    def send_many(self, deliveries) -> dict:
+        """Push a claimed batch: what the batch shares is read once (configuration, templates
+        per category, unsubscribed followers, the shared access token), the HTTP calls run on
+        ``WECHAT_PUSH_CONCURRENCY`` threads (each with its own keep-alive connection, none
+        touching the database), the answers are written with one INSERT. A token WeChat
+        refuses (40001/42001) is refreshed once for the batch and those pushes are sent again."""
         config = get_config()
         if config is None or not config.push_ready:
-            raise NotDeliverable("WeChat is not configured (WECHAT_APP_ID / WECHAT_APP_SECRET)")
-        openid = delivery.address
-        if not openid:
-            raise NotDeliverable("recipient has no WeChat openid")
-        if Follower.objects.filter(openid=openid, subscribed=False).exists():
-            raise NotDeliverable("the follower has unsubscribed; pushes stopped")
-        notification = delivery.notification
-        mappings = templates_for(notification.category)
-        kinds = [k for k in (PushKind.SUBSCRIBE, PushKind.TEMPLATE) if k in mappings]
-        if not kinds:
-            raise NotDeliverable(
-                f"no WeChat template mapped for category {notification.category!r}"
+            error = NotDeliverable("WeChat is not configured (WECHAT_APP_ID / WECHAT_APP_SECRET)")
+            return {d.pk: error for d in deliveries}
+        outcome: dict = {}
+        ready: list[tuple] = []
+        openids = {d.address for d in deliveries if d.address}
+        stopped = set(
+            Follower.objects.filter(openid__in=openids, subscribed=False).values_list(
+                "openid", flat=True
             )
-        client = api_client(config)
-        for index, kind in enumerate(kinds):
-            payload = build_payload(kind, mappings[kind], openid, notification)
-            try:
-                result = client.call(ENDPOINTS[kind], payload)
-            except WeChatClientException as exc:
-                PushResult.objects.create(
-                    delivery=delivery, kind=kind, errcode=exc.errcode, errmsg=str(exc.errmsg)[:300]
+        )
+        templates: dict[str, dict] = {}
+        for delivery in deliveries:
+            category = delivery.notification.category
+            if category not in templates:
+                templates[category] = templates_for(category)
+            mappings = templates[category]
+            kinds = [k for k in (PushKind.SUBSCRIBE, PushKind.TEMPLATE) if k in mappings]
+            if not delivery.address:
+                outcome[delivery.pk] = NotDeliverable("recipient has no WeChat openid")
+            elif delivery.address in stopped:
+                outcome[delivery.pk] = NotDeliverable(
+                    "the follower has unsubscribed; pushes stopped"
                 )
-                fallback = index + 1 < len(kinds) and exc.errcode == USER_REFUSED
-                if fallback:
-                    continue
-                raise RuntimeError(f"WeChat {kind} errcode {exc.errcode}: {exc.errmsg}") from exc
-            PushResult.objects.create(
-                delivery=delivery,
-                kind=kind,
-                errcode=int(result.get("errcode", 0)),
-                errmsg=str(result.get("errmsg", ""))[:300],
-                msgid=str(result.get("msgid", "")),
+            elif not kinds:
+                outcome[delivery.pk] = NotDeliverable(
+                    f"no WeChat template mapped for category {category!r}"
+                )
+            else:
+                ready.append((delivery, [(k, mappings[k]) for k in kinds]))
+        if not ready:
+            return outcome
+        token = shared_token(api_client(config))
+        pushed = _run(config, token, ready)
+        refused = [
+            job
+            for job, (_results, error) in zip(ready, pushed, strict=True)
+            if error is _TOKEN_REFUSED
+        ]
+        if refused:  # one refresh for the batch, then those pushes once more
+            token = shared_token(api_client(config), stale=token)
+            again = iter(_run(config, token, refused))
+            pushed = [next(again) if error is _TOKEN_REFUSED else (r, error) for r, error in pushed]
+        results = []
+        for (delivery, _kinds), (answers, error) in zip(ready, pushed, strict=True):
+            for kind, errcode, errmsg, msgid in answers:
+                results.append(
+                    PushResult(
+                        delivery=delivery, kind=kind, errcode=errcode, errmsg=errmsg, msgid=msgid
+                    )
+                )
+            if error is _TOKEN_REFUSED:
+                error = RuntimeError("WeChat refused the access token twice")
+            outcome[delivery.pk] = error
+        PushResult.objects.bulk_create(results)
+        return outcome
+
+
+_TOKEN_REFUSED = object()  # a push the API refused for its access token (refresh, resend)
+
+
+def _push(config: Config, token: str, job: tuple) -> tuple[list, object]:
+    """One delivery's HTTP calls (a subscription message, the template message as the fallback
+    when the person refused subscription messages). No database access: runs on a pool thread.
+    → (answers as (kind, errcode, errmsg, msgid), None | the error | _TOKEN_REFUSED)."""
+    delivery, kinds = job
+    client = api_client(config)
+    answers = []
+    for index, (kind, mapping) in enumerate(kinds):
+        payload = build_payload(kind, mapping, delivery.address, delivery.notification)
+        try:
+            result = client.post(ENDPOINTS[kind], params={"access_token": token}, data=payload)
+        except WeChatClientException as exc:
+            if exc.errcode in TOKEN_ERRORS:
+                return answers, _TOKEN_REFUSED
+            answers.append((kind, exc.errcode, str(exc.errmsg)[:300], ""))
+            if index + 1 < len(kinds) and exc.errcode == USER_REFUSED:
+                continue
+            return answers, RuntimeError(f"WeChat {kind} errcode {exc.errcode}: {exc.errmsg}")
+        except Exception as exc:  # noqa: BLE001 - unreachable, timeout: recorded, retried
+            return answers, exc
+        answers.append(
+            (
+                kind,
+                int(result.get("errcode", 0)),
+                str(result.get("errmsg", ""))[:300],
+                str(result.get("msgid", "")),
             )
-            return
+        )
+        return answers, None
+    return answers, RuntimeError("no template could be sent")
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _run(config: Config, token: str, jobs: list) -> list:
+    """``_push`` for every job, on the process's push threads (in order)."""
+    global _pool
+    workers = max(1, int(getattr(settings, "WECHAT_PUSH_CONCURRENCY", 8)))
+    if workers == 1 or len(jobs) == 1:
+        return [_push(config, token, job) for job in jobs]
+    with _pool_lock:
+        if _pool is None or _pool._max_workers != workers:
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wechat-push")
+        pool = _pool
+    return list(pool.map(lambda job: _push(config, token, job), jobs))

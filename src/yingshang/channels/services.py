@@ -32,6 +32,38 @@ def count_refusal(reason: str) -> None:
         )
 
 
+# Tables whose rows only guard the callback (replay nonces, per-openid rate buckets): a
+# transaction that wrote nothing else may commit without waiting for the disk.
+GUARD_TABLES = (SeenNonce._meta.db_table, RateBucket._meta.db_table)
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
+
+
+class DomainWrites:
+    """Watches the statements of a block (``connection.execute_wrapper``): ``seen`` turns true
+    at the first write that is not to the callback's guard tables."""
+
+    def __init__(self):
+        self.seen = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if not self.seen:
+            head = sql.lstrip()[:6].upper()
+            if head.startswith(_WRITE_VERBS) and not any(t in sql[:120] for t in GUARD_TABLES):
+                self.seen = True
+        return execute(sql, params, many, context)
+
+
+def relax_commit() -> None:
+    """On PostgreSQL, let the current transaction commit without waiting for its WAL flush
+    (``SET LOCAL synchronous_commit TO OFF``). Only for transactions that wrote nothing but
+    replay nonces and rate buckets: a crash can lose the last fraction of a second of those —
+    a message replayed within that moment after a crash would be answered again — never a
+    follower, a binding, an appeal or any other domain data."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def remember_nonce(nonce: str, timestamp: int) -> None:
     """Record an accepted request's nonce; a nonce already seen within the replay window is a
     replay (Refused). One statement: rows older than the window are taken over (the periodic

@@ -4,7 +4,7 @@ import logging
 
 from django import forms
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -59,7 +59,11 @@ def callback(request):
         with transaction.atomic():  # the nonce and the answer's writes: one commit
             services.remember_nonce(inbound.nonce, inbound.timestamp)
             message = parse_message(inbound.xml)
-            text = handlers.handle(message)
+            writes = services.DomainWrites()
+            with connection.execute_wrapper(writes):
+                text = handlers.handle(message)
+            if not writes.seen:  # a question answered: only guard rows were written
+                services.relax_commit()
     except protocol.Refused as refusal:
         return _refuse(refusal)
     if not text:

@@ -41,6 +41,23 @@ class BaseSender(abc.ABC):
     def send(self, delivery: Delivery) -> None:
         """Send one delivery. Raise on failure."""
 
+    # A sender whose deliveries go out in batches (``send_many``): ``notify`` then queues one
+    # drain task per channel and transaction instead of one task per delivery.
+    batched: ClassVar[bool] = False
+
+    def send_many(self, deliveries: list[Delivery]) -> dict[int, Exception | None]:
+        """Send claimed deliveries; delivery id → None (sent) or the exception it failed with.
+        The default sends them one by one; a sender may send them concurrently."""
+        outcome: dict[int, Exception | None] = {}
+        for delivery in deliveries:
+            try:
+                self.send(delivery)
+            except Exception as exc:  # noqa: BLE001 - recorded and retried by the caller
+                outcome[delivery.pk] = exc
+            else:
+                outcome[delivery.pk] = None
+        return outcome
+
     def mask(self, address: str) -> str:
         return mask_address(self.channel, address)
 

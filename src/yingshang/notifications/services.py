@@ -6,7 +6,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -126,8 +126,27 @@ def notify(
             notification=notification, channel=channel, address=address, next_attempt_at=now
         )
         created.add(channel)
-        transaction.on_commit(partial(enqueue_delivery, delivery.pk), robust=True)
+        if sender.batched:
+            _drain_on_commit(channel)
+        else:
+            transaction.on_commit(partial(enqueue_delivery, delivery.pk), robust=True)
     return notification
+
+
+def _drain_on_commit(channel: str) -> None:
+    """One drain task per batched channel when the transaction commits, however many messages
+    it wrote (a burst of 100,000 status pushes is a few drain tasks, not 100,000 tasks)."""
+    queued = connection.run_on_commit if connection.in_atomic_block else []
+    for _sids, func, _robust in queued:
+        if getattr(func, "func", None) is enqueue_drain and func.args == (channel,):
+            return
+    transaction.on_commit(partial(enqueue_drain, channel), robust=True)
+
+
+def enqueue_drain(channel: str) -> None:
+    from .tasks import drain_channel
+
+    drain_channel.enqueue(channel)
 
 
 def sms_only_as_fallback() -> bool:
@@ -266,50 +285,132 @@ def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> str | 
     if not claimed:
         return None
     delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
-    masked = mask_address(delivery.channel, delivery.address)
     sender = get_sender(delivery.channel)
     try:
         if sender is None:
             raise LookupError(f"no sender registered for channel {delivery.channel!r}")
         sender.send(delivery)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        log_error = error.replace(delivery.address, masked) if delivery.address else error
-        limit = max_attempts()
-        if delivery.attempts >= limit:
-            Delivery.objects.filter(pk=delivery_id).update(
-                status=DeliveryStatus.DEAD, next_attempt_at=None, last_error=error
-            )
-            logger.error(
-                "delivery %s (%s to %s) is dead after %d attempts: %s",
-                delivery_id,
-                delivery.channel,
-                masked,
-                delivery.attempts,
-                log_error,
-            )
-            _fall_back_to_sms(delivery)
-            return DeliveryStatus.DEAD
-        retry_at = now + backoff(delivery.attempts)
-        Delivery.objects.filter(pk=delivery_id).update(
-            status=DeliveryStatus.FAILED, next_attempt_at=retry_at, last_error=error
+        return _record_failure(delivery, exc, now)
+    _record_sent([delivery])
+    return DeliveryStatus.SENT
+
+
+def _record_sent(deliveries) -> None:
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+    for delivery in deliveries:
+        logger.info(
+            "delivery %s (%s to %s) sent",
+            delivery.pk,
+            delivery.channel,
+            mask_address(delivery.channel, delivery.address),
         )
-        logger.warning(
-            "delivery %s (%s to %s) failed, attempt %d/%d, retry at %s: %s",
-            delivery_id,
+
+
+def _record_failure(delivery: Delivery, exc: Exception, now: datetime) -> str:
+    """A failed attempt of a claimed delivery: retried with back-off, or dead after
+    NOTIFY_MAX_ATTEMPTS (logged at ERROR, listed in the admin, a WeChat push falls back to SMS)."""
+    masked = mask_address(delivery.channel, delivery.address)
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    log_error = error.replace(delivery.address, masked) if delivery.address else error
+    limit = max_attempts()
+    if delivery.attempts >= limit:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.DEAD, next_attempt_at=None, last_error=error
+        )
+        logger.error(
+            "delivery %s (%s to %s) is dead after %d attempts: %s",
+            delivery.pk,
             delivery.channel,
             masked,
             delivery.attempts,
-            limit,
-            retry_at.isoformat(),
             log_error,
         )
-        return DeliveryStatus.FAILED
-    Delivery.objects.filter(pk=delivery_id).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+        _fall_back_to_sms(delivery)
+        return DeliveryStatus.DEAD
+    retry_at = now + backoff(delivery.attempts)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=retry_at, last_error=error
     )
-    logger.info("delivery %s (%s to %s) sent", delivery_id, delivery.channel, masked)
-    return DeliveryStatus.SENT
+    logger.warning(
+        "delivery %s (%s to %s) failed, attempt %d/%d, retry at %s: %s",
+        delivery.pk,
+        delivery.channel,
+        masked,
+        delivery.attempts,
+        limit,
+        retry_at.isoformat(),
+        log_error,
+    )
+    return DeliveryStatus.FAILED
+
+
+DRAIN_BATCH = 200  # deliveries claimed at once by a drain
+
+
+def claim_due(channel: str, *, limit: int = DRAIN_BATCH, now: datetime | None = None) -> list:
+    """Claim up to ``limit`` due deliveries of ``channel`` (attempts+1, leased for LEASE) and
+    return them with their notifications and recipients. On PostgreSQL the candidates are
+    locked with SKIP LOCKED, so drains running side by side never claim the same delivery; on
+    SQLite (one writer at a time) each candidate is claimed by a conditional UPDATE, as
+    ``attempt_delivery`` does."""
+    now = now or timezone.now()
+    due = Delivery.objects.filter(
+        channel=channel,
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+        next_attempt_at__lte=now,
+    )
+    lease = {"attempts": F("attempts") + 1, "next_attempt_at": now + LEASE}
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            ids = list(
+                due.select_for_update(skip_locked=True)
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:limit]
+            )
+            Delivery.objects.filter(pk__in=ids).update(**lease)
+        else:
+            candidates = due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)
+            ids = [pk for pk in list(candidates[:limit]) if due.filter(pk=pk).update(**lease)]
+    if not ids:
+        return []
+    # the notification's text is what a sender needs; the recipient is read only for the few
+    # that fail for good (the SMS fallback)
+    return list(Delivery.objects.select_related("notification").filter(pk__in=ids).order_by("pk"))
+
+
+def drain(channel: str, *, limit: int = DRAIN_BATCH, max_batches: int | None = None) -> dict:
+    """Send every due delivery of ``channel`` in batches until none is due: claim a batch, hand
+    it to the sender's ``send_many``, record the sent ones with one UPDATE and each failure as
+    ``attempt_delivery`` does. Safe to run in several workers at once. Returns counts."""
+    sender = get_sender(channel)
+    counts = {"sent": 0, "failed": 0, "dead": 0, "batches": 0}
+    while max_batches is None or counts["batches"] < max_batches:
+        now = timezone.now()
+        batch = claim_due(channel, limit=limit, now=now)
+        if not batch:
+            break
+        counts["batches"] += 1
+        if sender is None:
+            missing = LookupError(f"no sender registered for channel {channel!r}")
+            outcome = {d.pk: missing for d in batch}
+        else:
+            try:
+                outcome = sender.send_many(batch)
+            except Exception as exc:  # noqa: BLE001 - the whole batch failed: retried
+                outcome = {d.pk: exc for d in batch}
+        sent = [d for d in batch if d.pk in outcome and outcome[d.pk] is None]
+        _record_sent(sent)
+        counts["sent"] += len(sent)
+        for delivery in batch:
+            if delivery.pk in outcome and outcome[delivery.pk] is None:
+                continue
+            error = outcome.get(delivery.pk) or RuntimeError("the sender gave no outcome")
+            status = _record_failure(delivery, error, now)
+            counts["dead" if status == DeliveryStatus.DEAD else "failed"] += 1
+    return counts
 
 
 def due_deliveries(now: datetime | None = None):
