@@ -232,6 +232,7 @@ def start(*, user, kind: str, params=None, sync: bool | None = None) -> ExportJo
         MACHINE.record(job, "queue", "", ExportStatus.QUEUED, actor=user, data={"params": params})
         audit.record(
             AuditAction.EXPORT,
+            user=user,
             object_type=found.object_type or "platform.ExportJob",
             object_id=str(job.pk),
             object_repr=str(found.audit_repr or found.label),
