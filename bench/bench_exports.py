@@ -69,7 +69,9 @@ def main():
         rows = (kind.row(c, now) for c in kind.query(user, params).iterator(chunk_size=2000))
         content = xlsx_bytes(kind.label, kind.headers(), rows)
         sync.append(time.perf_counter() - t)
-        print(f"  run {run + 1}: synchronous {sync[-1]:.2f} s ({len(content)} bytes), load {load()}")
+        print(
+            f"  run {run + 1}: synchronous {sync[-1]:.2f} s ({len(content)} bytes), load {load()}"
+        )
 
         before = set(ExportJob.objects.values_list("pk", flat=True))
         t = time.perf_counter()
@@ -77,7 +79,9 @@ def main():
         button.append(time.perf_counter() - t)
         assert response.status_code == 302, response.status_code
         (pk,) = set(ExportJob.objects.values_list("pk", flat=True)) - before
-        print(f"  run {run + 1}: button answers {button[-1] * 1000:.0f} ms → {response['Location']}")
+        print(
+            f"  run {run + 1}: button answers {button[-1] * 1000:.0f} ms → {response['Location']}"
+        )
 
         t = time.perf_counter()
         status = export_jobs.run_job(pk)

@@ -66,6 +66,7 @@ def test_the_job_runs_in_the_background_with_the_owners_scope(
     county_cases, clerk, django_capture_on_commit_callbacks, monkeypatch
 ):
     monkeypatch.setattr(export_jobs, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(export_jobs, "PROGRESS_SECONDS", 0)
     seen = []
     real_tick = export_jobs._Progress.tick
 

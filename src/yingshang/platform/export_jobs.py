@@ -22,7 +22,7 @@ production, run by ``yingshang worker``; the immediate backend in tests). The ta
 rows with the OWNER's scope at run time (``query(owner, params)``, the list page's own
 selectors), streams them through the safe export helpers (platform/exports.py: formula
 neutralisation, XML-illegal characters) into an openpyxl write-only workbook (or CSV), counting
-``rows_done`` every ``PROGRESS_EVERY`` rows, and stores the file on the upload storage
+``rows_done`` (at most once a second), and stores the file on the upload storage
 (``MEDIA_ROOT/exports/…``, outside the web root; served only by the owner's download view).
 Small exports (at most ``EXPORT_SYNC_ROWS`` rows, default 2000) run in the request instead, so
 the button still answers with the file at once.
@@ -43,6 +43,7 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -63,7 +64,8 @@ from .models import AuditAction, ExportJob, ExportStatus
 
 logger = logging.getLogger("yingshang.exports")
 
-PROGRESS_EVERY = 500  # rows between two progress writes
+PROGRESS_EVERY = 500  # rows between two looks at the clock
+PROGRESS_SECONDS = 1.0  # at most one progress write a second (each is a commit)
 MAX_PARAMS = 30  # filter parameters kept per job
 MAX_PARAM_LENGTH = 200
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -299,12 +301,13 @@ def _iterate(rows):
 
 class _Progress:
     def __init__(self, job_id: int):
-        self.job_id, self.done = job_id, 0
+        self.job_id, self.done, self.written = job_id, 0, time.monotonic()
 
     def tick(self):
         self.done += 1
-        if self.done % PROGRESS_EVERY == 0:
+        if self.done % PROGRESS_EVERY == 0 and time.monotonic() - self.written >= PROGRESS_SECONDS:
             ExportJob.objects.filter(pk=self.job_id).update(rows_done=self.done)
+            self.written = time.monotonic()
 
 
 def _write_xlsx(fh, kind: ExportKind, headers, rows) -> None:
