@@ -3,6 +3,7 @@ department — and only they — get one message in the notification centre, lin
 
 import pytest
 
+from tests.cases.factories import approval_item
 from tests.core.factories import DeptHeadFactory, department
 from yingshang.cases import workflow
 from yingshang.cases.models import Case, Status
@@ -13,20 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def approval_case(submitted, catalog):
-    from yingshang.catalog import services as cat
-
-    item = cat.create_item(
-        implementation_code="000009510700CITYMARKET09",
-        basic_code="000009510700",
-        name="食品生产许可",
-        category="licensing",
-        department=catalog["registration"].department,
-        kind="committed",
-        legal_limit_days=20,
-        committed_limit_days=10,
-        requires_head_approval=True,
-        materials=[{"name": "申请书", "requirement": "required"}],
-    )
+    item = approval_item(catalog)
     case = Case.objects.get(pk=submitted.pk)
     case.item, case.version, case.title = item, item.current_version, item.name
     case.save()

@@ -36,7 +36,6 @@ jobs a dead worker left running. See docs/exports.md.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import logging
@@ -59,7 +58,7 @@ from django.utils.translation import gettext as _
 
 from . import audit
 from .export_policy import policy
-from .exports import XLSX_CONTENT_TYPE, safe_cell, safe_row, sheet_title
+from .exports import XLSX_CONTENT_TYPE, write_csv, write_xlsx
 from .models import AuditAction, ExportJob, ExportStatus
 
 logger = logging.getLogger("yingshang.exports")
@@ -310,32 +309,9 @@ class _Progress:
             self.written = time.monotonic()
 
 
-def _write_xlsx(fh, kind: ExportKind, headers, rows) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=sheet_title(kind.sheet or kind.label))
-    bold = Font(bold=True)
-    header_cells = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=safe_cell(str(h)))
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
-    for row in rows:
-        ws.append(safe_row(row))
-    wb.save(fh)
-
-
 def _write_csv(fh, headers, rows) -> None:
     text = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=True)
-    text.write("\ufeff")
-    writer = csv.writer(text)
-    writer.writerow(safe_row(str(h) for h in headers))
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in safe_row(row)])
+    write_csv(text, headers, rows)
     text.flush()
     text.detach()
 
@@ -394,7 +370,7 @@ def run_job(job_id: int) -> str:
                 if kind.format == "csv":
                     _write_csv(fh, kind.headers(), lines())
                 else:
-                    _write_xlsx(fh, kind, kind.headers(), lines())
+                    write_xlsx(fh, kind.sheet or kind.label, kind.headers(), lines())
                 token = secrets.token_hex(16)
                 name = f"{DIRECTORY}/{token[:2]}/{token}.{kind.format}"
                 from .uploads import storage
