@@ -407,3 +407,12 @@ def test_only_the_owner_takes_the_owners_edge(mianyang, clerk):
         MACHINE.transition(job, "discard", actor=HandlerFactory())
     assert ExportJob.objects.get(pk=job.pk).status == S.DONE
     assert not ExportJobEvent.objects.filter(job=job).exists()
+
+
+def test_the_queue_button_exports_what_the_page_shows(county_cases, clerk, login):
+    """The queue shows open cases by default: its button carries that status; the audit page's
+    button carries its filters."""
+    page = login(clerk).get("/staff/cases/").content.decode()
+    assert 'action="/staff/exports/new/cases.queue/?status=open"' in page
+    page = login(clerk).get("/staff/cases/?q=JY&page=2").content.decode()
+    assert 'action="/staff/exports/new/cases.queue/?q=JY&amp;status=open"' in page
