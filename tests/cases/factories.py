@@ -68,3 +68,22 @@ class CompletedCaseFactory(CaseFactory):
     working_days_used = 2
     limit_days = 5
     due_at = factory.LazyAttribute(lambda o: o.submitted_at + datetime.timedelta(days=7))
+
+
+def approval_item(catalog):
+    """食品生产许可 of the city market bureau: an item that needs the head's 审批
+    (``requires_head_approval``)."""
+    from yingshang.catalog import services as cat
+
+    return cat.create_item(
+        implementation_code="000009510700CITYMARKET09",
+        basic_code="000009510700",
+        name="食品生产许可",
+        category="licensing",
+        department=catalog["registration"].department,
+        kind="committed",
+        legal_limit_days=20,
+        committed_limit_days=10,
+        requires_head_approval=True,
+        materials=[{"name": "申请书", "requirement": "required"}],
+    )

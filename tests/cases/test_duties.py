@@ -80,20 +80,9 @@ def staff(staff):
 def cases(submitted, catalog, staff):
     """The online case for 企业设立登记 (city market bureau) and a twin on an item that needs
     the head's 审批."""
-    from yingshang.catalog import services as cat
+    from tests.cases.factories import approval_item
 
-    twin_item = cat.create_item(
-        implementation_code="000009510700CITYMARKET09",
-        basic_code="000009510700",
-        name="食品生产许可",
-        category="licensing",
-        department=catalog["registration"].department,
-        kind="committed",
-        legal_limit_days=20,
-        committed_limit_days=10,
-        requires_head_approval=True,
-        materials=[{"name": "申请书", "requirement": "required"}],
-    )
+    twin_item = approval_item(catalog)
     twin = Case.objects.get(pk=submitted.pk)
     twin.pk = None
     twin.number = submitted.number[:-1] + "9"

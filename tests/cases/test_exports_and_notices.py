@@ -11,6 +11,7 @@ import pytest
 from tests.cases.factories import CaseEventFactory, CaseFactory
 from tests.catalog.factories import ItemWithVersionFactory
 from tests.core.factories import HandlerFactory, department, ric_for
+from tests.helpers import export_file
 from yingshang.platform.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def workbook_rows(response):
 
 def test_export_is_scoped_masked_and_audited(cases, staff, login):
     client = login(staff["jianduyuan"])
-    rows = workbook_rows(client.get("/staff/cases/export.xlsx"))
+    rows = workbook_rows(export_file(client, "cases.queue"))
     assert rows[0][:4] == ("办件编号", "事项", "申请人", "证件号码")
     by_number = {r[0]: r for r in rows[1:]}
     assert {"SQ-CITY-1", "SQ-CITY-2", "SQ-JY-1"} <= set(by_number)
@@ -64,16 +65,16 @@ def test_export_is_scoped_masked_and_audited(cases, staff, login):
 
 def test_export_of_a_county_handler_has_only_their_cases(cases, login):
     handler = HandlerFactory(department=department("510781", "market"))
-    rows = workbook_rows(login(handler).get("/staff/cases/export.xlsx"))
+    rows = workbook_rows(export_file(login(handler), "cases.queue"))
     assert [r[0] for r in rows[1:]] == ["SQ-JY-1"]
 
 
 def test_export_follows_the_filters(cases, staff, login):
     client = login(staff["jianduyuan"])
     code = cases["jiangyou"].item.implementation_code
-    rows = workbook_rows(client.get(f"/staff/cases/export.xlsx?item={code}"))
+    rows = workbook_rows(export_file(client, "cases.queue", f"item={code}"))
     assert [r[0] for r in rows[1:]] == ["SQ-JY-1"]
-    rows = workbook_rows(client.get("/staff/cases/export.xlsx?status=completed"))
+    rows = workbook_rows(export_file(client, "cases.queue", "status=completed"))
     assert rows[1:] == []
 
 
@@ -81,7 +82,7 @@ def test_export_refused_to_portal_users(cases, client):
     from tests.core.factories import UserFactory
 
     client.force_login(UserFactory())
-    r = client.get("/staff/cases/export.xlsx")
+    r = client.post("/staff/exports/new/cases.queue/")
     assert r.status_code in (302, 403)
     assert not AuditEntry.objects.filter(action="export").exists()
 

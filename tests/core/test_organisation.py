@@ -22,7 +22,7 @@ from tests.core.factories import (
     department,
     ric_for,
 )
-from tests.helpers import has_cjk
+from tests.helpers import export_file, has_cjk
 from yingshang.core import selectors, services
 from yingshang.core.models import Department, Division, DivisionLevel, Role, User
 from yingshang.platform.exports import xlsx_bytes
@@ -249,7 +249,7 @@ def test_audit_export_is_a_real_workbook_masked_and_audited(mianyang, staff, cli
     user.phone = "13833334444"
     user.save()
     client.force_login(staff["admin"])
-    r = client.get("/staff/audit/export.xlsx?q=导出测试")
+    r = export_file(client, "core.audit", "q=导出测试")
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
@@ -264,7 +264,7 @@ def test_audit_export_is_a_real_workbook_masked_and_audited(mianyang, staff, cli
 
 def test_audit_export_refused_to_handlers(mianyang, staff, client):
     client.force_login(staff["chengban"])
-    assert client.get("/staff/audit/export.xlsx").status_code == 403
+    assert client.post("/staff/exports/new/core.audit/").status_code == 403
     assert not AuditEntry.objects.filter(action="export").exists()
 
 

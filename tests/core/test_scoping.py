@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.helpers import export_file
 from yingshang.core.models import Department, Division, Role, User
 from yingshang.platform import audit
 from yingshang.platform.models import AuditAction
@@ -83,7 +84,7 @@ def test_audit_export_is_scoped(login, staff, mianyang):
     with audit.audit_context(user=staff["fucheng_chengban"], channel="web"):
         audit.record(AuditAction.UPDATE, object_type="x.Y", object_id="2", object_repr="涪城的记录")
     client = login(staff["fucheng_jiandu"])
-    response = client.get(reverse("core:audit-export"))
+    response = export_file(client, "core.audit")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     reprs = {row[7] for row in sheet.iter_rows(min_row=2, values_only=True)}

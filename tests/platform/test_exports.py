@@ -13,6 +13,7 @@ from django.db import connection, models
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.helpers import export_file
 from tests.reforms.conftest import FIXTURES
 from yingshang.platform import exports
 
@@ -149,7 +150,7 @@ def test_cases_export(client, submitted, staff):
     make_hostile(submitted.department, exclude={"function_key", "code", "path"})
     assert {"title", "applicant_name"} <= written.keys()
     client.force_login(staff["chuangkou"])
-    response = client.get(reverse("cases:export"))
+    response = export_file(client, "cases.queue")
     assert response.status_code == 200
     values = assert_safe_workbook(response.content)
     case = Case.objects.select_related("department").get(pk=submitted.pk)
@@ -176,7 +177,7 @@ def test_audit_export(client, staff):
         actor=staff["admin"], action=AuditAction.UPDATE, object_repr=HOSTILE[7], changes=HOSTILE[3]
     )
     client.force_login(staff["admin"])
-    response = client.get(reverse("core:audit-export"))
+    response = export_file(client, "core.audit")
     assert response.status_code == 200
     values = assert_safe_workbook(response.content)
     assert_all_hostile_neutralised(values, HOSTILE[:6] + HOSTILE[7:])

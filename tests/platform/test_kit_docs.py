@@ -34,6 +34,7 @@ def test_every_machine_is_in_the_diagrams():
         "appeals",
         "cases",
         "commitments",
+        "exports",
         "rectifications",
         "reform_reports",
         "representations",

@@ -239,7 +239,6 @@ PAGES = {
     "staff/cases/intake/": Open("窗口收件(全域通办:办件路由到办理部门)"),
     "staff/cases/intake/items.json": READ,
     "staff/cases/intake/applicant.json": READ,
-    "staff/cases/export.xlsx": READ,
     "staff/cases/trips/": READ,
     "staff/cases/<str:number>/": READ,
     "staff/cases/<str:number>/action/": On("case", {"action": "accept"}),
@@ -303,7 +302,14 @@ PAGES = {
     "staff/departments/": READ,
     "staff/departments/<int:pk>/": READ,
     "staff/audit/": READ,
-    "staff/audit/export.xlsx": READ,
+    # 我的导出 (docs/exports.md): personal export jobs, the content in the owner's scope
+    "staff/exports/": READ,
+    "staff/exports/new/<str:kind>/": Open(
+        "新建本人的导出任务:内容在执行时按本人的可见范围计算(tests/platform/test_exports_background.py)"
+    ),
+    "staff/exports/<int:pk>/status.json": READ,
+    "staff/exports/<int:pk>/download/": READ,
+    "staff/exports/<int:pk>/discard/": On("export_job", owned=True),
 }
 
 
@@ -430,6 +436,13 @@ def build(kind):
         from tests.registry.factories import EnterpriseFactory
 
         return EnterpriseFactory(division_code=FUCHENG)
+    if kind == "export_job":
+        from yingshang.platform import export_jobs
+
+        owner = HandlerFactory(department=market)
+        job = export_jobs.start(user=owner, kind="cases.queue", params={}, sync=True)
+        assert job.status == "done"
+        return job
     if kind == "representation":
         from tests.registry.factories import EnterpriseFactory
         from yingshang.registry import services as registry_services

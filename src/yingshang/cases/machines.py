@@ -232,6 +232,16 @@ def _issue_licence(ctx):
         services.issue_result_licence(ctx.obj, ctx.now)
 
 
+def _notify_heads(ctx):
+    """After the commit: the competent department's head(s) learn that a case waits for their
+    审批 (one message per submission: the event is the key)."""
+    from . import workflow
+
+    workflow.notify_heads(
+        ctx.obj.pk, ctx.event.pk if ctx.event else 0, getattr(ctx.actor, "pk", None)
+    )
+
+
 def _e(action, sources, target, label, by=STAFF, **kw):
     guards = kw.pop("guards", ())
     return Edge(action, sources, target, label, permission=by, guards=(*guards, _clean_data), **kw)
@@ -336,6 +346,7 @@ class CaseMachine(Machine):
             gettext_lazy("审核完成,报请审批"),
             guards=(_approval_needed,),
             effects=_submit_approval,
+            on_commit=_notify_heads,
             by=DECIDE,
         ),
         _e(

@@ -35,7 +35,6 @@ urlpatterns = [
     path("staff/cases/intake/", views.intake, name="intake"),
     path("staff/cases/intake/items.json", views.intake_items, name="intake-items"),
     path("staff/cases/intake/applicant.json", views.intake_applicant, name="intake-applicant"),
-    path("staff/cases/export.xlsx", views.export, name="export"),
     path("staff/cases/trips/", views.trips, name="trips"),
     path("staff/cases/<str:number>/", views.case_detail, name="detail"),
     path("staff/cases/<str:number>/action/", views.case_action, name="action"),

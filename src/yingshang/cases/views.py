@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from yingshang.catalog import public as catalog
 from yingshang.core.models import Role
 from yingshang.core.views import staff_required
-from yingshang.platform import labels, ratelimit, uploads
+from yingshang.platform import ratelimit, uploads
 from yingshang.platform.forms import add_service_errors
 from yingshang.registry import public as registry
 
@@ -405,6 +405,16 @@ SLA_CLASSES = {
 }
 
 
+def _export_query(params, filters) -> str:
+    """The queue's filters for its 导出 button: what the page shows (its default status
+    included), without the page number."""
+    q = params.copy()
+    q.pop("page", None)
+    if "status" not in q:
+        q["status"] = filters.get("status", "")
+    return q.urlencode()
+
+
 @staff_required
 def queue(request):
     g = request.GET
@@ -427,6 +437,7 @@ def queue(request):
             "statuses": Status.choices,
             "sla_states": SlaState.choices,
             "querystring": g.copy().urlencode() if g else "",
+            "export_query": _export_query(g, filters),
             "filter_form": filter_form,
             "can_intake": workflow.MACHINE.policy.can(request.user, "handle"),
         },
@@ -736,50 +747,3 @@ def notice_pdf(request, number, kind):
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{case.number}-{kind}.pdf"'
     return resp
-
-
-@staff_required
-def export(request):
-    """The filtered queue as Excel (scoped like the page; applicant codes masked)."""
-    from yingshang.platform import audit
-    from yingshang.platform.exports import xlsx_response
-    from yingshang.platform.models import AuditAction
-
-    g = request.GET
-    filters = forms.QueueFilterForm(g).case_filters()
-    qs = selectors.cases_for(request.user, **filters).order_by("-submitted_at")[:100_000]
-    headers = [
-        _("办件编号"),
-        _("事项"),
-        _("申请人"),
-        _("证件号码"),
-        _("办理部门"),
-        _("渠道"),
-        _("状态"),
-        _("申报时间"),
-        _("到期时间"),
-        _("时效"),
-    ]
-    now = timezone.now()
-    rows = (
-        (
-            c.number,
-            c.title,
-            c.applicant_name,
-            c.masked_applicant_code,
-            c.department.name,
-            c.get_channel_display(),
-            c.get_status_display(),
-            timezone.localtime(c.submitted_at).replace(tzinfo=None),
-            timezone.localtime(c.due_at).replace(tzinfo=None) if c.due_at else "",
-            labels.label("cases.Case.final_sla_state", sla.state_of(c, now)),
-        )
-        for c in qs.iterator(chunk_size=2000)
-    )
-    audit.record(
-        AuditAction.EXPORT,
-        object_type="cases.Case",
-        object_repr=_("办件导出"),
-        changes={"filters": g.dict()},
-    )
-    return xlsx_response("cases.xlsx", _("办件"), headers, rows)

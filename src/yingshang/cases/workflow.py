@@ -371,3 +371,38 @@ def notify_status(case_id: int):
             "status_label": str(case.get_status_display()),
         },
     )
+
+
+def notify_heads(case_id: int, event_id: int, actor_id=None) -> int:
+    """Tell the heads (部门负责人) of the case's department that it waits for their 审批:
+    notification centre, one message per submission (``dedup_key`` names the event); the head
+    who submitted it himself is not told. Returns the number of heads notified."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from yingshang.core.models import Role
+
+    try:
+        from yingshang.notifications.public import notify
+    except ImportError:  # the notification centre is not installed
+        return 0
+    case = Case.objects.select_related("department").get(pk=case_id)
+    heads = get_user_model().objects.filter(
+        role=Role.DEPT_HEAD, department_id=case.department_id, is_active=True
+    )
+    if actor_id is not None:
+        heads = heads.exclude(pk=actor_id)
+    sent = 0
+    for head in heads:
+        notify(
+            head,
+            _("办件 %(n)s 待审批") % {"n": case.number},
+            _("“%(t)s”(申请人:%(a)s)已审核完成,报请您审批。")
+            % {"t": case.title, "a": case.applicant_name},
+            reverse("cases:detail", args=[case.number]),
+            category="case",
+            dedup_key=f"case:{case.number}:approval:{event_id}",
+            data={"number": case.number, "status": case.status},
+        )
+        sent += 1
+    return sent

@@ -13,5 +13,9 @@ urlpatterns = [
     path("staff/departments/", views.department_list, name="department-list"),
     path("staff/departments/<int:pk>/", views.department_detail, name="department-detail"),
     path("staff/audit/", views.audit_list, name="audit-list"),
-    path("staff/audit/export.xlsx", views.audit_export, name="audit-export"),
+    path("staff/exports/", views.exports, name="exports"),
+    path("staff/exports/new/<str:kind>/", views.export_start, name="export-start"),
+    path("staff/exports/<int:pk>/status.json", views.export_status, name="export-status"),
+    path("staff/exports/<int:pk>/download/", views.export_download, name="export-download"),
+    path("staff/exports/<int:pk>/discard/", views.export_discard, name="export-discard"),
 ]

@@ -1,15 +1,17 @@
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-from django.utils import timezone
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
 
-from yingshang.platform import audit, labels
-from yingshang.platform.exports import xlsx_response
+from yingshang.platform import audit
 from yingshang.platform.models import AuditAction
 
 from . import forms, selectors
@@ -158,41 +160,85 @@ def audit_list(request):
     )
 
 
+# --- 我的导出 (background exports, platform/export_jobs.py) -------------------------------------
+
+
 @staff_required
-def audit_export(request):
-    if not selectors.can_read_audit(request.user):
-        raise PermissionDenied(_("只有监督员和管理员可以导出审计日志。"))
-    filter_form = forms.AuditFilterForm(request.GET)
-    qs = selectors.audit_entries_for(request.user, **filter_form.audit_filters())[:100_000]
-    headers = [
-        _("时间"),
-        _("操作人"),
-        _("来源地址"),
-        _("渠道"),
-        _("操作"),
-        _("对象类型"),
-        _("对象编号"),
-        _("对象"),
-        _("变更内容"),
-    ]
-    rows = (
-        (
-            timezone.localtime(e.at).replace(tzinfo=None, second=0, microsecond=0),
-            e.actor_name,
-            e.ip or "",
-            labels.label("channel", e.channel),
-            e.get_action_display(),
-            audit.object_type_name(e.object_type),
-            e.object_id,
-            e.object_repr,
-            audit.changes_text(e),
-        )
-        for e in qs.iterator()
+@require_POST
+def export_start(request, kind):
+    """The export buttons of the lists post here with the list's filters in the query string:
+    a small export answers with the file at once, a big one runs in the background and the
+    person goes to 我的导出 to watch it."""
+    from django.core.exceptions import ValidationError
+
+    from yingshang.platform import export_jobs
+    from yingshang.platform.models import ExportStatus
+
+    try:
+        job = export_jobs.start(user=request.user, kind=kind, params=request.GET)
+    except ValidationError as exc:  # an unknown kind
+        raise Http404 from exc
+    if job.status == ExportStatus.DONE and job.rows_total is not None:
+        if job.rows_total <= export_jobs.sync_rows():
+            return redirect("core:export-download", pk=job.pk)
+    messages.info(
+        request,
+        _("“%(k)s”导出已开始,完成后可在此下载,也会收到消息通知。")
+        % {"k": export_jobs.kind_label(job.kind)},
     )
-    audit.record(
-        AuditAction.EXPORT,
-        object_type="platform.AuditEntry",
-        object_repr=_("审计日志导出"),
-        changes={"filters": request.GET.dict()},
+    return redirect(reverse("core:exports") + f"#export-{job.pk}")
+
+
+@staff_required
+def exports(request):
+    from yingshang.platform import export_jobs
+
+    jobs = list(export_jobs.jobs_for(request.user)[:50])
+    return render(
+        request,
+        "core/exports.html",
+        {
+            "jobs": [{"job": j, "label": export_jobs.kind_label(j.kind)} for j in jobs],
+            "keep_days": export_jobs.keep_days(),
+        },
     )
-    return xlsx_response("audit.xlsx", _("审计日志"), headers, rows)
+
+
+@staff_required
+def export_status(request, pk):
+    from yingshang.platform import export_jobs
+
+    job = export_jobs.job_for_owner(request.user, pk)
+    response = JsonResponse(
+        export_jobs.status_of(job, reverse("core:export-download", args=[job.pk]))
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+def export_download(request, pk):
+    from yingshang.platform import export_jobs
+
+    job = export_jobs.job_for_owner(request.user, pk)
+    handle, content_type = export_jobs.open_file(job)
+    return FileResponse(
+        handle, as_attachment=True, filename=job.filename, content_type=content_type
+    )
+
+
+@staff_required
+@require_POST
+def export_discard(request, pk):
+    from django.core.exceptions import ValidationError
+
+    from yingshang.platform import export_jobs
+
+    try:
+        export_jobs.discard(user=request.user, pk=pk)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("导出文件已删除。"))
+    return redirect("core:exports")

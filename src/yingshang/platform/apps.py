@@ -11,7 +11,7 @@ class PlatformConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_login_failed
 
-        from . import audit, choices, ratelimit
+        from . import audit, choices, export_policy, ratelimit  # noqa: F401 - policy registered
 
         audit.connect_signals()
         choices.install()  # get_FOO_display() without rebuilding the choices on every call

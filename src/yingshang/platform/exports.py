@@ -69,9 +69,10 @@ def sheet_title(title) -> str:
     return text[:31] or "Sheet"
 
 
-def xlsx_bytes(title, headers, rows) -> bytes:
-    """One sheet: a bold header row, then ``rows``, every cell through :func:`safe_cell`.
-    ``rows`` may be a generator (streamed into openpyxl's write-only workbook)."""
+def write_xlsx(fh, title, headers, rows) -> None:
+    """One sheet into the binary file ``fh``: a bold header row, then ``rows``, every cell
+    through :func:`safe_cell`. ``rows`` may be a generator (streamed into openpyxl's
+    write-only workbook)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet_title(title))
     bold = Font(bold=True)
@@ -83,8 +84,13 @@ def xlsx_bytes(title, headers, rows) -> bytes:
     ws.append(header_cells)
     for row in rows:
         ws.append(safe_row(row))
+    wb.save(fh)
+
+
+def xlsx_bytes(title, headers, rows) -> bytes:
+    """:func:`write_xlsx` into memory."""
     buf = io.BytesIO()
-    wb.save(buf)
+    write_xlsx(buf, title, headers, rows)
     return buf.getvalue()
 
 
@@ -104,14 +110,19 @@ def workbook_response(filename: str, content: bytes) -> HttpResponse:
     return _attachment(HttpResponse(content, content_type=XLSX_CONTENT_TYPE), filename)
 
 
-def csv_text(headers, rows) -> str:
-    """CSV with a byte-order mark (Excel then reads it as UTF-8), every cell neutralised."""
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf)
+def write_csv(text, headers, rows) -> None:
+    """CSV into the text stream ``text``: a byte-order mark (Excel then reads it as UTF-8),
+    every cell neutralised."""
+    text.write("\ufeff")
+    writer = csv.writer(text)
     writer.writerow(safe_row(str(h) for h in headers))
     for row in rows:
         writer.writerow(["" if v is None else v for v in safe_row(row)])
+
+
+def csv_text(headers, rows) -> str:
+    buf = io.StringIO()
+    write_csv(buf, headers, rows)
     return buf.getvalue()
 
 

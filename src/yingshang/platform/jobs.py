@@ -271,3 +271,11 @@ def uploads_sweep():
 
     r = uploads.sweep()
     return {"removed": len(r.removed), "recovered": len(r.recovered), "kept": r.kept}
+
+
+@periodic("platform.exports_sweep", every=timedelta(hours=1))
+def exports_sweep():
+    """Expire background exports past their keeping time (files deleted); fail dead ones."""
+    from . import export_jobs
+
+    return export_jobs.sweep()

@@ -87,6 +87,7 @@ class Notice:
     link: str = ""
     category: str = ""
     data: dict = field(default_factory=dict)  # facts for templated channels (SMS): number, status
+    dedup_key: str = ""  # one message per event per person (the notification centre's key)
 
 
 @dataclass
@@ -138,6 +139,7 @@ def send_notices(notices: Iterable[Notice], default_category: str = ""):
                     link=n.link,
                     category=n.category or default_category,
                     **({"data": n.data} if n.data else {}),
+                    **({"dedup_key": n.dedup_key} if n.dedup_key else {}),
                 )
             except Exception:  # noqa: BLE001
                 log.exception("notification to %s failed", getattr(n.recipient, "pk", None))
