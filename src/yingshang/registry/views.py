@@ -25,6 +25,17 @@ def _own(user, pk):
     return rep
 
 
+def _with_licences(reps) -> list:
+    """The rows of 我的企业, a verified one with its enterprise's valid e-licences (a company
+    founded through 企业开办 shows its 营业执照 here)."""
+    rows = list(reps)
+    for rep in rows:
+        rep.licences = (
+            list(selectors.licences_of(rep.enterprise)) if rep.status == "verified" else []
+        )
+    return rows
+
+
 @login_required
 def my_enterprises(request):
     """我的企业: the account's requests; an enterprise counts only once verified."""
@@ -52,7 +63,7 @@ def my_enterprises(request):
         request,
         "registry/my_enterprises.html",
         {
-            "rows": selectors.representations_of(request.user),
+            "rows": _with_licences(selectors.representations_of(request.user)),
             "request_form": request_form,
             "errors": errors,
             "acted": acted,
