@@ -2,8 +2,8 @@
 staff-only, scoped, and go through ``services``."""
 
 import django_filters
-from django.db.models import Case, IntegerField, Value, When
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
