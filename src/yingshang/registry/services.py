@@ -16,6 +16,7 @@ from stdnum.cn import ric, uscc
 from stdnum.cn.uscc import is_valid as uscc_is_valid
 
 from yingshang.core.policies import is_portal_user
+from yingshang.platform import uploads
 from yingshang.platform.masking import mask_phone
 
 from . import policies, verification
@@ -193,10 +194,16 @@ def code_resend_after() -> datetime.timedelta:
 
 
 @transaction.atomic
-def request_representation(*, user, uscc_code: str, channel: str = "web") -> Representation:
+def request_representation(
+    *, user, uscc_code: str, channel: str = "web", letter=None
+) -> Representation:
     """A portal account asks to act for the enterprise with this USCC. The request is pending:
     the account sees nothing of the enterprise until it is verified. Asking again for an
-    enterprise already asked for returns that request (a rejected or revoked one is reopened)."""
+    enterprise already asked for returns that request (a rejected or revoked one is reopened).
+    ``letter``: the 授权委托书 an authorised agent uploads (checked and stored by the upload
+    service, ``uploads.AUTHORISATION_LETTER``; errors on ``letter``), for the staff who verify
+    the request; a new letter replaces an earlier one."""
+    checked = uploads.check(letter, uploads.AUTHORISATION_LETTER) if letter is not None else None
     if not is_portal_user(user):
         raise ValidationError({"user": _("工作人员账号不能作为企业经办账号。")})
     code = normalise_uscc(uscc_code).upper()
@@ -214,6 +221,21 @@ def request_representation(*, user, uscc_code: str, channel: str = "web") -> Rep
         machine.record(rep, "request", "", rep.status, actor=user, channel=channel)
     elif rep.status in (RepresentationStatus.REJECTED, RepresentationStatus.REVOKED):
         rep = machine.transition(rep, "reapply", actor=user, channel=channel)
+    if checked is not None:
+        stored = uploads.store(checked, uploads.AUTHORISATION_LETTER)
+        rep.letter = stored.name
+        rep.letter_name = stored.original_name
+        rep.letter_type = stored.content_type
+        rep.save(update_fields=["letter", "letter_name", "letter_type"])
+        machine.record(
+            rep,
+            "letter",
+            rep.status,
+            rep.status,
+            actor=user,
+            channel=channel,
+            data={"name": stored.original_name, "size": stored.size, "sha256": stored.sha256},
+        )
     return rep
 
 
