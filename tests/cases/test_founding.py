@@ -31,29 +31,6 @@ NEW = {
 
 
 @pytest.fixture
-def founding(catalog):
-    from yingshang.catalog import services as cat
-    from yingshang.registry.models import LicenceType
-
-    cat.save_bundle_outputs(
-        bundle=catalog["bundle"],
-        outputs=[
-            {
-                "item": catalog["registration"],
-                "licence_type": LicenceType.objects.get(code="yyzz"),
-                "founds_holder": True,
-            },
-            {
-                "item": catalog["seal"],
-                "licence_type": LicenceType.objects.get(code="gzba"),
-                "founds_holder": False,
-            },
-        ],
-    )
-    return catalog["bundle"]
-
-
-@pytest.fixture
 def bundle_case(founding, person_applicant, portal_users):
     versions = [bi.item.current_version for bi in founding.bundle_items.all()]
     slots = services.bundle_material_slots(founding, versions)

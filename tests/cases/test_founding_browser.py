@@ -8,29 +8,10 @@ import re
 import pytest
 
 from .conftest import PDF, RIC, make_uscc
-from .test_founding import founding  # noqa: F401 — the fixture
+from .test_browser import PASSWORD, _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "browser-pass-2026"
 NEW_USCC = make_uscc("91510700MA7FNDK30")
-
-
-def _login(browser, base, username, width):
-    context = browser.new_context(
-        locale="zh-CN",
-        viewport={"width": width, "height": 900},
-        is_mobile=width < 500,
-        has_touch=width < 500,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login/" not in page.url, page.content()[:500]
-    return page
 
 
 def _fits(page, width):
@@ -44,7 +25,7 @@ def _fits(page, width):
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_founding_journey(live_server, catalog, founding, browser_page, width):  # noqa: F811
+def test_founding_journey(live_server, catalog, founding, browser_page, width):
     from yingshang.cases.models import Case
     from yingshang.core.models import User
 
