@@ -156,9 +156,16 @@ def enterprise_data(enterprise, **over):
         "password2": PASSWORD,
         "agree": "on",
         "op": "submit",
+        "letter": letter_file(),
     }
     data.update(over)
     return data
+
+
+def letter_file(name="授权委托书.pdf", content=b"%PDF-1.4\n%letter\n%%EOF\n"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
 @pytest.mark.django_db

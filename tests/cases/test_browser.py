@@ -13,8 +13,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-pass-2026"
 
 
-def _login(browser, base, username):
-    context = browser.new_context(locale="zh-CN")
+def _login(browser, base, username, width=None):
+    """A new browser context logged in as ``username`` (a phone's when ``width`` < 500)."""
+    size = {} if width is None else {"viewport": {"width": width, "height": 900}}
+    if width is not None and width < 500:
+        size.update(is_mobile=True, has_touch=True)
+    context = browser.new_context(locale="zh-CN", **size)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{base}/login/")

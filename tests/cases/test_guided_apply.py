@@ -59,32 +59,6 @@ def _png(width, height, color=(200, 30, 30)):
     return buf.getvalue()
 
 
-@pytest.fixture
-def founding(catalog):
-    """企业开办 of the test catalogue with its outputs: 营业执照 founds the company, 公章备案证明
-    comes from 公章刻制备案."""
-    from yingshang.catalog import services as cat
-    from yingshang.registry.models import LicenceType
-
-    bundle = catalog["bundle"]
-    cat.save_bundle_outputs(
-        bundle=bundle,
-        outputs=[
-            {
-                "item": catalog["registration"],
-                "licence_type": LicenceType.objects.get(code="yyzz"),
-                "founds_holder": True,
-            },
-            {
-                "item": catalog["seal"],
-                "licence_type": LicenceType.objects.get(code="gzba"),
-                "founds_holder": False,
-            },
-        ],
-    )
-    return bundle
-
-
 # --------------------------------------------------------------------------- steps and errors
 
 

@@ -181,3 +181,47 @@ def test_any_query_string_never_errors(catalogue, query):
     assert isinstance(result.items, list)
     assert len(result.items) <= 10
     search.suggest(query)
+
+
+# ------------------------------------------------------------------- the API's q (ranked)
+
+
+def _api_names(client, **params):
+    r = client.get("/api/catalog/items/", params)
+    assert r.status_code == 200, r.content
+    return [row["name"] for row in r.json()["results"]]
+
+
+def test_api_q_is_the_ranked_search(client, catalogue):
+    # the same items in the same order as the portal's search
+    for q in ("营业执照", "食品许可", "yyzz", "开饭店", "许可"):
+        assert _api_names(client, q=q) == names(public.search_items(q, limit=None)), q
+    # not substrings: a colloquial word and two words of one name
+    assert _api_names(client, q="开饭店")[0] == "食品经营许可"
+    assert _api_names(client, q="食品 许可") == ["食品经营许可"]
+    assert _api_names(client, q="食品 火箭发射") == []
+    # best first: a name match above a material match
+    found = _api_names(client, q="营业执照")
+    assert found.index("企业设立登记") < found.index("公章刻制备案")
+
+
+def test_api_q_with_filters_keeps_the_rank(client, catalogue):
+    everywhere = _api_names(client, q="营业执照")
+    city = _api_names(client, q="营业执照", division="510700")
+    assert city == [n for n in everywhere if n in city] and "食品经营许可" not in city
+    assert _api_names(client, q="营业执照", division="510781") == ["食品经营许可"]
+
+
+def test_api_q_never_counts_as_a_zero_result_and_is_limited(client, catalogue):
+    assert _api_names(client, q="火箭发射") == []
+    assert not ZeroResultQuery.objects.exists()
+    assert client.get("/api/catalog/items/", {"q": "许" * 101}).status_code == 400
+
+
+def test_api_schema_documents_q(client, db):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    params = schema["paths"]["/api/catalog/items/"]["get"]["parameters"]
+    q = next(p for p in params if p["name"] == "q")
+    assert "排序检索" in q["description"] and "最多 100 字" in q["description"]

@@ -178,6 +178,7 @@ PAGES = {
     "staff/registry/representatives/": Open(
         "经办人审核:每条按 policy approve 检查企业登记区划(tests/registry/test_representatives.py)"
     ),
+    "staff/registry/representatives/<int:pk>/letter/": READ,
     # applicant accounts (docs/accounts.md): personal, no scoped object
     "accounts/": READ,
     "accounts/login/": Open("申请人登录"),

@@ -139,6 +139,14 @@ class EnterpriseRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, Conse
         label=_("授权有效期至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     scope = forms.CharField(label=_("授权范围"), max_length=200, required=False)
+    letter = forms.FileField(
+        label=_("授权委托书"),
+        required=False,
+        help_text=_(
+            "授权经办人上传:法定代表人签字并加盖企业公章的授权委托书(PDF、JPG、PNG 或 OFD)。"
+        ),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,.ofd"}),
+    )
     field_order = [
         "uscc",
         "role",
@@ -146,6 +154,7 @@ class EnterpriseRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, Conse
         "authorised_by",
         "valid_until",
         "scope",
+        "letter",
         "phone",
         "code",
         "password1",
@@ -168,6 +177,8 @@ class EnterpriseRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, Conse
                 self.add_error("authorised_by", _("请填写授权人(法定代表人)姓名。"))
             if not data.get("valid_until"):
                 self.add_error("valid_until", _("请填写授权有效期。"))
+            if not data.get("letter") and "letter" not in self.errors:
+                self.add_error("letter", _("请上传授权委托书(PDF、JPG、PNG 或 OFD)。"))
         return data
 
 

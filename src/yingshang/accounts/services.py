@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yingshang.platform import audit
+from yingshang.platform import audit, uploads
 from yingshang.platform.masking import mask_phone
 from yingshang.registry import public as registry
 
@@ -135,8 +135,19 @@ def register_person(*, name: str, id_number: str, phone: str, code: str, passwor
     return account
 
 
+def register_enterprise(**fields):
+    """企业注册: an account for a person acting for an enterprise, as its legal representative or
+    an authorised agent (the authorisation — who, until when, for what — is recorded, and the
+    agent's 授权委托书 ``letter`` is uploaded through the upload service for the staff who verify
+    the request). The account only *asks* to act for the enterprise: the registry's
+    representation request stays pending until verified; typing a USCC gives nothing. Nothing
+    is written, and no file left, when anything is refused."""
+    with uploads.cleanup_on_error():
+        return _register_enterprise(**fields)
+
+
 @transaction.atomic
-def register_enterprise(
+def _register_enterprise(
     *,
     name: str,
     phone: str,
@@ -147,12 +158,9 @@ def register_enterprise(
     authorised_by: str = "",
     valid_until: datetime.date | None = None,
     scope: str = "",
+    letter=None,
     now=None,
 ):
-    """企业注册: an account for a person acting for an enterprise, as its legal representative or
-    an authorised agent (the authorisation — who, until when, for what — is recorded). The
-    account only *asks* to act for the enterprise: the registry's representation request stays
-    pending until verified; typing a USCC gives nothing."""
     now = now or timezone.now()
     name = (name or "").strip()
     errors = {}
@@ -182,6 +190,13 @@ def register_enterprise(
             errors["valid_until"] = _("请填写授权有效期。")
         elif valid_until < timezone.localdate(now):
             errors["valid_until"] = _("授权有效期已过。")
+        if letter is None:
+            errors["letter"] = _("请上传授权委托书(PDF、JPG、PNG 或 OFD)。")
+        else:
+            try:
+                uploads.check(letter, uploads.AUTHORISATION_LETTER)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
     elif (
         enterprise is not None
         and enterprise.legal_representative
@@ -196,7 +211,9 @@ def register_enterprise(
     user, account = _create_account(
         kind=AccountKind.ENTERPRISE, phone=phone, name=name, password=password, code=code, now=now
     )
-    rep = registry.request_representation(user=user, uscc_code=code_uscc)
+    rep = registry.request_representation(
+        user=user, uscc_code=code_uscc, letter=letter if role == AgentRole.AGENT else None
+    )
     EnterpriseAuthorisation.objects.create(
         account=account,
         uscc=code_uscc,

@@ -178,7 +178,7 @@ def register_choice(request):
 def _register(request, form_class, service, template):
     form = form_class()
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, request.FILES)
         op = forms.OpForm(request.POST).value()
         if op == "send":
             _send(request, _phone_only(form), CodePurpose.REGISTER)

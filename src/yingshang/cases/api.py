@@ -165,6 +165,21 @@ class TransitionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["approved", "denied"], required=False)
     method = serializers.ChoiceField(choices=["delivery", "pickup", "electronic"], required=False)
     expected_version = serializers.IntegerField(required=False, min_value=0)
+    new_enterprise_uscc = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=18,
+        help_text=gettext_lazy(
+            "企业开办的设立登记办结准予(complete,或审批 approve)时必填:新设企业的统一社会信用代码"
+            "(18 位,校验位正确,登记库中尚无);企业随之登记,营业执照发给企业。"
+        ),
+    )
+    new_enterprise_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text=gettext_lazy("新设企业名称;不填则用申请表中的拟设立企业名称。"),
+    )
     confirm = serializers.BooleanField(
         required=False,
         default=False,
@@ -271,11 +286,6 @@ def created_body(case) -> dict:
 def _transition_view(action_name):
     edge = workflow.TRANSITIONS[action_name]
 
-    @extend_schema(
-        request=TransitionSerializer,
-        responses=CaseSerializer,
-        summary=f"{action_name}: {edge.label}",
-    )
     def view(self, request, number=None):
         case = self.get_object()
         ser = TransitionSerializer(data=request.data)
@@ -295,7 +305,12 @@ def _transition_view(action_name):
 
     view.__name__ = action_name
     view.__doc__ = f"{edge.label}"
-    return action(detail=True, methods=["post"], url_path=action_name.replace("_", "-"))(view)
+    # the schema annotation on the action (outermost), so that the request body is documented
+    return extend_schema(
+        request=TransitionSerializer,
+        responses=CaseSerializer,
+        summary=f"{action_name}: {edge.label}",
+    )(action(detail=True, methods=["post"], url_path=action_name.replace("_", "-"))(view))
 
 
 class CaseViewSet(

@@ -128,6 +128,9 @@ class CaseActionForm(forms.Form):
     confirm = forms.BooleanField(required=False)
     missing_key = forms.MultipleChoiceField(required=False)
     missing_other = forms.CharField(required=False, max_length=5000)
+    # 办结 准予 of 企业开办's 设立登记: the new company (services.new_enterprise_details)
+    new_enterprise_uscc = forms.CharField(required=False, max_length=18)
+    new_enterprise_name = forms.CharField(required=False, max_length=100)
 
     def __init__(self, *args, slots=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,6 +146,9 @@ class CaseActionForm(forms.Form):
             "method": d["method"] or "delivery",
             "confirm": d["confirm"],
         }
+        for key in ("new_enterprise_uscc", "new_enterprise_name"):
+            if d[key]:
+                data[key] = d[key]
         if d["action"] == "request_supplement":
             data["missing"] = [{"key": k, "name": self.slot_names[k]} for k in d["missing_key"]] + [
                 {"key": "", "name": line.strip()}

@@ -84,6 +84,35 @@ def _clean_data(ctx):
     ctx.event_data.update(clean)
 
 
+def founding_output(case):
+    """The bundle result that founds a new holder and that this sub-case's item produces
+    (企业开办 → 企业设立登记 → 营业执照 of the new company), or None. Only while the applicant
+    is not an enterprise yet: once founded, the bundle's cases name the company."""
+    if not (case.parent_id and case.bundle_id and case.item_id) or case.enterprise_id:
+        return None
+    from yingshang.catalog.public import bundle_outputs
+
+    for output in bundle_outputs(case.bundle):
+        if output.founds_holder and output.item_id == case.item_id:
+            return output
+    return None
+
+
+def _new_enterprise(ctx):
+    """办结 准予 of a founding sub-case (设立登记) names the new company: its 统一社会信用代码
+    (valid, not in the registry) and its name, prefilled from the application. Field errors on
+    ``new_enterprise_uscc`` / ``new_enterprise_name``; the company is created after the save
+    (``_found_enterprise``), in the same transaction."""
+    case = ctx.obj
+    outcome = ctx.clean.get("outcome") or case.proposed_outcome
+    if outcome != Outcome.APPROVED or founding_output(case) is None:
+        return
+    from . import services
+
+    ctx.clean["new_enterprise"] = details = services.new_enterprise_details(case, ctx.data)
+    ctx.event_data.update(new_enterprise_uscc=details["uscc"])
+
+
 # --------------------------------------------------------------------------- effects
 
 
@@ -225,6 +254,14 @@ def _pickup_visit(ctx):
         services.record_visit(ctx.obj, "pickup", actor=ctx.actor, at=ctx.now)
 
 
+def _found_enterprise(ctx):
+    from . import services
+
+    details = ctx.clean.get("new_enterprise")
+    if details and ctx.obj.outcome == Outcome.APPROVED:
+        services.found_enterprise(ctx.obj, details, actor=ctx.actor, now=ctx.now)
+
+
 def _issue_licence(ctx):
     from . import services
 
@@ -244,7 +281,10 @@ def _notify_heads(ctx):
 
 def _e(action, sources, target, label, by=STAFF, **kw):
     guards = kw.pop("guards", ())
-    return Edge(action, sources, target, label, permission=by, guards=(*guards, _clean_data), **kw)
+    checks = kw.pop("checks", ())  # guards that need the cleaned data
+    return Edge(
+        action, sources, target, label, permission=by, guards=(*guards, _clean_data, *checks), **kw
+    )
 
 
 class ConcurrentUpdate(ValidationError):
@@ -335,8 +375,9 @@ class CaseMachine(Machine):
             S.COMPLETED,
             gettext_lazy("办结"),
             guards=(_direct_decision,),
+            checks=(_new_enterprise,),
             effects=_complete,
-            after=_issue_licence,
+            after=(_found_enterprise, _issue_licence),
             by=DECIDE,
         ),
         _e(
@@ -355,8 +396,9 @@ class CaseMachine(Machine):
             S.COMPLETED,
             gettext_lazy("审批同意"),
             guards=(_not_own_review,),
+            checks=(_new_enterprise,),
             effects=_approve,
-            after=_issue_licence,
+            after=(_found_enterprise, _issue_licence),
             by=APPROVE,
         ),
         _e(

@@ -1122,3 +1122,121 @@ def issue_result_licence(case: Case, now=None):
 
 def is_immediate(case: Case) -> bool:
     return bool(case.version and case.version.kind == ItemKind.IMMEDIATE)
+
+
+# --------------------------------------------------------------------------- founding (企业开办)
+
+NEW_ENTERPRISE_NAME_MAX = 100
+
+
+def new_enterprise_prefill(case: Case) -> dict:
+    """What the application said of the company to be founded (``form_data["new_enterprise"]``
+    of the bundle): the name and details the handler's 办结 form starts from."""
+    form_data = case.form_data or {}
+    if not form_data.get("new_enterprise") and case.parent_id:
+        form_data = case.parent.form_data or {}
+    details = form_data.get("new_enterprise") or {}
+    return {
+        "name": str(details.get("company_name") or "").strip(),
+        "legal_representative": str(details.get("legal_representative") or "").strip(),
+        "address": str(details.get("address") or "").strip(),
+    }
+
+
+def new_enterprise_details(case: Case, data: dict) -> dict:
+    """Check the new company's 统一社会信用代码 and name given at 办结 of a founding sub-case
+    (``data["new_enterprise_uscc"]``, ``data["new_enterprise_name"]``, the name defaulting to the
+    application's); field-level errors. Returns the details ``found_enterprise`` writes."""
+    from yingshang.registry import public as registry
+
+    prefill = new_enterprise_prefill(case)
+    errors = {}
+    raw = str(data.get("new_enterprise_uscc") or "")
+    code = registry.normalise_uscc(raw.strip()).upper() if raw.strip() else ""
+    name = str(data.get("new_enterprise_name") or "").strip() or prefill["name"]
+    if not code:
+        errors["new_enterprise_uscc"] = _("请填写新设企业的统一社会信用代码。")
+    elif not uscc.is_valid(code):
+        errors["new_enterprise_uscc"] = _("统一社会信用代码无效:应为 18 位,请核对校验位。")
+    elif registry.enterprise_by_uscc(code) is not None:
+        errors["new_enterprise_uscc"] = _("该统一社会信用代码已在登记库中,不能用于新设企业。")
+    if not name:
+        errors["new_enterprise_name"] = _("请填写新设企业的名称。")
+    elif len(name) > NEW_ENTERPRISE_NAME_MAX:
+        errors["new_enterprise_name"] = _("企业名称不能超过 %(n)s 个字。") % {
+            "n": NEW_ENTERPRISE_NAME_MAX
+        }
+    if errors:
+        raise ValidationError(errors)
+    return {**prefill, "uscc": code, "name": name}
+
+
+def found_enterprise(case: Case, details: dict, *, actor=None, now=None):
+    """办结 准予 of a founding sub-case (企业开办's 设立登记), in the case's transition: the
+    registry creates the enterprise, the applicant's portal account becomes its verified
+    representative, and the bundle — this case, its parent and the other sub-cases — names the
+    company as applicant from now on (the 营业执照 issued next goes to the company). Every case
+    changed is saved one by one (audited) and the bundle's case gets a ``found_enterprise``
+    event."""
+    from yingshang.registry import public as registry
+
+    now = now or timezone.now()
+    parent_id = case.parent_id
+    try:
+        enterprise = registry.found_enterprise(
+            uscc=details["uscc"],
+            name=details["name"],
+            founder=case.user if case.user_id and is_portal_user(case.user) else None,
+            channel="system",
+            note=_("企业开办:办件 %(n)s 准予设立登记") % {"n": case.number},
+            legal_representative=details.get("legal_representative", "")[:50],
+            address=details.get("address", "")[:200],
+            phone=case.applicant_phone or "",
+            division=case.division,
+            established_on=timezone.localdate(now),
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict
+        raise ValidationError(
+            {
+                ("new_enterprise_uscc" if k == "uscc" else f"new_enterprise_{k}"): v
+                for k, v in errors.items()
+            }
+        ) from exc
+    applicant = {
+        "applicant_kind": ApplicantKind.ENTERPRISE,
+        "enterprise": enterprise,
+        "applicant_code": enterprise.uscc,
+        "applicant_name": enterprise.name,
+    }
+    # the other sub-cases first (id order), the parent last: the order every transition locks in
+    siblings = list(
+        Case.objects.select_for_update()
+        .filter(parent_id=parent_id)
+        .exclude(pk=case.pk)
+        .order_by("id")
+    )
+    for c in [case, *siblings]:
+        for k, v in applicant.items():
+            setattr(c, k, v)
+        if c.pk != case.pk:
+            c.lock_version += 1
+        c.save(update_fields=[*applicant, "lock_version", "updated_at"])
+    parent = Case.objects.select_for_update().get(pk=parent_id)
+    for k, v in applicant.items():
+        setattr(parent, k, v)
+    parent.save(update_fields=[*applicant, "updated_at"])
+    data = {"uscc": enterprise.uscc, "name": enterprise.name, "case": case.number}
+    for c in (case, parent):
+        workflow.MACHINE.record(
+            c,
+            "found_enterprise",
+            c.status,
+            c.status,
+            actor=actor,
+            channel="system",
+            at=now,
+            note=enterprise.name,
+            data=data,
+        )
+    return enterprise

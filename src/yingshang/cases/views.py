@@ -462,6 +462,12 @@ def _transition_form_context(case, actor=None):
         "can_record_visit": bool(actions) or workflow.can_work(case, actor),
         "labels": {k: str(e.label) for k, e in workflow.TRANSITIONS.items()},
         "notices": notices_of(case),
+        # 企业开办's 设立登记: 办结 准予 names the new company (prefilled from the application)
+        "founding": (
+            services.new_enterprise_prefill(case)
+            if {"complete", "approve"} & set(actions) and workflow.founding_output(case)
+            else None
+        ),
     }
 
 

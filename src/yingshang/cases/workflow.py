@@ -22,6 +22,7 @@ from .machines import (
     ConcurrentUpdate,
     _needs_approval,
     _reviewer,
+    founding_output,
 )
 from .models import (
     FINISHED_STATUSES,
@@ -82,6 +83,7 @@ __all__ = [
     "REASON_TEMPLATES",
     "TRANSITIONS",
     "available",
+    "founding_output",
     "can_work",
     "confirmation_errors",
     "transition",

@@ -3,6 +3,7 @@ staff-only, scoped, and go through ``services``."""
 
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -15,7 +16,7 @@ from yingshang.platform.api import LIST_MAX, TEXT_MAX, CodeRelatedField, ScopedV
 from yingshang.platform.query import IdFilter
 from yingshang.registry.models import LicenceType
 
-from . import selectors, services
+from . import search, selectors, services
 from .models import Bundle, Category, Material, ServiceItem, ServiceItemVersion, Theme
 
 
@@ -169,7 +170,15 @@ class ItemWriteSerializer(serializers.Serializer):
 
 
 class ItemFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="关键词")
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=100,
+        label=(
+            "关键词:排序检索(catalog/search.py,与门户搜索相同),匹配名称、同义词和俗称、拼音首字母、"
+            "实施编码和部门;多个词以空格分隔须同时匹配;结果按相关度排序(同分按名称、ID),"
+            "SQLite 与 PostgreSQL 顺序一致;最多 100 字。"
+        ),
+    )
     department = IdFilter(field_name="department_id", label="实施部门ID")
     division = django_filters.CharFilter(field_name="division__code", label="实施区划代码")
     category = django_filters.ChoiceFilter(choices=Category.choices, label="事项类型")
@@ -183,7 +192,18 @@ class ItemFilter(django_filters.FilterSet):
         fields = ["q", "department", "division", "category", "theme", "life_event"]
 
     def filter_q(self, qs, name, value):
-        return selectors.search_items(qs, q=value.strip())
+        """The ranked catalogue search, best first (the same ranking as the portal's search);
+        the other filters narrow the ranked items and keep their order."""
+        if not value.strip():
+            return qs
+        ranked = search.rank(value, candidates=qs)
+        if not ranked:
+            return qs.none()
+        order = Case(
+            *[When(pk=pk, then=Value(i)) for i, (pk, _score) in enumerate(ranked)],
+            output_field=IntegerField(),
+        )
+        return qs.filter(pk__in=[pk for pk, _s in ranked]).order_by(order)
 
     def filter_theme(self, qs, name, value):
         return selectors.search_items(qs, theme=value)

@@ -170,7 +170,20 @@ REFORM_EVIDENCE = Purpose(
     max_files=20,
     match_extension=True,
 )
-PURPOSES = {p.key: p for p in (CASE_MATERIAL, APPEAL_ATTACHMENT, REFORM_EVIDENCE)}
+AUTHORISATION_LETTER = Purpose(
+    "authorisation_letter",
+    "registry/letters",
+    ("pdf", "jpg", "png", "ofd"),
+    field="letter",
+    type_message=gettext_lazy(
+        "授权委托书“%(name)s”类型不支持:仅接受 PDF、JPG、PNG、OFD 文件(按内容识别)。"
+    ),
+    too_big_message=gettext_lazy("授权委托书“%(name)s”超过大小上限 %(mb).0f MB。"),
+    max_files=1,
+)
+PURPOSES = {
+    p.key: p for p in (CASE_MATERIAL, APPEAL_ATTACHMENT, REFORM_EVIDENCE, AUTHORISATION_LETTER)
+}
 
 
 @dataclass

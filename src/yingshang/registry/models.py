@@ -13,6 +13,7 @@ from stdnum.cn import ric, uscc
 from yingshang.platform.events import EventLog
 from yingshang.platform.masking import mask_id_number, mask_phone
 from yingshang.platform.scoping import ScopedQuerySet
+from yingshang.platform.uploads import upload_storage
 
 
 def validate_uscc(value: str):
@@ -256,6 +257,18 @@ class Representation(models.Model):
     code_attempts = models.PositiveSmallIntegerField(_("验证码已尝试次数"), default=0)
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_at = models.DateTimeField(_("核验/驳回时间"), null=True, blank=True)
+    # 授权委托书 of an authorised agent (accounts' enterprise registration), through the upload
+    # service (platform/uploads.py AUTHORISATION_LETTER); served only to the approvers in scope
+    letter = models.FileField(
+        _("授权委托书"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        storage=upload_storage,
+        upload_to="registry/letters/",
+    )
+    letter_name = models.CharField(_("授权委托书文件名"), max_length=200, blank=True)
+    letter_type = models.CharField(_("授权委托书文件类型"), max_length=100, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "enterprise__division"

@@ -12,6 +12,7 @@ from .selectors import (
     person_by_id_number,
 )
 from .services import (
+    found_enterprise,
     issue_elicence,
     link_enterprise_user,
     normalise_ric,
@@ -33,6 +34,7 @@ def enterprises_by_uscc(codes):
 __all__ = [
     "enterprise_by_uscc",
     "enterprises_by_uscc",
+    "found_enterprise",
     "holder_for_staff",
     "holders_for_user",
     "is_representative",

@@ -3,6 +3,7 @@ the cases app (``licence_for``, ``licences_of``) are not, because the applicant'
 are reused on their behalf."""
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
 from .models import ELicence, Enterprise, LicenceType, Person, Representation
@@ -107,6 +108,16 @@ def representation_queue(user, *, status: str = RS.PENDING):
     qs = Representation.objects.visible_to(user).select_related("enterprise", "user")
     qs = policy.filter(qs, user, "approve")
     return qs.filter(status=status) if status else qs
+
+
+def letter_for(user, pk: int) -> Representation:
+    """The representation whose 授权委托书 ``user`` may open: an approver of the enterprise's
+    division subtree (any status: a decided request keeps its evidence); anyone else — other
+    staff, other divisions, applicants — 404."""
+    rep = representation_queue(user, status="").filter(pk=pk).exclude(letter="").first()
+    if rep is None:
+        raise Http404
+    return rep
 
 
 def enterprises_for(user, *, q: str = ""):

@@ -7,14 +7,16 @@ The cases app calls ``issue_elicence`` when a case ends with a licence, and
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
+from stdnum.cn.uscc import is_valid as uscc_is_valid
 
 from yingshang.core.policies import is_portal_user
+from yingshang.platform import uploads
 from yingshang.platform.masking import mask_phone
 
 from . import policies, verification
@@ -129,6 +131,41 @@ def link_enterprise_user(enterprise: Enterprise, user) -> Representation:
     return rep
 
 
+@transaction.atomic
+def found_enterprise(
+    *, uscc: str, name: str, founder=None, channel: str = "system", note: str = "", **fields
+) -> Enterprise:
+    """A new enterprise registered by a 设立登记 (企业开办): created — never an update of an
+    existing record (a USCC already in the registry is refused on ``uscc``) — and the portal
+    account that applied for it (``founder``) becomes its verified representative: they asked
+    for the company and the registration authority examined the application (method 工作人员审核;
+    the representation's event says so in ``note``). ``fields`` as ``register_enterprise``."""
+    code = normalise_uscc(uscc).upper()
+    if not uscc_is_valid(code):
+        raise ValidationError({"uscc": _("统一社会信用代码无效:应为 18 位,请核对校验位。")})
+    if Enterprise.objects.filter(uscc=code).exists():
+        raise ValidationError({"uscc": _("该统一社会信用代码已在登记库中,不能用于新设企业。")})
+    allowed = {"legal_representative", "phone", "address", "division", "established_on"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({k: _("未知字段。") for k in unknown})
+    obj = Enterprise(uscc=code, name=(name or "").strip(), **fields)
+    obj.full_clean()
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:  # registered concurrently
+        raise ValidationError(
+            {"uscc": _("该统一社会信用代码已在登记库中,不能用于新设企业。")}
+        ) from exc
+    if founder is not None and is_portal_user(founder):
+        rep = Representation.objects.create(enterprise=obj, user=founder)
+        machine = _machine()
+        machine.record(rep, "request", "", rep.status, actor=founder, channel=channel, note=note)
+        machine.transition(rep, "approve", actor=None, channel=channel, note=note)
+    return obj
+
+
 # --------------------------------------------------------------------------- representatives
 
 
@@ -157,10 +194,16 @@ def code_resend_after() -> datetime.timedelta:
 
 
 @transaction.atomic
-def request_representation(*, user, uscc_code: str, channel: str = "web") -> Representation:
+def request_representation(
+    *, user, uscc_code: str, channel: str = "web", letter=None
+) -> Representation:
     """A portal account asks to act for the enterprise with this USCC. The request is pending:
     the account sees nothing of the enterprise until it is verified. Asking again for an
-    enterprise already asked for returns that request (a rejected or revoked one is reopened)."""
+    enterprise already asked for returns that request (a rejected or revoked one is reopened).
+    ``letter``: the 授权委托书 an authorised agent uploads (checked and stored by the upload
+    service, ``uploads.AUTHORISATION_LETTER``; errors on ``letter``), for the staff who verify
+    the request; a new letter replaces an earlier one."""
+    checked = uploads.check(letter, uploads.AUTHORISATION_LETTER) if letter is not None else None
     if not is_portal_user(user):
         raise ValidationError({"user": _("工作人员账号不能作为企业经办账号。")})
     code = normalise_uscc(uscc_code).upper()
@@ -178,6 +221,21 @@ def request_representation(*, user, uscc_code: str, channel: str = "web") -> Rep
         machine.record(rep, "request", "", rep.status, actor=user, channel=channel)
     elif rep.status in (RepresentationStatus.REJECTED, RepresentationStatus.REVOKED):
         rep = machine.transition(rep, "reapply", actor=user, channel=channel)
+    if checked is not None:
+        stored = uploads.store(checked, uploads.AUTHORISATION_LETTER)
+        rep.letter = stored.name
+        rep.letter_name = stored.original_name
+        rep.letter_type = stored.content_type
+        rep.save(update_fields=["letter", "letter_name", "letter_type"])
+        machine.record(
+            rep,
+            "letter",
+            rep.status,
+            rep.status,
+            actor=user,
+            channel=channel,
+            data={"name": stored.original_name, "size": stored.size, "sha256": stored.sha256},
+        )
     return rep
 
 

@@ -13,5 +13,10 @@ router.register("representations", api.RepresentationViewSet, basename="api-repr
 urlpatterns = [
     path("my/enterprises/", views.my_enterprises, name="my-enterprises"),
     path("staff/registry/representatives/", views.queue, name="representation-queue"),
+    path(
+        "staff/registry/representatives/<int:pk>/letter/",
+        views.letter,
+        name="representation-letter",
+    ),
     path("api/registry/", include(router.urls)),
 ]

@@ -5,7 +5,7 @@ rendered again with the bound form, not redirected with a flash message)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,17 @@ def _own(user, pk):
     if rep is None:
         raise Http404
     return rep
+
+
+def _with_licences(reps) -> list:
+    """The rows of 我的企业, a verified one with its enterprise's valid e-licences (a company
+    founded through 企业开办 shows its 营业执照 here)."""
+    rows = list(reps)
+    for rep in rows:
+        rep.licences = (
+            list(selectors.licences_of(rep.enterprise)) if rep.status == "verified" else []
+        )
+    return rows
 
 
 @login_required
@@ -52,7 +63,7 @@ def my_enterprises(request):
         request,
         "registry/my_enterprises.html",
         {
-            "rows": selectors.representations_of(request.user),
+            "rows": _with_licences(selectors.representations_of(request.user)),
             "request_form": request_form,
             "errors": errors,
             "acted": acted,
@@ -80,6 +91,20 @@ def _with_masked_phone(qs):
     for rep in rows:
         rep.user_masked_phone = mask_phone(rep.user.phone or "")
     return rows
+
+
+@staff_required
+def letter(request, pk):
+    """The 授权委托书 of a representation request, for the approvers of the enterprise's division
+    (others 404); served from the upload storage, never by a public URL."""
+    rep = selectors.letter_for(request.user, pk)
+    try:
+        fh = rep.letter.open("rb")
+    except (OSError, ValueError) as exc:
+        raise Http404 from exc
+    resp = FileResponse(fh, content_type=rep.letter_type, filename=rep.letter_name or "letter")
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
 
 
 @staff_required

@@ -1,7 +1,9 @@
 /* Type-ahead for the portal search box (vanilla JS, no dependency).
  * Any <input data-suggest-url="/services/suggest/"> gets a list of matching items under it,
  * fetched as the person types (debounced 200 ms, at most one request under way). Keyboard:
- * ↓/↑ move, Enter opens the highlighted item, Escape closes. ARIA combobox pattern. */
+ * ↓/↑ move, Enter opens the highlighted item (without one, Enter sends the search form), Escape
+ * closes the list and keeps what was typed. ARIA combobox pattern. Used on the home page and
+ * the search page (no inline script: CSP). */
 (function () {
   "use strict";
   var counter = 0;
@@ -14,6 +16,7 @@
     list.id = id;
     list.className = "typeahead-list";
     list.setAttribute("role", "listbox");
+    if (input.getAttribute("aria-label")) list.setAttribute("aria-label", input.getAttribute("aria-label"));
     list.hidden = true;
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
@@ -81,7 +84,7 @@
       if (list.hidden) return;
       if (e.key === "ArrowDown") { e.preventDefault(); highlight(active + 1); }
       else if (e.key === "ArrowUp") { e.preventDefault(); highlight(active - 1); }
-      else if (e.key === "Escape") { close(); }
+      else if (e.key === "Escape") { e.preventDefault(); close(); }  /* keep what was typed */
       else if (e.key === "Enter" && active >= 0 && items[active]) {
         e.preventDefault();
         window.location.href = items[active].url;
