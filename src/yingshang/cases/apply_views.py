@@ -18,6 +18,7 @@ from yingshang.platform import uploads
 from yingshang.platform.forms import add_service_errors
 
 from . import apply_forms, drafts
+from .views import web_channel
 from .draft_models import ApplicationDraft, DraftStatus
 
 
@@ -276,7 +277,10 @@ def _review(request, draft, needs):
     if request.method == "POST" and form.is_valid():
         try:
             case, created = drafts.submit(
-                draft=draft, submit_key=form.cleaned_data["submit_key"], actor=request.user
+                draft=draft,
+                submit_key=form.cleaned_data["submit_key"],
+                actor=request.user,
+                channel=web_channel(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
