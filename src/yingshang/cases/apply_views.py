@@ -18,8 +18,8 @@ from yingshang.platform import uploads
 from yingshang.platform.forms import add_service_errors
 
 from . import apply_forms, drafts
-from .views import web_channel
 from .draft_models import ApplicationDraft, DraftStatus
+from .views import web_channel
 
 
 def _no_staff(user):
