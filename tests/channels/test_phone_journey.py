@@ -35,20 +35,9 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def sms(settings, sms_server):
     """The fake SMS provider, Tencent's protocol (both are covered in test_binding.py)."""
-    from yingshang.notifications.sms.fake_server import demo_template_ids
+    from ..notifications.conftest import configure_sms
 
-    from ..notifications.conftest import SMS_APP_ID, SMS_KEY_ID, SMS_KEY_SECRET, SMS_SIGN
-
-    settings.SMS_PROVIDER = "tencent"
-    settings.SMS_ACCESS_KEY_ID = SMS_KEY_ID
-    settings.SMS_ACCESS_KEY_SECRET = SMS_KEY_SECRET
-    settings.SMS_SIGN_NAME = SMS_SIGN
-    settings.SMS_SDK_APP_ID = SMS_APP_ID
-    settings.SMS_ENDPOINT = sms_server.endpoint
-    settings.SMS_ENDPOINT_SCHEME = "http"
-    settings.SMS_TIMEOUT = 5
-    settings.SMS_TEMPLATE_IDS = demo_template_ids()
-    return sms_server
+    return configure_sms(settings, sms_server, "tencent")
 
 
 @pytest.fixture
