@@ -222,14 +222,18 @@ def downscale(upload, kind: str, field: str):
 def scale_photos(files: dict) -> dict:
     """``{field suffix: upload}`` with every JPEG/PNG photo scaled down like a draft's (the
     补正 upload from a phone: a camera photo of 12 MP and several MB becomes ≤ 2400 px JPEG);
-    other files unchanged. ValidationError on ``material_<key>`` for an unreadable photo."""
+    other files, and images that cannot be decoded, unchanged (the upload checks decide on
+    them, as before)."""
     out = {}
     limit = DRAFT_MATERIAL.limit()
     for key, upload in files.items():
         size = upload.size
         kind = uploads.sniff(upload) if size else None
         if kind in ("jpg", "png") and size <= limit * RAW_FACTOR:
-            upload, _scaled = downscale(upload, kind, f"material_{key}")
+            try:
+                upload, _scaled = downscale(upload, kind, f"material_{key}")
+            except ValidationError:
+                upload.seek(0)
         out[key] = upload
     return out
 
