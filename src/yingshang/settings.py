@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # WeChat's in-app browser: pages needing login go through the web authorisation (channels)
+    "yingshang.channels.inbrowser.WeChatLoginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yingshang.platform.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -23,9 +23,14 @@ def test_default_menu_builds_the_documented_shape(settings):
     assert [b["name"] for b in payload["button"]] == ["办事服务", "诉求直通车", "好差评"]
     service = payload["button"][0]
     assert [s["name"] for s in service["sub_button"]] == ["搜索事项", "我的办件", "办事指南"]
-    assert service["sub_button"][1] == {"type": "click", "name": "我的办件", "key": "MY_CASES"}
-    assert service["sub_button"][2]["url"] == "https://zwfw.mianyang.gov.cn/portal/"
-    assert payload["button"][2]["url"].startswith("https://zwfw.mianyang.gov.cn/")
+    # the portal's pages, opened logged in through the binding (channels/inbrowser.py)
+    assert service["sub_button"][1] == {
+        "type": "view",
+        "name": "我的办件",
+        "url": "https://zwfw.mianyang.gov.cn/my/cases/",
+    }
+    assert service["sub_button"][2]["url"] == "https://zwfw.mianyang.gov.cn/services/"
+    assert payload["button"][2]["url"] == "https://zwfw.mianyang.gov.cn/?wx=1"
     assert check_menu(payload) is None  # the fake server's rules agree
 
 

@@ -53,7 +53,8 @@ def test_subscription_payload_with_default_fields(settings):
     assert set(payload["data"]) == set(DEFAULT_FIELDS[PushKind.SUBSCRIBE])
     assert payload["data"]["thing1"]["value"] == "办件已受理"
     assert len(payload["data"]["thing2"]["value"]) == VALUE_LIMITS["thing"]
-    assert payload["page"] == "https://ys.example.cn/cases/track/?number=1"
+    # with the marker that logs the person in through WeChat's authorisation (inbrowser.py)
+    assert payload["page"] == "https://ys.example.cn/cases/track/?number=1&wx=1"
     assert "url" not in payload
 
 

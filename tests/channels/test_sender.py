@@ -56,7 +56,7 @@ def test_subscription_message_sent_and_recorded(fake, citizen, templates):
     assert msg["kind"] == "subscribe" and msg["touser"] == OPENID
     assert msg["template_id"] == "SUB-TPL-1"
     assert msg["data"]["thing1"]["value"] == "您的办件已受理"
-    assert msg["page"].endswith("/my/cases/SL-1/")
+    assert msg["page"].endswith("/my/cases/SL-1/?wx=1")
     [result] = PushResult.objects.filter(delivery=delivery)
     assert result.errcode == 0 and result.msgid == str(msg["msgid"])
     assert fake.tokens_issued == 1
@@ -98,7 +98,7 @@ def test_user_refused_subscription_falls_back_to_template(fake, citizen, templat
     [msg] = fake.received
     assert msg["kind"] == "template" and msg["template_id"] == "OLD-TPL-1"
     assert msg["data"]["first"]["value"] == "您的办件已受理"
-    assert msg["url"].endswith("/my/cases/SL-1/")
+    assert msg["url"].endswith("/my/cases/SL-1/?wx=1")
     results = list(
         PushResult.objects.filter(delivery=delivery).order_by("id").values_list("kind", "errcode")
     )

@@ -97,3 +97,49 @@ def test_channel_shares_do_not_change_the_composite(channels):
     # the stored composite is the one without the channel shares (window share scores 85.7)
     assert scoring.composite_index(defs, without)["score"] == pytest.approx(values["composite"])
     assert scoring.composite_index(defs, scores)["score"] == pytest.approx(values["composite"])
+
+
+# --------------------------------------------------------------------------- 补正 from the phone
+
+
+@pytest.fixture
+def answers(dataset):
+    """补正 answers (resubmit events) besides the dataset's (A2 at D1-3 at no channel, the
+    bundle parent's at D1-1, which has no item and is not counted):
+      A1 D1 10:00 wechat, A3 D1 11:00 window, B1 D2 09:30 wechat, parent D2 wechat (no item)."""
+    from yingshang.cases.models import CaseEvent
+
+    def answer(case, when, channel):
+        CaseEvent.objects.create(
+            case=case,
+            at=when,
+            action="resubmit",
+            from_state="supplement_requested",
+            to_state="accepted",
+            channel=channel,
+        )
+
+    answer(dataset["a1"], at(D1, 10), "wechat")
+    answer(dataset["a3"], at(D1, 11), "window")
+    answer(dataset["b1"], at(D2, 9, 30), "wechat")
+    answer(dataset["parent"], at(D2, 10), "wechat")
+    return dataset
+
+
+def test_share_of_supplements_answered_from_the_phone(answers):
+    compute.recompute(START, D2)
+    key = "gov.supplement_phone_share"
+    city, jy = answers["city"].pk, answers["jiangyou"].pk
+    # D1: A1 (wechat) and A3 (window) → 1 of 2
+    assert v(key, "day", D1, "city", city) == pytest.approx((50.0, 1, 2))
+    # D2: B1 (wechat) in Jiangyou; the bundle parent's answer has no item → 1 of 1
+    assert v(key, "day", D2, "city", city) == pytest.approx((100.0, 1, 1))
+    assert v(key, "day", D2, "division", jy) == pytest.approx((100.0, 1, 1))
+    # D1-3: A2's answer, no channel recorded (before channels were recorded) → 0 of 1
+    assert v(key, "day", D1 - days(3), "city", city) == pytest.approx((0.0, 0, 1))
+    # the month: A2, A1, A3, B1 → 2 of 4; item A: A2, A1, A3 → 1 of 3; item B 1 of 1
+    month = D1.replace(day=1)
+    assert v(key, "month", month, "city", city) == pytest.approx((50.0, 2, 4))
+    assert v(key, "month", month, "item", answers["item_a"].pk) == pytest.approx((100 / 3, 1, 3))
+    assert v(key, "month", month, "item", answers["item_b"].pk) == pytest.approx((100.0, 1, 1))
+    assert load_definitions().indicators[key].weight == 0  # informational, as the shares

@@ -131,7 +131,7 @@ def test_failed_load_keeps_existing_data(tmp_path, db):
 
 def test_check_definitions_command(tmp_path, db):
     out, _ = run("check-definitions")
-    assert "46" in out
+    assert "47 个指标" in out  # with gov.supplement_phone_share
     bad = write(tmp_path, '[[indicator]]\nkey = "k1"\nfoo = 1\n', "bad.toml")
     with pytest.raises(CommandError) as exc:
         run("check-definitions", bad)

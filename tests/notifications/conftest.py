@@ -88,9 +88,14 @@ def sms_server():
 @pytest.fixture(params=["tencent", "aliyun"])
 def sms(request, settings, sms_server):
     """SMS configured for one provider (each test runs for both) against the fake server."""
+    return configure_sms(settings, sms_server, request.param)
+
+
+def configure_sms(settings, sms_server, provider: str):
+    """Point the SMS settings at the fake server for ``provider``; the server."""
     from yingshang.notifications.sms.fake_server import demo_template_ids
 
-    settings.SMS_PROVIDER = request.param
+    settings.SMS_PROVIDER = provider
     settings.SMS_ACCESS_KEY_ID = SMS_KEY_ID
     settings.SMS_ACCESS_KEY_SECRET = SMS_KEY_SECRET
     settings.SMS_SIGN_NAME = SMS_SIGN

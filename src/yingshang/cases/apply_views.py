@@ -19,6 +19,7 @@ from yingshang.platform.forms import add_service_errors
 
 from . import apply_forms, drafts
 from .draft_models import ApplicationDraft, DraftStatus
+from .views import web_channel
 
 
 def _no_staff(user):
@@ -276,7 +277,10 @@ def _review(request, draft, needs):
     if request.method == "POST" and form.is_valid():
         try:
             case, created = drafts.submit(
-                draft=draft, submit_key=form.cleaned_data["submit_key"], actor=request.user
+                draft=draft,
+                submit_key=form.cleaned_data["submit_key"],
+                actor=request.user,
+                channel=web_channel(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -219,6 +219,25 @@ def downscale(upload, kind: str, field: str):
     return SimpleUploadedFile(f"{stem}.jpg", buf.getvalue(), "image/jpeg"), True
 
 
+def scale_photos(files: dict) -> dict:
+    """``{field suffix: upload}`` with every JPEG/PNG photo scaled down like a draft's (the
+    补正 upload from a phone: a camera photo of 12 MP and several MB becomes ≤ 2400 px JPEG);
+    other files, and images that cannot be decoded, unchanged (the upload checks decide on
+    them, as before)."""
+    out = {}
+    limit = DRAFT_MATERIAL.limit()
+    for key, upload in files.items():
+        size = upload.size
+        kind = uploads.sniff(upload) if size else None
+        if kind in ("jpg", "png") and size <= limit * RAW_FACTOR:
+            try:
+                upload, _scaled = downscale(upload, kind, f"material_{key}")
+            except ValidationError:
+                upload.seek(0)
+        out[key] = upload
+    return out
+
+
 def attach(*, draft: ApplicationDraft, slot_key: str, upload) -> DraftAttachment:
     """Check an upload by content (photos scaled down first), store it and keep it in the
     draft for ``slot_key`` (replacing an earlier file of that slot). Field-level errors on
@@ -305,7 +324,7 @@ def reusable(draft: ApplicationDraft, needs: Needs) -> dict:
     return services.reusable_licences(needs.slots, holder)
 
 
-def submit(*, draft: ApplicationDraft, submit_key: str, actor):
+def submit(*, draft: ApplicationDraft, submit_key: str, actor, channel: str = Channel.ONLINE):
     """Submit the draft through ``services.submit`` once. The transaction first claims the
     draft with one conditional UPDATE (open, no case yet, this key): a concurrent or repeated
     POST of the same form (double click, reload, a second tab) waits for that row and then
@@ -357,7 +376,7 @@ def submit(*, draft: ApplicationDraft, submit_key: str, actor):
             applicant_code=a.get("applicant_code", ""),
             applicant_name=a.get("applicant_name", ""),
             applicant_phone=a.get("applicant_phone", ""),
-            channel=Channel.ONLINE,
+            channel=channel,
             actor=actor,
             user=actor,
             files=files,

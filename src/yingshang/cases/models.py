@@ -371,6 +371,12 @@ class CaseEvent(EventLog):
                 name="caseevent_supplement_at",
                 condition=models.Q(to_state="supplement_requested"),
             ),
+            # 补正 answers by day and channel (monitoring: share answered from the phone)
+            models.Index(
+                fields=["at"],
+                name="caseevent_resubmit_at",
+                condition=models.Q(action="resubmit"),
+            ),
         ]
 
     def __str__(self):

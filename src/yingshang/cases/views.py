@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 from yingshang.catalog import public as catalog
 from yingshang.core.models import Role
 from yingshang.core.views import staff_required
-from yingshang.platform import ratelimit, uploads
+from yingshang.platform import labels, ratelimit, uploads
+from yingshang.platform.clients import in_wechat, wechat_on_android
 from yingshang.platform.forms import add_service_errors
 from yingshang.registry import public as registry
 
-from . import forms, links, progress, selectors, services, sla, workflow
+from . import drafts, forms, links, progress, selectors, services, sla, workflow
 from .models import (
     Channel,
     MaterialSource,
@@ -43,6 +44,13 @@ def _files(request) -> dict:
         for name, f in request.FILES.items()
         if name.startswith("material_")
     }
+
+
+def web_channel(request) -> str:
+    """The channel of what a person sends from the portal: 微信公众号 when the page was opened in
+    WeChat's in-app browser (the portal inside the official account), else 网上办理. The
+    monitoring counts cases and 补正 answers by it (docs/monitoring.md, "Channel indicators")."""
+    return Channel.WECHAT if in_wechat(request) else Channel.ONLINE
 
 
 def _default_applicant(user) -> dict:
@@ -99,7 +107,7 @@ def _apply(request, *, item=None, bundle=None):
                 applicant_code=d["applicant_code"],
                 applicant_name=d["applicant_name"],
                 applicant_phone=d["applicant_phone"],
-                channel=Channel.ONLINE,
+                channel=web_channel(request),
                 actor=request.user,
                 user=request.user,
                 files=_files(request),
@@ -267,9 +275,12 @@ def my_case_action(request, number):
     case = selectors.own_case(request.user, number)
     form = forms.ApplicantActionForm(request.POST)
     act = form.cleaned_data["action"] if form.is_valid() else ""
+    channel = web_channel(request)
     try:
         if act == "resubmit":
-            services.resubmit(case, request.user, Channel.ONLINE, files=_files(request))
+            # phone photos scaled down on the server, as in the guided application
+            files = drafts.scale_photos(_files(request))
+            services.resubmit(case, request.user, channel, files=files)
             messages.success(request, _("补正材料已提交。"))
         elif act == "withdraw":
             if case.is_bundle_parent:
@@ -280,9 +291,9 @@ def my_case_action(request, number):
                         Status.REJECTED,
                         Status.WITHDRAWN,
                     ):
-                        workflow.transition(child, "withdraw", request.user, Channel.ONLINE)
+                        workflow.transition(child, "withdraw", request.user, channel)
             else:
-                workflow.transition(case, "withdraw", request.user, Channel.ONLINE)
+                workflow.transition(case, "withdraw", request.user, channel)
             messages.success(request, _("办件已撤回。"))
         else:
             raise ValidationError({"action": _("未知操作。")})
@@ -360,16 +371,30 @@ def track_notice(request, number, token, kind):
     case = _case_by_link(request, number, token)
     if case is None:
         raise Http404
+    if kind in dict(available_notices(case)) and wechat_on_android(request):
+        # WeChat's browser on Android shows no PDF and downloads nothing: say how to open this
+        # same address in the phone's browser (where it needs no login: the link is signed)
+        return render(
+            request,
+            "cases/notice_in_wechat.html",
+            {"case": case, "title": dict(available_notices(case))[kind], "url": request.path},
+        )
     return _notice_response(request, case, kind)
 
 
 @login_required
 def my_case_notice(request, number, kind):
     case = selectors.own_case(request.user, number)
+    token = links.token_for(case)
+    if token and kind in dict(available_notices(case)) and wechat_on_android(request):
+        # the signed address opens in the phone's browser too, where the person is not logged in
+        return redirect("cases:track-notice", case.number, token, kind)
     return _notice_response(request, case, kind)
 
 
 def _notice_response(request, case, kind):
+    """The notice as a PDF shown in the browser (``inline``): desktop browsers and WeChat on
+    iOS display it; WeChat on Android gets a page instead (``track_notice``)."""
     if kind not in dict(available_notices(case)):
         raise Http404
     pdf = render_notice_pdf(request, case, kind)

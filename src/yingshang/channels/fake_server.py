@@ -6,7 +6,9 @@ Implemented: GET /cgi-bin/token (grant_type=client_credential), POST
 /cgi-bin/menu/create, GET /sns/oauth2/access_token, GET /sns/userinfo (snsapi_userinfo tokens
 only: 48001 otherwise), and the web-authorisation page GET /connect/oauth2/authorize (on open.weixin.qq.com in reality: it redirects to ``redirect_uri`` with
 ``code`` and ``state``; the fake asks which openid is "the person on the phone", or takes it as an
-``openid`` parameter — the one liberty it takes). Errcodes: 40001 invalid credential (bad
+``openid`` parameter — the one liberty it takes — and remembers the answer in a cookie of its own
+host, so that later authorisations in the same browser are silent, as snsapi_base is on a
+phone). Errcodes: 40001 invalid credential (bad
 secret or unknown token), 42001 access_token expired, 40003 invalid openid, 43101 user refused
 subscription messages, 40037 invalid template_id, 40029 invalid OAuth code, 48001 api unauthorized, 47001 bad body.
 
@@ -24,10 +26,12 @@ import secrets
 import threading
 import time
 from collections import Counter
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 OPENID_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PHONE_COOKIE = "fake_wechat_openid"  # the fake's memory of "the person on the phone"
 TOKEN_TTL = 7200
 SEND_PATHS = {
     "/cgi-bin/message/subscribe/bizsend": "subscribe",
@@ -376,6 +380,9 @@ class _Handler(BaseHTTPRequestHandler):
                 400, "<h1>授权参数错误</h1><p>appid、scope 或 redirect_uri 无效。</p>"
             )
         openid = query.get("openid", "")
+        remembered = self._remembered_openid()
+        if not openid and remembered:
+            openid = remembered  # WeChat knows who holds the phone: snsapi_base is silent
         if not OPENID_RE.match(openid):
             hidden = "".join(
                 f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
@@ -394,8 +401,20 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self.send_response(302)
         self.send_header("Location", location)
+        # this browser is "the phone" of that openid from now on (the fake's cookie, on its host)
+        self.send_header("Set-Cookie", f"{PHONE_COOKIE}={openid}; Path=/; HttpOnly; SameSite=Lax")
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def _remembered_openid(self) -> str:
+        cookies = SimpleCookie()
+        try:
+            cookies.load(self.headers.get("Cookie") or "")
+        except CookieError:
+            return ""
+        morsel = cookies.get(PHONE_COOKIE)
+        value = morsel.value if morsel is not None else ""
+        return value if OPENID_RE.match(value) else ""
 
     def _page(self, status: int, body: str) -> None:
         payload = f"<!doctype html><meta charset=utf-8>{body}".encode()

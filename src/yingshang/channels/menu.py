@@ -25,18 +25,20 @@ MAX_TOP, MAX_SUB = 3, 5
 TOP_NAME_BYTES, SUB_NAME_BYTES, KEY_BYTES, URL_BYTES = 16, 60, 128, 1024
 
 # The demo city's menu (and a sensible start for any city): the three things people come for.
+# 我的办件 opens the portal page, logged in through the binding (inbrowser.py); 好差评 opens the
+# home page with the marker, so that its to-dos (请评价) are the person's own.
 DEFAULT_MENU = [
     (
         "办事服务",
         None,
         [
             ("搜索事项", MenuKind.CLICK, "SEARCH"),
-            ("我的办件", MenuKind.CLICK, "MY_CASES"),
-            ("办事指南", MenuKind.VIEW, "/portal/"),
+            ("我的办件", MenuKind.VIEW, "/my/cases/"),
+            ("办事指南", MenuKind.VIEW, "/services/"),
         ],
     ),
     ("诉求直通车", MenuKind.CLICK, "APPEAL"),
-    ("好差评", MenuKind.VIEW, "/evaluations/public/"),
+    ("好差评", MenuKind.VIEW, "/?wx=1"),
 ]
 
 

@@ -27,6 +27,7 @@ from wechatpy.session.memorystorage import MemoryStorage
 from yingshang.notifications.public import BaseSender, absolute_link, register
 
 from .config import Config, get_config
+from .inbrowser import mark
 from .models import AccessToken, Follower, PushKind, PushResult, TemplateMapping
 
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential / invalid token / token expired
@@ -178,7 +179,8 @@ def _limit(keyword: str, value: str) -> str:
 def build_payload(kind: str, mapping: dict, openid: str, notification) -> dict:
     fields = mapping.get("fields") or DEFAULT_FIELDS[kind]
     data = {key: {"value": _limit(key, _value(notification, attr))} for key, attr in fields.items()}
-    link = absolute_link(mapping.get("page") or notification.link)
+    # a page of this site opens logged in through WeChat's authorisation (inbrowser.py)
+    link = absolute_link(mapping.get("page") or mark(notification.link))
     payload = {"touser": openid, "template_id": mapping["template_id"], "data": data}
     if link:
         payload["page" if kind == PushKind.SUBSCRIBE else "url"] = link

@@ -46,6 +46,8 @@ COUNTS = {
         "cases_submitted_window",
         "cases_submitted_api",
         "cases_submitted_online",
+        "supplements_answered",
+        "supplements_answered_wechat",
     },
     "catalog": {
         "items_total",

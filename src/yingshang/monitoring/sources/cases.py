@@ -7,8 +7,9 @@
 3. submitted cases by submission day, in all and by channel (微信公众号 ``wechat``, 网上大厅/PC
    ``online``, 综合窗口 ``window``, 系统接口 ``api``; "online" in the wide sense = every channel
    but the window);
-4. overdue cases by due day (finished after the due instant, or open, running and past it);
-5. Doing-Business topics: bundle parents (一件事) and single cases of the mapped items, by
+4. 补正 answers (``resubmit`` events) by the day they came, in all and from the phone (WeChat);
+5. overdue cases by due day (finished after the due instant, or open, running and past it);
+6. Doing-Business topics: bundle parents (一件事) and single cases of the mapped items, by
    completion day: interactions, calendar days, fees, paid-in minimum capital (0).
 
 Bundle parents carry no item and are left out of the item-level counts (their sub-cases count).
@@ -46,6 +47,8 @@ CHANNEL_COUNTS = {
     "cases_submitted_api": ("api",),
     "cases_submitted_online": ("online", "wechat", "api"),
 }
+# 补正 answers by channel: fact name → channel codes (the phone = the official account)
+ANSWER_COUNTS = {"supplements_answered_wechat": ("wechat",)}
 OPEN = (
     "submitted",
     "prechecking",
@@ -84,6 +87,7 @@ class CasesSource(Source):
             self._topics(start, end, defs, topics)
         else:
             out, topics = self._facts_pg(start, end, defs)
+        self._supplement_answers(start, end, out)
         for key, fact in topics.items():
             if key in out:
                 for name, value in fact.data.items():
@@ -351,6 +355,36 @@ class CasesSource(Source):
             **spec,
         )
         return out
+
+    def _supplement_answers(self, start: datetime.date, end: datetime.date, out: dict) -> None:
+        """补正 answers (``resubmit`` events) by the day they came, in all and from the phone
+        (channel ``wechat``: the portal inside the official account). Read through the partial
+        index ``caseevent_resubmit_at``; item-level, as every pass (a bundle's answer counts on
+        each sub-case it resumes)."""
+        CaseEvent = model("cases.CaseEvent")
+        lo, hi = day_bounds(start, end)
+        rows = (
+            CaseEvent.objects.filter(
+                action="resubmit", at__gte=lo, at__lt=hi, case__item__isnull=False
+            )
+            .annotate(day=TruncDate("at", tzinfo=tz()))
+            .values("day", "case__department__division_id", "case__department_id", "case__item_id")
+            .annotate(
+                supplements_answered=Count("id"),
+                **{
+                    name: Count("id", filter=Q(channel__in=codes))
+                    for name, codes in ANSWER_COUNTS.items()
+                },
+            )
+            .order_by()
+        )
+        merge(
+            rows,
+            division="case__department__division_id",
+            department="case__department_id",
+            item="case__item_id",
+            into=out,
+        )
 
     # -- Doing-Business topics from bundles / mapped items
     def _topics(self, start, end, defs, out) -> None:
