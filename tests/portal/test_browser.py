@@ -163,7 +163,7 @@ def test_menu_button_on_phones(browser, live_server, portal_data):
 def test_axe_finds_no_serious_violation_on_portal_pages(browser, live_server, portal_data):
     script = AXE.read_text(encoding="utf-8")
     found = []
-    for width in (1366, 390):
+    for width in WIDTHS:
         for user, paths in (
             (None, _public_paths(portal_data)),
             (portal_data["applicant"], ["/", "/my/cases/"]),

@@ -219,6 +219,17 @@ def downscale(upload, kind: str, field: str):
     return SimpleUploadedFile(f"{stem}.jpg", buf.getvalue(), "image/jpeg"), True
 
 
+def scale_photo(upload, field: str):
+    """A phone photo (JPEG or PNG up to ``RAW_FACTOR`` × the size limit) scaled down before it
+    is checked and stored, wherever a material is uploaded (the guided form, the 补正 answer);
+    other files unchanged. Returns (file, downscaled)."""
+    size = upload.size
+    kind = uploads.sniff(upload) if size else None
+    if kind in ("jpg", "png") and size <= DRAFT_MATERIAL.limit() * RAW_FACTOR:
+        return downscale(upload, kind, field)
+    return upload, False
+
+
 def attach(*, draft: ApplicationDraft, slot_key: str, upload) -> DraftAttachment:
     """Check an upload by content (photos scaled down first), store it and keep it in the
     draft for ``slot_key`` (replacing an earlier file of that slot). Field-level errors on
@@ -228,13 +239,7 @@ def attach(*, draft: ApplicationDraft, slot_key: str, upload) -> DraftAttachment
         raise ValidationError(_("该申请已提交,不能再修改。"))
     if slot_key not in {s.key for s in needs_of(draft).slots}:
         raise ValidationError({field: _("未知材料。")})
-    size = upload.size
-    limit = DRAFT_MATERIAL.limit()
-    kind = uploads.sniff(upload) if size else None
-    if kind in ("jpg", "png") and size <= limit * RAW_FACTOR:
-        upload, scaled = downscale(upload, kind, field)
-    else:
-        scaled = False
+    upload, scaled = scale_photo(upload, field)
     checked = uploads.check(upload, DRAFT_MATERIAL, field)
     with uploads.cleanup_on_error(), transaction.atomic():
         old = DraftAttachment.objects.filter(draft=draft, slot_key=slot_key).first()
