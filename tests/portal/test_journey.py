@@ -343,9 +343,12 @@ def test_journey(kind, live_server, journey_settings, search_words, mianyang, br
         assert img.size == (2400, 1800), img.size  # the phone's photo downscaled here too
 
     # 9. the 受理通知书 PDF carries the signed status link: open it anonymously
-    page.goto(base + f"/my/cases/{food.number}/")
-    notice = page.locator("main a[href$='acceptance.pdf']").first
-    assert "受理通知书" in notice.inner_text()
+    me.nav("我的办件")
+    with page.expect_navigation():
+        page.locator(f"[data-testid=my-case-{parent.number}] h2 a").click()
+    me.fits()
+    notice = page.locator(f"[data-testid=notice-acceptance-{food.number}]")
+    assert notice.inner_text() == "食品经营许可受理通知书(PDF)"
     pdf = page.request.get(base + notice.get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     url = _status_link(pdf.body())

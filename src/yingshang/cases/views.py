@@ -200,6 +200,14 @@ def available_notices(case) -> list[tuple[str, str]]:
     return [(k, str(NOTICE_KINDS[k][0])) for k in out]
 
 
+def part_notices(case) -> list[tuple]:
+    """A bundle's notices are its sub-cases' (each department accepts, asks for 补正 … for its
+    own part): ``(sub-case, kind, title)`` for the applicant's pages of the bundle."""
+    if not case.is_bundle_parent:
+        return []
+    return [(c, k, t) for c in case.children.order_by("id") for k, t in available_notices(c)]
+
+
 def _public_context(case) -> dict:
     """What the applicant's pages show of a case (own case page, tracking): the human steps,
     what happens next, the events in words, the notices of its state."""
@@ -213,6 +221,7 @@ def _public_context(case) -> dict:
     ctx["token"] = links.token_for(case)
     # anonymous pages link the notices through the signed link (none without one)
     ctx["notices"] = available_notices(case) if ctx["token"] else []
+    ctx["part_notices"] = part_notices(case) if ctx["token"] else []
     ctx["notice_url"] = "cases:track-notice"
     ctx["public"] = True
     return ctx
@@ -242,6 +251,7 @@ def my_case(request, number):
     ctx["owner"] = True
     ctx["notice_url"] = "cases:my-case-notice"
     ctx["notices"] = available_notices(case)
+    ctx["part_notices"] = part_notices(case)
     ctx["actions"] = workflow.allowed_actions(case, by="applicant")
     ctx["failed"] = failed = _carried_errors(request)
     rows = services.supplement_items(case) if case.status == Status.SUPPLEMENT else []
@@ -370,6 +380,13 @@ def my_case_notice(request, number, kind):
 
 
 def _notice_response(request, case, kind):
+    """The notice ``kind`` of ``case``, or with ``?part=<number>`` of that sub-case of the
+    bundle ``case`` (the applicant follows the bundle; its departments issue the notices)."""
+    part = request.GET.dict().get("part")
+    if part:
+        case = case.children.filter(number=part).first() if case.is_bundle_parent else None
+        if case is None:
+            raise Http404
     if kind not in dict(available_notices(case)):
         raise Http404
     pdf = render_notice_pdf(request, case, kind)
