@@ -174,6 +174,8 @@ def _staff_do(page, action, reason=""):
         form.locator(f"[data-testid=confirm-{action}]").check()
     with page.expect_navigation():
         form.locator(f"[data-testid=do-{action}]").click()
+    errors = page.locator("[data-testid=actions] .errorlist")
+    assert errors.count() == 0, errors.all_inner_texts()
     assert page.locator(".messages .success, .messages li").first.inner_text().startswith("已执行")
 
 
@@ -362,9 +364,17 @@ def test_journey(kind, live_server, journey_settings, search_words, mianyang, br
     assert NAME not in status and ID_NUMBER not in status  # personal data not shown
 
     # 10. staff complete both; the person rates with one tap on a star and a comment
-    for case in (setup, food):
+    # 企业设立登记 founds the company on 准予, which another branch builds (企业开办); until
+    # then its part ends 不予 here, so that the bundle ends and can be rated.
+    for case, outcome, reason in (
+        (food, "approved", "材料齐全,准予许可。"),
+        (setup, "denied", "名称与已登记企业近似,不予登记。"),
+    ):
         _staff_open(desk, base, case.number)
-        _staff_do(desk, "complete", reason="材料齐全,准予许可。")
+        _staff_do(desk, "start")
+        _staff_do(desk, "review")
+        desk.select_option("[data-testid=outcome]", outcome)
+        _staff_do(desk, "complete", reason=reason)
     staff_ctx.close()
     parent.refresh_from_db()
     assert parent.status in (Status.COMPLETED, Status.DELIVERED), parent.status
