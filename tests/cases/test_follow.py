@@ -264,6 +264,39 @@ def test_notices_only_for_the_cases_state(client, submitted, staff, portal_users
     assert client.get(url("supplement")).status_code == 404
 
 
+def test_bundle_notices_are_its_sub_cases(client, catalog, enterprise_applicant, portal_users, staff):
+    """A bundle has no notice of its own: its departments accept and ask for 补正 on the
+    sub-cases. The applicant's bundle page and its status link offer those (``?part=``); they
+    were not offered at all."""
+    from .test_bundle_api import _bundle_case, _handler_for
+
+    parent, _slots = _bundle_case(catalog, enterprise_applicant, portal_users["qiye"])
+    child = parent.children.order_by("id").first()
+    workflow.transition(child, "accept", _handler_for(child, staff))
+    client.force_login(portal_users["qiye"])
+    page = client.get(reverse("cases:my-case", args=[parent.number])).content.decode()
+    assert f'data-testid="notice-acceptance-{child.number}"' in page
+    assert f"{child.title}受理通知书(PDF)" in page
+    others = [c.number for c in parent.children.exclude(pk=child.pk)]
+    assert others and not any(f"notice-acceptance-{n}" in page for n in others)  # not accepted
+    url = reverse("cases:my-case-notice", args=[parent.number, "acceptance"])
+    r = client.get(url, {"part": child.number})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert client.get(url).status_code == 404  # the parent itself has none
+    assert client.get(url, {"part": others[0]}).status_code == 404  # that part not accepted
+    assert client.get(url, {"part": "510700000"}).status_code == 404  # not a part of it
+    # the status link (the notice's QR code) offers the same to a visitor
+    client.logout()
+    token = links.token_for(parent)
+    page = client.get(reverse("cases:track-link", args=[parent.number, token])).content.decode()
+    assert f'data-testid="notice-acceptance-{child.number}"' in page
+    r = client.get(
+        reverse("cases:track-notice", args=[parent.number, token, "acceptance"]),
+        {"part": child.number},
+    )
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
 # --------------------------------------------------------------------------- supplement
 
 
