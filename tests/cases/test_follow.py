@@ -264,7 +264,9 @@ def test_notices_only_for_the_cases_state(client, submitted, staff, portal_users
     assert client.get(url("supplement")).status_code == 404
 
 
-def test_bundle_notices_are_its_sub_cases(client, catalog, enterprise_applicant, portal_users, staff):
+def test_bundle_notices_are_its_sub_cases(
+    client, catalog, enterprise_applicant, portal_users, staff
+):
     """A bundle has no notice of its own: its departments accept and ask for 补正 on the
     sub-cases. The applicant's bundle page and its status link offer those (``?part=``); they
     were not offered at all."""

@@ -51,7 +51,7 @@ def journey_settings(settings):
 
 
 @pytest.fixture
-def search_words(restaurant):
+def search_words(restaurant):  # noqa: F811 - the imported fixture
     """The demo's everyday words for 食品经营许可 (demo/data/search_terms.py), indexed."""
     from yingshang.catalog import search
     from yingshang.catalog import services as cat
@@ -271,7 +271,9 @@ def test_journey(kind, live_server, journey_settings, search_words, mianyang, br
     inputs.nth(0).set_input_files(
         {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": _photo()}
     )
-    inputs.nth(2).set_input_files({"name": "制度.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    inputs.nth(2).set_input_files(
+        {"name": "制度.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
 
     # 5. 住所使用证明 left out: the error beside that field, the photo kept
     me.tap("[data-testid=next]")
