@@ -69,8 +69,8 @@ def portal_data(transactional_db, mianyang, bundle):
 
     applicant = User.objects.create_user("shimin_browser", password="x" * 12, full_name="市民乙")
     item = bundle.items.order_by("name").first()
-    CaseFactory(user=applicant, item=item, status="supplement_requested")
-    CompletedCaseFactory(user=applicant, item=item)
+    waiting = CaseFactory(user=applicant, item=item, status="supplement_requested")
+    finished = CompletedCaseFactory(user=applicant, item=item)
     # ratings this year, so that the public 好差评 table is filled (12 monthly columns)
     for month in range(1, timezone.now().month + 1):
         rated = CompletedCaseFactory(user=applicant, item=item, status="delivered")
@@ -80,7 +80,17 @@ def portal_data(transactional_db, mianyang, bundle):
             evaluator=applicant,
             created_at=timezone.now().replace(month=month, day=1),
         )
-    return {"applicant": applicant, "item": item, "bundle": bundle}
+    from yingshang.cases import links
+    from yingshang.platform import lookup_codes
+
+    # the status pages the notices' QR code opens (a case waiting for 补正, a finished one)
+    status_links = []
+    for case in (waiting, finished):
+        case.lookup_seed = lookup_codes.new_seed()
+        case.save(update_fields=["lookup_seed"])
+        status_links.append(f"/track/{case.number}/{links.token_for(case)}/")
+    assert all("//" not in link for link in status_links)
+    return {"applicant": applicant, "item": item, "bundle": bundle, "links": status_links}
 
 
 def _public_paths(data):
@@ -92,6 +102,7 @@ def _public_paths(data):
         f"/services/{item.implementation_code}/",
         f"/bundles/{bundle.key}/",
         "/track/",
+        *data["links"],
         "/appeals/",
         "/appeals/new/",
         "/appeals/sessions/",
