@@ -16,7 +16,7 @@ from yingshang.cases import links, progress, workflow
 from yingshang.cases.models import CaseMaterial, Status
 from yingshang.evaluations.models import Evaluation
 
-from .conftest import PNG, upload
+from .conftest import upload
 from .factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -264,6 +264,41 @@ def test_notices_only_for_the_cases_state(client, submitted, staff, portal_users
     assert client.get(url("supplement")).status_code == 404
 
 
+def test_bundle_notices_are_its_sub_cases(
+    client, catalog, enterprise_applicant, portal_users, staff
+):
+    """A bundle has no notice of its own: its departments accept and ask for 补正 on the
+    sub-cases. The applicant's bundle page and its status link offer those (``?part=``); they
+    were not offered at all."""
+    from .test_bundle_api import _bundle_case, _handler_for
+
+    parent, _slots = _bundle_case(catalog, enterprise_applicant, portal_users["qiye"])
+    child = parent.children.order_by("id").first()
+    workflow.transition(child, "accept", _handler_for(child, staff))
+    client.force_login(portal_users["qiye"])
+    page = client.get(reverse("cases:my-case", args=[parent.number])).content.decode()
+    assert f'data-testid="notice-acceptance-{child.number}"' in page
+    assert f"{child.title}受理通知书(PDF)" in page
+    others = [c.number for c in parent.children.exclude(pk=child.pk)]
+    assert others and not any(f"notice-acceptance-{n}" in page for n in others)  # not accepted
+    url = reverse("cases:my-case-notice", args=[parent.number, "acceptance"])
+    r = client.get(url, {"part": child.number})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert client.get(url).status_code == 404  # the parent itself has none
+    assert client.get(url, {"part": others[0]}).status_code == 404  # that part not accepted
+    assert client.get(url, {"part": "510700000"}).status_code == 404  # not a part of it
+    # the status link (the notice's QR code) offers the same to a visitor
+    client.logout()
+    token = links.token_for(parent)
+    page = client.get(reverse("cases:track-link", args=[parent.number, token])).content.decode()
+    assert f'data-testid="notice-acceptance-{child.number}"' in page
+    r = client.get(
+        reverse("cases:track-notice", args=[parent.number, token, "acceptance"]),
+        {"part": child.number},
+    )
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
 # --------------------------------------------------------------------------- supplement
 
 
@@ -287,14 +322,57 @@ def test_supplement_of_a_free_text_item_uploaded_online(client, submitted, staff
     )
     case.refresh_from_db()
     assert case.status == Status.SUPPLEMENT
-    # the right file
+    # the right file (a real image: a photo is opened to be scaled down, a broken one refused)
     client.post(
-        action, {"action": "resubmit", "material_extra0": upload("lease.png", PNG, "image/png")}
+        action,
+        {"action": "resubmit", "material_extra0": upload("lease.png", _image("PNG"), "image/png")},
     )
     case.refresh_from_db()
     assert case.status == Status.ACCEPTED and case.missing_materials == []
     m = CaseMaterial.objects.get(case=case, round__gt=0)
     assert m.name == "房屋租赁合同(盖章)" and m.original_name == "lease.png" and m.material is None
+
+
+def _image(fmt, size=(40, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.linear_gradient("L").resize(size).convert("RGB").save(buf, fmt)
+    return buf.getvalue()
+
+
+def test_supplement_photo_from_a_phone_is_scaled_down(client, submitted, staff, portal_users):
+    """The 补正 answer takes a phone's photo as the guided form does: a 4000 × 3000 JPEG is
+    stored at 2400 px on its long side (it was kept at full size)."""
+    from PIL import Image
+
+    h = staff["chengban"]
+    workflow.transition(submitted, "accept", h)
+    case = workflow.transition(submitted, "request_supplement", h, missing=["现场照片"])
+    client.force_login(portal_users["qiye"])
+    photo = upload("IMG_0001.jpg", _image("JPEG", (4000, 3000)), "image/jpeg")
+    client.post(
+        reverse("cases:my-case-action", args=[case.number]),
+        {"action": "resubmit", "material_extra0": photo},
+    )
+    case.refresh_from_db()
+    assert case.status == Status.ACCEPTED
+    m = CaseMaterial.objects.get(case=case, round__gt=0)
+    assert m.content_type == "image/jpeg" and m.original_name == "IMG_0001.jpg"
+    with m.stored_name.open("rb") as f, Image.open(f) as img:
+        assert img.size == (2400, 1800)
+    # a broken photo is refused beside its field, as in the guided form
+    case = workflow.transition(case, "request_supplement", h, missing=["现场照片"])
+    client.post(
+        reverse("cases:my-case-action", args=[case.number]),
+        {"action": "resubmit", "material_extra0": upload("b.jpg", b"\xff\xd8\xff" + b"0" * 64)},
+    )
+    case.refresh_from_db()
+    assert case.status == Status.SUPPLEMENT
+    page = client.get(reverse("cases:my-case", args=[case.number])).content.decode()
+    assert 'data-field="material_extra0"' in page and "无法读取" in page
 
 
 def test_supplement_mixes_catalogue_and_free_text_items(client, submitted, staff, portal_users):

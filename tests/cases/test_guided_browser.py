@@ -13,41 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-pass-2026"
 
 
-@pytest.fixture
-def restaurant(catalog):
-    """开办餐馆: 企业设立登记 (营业执照, founds the company) + 食品经营许可 (needs 营业执照)."""
-    from yingshang.catalog import services as cat
-
-    reg = catalog["registration"]
-    food = cat.create_item(
-        implementation_code="000007510700CITYMARKET02",
-        basic_code="000007510700",
-        name="食品经营许可",
-        category="licensing",
-        department=reg.department,
-        kind="committed",
-        legal_limit_days=20,
-        committed_limit_days=5,
-        service_scope="city",
-        materials=[
-            {
-                "name": "营业执照",
-                "requirement": "required",
-                "licence_type": catalog["licence_type"],
-            },
-            {"name": "食品安全管理制度", "requirement": "required"},
-        ],
-    )
-    bundle, _ = cat.save_bundle(
-        key="kaiban-canguan", name="开办餐馆", division=catalog["city"], items=[reg, food]
-    )
-    cat.save_bundle_outputs(
-        bundle=bundle,
-        outputs=[{"item": reg, "licence_type": catalog["licence_type"], "founds_holder": True}],
-    )
-    return bundle
-
-
 def _photo() -> bytes:
     from PIL import Image
 

@@ -169,3 +169,35 @@ def test_licence_api_scoped(enterprises, types, staff, login):
     handler = login(staff["jiangyou_chengban"]).get("/api/registry/licences/").json()
     assert [r["number"] for r in handler["results"]] == ["J-1"]
     assert ELicence.objects.count() == 2
+
+
+def _ric(body17: str) -> str:
+    from stdnum.cn import ric
+
+    return body17 + ric.calc_check_digit(body17 + "?")  # the last character is ignored
+
+
+@pytest.mark.parametrize(
+    "number, valid",
+    [
+        (_ric("51070319950307123"), True),  # 涪城区, born after it was created
+        # 涪城区 exists since 1992, the number was given later: stdnum refuses it, we do not
+        (_ric("51070319850307123"), True),
+        (_ric("51070419700101123"), True),  # 游仙区 (1992-), born 1970
+        (_ric("51072219900307123"), True),  # 三台县
+        (_ric("51070319850307123")[:-1] + "0", False),  # check digit wrong
+        (_ric("51079919900307123"), False),  # no such county
+        (_ric("51282819900307123"), False),  # a county abolished in 1985, born 1990
+        (_ric("51070319851307123"), False),  # month 13
+        ("51070319850307123", False),  # 17 characters
+        ("", False),
+    ],
+)
+def test_id_numbers_of_counties_created_after_birth(number, valid):
+    from stdnum.cn import ric
+
+    from yingshang.registry.models import is_valid_ric
+
+    assert is_valid_ric(number) is valid
+    if number.startswith("5107031985") and valid:
+        assert not ric.is_valid(number)  # what this fixes

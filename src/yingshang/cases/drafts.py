@@ -219,23 +219,15 @@ def downscale(upload, kind: str, field: str):
     return SimpleUploadedFile(f"{stem}.jpg", buf.getvalue(), "image/jpeg"), True
 
 
-def scale_photos(files: dict) -> dict:
-    """``{field suffix: upload}`` with every JPEG/PNG photo scaled down like a draft's (the
-    补正 upload from a phone: a camera photo of 12 MP and several MB becomes ≤ 2400 px JPEG);
-    other files, and images that cannot be decoded, unchanged (the upload checks decide on
-    them, as before)."""
-    out = {}
-    limit = DRAFT_MATERIAL.limit()
-    for key, upload in files.items():
-        size = upload.size
-        kind = uploads.sniff(upload) if size else None
-        if kind in ("jpg", "png") and size <= limit * RAW_FACTOR:
-            try:
-                upload, _scaled = downscale(upload, kind, f"material_{key}")
-            except ValidationError:
-                upload.seek(0)
-        out[key] = upload
-    return out
+def scale_photo(upload, field: str):
+    """A phone photo (JPEG or PNG up to ``RAW_FACTOR`` × the size limit) scaled down before it
+    is checked and stored, wherever a material is uploaded (the guided form, the 补正 answer);
+    other files unchanged. Returns (file, downscaled)."""
+    size = upload.size
+    kind = uploads.sniff(upload) if size else None
+    if kind in ("jpg", "png") and size <= DRAFT_MATERIAL.limit() * RAW_FACTOR:
+        return downscale(upload, kind, field)
+    return upload, False
 
 
 def attach(*, draft: ApplicationDraft, slot_key: str, upload) -> DraftAttachment:
@@ -247,13 +239,7 @@ def attach(*, draft: ApplicationDraft, slot_key: str, upload) -> DraftAttachment
         raise ValidationError(_("该申请已提交,不能再修改。"))
     if slot_key not in {s.key for s in needs_of(draft).slots}:
         raise ValidationError({field: _("未知材料。")})
-    size = upload.size
-    limit = DRAFT_MATERIAL.limit()
-    kind = uploads.sniff(upload) if size else None
-    if kind in ("jpg", "png") and size <= limit * RAW_FACTOR:
-        upload, scaled = downscale(upload, kind, field)
-    else:
-        scaled = False
+    upload, scaled = scale_photo(upload, field)
     checked = uploads.check(upload, DRAFT_MATERIAL, field)
     with uploads.cleanup_on_error(), transaction.atomic():
         old = DraftAttachment.objects.filter(draft=draft, slot_key=slot_key).first()

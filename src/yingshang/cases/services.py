@@ -1019,8 +1019,11 @@ def _store_supplement(case, missing, files):
         uploads.check_count(files.values(), uploads.CASE_MATERIAL)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    from .drafts import scale_photo  # drafts builds on this module
+
     for key, upload in files.items():
         try:
+            upload, _scaled = scale_photo(upload, f"material_{key}")
             kinds[key] = uploads.check(upload, uploads.CASE_MATERIAL, f"material_{key}")
         except ValidationError as exc:
             errors.update(exc.message_dict)

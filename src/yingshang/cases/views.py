@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 from yingshang.catalog import public as catalog
 from yingshang.core.models import Role
 from yingshang.core.views import staff_required
-from yingshang.platform import labels, ratelimit, uploads
+from yingshang.platform import ratelimit, uploads
 from yingshang.platform.clients import in_wechat, wechat_on_android
 from yingshang.platform.forms import add_service_errors
 from yingshang.registry import public as registry
 
-from . import drafts, forms, links, progress, selectors, services, sla, workflow
+from . import forms, links, progress, selectors, services, sla, workflow
 from .models import (
     Channel,
     MaterialSource,
@@ -208,6 +208,14 @@ def available_notices(case) -> list[tuple[str, str]]:
     return [(k, str(NOTICE_KINDS[k][0])) for k in out]
 
 
+def part_notices(case) -> list[tuple]:
+    """A bundle's notices are its sub-cases' (each department accepts, asks for 补正 … for its
+    own part): ``(sub-case, kind, title)`` for the applicant's pages of the bundle."""
+    if not case.is_bundle_parent:
+        return []
+    return [(c, k, t) for c in case.children.order_by("id") for k, t in available_notices(c)]
+
+
 def _public_context(case) -> dict:
     """What the applicant's pages show of a case (own case page, tracking): the human steps,
     what happens next, the events in words, the notices of its state."""
@@ -221,6 +229,7 @@ def _public_context(case) -> dict:
     ctx["token"] = links.token_for(case)
     # anonymous pages link the notices through the signed link (none without one)
     ctx["notices"] = available_notices(case) if ctx["token"] else []
+    ctx["part_notices"] = part_notices(case) if ctx["token"] else []
     ctx["notice_url"] = "cases:track-notice"
     ctx["public"] = True
     return ctx
@@ -250,6 +259,7 @@ def my_case(request, number):
     ctx["owner"] = True
     ctx["notice_url"] = "cases:my-case-notice"
     ctx["notices"] = available_notices(case)
+    ctx["part_notices"] = part_notices(case)
     ctx["actions"] = workflow.allowed_actions(case, by="applicant")
     ctx["failed"] = failed = _carried_errors(request)
     rows = services.supplement_items(case) if case.status == Status.SUPPLEMENT else []
@@ -278,9 +288,8 @@ def my_case_action(request, number):
     channel = web_channel(request)
     try:
         if act == "resubmit":
-            # phone photos scaled down on the server, as in the guided application
-            files = drafts.scale_photos(_files(request))
-            services.resubmit(case, request.user, channel, files=files)
+            # phone photos are scaled down by the service, as in the guided application
+            services.resubmit(case, request.user, channel, files=_files(request))
             messages.success(request, _("补正材料已提交。"))
         elif act == "withdraw":
             if case.is_bundle_parent:
@@ -393,8 +402,15 @@ def my_case_notice(request, number, kind):
 
 
 def _notice_response(request, case, kind):
-    """The notice as a PDF shown in the browser (``inline``): desktop browsers and WeChat on
-    iOS display it; WeChat on Android gets a page instead (``track_notice``)."""
+    """The notice ``kind`` of ``case``, or with ``?part=<number>`` of that sub-case of the
+    bundle ``case`` (the applicant follows the bundle; its departments issue the notices), as a
+    PDF shown in the browser (``inline``): desktop browsers and WeChat on iOS display it; WeChat
+    on Android gets a page instead (``track_notice``)."""
+    part = request.GET.dict().get("part")
+    if part:
+        case = case.children.filter(number=part).first() if case.is_bundle_parent else None
+        if case is None:
+            raise Http404
     if kind not in dict(available_notices(case)):
         raise Http404
     pdf = render_notice_pdf(request, case, kind)

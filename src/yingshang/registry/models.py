@@ -22,12 +22,41 @@ def validate_uscc(value: str):
 
 
 def is_valid_ric(value: str) -> bool:
-    """``stdnum.cn.ric.is_valid`` that answers False instead of raising KeyError for an area
-    code missing from stdnum's table (e.g. 510799): such a number is refused, not a 500."""
+    """A 居民身份证号码 (GB 11643): ``stdnum.cn.ric.is_valid``, answering False instead of raising
+    KeyError for an area code missing from stdnum's table (e.g. 510799).
+
+    stdnum also wants the area code to exist in the year of birth; but the code is the county
+    where the household was registered when the number was *assigned* (first card at 16, or a
+    move before 1999), often years after birth: a Mianyang person born in 1985 may well hold a
+    涪城区 number (510703, since 1992). Such a number is valid when its county existed in or
+    after the year of birth."""
     try:
-        return ric.is_valid(value or "")
+        number = ric.compact(value or "")
+        if ric.is_valid(number):
+            return True
+        if len(number) != 18 or not number[:-1].isdigit():
+            return False
+        if number[-1] != ric.calc_check_digit(number):
+            return False
+        born = ric.get_birth_date(number).year
+        return any(_county_exists_since(c, born) for c in _counties(number[:6]))
     except (KeyError, ValueError):
         return False
+
+
+def _counties(area: str) -> list[str]:
+    from stdnum import numdb
+
+    info = {k: v for _part, props in numdb.get("cn/loc").info(area) for k, v in props.items()}
+    return info["county"].split(",") if info.get("county") else []
+
+
+def _county_exists_since(county: str, year: int) -> bool:
+    """``[1992-]涪城区`` → whether the county still existed in or after ``year``."""
+    if not county.startswith("["):
+        return True
+    end = county[1:].split("]", 1)[0].split("-")[1]
+    return not end or int(end) >= year
 
 
 def validate_ric(value: str):
