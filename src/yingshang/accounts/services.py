@@ -184,6 +184,7 @@ def register_enterprise(
             errors["valid_until"] = _("授权有效期已过。")
     elif (
         enterprise is not None
+        and name  # a blank name keeps its own message ("请填写经办人姓名")
         and enterprise.legal_representative
         and (enterprise.legal_representative != name)
     ):
