@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import Workbook, load_workbook
 
-from tests.core.factories import MAINTAIN_CATALOG, grant
+from tests.catalog.factories import catalog_maintainer
+from tests.core.factories import MAINTAIN_CATALOG
 from yingshang.catalog import excel
 from yingshang.catalog.models import ItemTerm, Material, ServiceItem, ServiceItemVersion
 
@@ -344,16 +345,7 @@ def test_staff_without_the_maintain_permission_may_not_import(wb, staff):
 
 
 def test_a_maintainer_of_jiangyou_may_change_only_jiangyous_items(wb, staff):
-    from yingshang.core.models import Division, User
-
-    user = User.objects.create_user(
-        username="jy-catalog",
-        password="x" * 12,
-        role="clerk",
-        division=Division.objects.get(code="510781"),
-    )
-    grant(user, MAINTAIN_CATALOG)
-    user = User.objects.get(pk=user.pk)
+    user = catalog_maintainer("jy-catalog", division_code="510781")
     ws = wb["事项"]
     food = _row_of(ws, FOOD)
     ws.cell(food, _col(ws, "承诺时限")).value = 4

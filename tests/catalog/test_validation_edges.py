@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.core.factories import MAINTAIN_CATALOG, grant
+from tests.catalog.factories import catalog_maintainer
+from tests.core.factories import MAINTAIN_CATALOG
 from yingshang.catalog import policies, public, selectors, services
 from yingshang.catalog.models import BundleOutput
 from yingshang.core.models import Department, Division
@@ -292,60 +293,35 @@ def test_maintain_policy_role_by_role(items, staff):
     from yingshang.core.models import User
 
     city_clerk = User.objects.create_user(
-        username="cat-city",
-        password="x" * 12,
-        role="clerk",
-        division=Division.objects.get(code="510700"),
+        username="cat-city", password="x" * 12, role="clerk", division=setup.division
     )
     assert not policies.can(city_clerk, "maintain", setup)  # no permission yet
-    grant(city_clerk, MAINTAIN_CATALOG)
-    city_clerk = User.objects.get(pk=city_clerk.pk)
+    city_clerk = catalog_maintainer("cat-city-2", division_code="510700")
     assert policies.can(city_clerk, "maintain", setup)
     assert policies.can(city_clerk, "maintain", food)  # Jiangyou is within the city
-    jy = User.objects.create_user(
-        username="cat-jy",
-        password="x" * 12,
-        role="clerk",
-        division=Division.objects.get(code="510781"),
-    )
-    grant(jy, MAINTAIN_CATALOG)
-    jy = User.objects.get(pk=jy.pk)
+    jy = catalog_maintainer("cat-jy", division_code="510781")
     assert policies.can(jy, "maintain", food) and not policies.can(jy, "maintain", setup)
-    assert selectors.can_manage(jy, food.department) and not selectors.can_manage(
-        jy, setup.department
-    )
-    applicant = User.objects.create_user(username="cat-applicant", password="x" * 12, role="")
-    grant(applicant, MAINTAIN_CATALOG)
-    applicant = User.objects.get(pk=applicant.pk)
+    assert selectors.can_manage(jy, food.department)
+    assert not selectors.can_manage(jy, setup.department)
+    applicant = catalog_maintainer("cat-applicant", role="")
     assert not policies.can(applicant, "maintain", food)  # no role, no division
 
 
 @pytest.mark.django_db
 def test_department_roles_manage_only_their_own_department(items, staff):
-    from yingshang.core.models import DEPARTMENT_ROLES, User
+    from yingshang.core.models import DEPARTMENT_ROLES
 
     food = items["food"]
     role = sorted(DEPARTMENT_ROLES)[0]
-    own = User.objects.create_user(
-        username="cat-dept",
-        password="x" * 12,
-        role=role,
-        division=food.division,
-        department=food.department,
-    )
     other_dept = (
         Department.objects.filter(division=food.division).exclude(pk=food.department_id).first()
     )
-    other = User.objects.create_user(
-        username="cat-dept2",
-        password="x" * 12,
-        role=role,
-        division=food.division,
-        department=other_dept,
+    own = catalog_maintainer(
+        "cat-dept", role=role, division=food.division, department=food.department
     )
-    for user in (own, other):
-        grant(user, MAINTAIN_CATALOG)
-    own, other = User.objects.get(pk=own.pk), User.objects.get(pk=other.pk)
+    other = catalog_maintainer(
+        "cat-dept2", role=role, division=food.division, department=other_dept
+    )
     assert policies.can(own, "maintain", food)
     assert not policies.can(other, "maintain", food)
 
