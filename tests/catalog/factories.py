@@ -108,3 +108,17 @@ class ItemTermFactory(DjangoModelFactory):
     term = factory.Sequence(lambda n: f"俗称{n}")
     kind = "colloquial"
     source = "12345 工单(测试)"
+
+
+def catalog_maintainer(username: str, *, role: str = "clerk", division_code: str = "", **fields):
+    """A staff member holding ``catalog.maintain_catalog`` (reloaded, so ``has_perm`` sees it);
+    ``division_code`` names the division (else pass ``division=``); ``role=""`` for an
+    applicant account that was granted it by mistake."""
+    from tests.core.factories import MAINTAIN_CATALOG, grant
+    from yingshang.core.models import Division, User
+
+    if division_code:
+        fields["division"] = Division.objects.get(code=division_code)
+    user = User.objects.create_user(username=username, password="x" * 12, role=role, **fields)
+    grant(user, MAINTAIN_CATALOG)
+    return User.objects.get(pk=user.pk)

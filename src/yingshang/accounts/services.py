@@ -199,6 +199,7 @@ def _register_enterprise(
                 errors.update(exc.message_dict)
     elif (
         enterprise is not None
+        and name  # a blank name keeps its own message ("请填写经办人姓名")
         and enterprise.legal_representative
         and (enterprise.legal_representative != name)
     ):

@@ -272,7 +272,7 @@ class ItemViewSet(
         if "implementation_code" in data and data.pop("implementation_code") != (
             item.implementation_code
         ):
-            raise serializers.ValidationError({"implementation_code": _("实施编码不能修改。")})
+            raise serializers.ValidationError({"implementation_code": [_("实施编码不能修改。")]})
         if "department" in data:
             self._check_department(data["department"])
             data.setdefault("division", data["department"].division)
