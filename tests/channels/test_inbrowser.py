@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import requests
 
-from tests.cases.conftest import PNG, upload
+from tests.cases.conftest import upload
 from yingshang.channels import binding
 from yingshang.channels.inbrowser import mark
 from yingshang.channels.models import Follower
@@ -208,10 +208,18 @@ def test_a_supplement_from_a_desktop_browser_is_online(client, submitted, staff,
 
     slot = _ask_for_a_supplement(submitted, staff["chengban"])
     client.force_login(portal_users["qiye"])
-    # an image the server cannot decode is not scaled: the upload checks decide, as before
+    import io
+
+    from PIL import Image as PILImage
+
+    small = io.BytesIO()
+    PILImage.new("RGB", (64, 48), "white").save(small, "PNG")
     client.post(
         f"/my/cases/{submitted.number}/action/",
-        {"action": "resubmit", f"material_{slot.key}": upload("a.png", PNG, "image/png")},
+        {
+            "action": "resubmit",
+            f"material_{slot.key}": upload("a.png", small.getvalue(), "image/png"),
+        },
         HTTP_USER_AGENT=DESKTOP,
     )
     assert CaseEvent.objects.get(case=submitted, action="resubmit").channel == "online"
