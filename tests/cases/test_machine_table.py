@@ -171,3 +171,21 @@ def test_closing_a_decision_sets_the_clock_result(monkeypatch):
     assert case.completed_at == "NOW" and case.step == ""
     assert calls == ["NOW"]
     assert ctx.event_data == {"working_days_used": 3, "days_saved": 2}
+
+
+def test_every_status_but_the_final_ones_has_a_way_out():
+    leaving = {s for e in m.CaseMachine.edges for s in e.sources}
+    final = {S.DELIVERED, S.REJECTED, S.WITHDRAWN}
+    assert leaving == set(Status) - final
+    # and every status but the first can be reached
+    reached = {e.target for e in m.CaseMachine.edges if not callable(e.target)}
+    reached |= {S.ACCEPTED, S.IN_PROCESS}  # the resume targets (补正前 / 挂起前 status)
+    assert reached | {S.SUBMITTED} == set(Status)
+
+
+def test_an_applicant_may_withdraw_only_while_the_case_is_open():
+    withdraw = m.CaseMachine.edges[list(TABLE).index("withdraw")]
+    assert withdraw.sources == frozenset(OPEN_STATUSES)
+    assert not withdraw.sources & {S.COMPLETED, S.DELIVERED, S.REJECTED, S.WITHDRAWN}
+    staff_only = {e.action for e in m.CaseMachine.edges if e.permission in m.STAFF_PERMISSIONS}
+    assert staff_only == set(TABLE) - {"resubmit", "withdraw"}
