@@ -189,3 +189,11 @@ def test_an_applicant_may_withdraw_only_while_the_case_is_open():
     assert not withdraw.sources & {S.COMPLETED, S.DELIVERED, S.REJECTED, S.WITHDRAWN}
     staff_only = {e.action for e in m.CaseMachine.edges if e.permission in m.STAFF_PERMISSIONS}
     assert staff_only == set(TABLE) - {"resubmit", "withdraw"}
+
+
+def test_the_clock_fields_and_the_step_effects():
+    case = SimpleNamespace(step="")
+    m._set_clock(case, SimpleNamespace(due_at="DUE", warn_at="WARN", provisional=True))
+    assert (case.due_at, case.warn_at, case.due_provisional) == ("DUE", "WARN", True)
+    m._step("review")(SimpleNamespace(obj=case))
+    assert case.step == "review"
