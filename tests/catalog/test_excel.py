@@ -3,33 +3,14 @@ from io import BytesIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from openpyxl import load_workbook
 
+from tests.catalog.workbooks import col_of as _col
+from tests.catalog.workbooks import open_book as _book
+from tests.catalog.workbooks import row_of as _row_of
+from tests.catalog.workbooks import save_book as _save
 from tests.core.factories import MAINTAIN_CATALOG, grant
 from yingshang.catalog import excel
 from yingshang.catalog.models import Material, ServiceItem, ServiceItemVersion
-
-
-def _book(content):
-    return load_workbook(BytesIO(content))
-
-
-def _save(wb) -> bytes:
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _col(ws, header):
-    return [c.value for c in ws[1]].index(header) + 1
-
-
-def _row_of(ws, code):
-    col = _col(ws, "实施编码")
-    for row in range(2, ws.max_row + 1):
-        if ws.cell(row, col).value == code:
-            return row
-    raise KeyError(code)
 
 
 def _snapshot():

@@ -3,34 +3,14 @@ accepts (labels, values, aliases, 是/否 spellings, numbers typed as text or fl
 or names), what it refuses (with the column named, the whole file refused), and values that look
 like formulas surviving a round trip."""
 
-from io import BytesIO
-
 import pytest
 from django.core.exceptions import ValidationError
-from openpyxl import load_workbook
 
+from tests.catalog.workbooks import open_book as _book
+from tests.catalog.workbooks import save_book as _save
+from tests.catalog.workbooks import set_cell as _set
 from yingshang.catalog import excel
 from yingshang.catalog.models import ServiceItem, ServiceItemVersion
-
-
-def _book(content):
-    return load_workbook(BytesIO(content))
-
-
-def _save(wb) -> bytes:
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _set(content, sheet, code, header, value) -> bytes:
-    wb = _book(content)
-    ws = wb[sheet]
-    headers = [c.value for c in ws[1]]
-    col, code_col = headers.index(header) + 1, headers.index("实施编码") + 1
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, code_col).value == code)
-    ws.cell(row, col, value)
-    return _save(wb)
 
 
 @pytest.fixture

@@ -1,35 +1,14 @@
 """Search words in the Excel template: columns 同义词 / 俗称 on the 事项 sheet and the optional
 sheet 检索词来源; bad input refuses the whole file with the row and column named."""
 
-from io import BytesIO
-
 import pytest
-from openpyxl import load_workbook
 
+from tests.catalog.workbooks import col_of as _col
+from tests.catalog.workbooks import open_book as _book
+from tests.catalog.workbooks import row_of as _row_of
+from tests.catalog.workbooks import save_book as _save
 from yingshang.catalog import excel, public, services
 from yingshang.catalog.models import ItemTerm, ServiceItem
-
-
-def _book(content):
-    return load_workbook(BytesIO(content))
-
-
-def _save(wb) -> bytes:
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _col(ws, header):
-    return [c.value for c in ws[1]].index(header) + 1
-
-
-def _row_of(ws, code):
-    col = _col(ws, "实施编码")
-    for row in range(2, ws.max_row + 1):
-        if ws.cell(row, col).value == code:
-            return row
-    raise KeyError(code)
 
 
 def _terms():

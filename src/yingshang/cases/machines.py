@@ -4,7 +4,7 @@ the diagram in docs/state-machines.md is generated from it."""
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from yingshang.platform.transitions import Edge, Machine, register
 
@@ -45,19 +45,21 @@ def _needs_approval(case) -> bool:
     return bool(item is not None and item.requires_head_approval)
 
 
-def _direct_decision(ctx):
-    """办结 directly only for items without 审批; the others go through 提交审批."""
-    if _needs_approval(ctx.obj):
-        raise ValidationError(
-            {"action": _("事项“%(t)s”须经部门负责人审批:请先“提交审批”。") % {"t": ctx.obj.title}}
-        )
+def _approval_rule(needed: bool, message: str):
+    """The guard of one of the two decision edges: 办结 directly only for items without 审批,
+    提交审批 only for items that need it."""
+
+    def guard(ctx):
+        if _needs_approval(ctx.obj) != needed:
+            raise ValidationError({"action": _(message) % {"t": ctx.obj.title}})
+
+    return guard
 
 
-def _approval_needed(ctx):
-    if not _needs_approval(ctx.obj):
-        raise ValidationError(
-            {"action": _("事项“%(t)s”不需要审批,请直接办结。") % {"t": ctx.obj.title}}
-        )
+_direct_decision = _approval_rule(
+    False, gettext_noop("事项“%(t)s”须经部门负责人审批:请先“提交审批”。")
+)
+_approval_needed = _approval_rule(True, gettext_noop("事项“%(t)s”不需要审批,请直接办结。"))
 
 
 def _reviewer(case):
@@ -194,6 +196,12 @@ def _complete(ctx):
     case = ctx.obj
     case.outcome = ctx.clean["outcome"]
     case.reason = ctx.note if case.outcome == Outcome.DENIED else ""
+    _close(ctx)
+
+
+def _close(ctx):
+    """The end of a decision (办结 or 审批同意): completed now, no step, the clock's result."""
+    case = ctx.obj
     case.completed_at = ctx.now
     case.step = ""
     finish_clock(case, ctx.now)
@@ -218,11 +226,8 @@ def _approve(ctx):
     case.reason = (review.note if review is not None else "") or ctx.note
     if outcome != Outcome.DENIED:
         case.reason = ""
-    case.completed_at = ctx.now
-    case.step = ""
     case.proposed_outcome = ""
-    finish_clock(case, ctx.now)
-    ctx.event_data.update(working_days_used=case.working_days_used, days_saved=case.days_saved)
+    _close(ctx)
 
 
 def _return_for_review(ctx):
@@ -287,6 +292,18 @@ def _e(action, sources, target, label, by=STAFF, **kw):
     )
 
 
+# source sets of the table: before 受理, the decision (accepted or in review), the head's 审批
+INTAKE = {S.SUBMITTED, S.PRECHECKING}
+DECISION = {S.ACCEPTED, S.IN_PROCESS}
+HEAD = {S.PENDING_APPROVAL}
+APPROVAL = {"by": APPROVE, "guards": (_not_own_review,)}
+
+
+def _decision(action, target, label, guard, effects, **kw):
+    """The competent department's decision: 办结 directly, or 提交审批 where the item needs it."""
+    return _e(action, DECISION, target, label, by=DECIDE, guards=(guard,), effects=effects, **kw)
+
+
 class ConcurrentUpdate(ValidationError):
     pass
 
@@ -304,20 +321,8 @@ class CaseMachine(Machine):
     permission_first = True  # who you are decides before the state (403 before a refusal)
     edges = [
         _e("precheck", {S.SUBMITTED}, S.PRECHECKING, gettext_lazy("预审")),
-        _e(
-            "accept",
-            {S.SUBMITTED, S.PRECHECKING},
-            S.ACCEPTED,
-            gettext_lazy("受理"),
-            effects=_accept,
-        ),
-        _e(
-            "reject",
-            {S.SUBMITTED, S.PRECHECKING},
-            S.REJECTED,
-            gettext_lazy("不予受理"),
-            effects=_reject,
-        ),
+        _e("accept", INTAKE, S.ACCEPTED, gettext_lazy("受理"), effects=_accept),
+        _e("reject", INTAKE, S.REJECTED, gettext_lazy("不予受理"), effects=_reject),
         _e(
             "request_supplement",
             {S.SUBMITTED, S.PRECHECKING, S.ACCEPTED, S.IN_PROCESS},
@@ -369,46 +374,41 @@ class CaseMachine(Machine):
             target_label=gettext_lazy("挂起前状态"),
             by=DECIDE,
         ),
-        _e(
+        _decision(
             "complete",
-            {S.ACCEPTED, S.IN_PROCESS},
             S.COMPLETED,
             gettext_lazy("办结"),
-            guards=(_direct_decision,),
+            _direct_decision,
+            _complete,
             checks=(_new_enterprise,),
-            effects=_complete,
             after=(_found_enterprise, _issue_licence),
-            by=DECIDE,
         ),
-        _e(
+        _decision(
             "submit_approval",
-            {S.ACCEPTED, S.IN_PROCESS},
             S.PENDING_APPROVAL,
             gettext_lazy("审核完成,报请审批"),
-            guards=(_approval_needed,),
-            effects=_submit_approval,
+            _approval_needed,
+            _submit_approval,
             on_commit=_notify_heads,
-            by=DECIDE,
         ),
+        # the head's answer (审批), never on a case they reviewed themselves
         _e(
             "approve",
-            {S.PENDING_APPROVAL},
+            HEAD,
             S.COMPLETED,
             gettext_lazy("审批同意"),
-            guards=(_not_own_review,),
+            **APPROVAL,
             checks=(_new_enterprise,),
             effects=_approve,
             after=(_found_enterprise, _issue_licence),
-            by=APPROVE,
         ),
         _e(
             "return_for_review",
-            {S.PENDING_APPROVAL},
+            HEAD,
             S.IN_PROCESS,
             gettext_lazy("退回重审"),
-            guards=(_not_own_review,),
+            **APPROVAL,
             effects=_return_for_review,
-            by=APPROVE,
         ),
         _e(
             "deliver",

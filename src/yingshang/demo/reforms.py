@@ -10,6 +10,7 @@ given date and seed; a rerun finds the programme and changes nothing.
 
 from __future__ import annotations
 
+import argparse
 import calendar
 import datetime
 import random
@@ -29,10 +30,20 @@ from yingshang.reforms.parsing import parse_document
 TITLE = "绵阳市进一步优化营商环境工作方案"
 
 
+def _iso_date(value: str) -> str:
+    """``--reforms-as-of``: a date as YYYY-MM-DD (a bad one is a usage error, not a traceback)."""
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+    return value
+
+
 def _add_arguments(parser):
     parser.add_argument(
         "--reforms-as-of",
         default=None,
+        type=_iso_date,
         help="date the reforms demo history runs up to (YYYY-MM-DD, default today)",
     )
 

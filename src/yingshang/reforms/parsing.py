@@ -428,6 +428,9 @@ def _value_units(value: str) -> tuple[list[str], list[str], str]:
     return main, partners, deadline
 
 
+_ROLE_IN_VALUE = re.compile(r"[^,;(]\s*(?:牵头|主办)(?:负责|落实|推进|实施)?\s*(?:[,;]|$)")
+
+
 def parse_note(inner: str, bare: bool = False) -> Note | None:
     """The responsibility note inside one bracket group (or on its own line), in any house
     style; None when the text is not a note (a book title, an aside). A bare list of units
@@ -457,6 +460,14 @@ def parse_note(inner: str, bare: bool = False) -> Note | None:
             if key in _LEADER_KEYS:
                 note.leader = value
                 continue
+            if key in _RESP_KEYS and _ROLE_IN_VALUE.search(norm(value)):
+                # “责任单位:A牵头,B、C配合”: the value names the roles itself
+                roles = parse_note(value)
+                if roles is not None:
+                    note.leads += roles.leads
+                    note.partners += roles.partners
+                    note.deadline_text = note.deadline_text or roles.deadline_text
+                    continue
             main, partners, deadline = _value_units(value)
             if deadline and not note.deadline_text:
                 note.deadline_text = deadline
