@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -20,6 +20,7 @@ from yingshang.platform.api import (
     LIST_MAX,
     NOTE_MAX,
     CachedTokenAuthentication,
+    ScopedTokenAuthentication,
     ScopedViewSetMixin,
 )
 from yingshang.platform.query import IdFilter
@@ -321,7 +322,7 @@ class CaseViewSet(
         token or a deactivated user is refused at once there."""
         method = (getattr(getattr(self, "request", None), "method", "") or "").lower()
         cached = getattr(self, "action_map", {}).get(method) in ("create", "batch")
-        token = CachedTokenAuthentication if cached else TokenAuthentication
+        token = CachedTokenAuthentication if cached else ScopedTokenAuthentication
         return [token(), SessionAuthentication()]  # token first: 401 without credentials
 
     def get_queryset(self):

@@ -89,7 +89,9 @@ def service_search(request):
         # Everyday words, synonyms, pinyin initials, ranked (catalog/search.py); the other
         # filters narrow the candidates. Nothing found: "did you mean" and popular items.
         candidates = selectors.search_items(**{**filters, "q": ""})
-        result = search.search(filters["q"], candidates=candidates, limit=None, record=True)
+        result = search.search(
+            filters["q"], candidates=candidates, limit=None, record=True, lazy=True
+        )
         qs = result.items
     else:
         qs = selectors.search_items(**filters).order_by(
