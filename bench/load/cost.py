@@ -250,7 +250,6 @@ def main():
     fixture = json.loads(fixture_path.read_text())
     os.environ.update(run.env_for(url, var))
     os.environ["CONN_MAX_AGE"] = "3600"  # one backend for the whole run: its CPU is read
-    sys.path.insert(0, str(run.ROOT / "src"))
     from yingshang.wsgi import application  # noqa: PLC0415 - after the environment
 
     from django.db import connection  # noqa: PLC0415

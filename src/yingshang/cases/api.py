@@ -5,6 +5,7 @@ import base64
 import binascii
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -328,7 +329,21 @@ class CaseViewSet(
     def get_queryset(self):
         qs = super().get_queryset()
         if self.action == "retrieve":
-            qs = qs.prefetch_related("children", "events")
+            # one case: its parent and bundle (usually none) are read when set, not joined —
+            # fewer joins to plan on every read (bench/load/cost.py)
+            qs = (
+                qs.select_related(None)
+                .select_related("item", "department", "division")
+                .prefetch_related(
+                    Prefetch(
+                        "children",
+                        queryset=Case.objects.select_related(
+                            "item", "department", "division", "bundle"
+                        ),
+                    ),
+                    "events",
+                )
+            )
         return qs
 
     def get_serializer_class(self):
