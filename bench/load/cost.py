@@ -66,9 +66,7 @@ def shares() -> dict[str, float]:
     for cls, w in TASKS.values():
         per_class[cls] = per_class.get(cls, 0) + w
     total = sum(WEIGHTS.values())
-    return {
-        name: WEIGHTS[cls] / total * w / per_class[cls] for name, (cls, w) in TASKS.items()
-    }
+    return {name: WEIGHTS[cls] / total * w / per_class[cls] for name, (cls, w) in TASKS.items()}
 
 
 class Client:
@@ -203,9 +201,7 @@ def requests_for(fixture: dict, app):
         ),
         "api case list": lambda: api.request("GET", "/api/cases/"),
         "api case": lambda: api.request("GET", f"/api/cases/{r.choice(fixture['api_cases'])}/"),
-        "api item": lambda: api.request(
-            "GET", f"/api/catalog/items/{r.choice(fixture['items'])}/"
-        ),
+        "api item": lambda: api.request("GET", f"/api/catalog/items/{r.choice(fixture['items'])}/"),
         "api submit": submit,
         "appeal form": appeal_form,
         "appeal file": appeal_file,
@@ -229,7 +225,11 @@ def backend_cpu(pid: int | None) -> float:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--db", default=os.environ.get("COST_DB", "postgres"), help="postgres (run.py's), sqlite, or a URL")
+    ap.add_argument(
+        "--db",
+        default=os.environ.get("COST_DB", "postgres"),
+        help="postgres (run.py's), sqlite, or a URL",
+    )
     ap.add_argument("--n", type=int, default=30, help="requests per name per round")
     ap.add_argument("--rounds", type=int, default=3, help="rounds (the median is reported)")
     ap.add_argument("--only", action="append", default=[], help="only these request names")
@@ -250,10 +250,10 @@ def main():
     fixture = json.loads(fixture_path.read_text())
     os.environ.update(run.env_for(url, var))
     os.environ["CONN_MAX_AGE"] = "3600"  # one backend for the whole run: its CPU is read
-    from yingshang.wsgi import application  # noqa: PLC0415 - after the environment
-
     from django.db import connection  # noqa: PLC0415
     from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    from yingshang.wsgi import application  # noqa: PLC0415 - after the environment
 
     mix = args.profile == "mix"
     names = args.only or ([args.profile] if args.profile and not mix else list(TASKS))
