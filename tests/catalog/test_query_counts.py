@@ -46,3 +46,21 @@ def test_search_page_statements_do_not_grow_with_the_matches(
     last = client.get(url, {"q": "登记", "page": 3}).context["page"]
     shown = [i.pk for i in page.object_list] + [i.pk for i in last.object_list]
     assert len(last.object_list) == MATCHES + 1 - 40 and len(set(shown)) == len(shown)
+
+
+def test_home_counts_both_themes_in_one_statement(client, items, django_assert_max_num_queries):
+    from yingshang.catalog import selectors
+    from yingshang.catalog.models import Theme
+
+    url = reverse("catalog:portal-home")
+    client.get(url)
+    # popular items (cache, items), life events, the two counts, bundles, their items
+    with django_assert_max_num_queries(6):
+        response = client.get(url)
+    person = selectors.search_items(theme=Theme.PERSON).count()
+    enterprise = selectors.search_items(theme=Theme.ENTERPRISE).count()
+    assert (response.context["person_count"], response.context["enterprise_count"]) == (
+        person,
+        enterprise,
+    )
+    assert person >= 1 and enterprise >= 3
