@@ -40,9 +40,10 @@ from urllib.parse import urlencode
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import mix  # noqa: E402 - what the clients send, shared with locustfile.py
 import run  # noqa: E402 - the runner's database helpers
 
-# request name -> (locust class, task weight); the class weights are locustfile.WEIGHTS
+# request name -> (locust class, task weight); the class weights are mix.WEIGHTS
 TASKS = {
     "portal home": ("Citizen", 3),
     "portal search": ("Citizen", 3),
@@ -56,8 +57,6 @@ TASKS = {
     "appeal form": ("AppealFiler", 1),
     "appeal file": ("AppealFiler", 1),
 }
-WEIGHTS = {"Citizen": 4, "Staff": 3, "ApiReader": 3, "ApiSubmitter": 2, "AppealFiler": 1}
-SEARCH_TERMS = ["营业执照", "登记", "许可", "备案", "食品", "建设", "税", "社保", "公积金", "医疗"]
 
 
 def shares() -> dict[str, float]:
@@ -65,8 +64,8 @@ def shares() -> dict[str, float]:
     per_class: dict[str, int] = {}
     for cls, w in TASKS.values():
         per_class[cls] = per_class.get(cls, 0) + w
-    total = sum(WEIGHTS.values())
-    return {name: WEIGHTS[cls] / total * w / per_class[cls] for name, (cls, w) in TASKS.items()}
+    total = sum(mix.WEIGHTS.values())
+    return {name: mix.WEIGHTS[cls] / total * w / per_class[cls] for name, (cls, w) in TASKS.items()}
 
 
 class Client:
@@ -132,17 +131,7 @@ def requests_for(fixture: dict, app):
     api = Client(app, headers={"Authorization": f"Token {fixture['token']}"})
     filer = Client(app)
     counter = iter(range(random.randrange(1_000_000), 10**9))
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    import base64
-
-    pdf_b64 = base64.b64encode(pdf).decode()
     form_token = {}
-
-    def uscc(n: int) -> str:
-        from stdnum.cn import uscc as check
-
-        body = f"91510700MA6L{n % 100000:05d}"
-        return body + check.calc_check_digit(body)
 
     def appeal_form():
         status, body = filer.request("GET", "/appeals/new/")
@@ -154,19 +143,7 @@ def requests_for(fixture: dict, app):
         if "token" not in form_token:
             appeal_form()
         n = next(counter)
-        data = urlencode(
-            {
-                "csrfmiddlewaretoken": form_token.pop("token"),
-                "appellant_kind": "person",
-                "person_name": "压测市民",
-                "contact_name": "压测市民",
-                "contact_phone": f"1380000{n % 10000:04d}",
-                "appeal_type": fixture["appeal_type"],
-                "topic": fixture["appeal_topic"],
-                "title": "办事排队时间过长",
-                "text": f"压测诉求 {n}:窗口排队时间过长,希望增加窗口。",
-            }
-        ).encode()
+        data = urlencode(mix.appeal(fixture, form_token.pop("token"), n)).encode()
         return filer.request(
             "POST",
             "/appeals/new/",
@@ -176,23 +153,14 @@ def requests_for(fixture: dict, app):
         )
 
     def submit():
-        payload = {
-            "item": fixture["submit_item"],
-            "applicant_kind": "enterprise",
-            "applicant_code": uscc(next(counter)),
-            "applicant_name": "绵阳压测科技有限公司",
-            "materials": [
-                {"key": key, "filename": f"{key}.pdf", "content_base64": pdf_b64}
-                for key in fixture["submit_slots"]
-            ],
-        }
+        payload = mix.submission(fixture, next(counter))
         return api.request("POST", "/api/cases/", json.dumps(payload).encode(), "application/json")
 
     r = random.Random(7)
     return {
         "portal home": lambda: citizen.request("GET", "/"),
         "portal search": lambda: citizen.request(
-            "GET", "/services/?" + urlencode({"q": r.choice(SEARCH_TERMS)})
+            "GET", "/services/?" + urlencode({"q": r.choice(mix.SEARCH_TERMS)})
         ),
         "portal item": lambda: citizen.request("GET", f"/services/{r.choice(fixture['items'])}/"),
         "staff queue": lambda: staff.request("GET", "/staff/cases/"),
