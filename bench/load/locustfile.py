@@ -16,7 +16,6 @@ The clients are locust's FastHttpUser (geventhttpclient): the load generator sha
 with the server and should take as little of its CPU as it can.
 """
 
-import base64
 import itertools
 import json
 import os
@@ -26,10 +25,9 @@ from urllib.parse import urlencode
 
 from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser as HttpUser
+from mix import SEARCH_TERMS, WEIGHTS, appeal, submission
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FORM = "application/x-www-form-urlencoded"
-PDF_B64 = base64.b64encode(PDF).decode()
 
 # request name -> kind; the runner's table groups by these names
 KINDS = {
@@ -45,9 +43,6 @@ KINDS = {
     "appeal form": "appeal filing",
     "appeal file": "appeal filing",
 }
-# how many of the concurrent clients are of each kind (relative)
-WEIGHTS = {"Citizen": 4, "Staff": 3, "ApiReader": 3, "ApiSubmitter": 2, "AppealFiler": 1}
-SEARCH_TERMS = ["营业执照", "登记", "许可", "备案", "食品", "建设", "税", "社保", "公积金", "医疗"]
 
 _fixture = None
 _counter = itertools.count(random.randrange(1_000_000))
@@ -59,13 +54,6 @@ def fixture() -> dict:
         path = os.environ.get("LOAD_FIXTURE")
         _fixture = json.loads(open(path).read()) if path else {}
     return _fixture
-
-
-def _uscc(n: int) -> str:
-    from stdnum.cn import uscc
-
-    body = f"91510700MA6L{n % 100000:05d}"
-    return body + uscc.calc_check_digit(body)
 
 
 class Citizen(HttpUser):
@@ -153,17 +141,7 @@ class ApiSubmitter(HttpUser):
 
     @task
     def submit(self):
-        f = fixture()
-        payload = {
-            "item": f["submit_item"],
-            "applicant_kind": "enterprise",
-            "applicant_code": _uscc(next(_counter)),
-            "applicant_name": "绵阳压测科技有限公司",
-            "materials": [
-                {"key": key, "filename": f"{key}.pdf", "content_base64": PDF_B64}
-                for key in f["submit_slots"]
-            ],
-        }
+        payload = submission(fixture(), next(_counter))
         with self.client.post(
             "/api/cases/", json=payload, name="api submit", headers=self.auth, catch_response=True
         ) as r:
@@ -182,19 +160,7 @@ class AppealFiler(HttpUser):
         n = next(_counter)
         with self.client.post(
             "/appeals/new/",
-            data=urlencode(
-                {
-                    "csrfmiddlewaretoken": token.group(1) if token else "",
-                    "appellant_kind": "person",
-                    "person_name": "压测市民",
-                    "contact_name": "压测市民",
-                    "contact_phone": f"1380000{n % 10000:04d}",
-                    "appeal_type": fixture()["appeal_type"],
-                    "topic": fixture()["appeal_topic"],
-                    "title": "办事排队时间过长",
-                    "text": f"压测诉求 {n}:窗口排队时间过长,希望增加窗口。",
-                }
-            ),
+            data=urlencode(appeal(fixture(), token.group(1) if token else "", n)),
             headers={"Referer": self.host + "/appeals/new/", "Content-Type": FORM},
             name="appeal file",
             allow_redirects=False,

@@ -290,7 +290,8 @@ REST_FRAMEWORK = {
     # Token first: a request without credentials is then 401 with "WWW-Authenticate: Token"
     # (DRF answers 403 when the first class names no challenge, as session authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, reading the user's division and department with the token (one query)
+        "yingshang.platform.api.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

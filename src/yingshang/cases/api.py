@@ -5,13 +5,14 @@ import base64
 import binascii
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -20,6 +21,7 @@ from yingshang.platform.api import (
     LIST_MAX,
     NOTE_MAX,
     CachedTokenAuthentication,
+    ScopedTokenAuthentication,
     ScopedViewSetMixin,
 )
 from yingshang.platform.query import IdFilter
@@ -336,13 +338,27 @@ class CaseViewSet(
         token or a deactivated user is refused at once there."""
         method = (getattr(getattr(self, "request", None), "method", "") or "").lower()
         cached = getattr(self, "action_map", {}).get(method) in ("create", "batch")
-        token = CachedTokenAuthentication if cached else TokenAuthentication
+        token = CachedTokenAuthentication if cached else ScopedTokenAuthentication
         return [token(), SessionAuthentication()]  # token first: 401 without credentials
 
     def get_queryset(self):
         qs = super().get_queryset()
         if self.action == "retrieve":
-            qs = qs.prefetch_related("children", "events")
+            # one case: its parent and bundle (usually none) are read when set, not joined —
+            # fewer joins to plan on every read (bench/load/cost.py)
+            qs = (
+                qs.select_related(None)
+                .select_related("item", "department", "division")
+                .prefetch_related(
+                    Prefetch(
+                        "children",
+                        queryset=Case.objects.select_related(
+                            "item", "department", "division", "bundle"
+                        ),
+                    ),
+                    "events",
+                )
+            )
         return qs
 
     def get_serializer_class(self):

@@ -169,8 +169,12 @@ def queue_for(user, **filters):
 
 
 def case_for_staff(user, number: str) -> Case:
+    """The case with what its page shows joined in. The parent, bundle and applicant account
+    are usually empty (no query then) and read by few paths (a sub-case's page, a
+    transition's notice): joining them anyway cost PostgreSQL more planning time than the
+    rest of the page's statements together (bench/load/cost.py, docs/performance.md)."""
     return Case.objects.select_related(
-        "item", "version", "department", "division", "parent", "bundle", "user"
+        "item", "version", "department", "division"
     ).get_visible_or_404(user, number=number)
 
 

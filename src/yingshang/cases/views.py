@@ -4,7 +4,7 @@ models directly."""
 
 import base64
 import io
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -464,8 +464,15 @@ def queue(request):
     qs = selectors.queue_for(request.user, **filters)
     page = filter_form.page_of(qs, 50, paginator_class=selectors.CappedPaginator)
     now = timezone.now()
+    # the rows' links from one reverse(): a {% url %} per row was a tenth of the page's CPU
+    detail = reverse("cases:detail", args=["0"])[:-2]  # "/staff/cases/" + number + "/"
     rows = [
-        {"case": c, "sla": (st := sla.state_of(c, now)), "cls": SLA_CLASSES.get(st, "")}
+        {
+            "case": c,
+            "url": f"{detail}{quote(c.number, safe='')}/",
+            "sla": (st := sla.state_of(c, now)),
+            "cls": SLA_CLASSES.get(st, ""),
+        }
         for c in page.object_list
     ]
     return render(

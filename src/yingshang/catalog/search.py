@@ -475,16 +475,53 @@ def log_zero_result(query: str) -> None:
         ZeroResultQuery.objects.filter(pk=row.pk).update(count=row.count + 1, last_seen=now)
 
 
-def search(query: str, *, limit: int = 10, candidates=None, record: bool = False) -> SearchResult:
+class RankedItems:
+    """The ranked items of a search as a sequence that loads only what is read: a slice (a
+    page of the portal's paginator) loads those items in one query; ``len()`` needs none.
+    The portal's search loaded every match (up to a few hundred items with their department,
+    division and version) to show twenty — the largest part of its CPU in the load benchmark's
+    profile (bench/load/cost.py)."""
+
+    def __init__(self, pks: list[int]):
+        self.pks = pks
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def __bool__(self) -> bool:
+        return bool(self.pks)
+
+    def _load(self, pks: list[int]) -> list[ServiceItem]:
+        by_pk = ServiceItem.objects.select_related(
+            "department", "division", "current_version"
+        ).in_bulk(pks)
+        return [by_pk[pk] for pk in pks if pk in by_pk]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._load(self.pks[index])
+        return self._load([self.pks[index]])[0]
+
+    def __iter__(self):
+        return iter(self._load(self.pks))
+
+
+def search(
+    query: str,
+    *,
+    limit: int | None = 10,
+    candidates=None,
+    record: bool = False,
+    lazy: bool = False,
+) -> SearchResult:
     """Ranked items for ``query``; with nothing found, a "did you mean" and popular items
-    (and, when ``record``, the query counted in ``ZeroResultQuery``)."""
+    (and, when ``record``, the query counted in ``ZeroResultQuery``). ``lazy``: ``items`` is a
+    ``RankedItems`` that loads only the slice read (a page), not a list of every match."""
     result = SearchResult(query=normalize(query))
     ranked = rank(query, candidates=candidates, limit=limit)
     if ranked:
-        by_pk = ServiceItem.objects.select_related(
-            "department", "division", "current_version"
-        ).in_bulk([pk for pk, _s in ranked])
-        result.items = [by_pk[pk] for pk, _s in ranked if pk in by_pk]
+        items = RankedItems([pk for pk, _s in ranked])
+        result.items = items if lazy else list(items)
         result.scores = dict(ranked)
         return result
     if result.query:

@@ -141,9 +141,9 @@ def life_events(limit: int = 24) -> list[tuple[str, int]]:
 
 def portal_departments():
     """Departments that implement at least one active item (for the search filter)."""
+    # the page shows the name only: no division columns (ordered by its path all the same)
     return (
         Department.objects.filter(service_items__is_active=True)
-        .select_related("division")
         .distinct()
         .order_by("division__path", "name")
     )

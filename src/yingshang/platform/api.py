@@ -31,7 +31,29 @@ def token_cache_seconds() -> float:
     return float(getattr(settings, "API_TOKEN_CACHE_SECONDS", 5))
 
 
-class CachedTokenAuthentication(TokenAuthentication):
+class ScopedTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication (read on every request), with the token's user's division and
+    department in the same query: every scoped read (``visible_to``) needs the division's path,
+    which was one more query per API request (bench/load/cost.py)."""
+
+    def load_token(self, key):
+        return (
+            self.get_model()
+            .objects.select_related("user__division", "user__department")
+            .filter(key=key)
+            .first()
+        )
+
+    def authenticate_credentials(self, key):
+        token = self.load_token(key)
+        if token is None:
+            raise AuthenticationFailed(gettext_lazy("Invalid token."))
+        if not token.user.is_active:
+            raise AuthenticationFailed(gettext_lazy("User inactive or deleted."))
+        return token.user, token
+
+
+class CachedTokenAuthentication(ScopedTokenAuthentication):
     """Token authentication for the high-volume system endpoints (case submission): the token's
     user — with division and department, which the audit entry and the intake need — is kept
     per process for ``API_TOKEN_CACHE_SECONDS`` (default 5) instead of being read on every
@@ -45,12 +67,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         hit = _token_cache.get(key)
         if hit is not None and hit[2] > now:
             return hit[0], hit[1]
-        token = (
-            self.get_model()
-            .objects.select_related("user__division", "user__department")
-            .filter(key=key)
-            .first()
-        )
+        token = self.load_token(key)
         if token is None:
             _token_cache.pop(key, None)
             raise AuthenticationFailed(gettext_lazy("Invalid token."))
