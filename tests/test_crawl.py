@@ -34,25 +34,9 @@ BINARY = re.compile(r"\.(pdf|xlsx|csv|json|atom|png|svg|zip|xes)$|[?&]format=(xl
 RAW_CODE = re.compile(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w/-])|(?<![\w.])sb\.[a-z_]+")
 
 # Raw codes still shown by pages of other parts of the work (URL regex → reason).
-KNOWN_RAW = {
-    # monitoring pages: indicator keys, units and period names are the monitoring part's
-    # labels (the monitor helper's issue-13 item 6), not this crawl's
-    r"^/staff/monitoring/": "monitoring labels: issue 13 item 6 (monitor)",
-}
+KNOWN_RAW: dict[str, str] = {}
 # Links known to end in an error, owned elsewhere (URL regex → reason).
-KNOWN_BROKEN = {
-    # notice PDFs are linked whatever the case state: issue 13 item 4 (duties) renders only
-    # the notices the case has
-    r"^/staff/cases/[^/]+/notice/": "notice PDFs by case state: issue 13 item 4 (duties)",
-    # the queue links 综合窗口收件 for read-only roles: the duties branch shows it only to
-    # those who can take in cases
-    r"^/staff/cases/intake/$": "intake link for read-only roles: issue 13 item 1 (duties)",
-    # the dashboard's 明细 links for users whose scope has no such drill-down: issue 13
-    # item 4 "drill-down by scope" on the monitoring pages (monitor)
-    r"^/staff/monitoring/drill/": "drill-down by scope: issue 13 items 4/6 (monitor)",
-    # the portal's 在线申请 button answers 403 to staff (the portal's part: issue 13 item 4)
-    r"^/apply/": "在线申请 for staff: issue 13 item 4 (portal pages)",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 HIDDEN = ("script", "style", "template", "noscript")
