@@ -161,12 +161,13 @@ def crawl(client, starts=("/staff/",), *, anonymous=False, per_shape=PER_SHAPE):
 def small_world(mianyang):
     """A little of everything the staff pages list: cases in several states with their
     history, an appeal escalated to the leaders, a bad rating under rectification, a lagging
-    reform task, and a few notifications."""
+    reform task, a monitoring value, and a few notifications."""
     from tests.appeals.factories import AppealFactory
     from tests.cases.factories import CaseEventFactory, CaseFactory, CompletedCaseFactory
     from tests.evaluations.factories import rectification
+    from tests.monitoring.factories import IndicatorValueFactory
     from tests.reforms.factories import TaskFactory
-    from yingshang.core.models import User
+    from yingshang.core.models import Division, User
     from yingshang.notifications.public import notify
 
     now = timezone.now()
@@ -189,6 +190,16 @@ def small_world(mianyang):
     AppealFactory(status="escalated", escalated_at=now, due_at=now + datetime.timedelta(days=2))
     rectification()
     TaskFactory(state="lagging")
+    # one value of the city this month: the dashboard links its drill-downs (by scope)
+    city = Division.objects.get(code="510700")
+    IndicatorValueFactory(
+        indicator="gov.on_time_rate",
+        period_start=timezone.localdate().replace(day=1),
+        dimension="city",
+        dimension_id=city.pk,
+        division_path=city.path,
+        value=92.0,
+    )
     for user in User.objects.exclude(role=""):
         notify(user, "办件 T0001:已受理", category="case", channels=["inapp"])
         notify(user, "督办提醒", category="reforms.reminder", channels=["inapp"])
