@@ -89,9 +89,7 @@ def _dashboard_context(request):
     any_values = in_scope and drilldown.available(request.user, dim, member)
     for card in data["cards"]:
         card["drill"] = (
-            card["key"] != "composite"
-            and in_scope
-            and (any_values or card["value"] is not None)
+            card["key"] != "composite" and in_scope and (any_values or card["value"] is not None)
         )
     defs = load_definitions()
     geojson = (
