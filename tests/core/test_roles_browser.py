@@ -18,6 +18,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from tests.helpers import decide
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "mianyang2019!"  # the core demo's staff password (demo/data/mianyang.py)
@@ -104,13 +106,7 @@ def test_handler_decides_with_an_opinion_and_the_confirmation(live_server, miany
     assert reason.evaluate("el => el.validity.valueMissing")  # the browser holds the form
     assert page.url.endswith(f"/staff/cases/{case.number}/")
     assert Case.objects.get(pk=case.pk).status == "accepted"
-    form = page.locator("[data-testid=form-complete]")
-    form.locator("[data-testid=outcome]").select_option("denied")
-    form.locator("[data-testid=reason-complete]").fill("经审查,申请不符合法定条件。")
-    form.locator("[data-testid=confirm-complete]").check()
-    form.locator("[data-testid=do-complete]").click()
-    page.wait_for_load_state()
-    assert page.locator("[data-testid=case-status]").inner_text() == "已办结"
+    assert decide(page, "complete", "经审查,申请不符合法定条件。", outcome="denied") == "已办结"
     done = Case.objects.get(pk=case.pk)
     assert done.status == "completed" and done.outcome == "denied"
     event = done.events.get(action="complete")
@@ -148,12 +144,7 @@ def test_head_approves_the_case_waiting_for_him(live_server, mianyang, browser_p
     page.wait_for_load_state()
     page.click(f"text={case.number}")
     page.wait_for_url(f"**/staff/cases/{case.number}/")
-    form = page.locator("[data-testid=form-approve]")
-    form.locator("[data-testid=reason-approve]").fill("同意承办人审核意见。")
-    form.locator("[data-testid=confirm-approve]").check()
-    form.locator("[data-testid=do-approve]").click()
-    page.wait_for_load_state()
-    assert page.locator("[data-testid=case-status]").inner_text() == "已办结"
+    assert decide(page, "approve", "同意承办人审核意见。") == "已办结"
     done = Case.objects.get(pk=case.pk)
     assert done.status == "completed" and done.outcome == "denied"
     assert done.events.get(action="approve").actor == head
