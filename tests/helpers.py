@@ -24,3 +24,16 @@ def export_file(client, kind: str, query: str = ""):
     for header in ("Content-Type", "Content-Disposition"):
         plain[header] = response[header]
     return plain
+
+
+def decide(page, action: str, opinion: str, *, outcome: str = "") -> str:
+    """On a staff case page (Playwright): fill the opinion of ``action``'s form, tick the
+    confirmation, send it; returns the status the page shows afterwards."""
+    form = page.locator(f"[data-testid=form-{action}]")
+    if outcome:
+        form.locator("select[name=outcome]").select_option(outcome)
+    form.locator(f"[data-testid=reason-{action}]").fill(opinion)
+    form.locator(f"[data-testid=confirm-{action}]").check()
+    form.locator(f"[data-testid=do-{action}]").click()
+    page.wait_for_load_state()
+    return page.locator("[data-testid=case-status]").inner_text()

@@ -1,15 +1,16 @@
-"""A crawler walks the staff pages as every demo role would: it logs in as each role, starts at
-the workbench and follows every internal link on every page it reaches (bounded: a few pages
-per URL shape), and fails on
+"""A crawler walks the pages as every demo role would: it logs in as each staff role and starts
+at the workbench, or as an applicant (the demo person ``shimin``, the demo enterprise account
+``qiye``) or anonymously and starts at the portal, and follows every internal link on every page
+it reaches (bounded: a few pages per URL shape, but every shape), and fails on
 
 * a server error (5xx) on any page reached,
-* a link the page shows that ends in an error (403, 404, or a redirect to the login page),
+* a link the page shows that ends in an error (403, 404, or — for a signed-in user — a redirect
+  to the login page; an anonymous visitor's link to a page behind the login is the way in),
 * a raw identifier in the visible text: a snake_case code (``not_started``, ``on_time``,
   ``request_supplement``) or a monitoring key (``sb.procedures``).
 
-Pages owned by other parts of the work that still show raw codes are listed in KNOWN_RAW with
-the reason; links known to fail in KNOWN_BROKEN. Keep both lists short: delete an entry as soon
-as its page is fixed (an entry only silences the pages it matches)."""
+There are no exemptions: a page that shows a code is fixed (its words come from
+``platform/labels.py``), a link the user may not follow is not rendered."""
 
 import datetime
 import re
@@ -24,35 +25,27 @@ pytestmark = pytest.mark.django_db
 
 # One demo staff member per role (tests/conftest.py loads the core demo).
 ROLES = ("clerk", "handler", "dept_head", "supervisor", "leader", "admin")
+# the public side: nobody signed in, and the demo's applicant accounts (accounts/demo_data.py)
+PUBLIC = ("anonymous", "shimin", "qiye")
 
-MAX_PAGES = 200  # per role (a crawl reaches ~110 pages today)
+MAX_PAGES = 400  # per role: a guard only — the crawl must end with its queue empty
 PER_SHAPE = 2  # pages per URL shape (/staff/cases/<number>/ …) — enough to see each template
-SKIP_PREFIXES = ("/admin/", "/api/", "/logout/", "/static/", "/media/", "/i18n/")
+PUBLIC_PER_SHAPE = 5  # an applicant has few pages: each of his cases (every state) is seen
+SKIP_PREFIXES = (
+    "/admin/",
+    "/api/",
+    "/logout/",
+    "/accounts/logout/",
+    "/accounts/oidc/",  # the sign-in by the (demo) identity provider leaves the site
+    "/accounts/demo-idp/",
+    "/static/",
+    "/media/",
+    "/i18n/",
+)
 # files: the link must answer 200, their content is not parsed
 BINARY = re.compile(r"\.(pdf|xlsx|csv|json|atom|png|svg|zip|xes)$|[?&]format=(xlsx|pdf|csv)")
 
 RAW_CODE = re.compile(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w/-])|(?<![\w.])sb\.[a-z_]+")
-
-# Raw codes still shown by pages of other parts of the work (URL regex → reason).
-KNOWN_RAW = {
-    # monitoring pages: indicator keys, units and period names are the monitoring part's
-    # labels (the monitor helper's issue-13 item 6), not this crawl's
-    r"^/staff/monitoring/": "monitoring labels: issue 13 item 6 (monitor)",
-}
-# Links known to end in an error, owned elsewhere (URL regex → reason).
-KNOWN_BROKEN = {
-    # notice PDFs are linked whatever the case state: issue 13 item 4 (duties) renders only
-    # the notices the case has
-    r"^/staff/cases/[^/]+/notice/": "notice PDFs by case state: issue 13 item 4 (duties)",
-    # the queue links 综合窗口收件 for read-only roles: the duties branch shows it only to
-    # those who can take in cases
-    r"^/staff/cases/intake/$": "intake link for read-only roles: issue 13 item 1 (duties)",
-    # the dashboard's 明细 links for users whose scope has no such drill-down: issue 13
-    # item 4 "drill-down by scope" on the monitoring pages (monitor)
-    r"^/staff/monitoring/drill/": "drill-down by scope: issue 13 items 4/6 (monitor)",
-    # the portal's 在线申请 button answers 403 to staff (the portal's part: issue 13 item 4)
-    r"^/apply/": "在线申请 for staff: issue 13 item 4 (portal pages)",
-}
 
 
 HIDDEN = ("script", "style", "template", "noscript")
@@ -100,13 +93,6 @@ def _shape(path: str) -> str:
     return re.sub(r"[A-Z0-9-]*\d[A-Z0-9-]*", "N", path)
 
 
-def _known(table: dict, url: str) -> str | None:
-    for pattern, reason in table.items():
-        if re.search(pattern, url):
-            return reason
-    return None
-
-
 def _internal(href: str, base: str) -> str | None:
     if href.startswith(("mailto:", "tel:", "javascript:", "#")):
         return None
@@ -120,12 +106,25 @@ def _internal(href: str, base: str) -> str | None:
     return path
 
 
-def crawl(client, start="/staff/"):
-    """Breadth-first from ``start``. Returns the problems found (strings)."""
+def _follow(target, source, seen, shapes, queue, per_shape=PER_SHAPE):
+    """Queue ``target`` (a link or a redirect's target) unless seen or its shape is full."""
+    if target is None or target in seen:
+        return
+    shape = _shape(urlsplit(target).path)
+    if shapes.get(shape, 0) >= per_shape:
+        return
+    shapes[shape] = shapes.get(shape, 0) + 1
+    seen.add(target)
+    queue.append((target, source))
+
+
+def crawl(client, starts=("/staff/",), *, anonymous=False, per_shape=PER_SHAPE):
+    """Breadth-first from ``starts``. Returns the problems found (strings), the number of
+    pages fetched and the URLs left in the queue (none: every shape was reached)."""
     problems: list[str] = []
-    seen: set[str] = {start}
+    seen: set[str] = set(starts)
     shapes: dict[str, int] = {}
-    queue = deque([(start, "(start)")])
+    queue = deque((start, "(start)") for start in starts)
     pages = 0
     while queue and pages < MAX_PAGES:
         url, source = queue.popleft()
@@ -138,44 +137,37 @@ def crawl(client, start="/staff/"):
         if status in (301, 302):
             target = response.headers.get("Location", "")
             if "/login/" in target:
-                problems.append(f"link to the login page: {url} (from {source})")
+                if not anonymous:
+                    problems.append(f"link to the login page: {url} (from {source})")
+                continue
+            _follow(_internal(target, url), url, seen, shapes, queue, per_shape)
             continue
         if status >= 400:
-            if not _known(KNOWN_BROKEN, url):
-                problems.append(f"{status}: {url} (linked from {source})")
+            problems.append(f"{status}: {url} (linked from {source})")
             continue
         if BINARY.search(url) or "html" not in response.get("Content-Type", ""):
             continue
         parser = _Page()
         parser.feed(response.content.decode())
-        text = "\n".join(parser.text)
-        if not _known(KNOWN_RAW, url):
-            raw = sorted(set(RAW_CODE.findall(text)))
-            if raw:
-                problems.append(f"raw identifiers {raw} on {url}")
+        raw = sorted(set(RAW_CODE.findall("\n".join(parser.text))))
+        if raw:
+            problems.append(f"raw identifiers {raw} on {url}")
         for href in parser.links:
-            target = _internal(href, url)
-            if target is None or target in seen:
-                continue
-            shape = _shape(urlsplit(target).path)
-            if shapes.get(shape, 0) >= PER_SHAPE:
-                continue
-            shapes[shape] = shapes.get(shape, 0) + 1
-            seen.add(target)
-            queue.append((target, url))
-    return problems, pages
+            _follow(_internal(href, url), url, seen, shapes, queue, per_shape)
+    return problems, pages, [url for url, _source in queue]
 
 
 @pytest.fixture
 def small_world(mianyang):
     """A little of everything the staff pages list: cases in several states with their
     history, an appeal escalated to the leaders, a bad rating under rectification, a lagging
-    reform task, and a few notifications."""
+    reform task, a monitoring value, and a few notifications."""
     from tests.appeals.factories import AppealFactory
     from tests.cases.factories import CaseEventFactory, CaseFactory, CompletedCaseFactory
     from tests.evaluations.factories import rectification
+    from tests.monitoring.factories import IndicatorValueFactory
     from tests.reforms.factories import TaskFactory
-    from yingshang.core.models import User
+    from yingshang.core.models import Division, User
     from yingshang.notifications.public import notify
 
     now = timezone.now()
@@ -198,6 +190,16 @@ def small_world(mianyang):
     AppealFactory(status="escalated", escalated_at=now, due_at=now + datetime.timedelta(days=2))
     rectification()
     TaskFactory(state="lagging")
+    # one value of the city this month: the dashboard links its drill-downs (by scope)
+    city = Division.objects.get(code="510700")
+    IndicatorValueFactory(
+        indicator="gov.on_time_rate",
+        period_start=timezone.localdate().replace(day=1),
+        dimension="city",
+        dimension_id=city.pk,
+        division_path=city.path,
+        value=92.0,
+    )
     for user in User.objects.exclude(role=""):
         notify(user, "办件 T0001:已受理", category="case", channels=["inapp"])
         notify(user, "督办提醒", category="reforms.reminder", channels=["inapp"])
@@ -212,8 +214,9 @@ def test_crawl_every_page_as_every_role(role, small_world, client, settings):
     assert user is not None, f"the core demo has a {role}"
     client.force_login(user)
     client.raise_request_exception = False
-    problems, pages = crawl(client)
+    problems, pages, left = crawl(client)
     assert pages > 5, "the crawl reached the workbench's pages"
+    assert left == [], f"MAX_PAGES reached before every page shape was seen: {left[:5]}"
     assert problems == [], "\n".join(problems)
 
 
@@ -226,3 +229,71 @@ def test_the_crawler_catches_raw_codes_and_broken_links():
     assert _internal("https://example.com/x", "/staff/") is None
     assert _internal("/api/docs/", "/staff/") is None
     assert _internal("?page=2", "/staff/cases/") == "/staff/cases/?page=2"
+
+
+@pytest.fixture
+def applicants(small_world):
+    """The demo's applicant accounts as the demo makes them (registry's portal users with the
+    accounts app's verified phones, accounts/demo_data.py): ``shimin`` a person, ``qiye`` the
+    verified representative of an enterprise — each with cases in several states, one of them
+    waiting for the applicant's 补正, one completed, and a notification."""
+    from tests.cases.factories import CaseEventFactory, CaseFactory, CompletedCaseFactory
+    from tests.registry.factories import EnterpriseFactory, PersonFactory
+    from yingshang.accounts import public as accounts
+    from yingshang.core.models import User
+    from yingshang.notifications.public import notify
+    from yingshang.registry.public import link_enterprise_user
+
+    users = {}
+    for demo in accounts.demo_accounts():
+        user = User.objects.create_user(
+            demo["username"], password="x-unused-crawl-9", full_name=demo["label"], role=""
+        )
+        authorisation = None
+        if demo["kind"] == "enterprise":
+            enterprise = EnterpriseFactory()
+            rep = link_enterprise_user(enterprise, user)
+            authorisation = {
+                "uscc": enterprise.uscc,
+                "role": "legal",
+                "authorised_by": enterprise.legal_representative,
+                "representation_id": rep.pk,
+            }
+            kind, name, code = "enterprise", enterprise.name, enterprise.uscc
+        else:
+            person = PersonFactory(user=user, phone=demo["phone"])
+            kind, name, code = "person", person.name, person.id_number
+        accounts.ensure_account(
+            user=user, kind=demo["kind"], phone=demo["phone"], authorisation=authorisation
+        )
+        own = {"user": user, "applicant_kind": kind, "applicant_name": name, "applicant_code": code}
+        supplement = CaseFactory(status="supplement_requested", **own)
+        CaseEventFactory(
+            case=supplement,
+            action="request_supplement",
+            from_state="submitted",
+            to_state="supplement_requested",
+        )
+        CaseFactory(status="submitted", **own)
+        CaseFactory(status="rejected", reason="申请事项不属于本部门职权范围。", **own)
+        CompletedCaseFactory(**own)
+        notify(user, f"办件 {supplement.number}:请补正材料", category="case", channels=["inapp"])
+        users[demo["username"]] = user
+    return users
+
+
+@pytest.mark.parametrize("who", PUBLIC)
+def test_crawl_the_public_side(who, applicants, client, settings):
+    """The portal as a visitor and as the demo's applicants: the same three rules."""
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    starts = ["/", "/track/"]
+    if who != "anonymous":
+        client.force_login(applicants[who])
+        starts += ["/accounts/", "/my/cases/"]
+    problems, pages, left = crawl(
+        client, starts, anonymous=who == "anonymous", per_shape=PUBLIC_PER_SHAPE
+    )
+    assert pages > 5, "the crawl reached the portal's pages"
+    assert left == [], f"MAX_PAGES reached before every page shape was seen: {left[:5]}"
+    assert problems == [], "\n".join(problems)

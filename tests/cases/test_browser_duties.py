@@ -4,6 +4,8 @@ sees the case without one button."""
 
 import pytest
 
+from tests.helpers import decide
+
 from .conftest import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,12 +55,7 @@ def test_review_and_approval_by_role(live_server, catalog, browser_page, staff):
     handler = _login(browser, base, "chengban")
     handler.goto(url)
     assert handler.locator("[data-testid=do-complete]").count() == 0  # needs 审批
-    form = handler.locator("[data-testid=form-submit_approval]")
-    form.locator("[data-testid=reason-submit_approval]").fill("材料齐全,符合法定条件,拟准予。")
-    form.locator("[data-testid=confirm-submit_approval]").check()
-    form.locator("[data-testid=do-submit_approval]").click()
-    handler.wait_for_load_state()
-    assert handler.locator("[data-testid=case-status]").inner_text() == "待审批"
+    assert decide(handler, "submit_approval", "材料齐全,符合法定条件,拟准予。") == "待审批"
     assert handler.locator("[data-testid^=do-]").count() == 0  # waits for the head
 
     leader = _login(browser, base, "shilingdao")
@@ -68,12 +65,7 @@ def test_review_and_approval_by_role(live_server, catalog, browser_page, staff):
 
     head = _login(browser, base, "kezhang")
     head.goto(url)
-    form = head.locator("[data-testid=form-approve]")
-    form.locator("[data-testid=reason-approve]").fill("同意承办人审核意见。")
-    form.locator("[data-testid=confirm-approve]").check()
-    form.locator("[data-testid=do-approve]").click()
-    head.wait_for_load_state()
-    assert head.locator("[data-testid=case-status]").inner_text() == "已办结"
+    assert decide(head, "approve", "同意承办人审核意见。") == "已办结"
     done = Case.objects.get(pk=case.pk)
     assert done.outcome == "approved"
     assert list(done.events.values_list("action", flat=True))[-3:] == [

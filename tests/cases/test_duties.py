@@ -3,7 +3,8 @@
 The window (综合窗口) takes in (预审, 受理, 不予受理, 补正 before 受理) and hands over (送达); the
 competent department's handler and head decide (开始审查 … 办结); for an item that needs it the
 handler's 审核 goes to the head's 审批. Supervisors, city leaders and system administrators
-change no case. An allowed step succeeds and writes exactly one event; a forbidden one is 403
+change no case; the demo's superuser may do the window's steps but decides nothing (deciding is
+the post of the competent department's handler and head, not a right of the superuser). An allowed step succeeds and writes exactly one event; a forbidden one is 403
 (role) or 404 (outside the scope) and changes nothing.
 
 The expectation table below is written out by hand (not derived from the policy) so that a
@@ -26,7 +27,8 @@ WORKERS = WINDOW | DEPARTMENT
 # read the city market bureau's cases, change none of them: 403 (a system administrator
 # without superuser rights administers, he does not work cases)
 READ_ONLY = {"jianduyuan", "shilingdao", "sysadmin"}
-SUPERUSER = {"admin"}  # the demo's superuser: the system itself, allowed everything
+# the demo's superuser: the window's steps (he sees every hall), never a decision
+SUPERUSER = {"admin"}
 # outside the scope (江油, 涪城): 404
 OUTSIDE = {"jiangyou_chuangkou", "jiangyou_chengban", "fucheng_chengban", "fucheng_jiandu"}
 EVERYONE = WORKERS | READ_ONLY | OUTSIDE | SUPERUSER
@@ -49,10 +51,16 @@ ALLOWED = {
 }
 
 
+# the window's steps (intake and hand-over), open to the superuser; the rest decide
+WINDOW_STEPS = {"precheck", "accept", "reject", "deliver", "resubmit", "withdraw"}
+
+
 def allowed_for(action, state) -> set[str]:
     if action == "request_supplement":
-        return SUPERUSER | (WORKERS if state in (S.SUBMITTED, S.PRECHECKING) else DEPARTMENT)
-    return SUPERUSER | ALLOWED[action]
+        if state in (S.SUBMITTED, S.PRECHECKING):
+            return SUPERUSER | WORKERS
+        return DEPARTMENT
+    return ALLOWED[action] | (SUPERUSER if action in WINDOW_STEPS else set())
 
 
 DATA = {
@@ -164,7 +172,7 @@ def test_the_page_offers_exactly_the_allowed_actions(cases, staff, client):
     for state in (S.SUBMITTED, S.ACCEPTED, S.IN_PROCESS, S.SUSPENDED, S.PENDING_APPROVAL):
         for key in ("plain", "approval"):
             case = _put(cases[key], state, staff["chengban"])
-            for name in WORKERS | READ_ONLY:
+            for name in WORKERS | READ_ONLY | SUPERUSER:
                 client.force_login(staff[name])
                 page = client.get(f"/staff/cases/{case.number}/").content.decode()
                 shown = {
@@ -183,7 +191,7 @@ def test_the_page_offers_exactly_the_allowed_actions(cases, staff, client):
 def test_forbidden_posts_are_403_and_change_nothing(cases, staff, client):
     case = _put(cases["plain"], S.ACCEPTED, staff["chengban"])
     before = _snapshot(case)
-    for name in READ_ONLY | {"chuangkou"}:
+    for name in READ_ONLY | SUPERUSER | {"chuangkou"}:
         client.force_login(staff[name])
         r = client.post(
             f"/staff/cases/{case.number}/action/",
@@ -333,3 +341,37 @@ def test_notice_links_only_for_notices_that_exist(cases, staff, client):
     assert f"/staff/cases/{case.number}/notice/acceptance.pdf" in page
     assert "rejection.pdf" not in page and "supplement.pdf" not in page
     assert CaseEvent.objects.filter(case=case, action="accept").count() == 1
+
+
+def test_the_superuser_decides_nothing(cases, staff, client):
+    """Separation of duties: the demo's superuser (no post in the competent department) sees
+    no decision button, and a decision he posts — page or API — is refused in words."""
+    admin = staff["admin"]
+    assert admin.is_superuser and admin.role not in ("handler", "dept_head")
+    case = _put(cases["plain"], S.ACCEPTED, staff["chengban"])
+    client.force_login(admin)
+    page = client.get(f"/staff/cases/{case.number}/").content.decode()
+    assert case.number in page  # he reads it
+    for action in ("start", "complete", "suspend"):
+        assert f'data-testid="do-{action}"' not in page, action
+    with pytest.raises(PermissionDenied) as exc:
+        workflow.transition(case, "complete", admin, outcome="approved", reason="同意")
+    assert "只有办理部门的承办人或负责人可以作出办理决定" in str(exc.value)
+    r = client.post(
+        f"/api/cases/{case.number}/complete/",
+        {"outcome": "approved", "note": "同意", "confirm": True},
+        content_type="application/json",
+    )
+    assert r.status_code == 403
+    assert "只有办理部门的承办人或负责人可以作出办理决定" in r.content.decode()
+    approval = _put(cases["approval"], S.PENDING_APPROVAL, staff["chengban"])
+    page = client.get(f"/staff/cases/{approval.number}/").content.decode()
+    assert 'data-testid="do-approve"' not in page
+    r = client.post(
+        f"/staff/cases/{approval.number}/action/",
+        {"action": "approve", "reason": "同意", "confirm": "1"},
+    )
+    assert r.status_code == 403
+    assert "只有办理部门的负责人可以审批" in r.content.decode()
+    assert Case.objects.get(pk=approval.pk).status == S.PENDING_APPROVAL
+    assert Case.objects.get(pk=case.pk).status == S.ACCEPTED

@@ -138,9 +138,13 @@ def test_cards_score_gap_previous_and_fraction(mianyang, admin):
 def test_cards_explain_missing_reference_values(mianyang, admin, settings):
     settings.MONITORING_INCOME_PER_CAPITA = None
     cards = {c["key"]: c for c in dash.cards(admin, OCT, "city", div("510700").pk)}
-    assert "income_per_capita" in cards["sb.cost"]["note"]
-    assert "income_per_capita" in cards["sb"]["note"]  # the topic carries its components' notes
-    assert "cp.quality_index" in cards["cp.quality_index"]["note"]
+    # in words (the reference value's name; the setting an administrator types)
+    assert "“人均收入”" in cards["sb.cost"]["note"]
+    assert "MONITORING_INCOME_PER_CAPITA" in cards["sb.cost"]["note"]
+    assert "income_per_capita" not in cards["sb.cost"]["note"]
+    assert "“人均收入”" in cards["sb"]["note"]  # the topic carries its components' notes
+    note = cards["cp.quality_index"]["note"]
+    assert cards["cp.quality_index"]["name"] in note and "MONITORING_CITY_INDICES" in note
     # a card without a value says why in words: no records of its topic in the period
     assert cards["gov.on_time_rate"]["value"] is None
     assert cards["gov.on_time_rate"]["note"] == "本期间没有可计算的办件记录(例如没有办结的办件)。"

@@ -75,3 +75,30 @@ def test_a_county_page_has_no_county_chart(county_values, staff, login):
     assert data["county_map"] is None
     cards = {c["key"]: c for c in data["cards"]}
     assert cards[COMPOSITE]["value"] == 64.5
+
+
+def test_drill_links_only_where_the_drill_answers(mianyang, staff, login):
+    """明细 is linked only where the drill-down answers for this user (#13: drill-down by
+    scope): none while the city has no value the leader sees, then one per card, each 200;
+    the superuser (who may drill into a member without values) gets them all along."""
+    city = Division.objects.get(code="510700")
+    link = re.compile(r'href="(/staff/monitoring/drill/[^"]+)"')
+    client = login(staff["shilingdao"])
+    page = client.get("/staff/monitoring/", {"period": "2026-10"}).content.decode()
+    assert link.findall(page) == []
+    drill = f"/staff/monitoring/drill/gov.on_time_rate/city/{city.pk}/month/2026-10/"
+    assert client.get(drill).status_code == 404  # why there is no link
+    root = login(staff["admin"])
+    page = root.get("/staff/monitoring/", {"period": "2026-10"}).content.decode()
+    assert drill in link.findall(page) and root.get(drill).status_code == 200
+    client = login(staff["shilingdao"])
+    IndicatorValueFactory(
+        indicator="gov.on_time_rate", period_start="2026-10-01", dimension="city",
+        dimension_id=city.pk, division_path=city.path, value=92.0,
+    )  # fmt: skip
+    page = client.get("/staff/monitoring/", {"period": "2026-10"}).content.decode()
+    links = link.findall(page)
+    assert f"/staff/monitoring/drill/gov.on_time_rate/city/{city.pk}/month/2026-10/" in links
+    assert "/drill/composite/" not in page
+    for url in links[:3]:
+        assert client.get(url).status_code == 200, url

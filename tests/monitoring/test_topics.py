@@ -58,8 +58,9 @@ def test_city_reference_values_and_indices_are_read():
     assert defs.property_value is None
     assert defs.indices == {"cp.quality_index": 14.5}
     assert defs.missing_note("cp.cost") is None
-    assert "property_value" in defs.missing_note("rp.cost")
-    assert "ge.reliability_index" in defs.missing_note("ge.reliability_index")
+    assert "“财产价值”" in defs.missing_note("rp.cost")
+    reliability = defs.indicators["ge.reliability_index"].name
+    assert f"“{reliability}”" in defs.missing_note("ge.reliability_index")
     # TOML dotted keys (unquoted) mean the same
     dotted = BASE.replace('# "rp.quality_index" = 0', "rp.quality_index = 21")
     assert parse_definitions(dotted).indices == {"rp.quality_index": 21.0}
@@ -431,7 +432,7 @@ def test_dashboard_map_config_and_notes(dataset, staff, login, settings, tmp_pat
     assert tiles["510781"] == (1, 1, "江油市") and len(tiles) == 9
     assert '<script id="monitoring-geojson" type="application/json">null</script>' in html
     # a component whose reference value is not configured says so
-    assert "未配置参考值 [city] warehouse_value" in html
+    assert "未配置参考值“仓库价值”" in html
 
     # a city file with a GeoJSON: the geometry is embedded in the page
     geo = {

@@ -49,16 +49,35 @@ def _supplement(user, case) -> bool:
     the competent department's review step."""
     if case.status in _INTAKE:
         return True
-    return has_role(Role.HANDLER, Role.DEPT_HEAD)(user) and _competent(user, case)
+    return _decides(user) and _competent(user, case)
 
 
 def _competent(user, case) -> bool:
     """The case's competent department (办理部门) decides: its own handlers and head. A hall
     that took the case in on its behalf (全域通办: ``case.division``/``intake_department``) sees
-    it and may accept it, but never decides."""
-    if user is None or user.is_superuser:
+    it and may accept it, but never decides. A superuser is no exception (separation of
+    duties): without a post in the department he decides nothing."""
+    if user is None:
         return True
     return bool(user.department_id) and user.department_id == case.department_id
+
+
+def _holds(*roles):
+    """Predicate: the user holds one of ``roles`` *as a post* — unlike ``has_role``, a
+    superuser without the role does not pass (deciding a case is a post's duty, not a right of
+    the system's administrator)."""
+    wanted = frozenset(roles)
+
+    def test(user) -> bool:
+        return bool(
+            user is not None
+            and getattr(user, "is_authenticated", False)
+            and user.role in wanted
+            and writes(user)
+        )
+
+    test.roles = wanted
+    return test
 
 
 # the roles that work cases: the window (综合窗口) and the departments (承办人, 部门负责人);
@@ -70,12 +89,9 @@ def _works_cases(user) -> bool:
     return _case_worker(user) and writes(user)
 
 
-def _decides(user) -> bool:
-    return has_role(Role.HANDLER, Role.DEPT_HEAD)(user) and writes(user)
-
-
-def _approves(user) -> bool:
-    return has_role(Role.DEPT_HEAD)(user) and writes(user)
+# deciding (开始审查 … 办结, 审批) needs the post: the competent department's handler or head
+_decides = _holds(Role.HANDLER, Role.DEPT_HEAD)
+_approves = _holds(Role.DEPT_HEAD)
 
 
 policy = Policy(

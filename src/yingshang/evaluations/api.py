@@ -230,7 +230,10 @@ class StatsView(APIView):
 
 
 router = SimpleRouter()
-router.register("rectifications", RectificationViewSet, basename="rectification")
-router.register("", EvaluationViewSet, basename="evaluation")
+# "api-…": the router's URL names share the app's namespace with the pages — a plain
+# "rectification-detail" shadowed the staff page of that name (its list and the step's
+# redirect led to the API)
+router.register("rectifications", RectificationViewSet, basename="api-rectification")
+router.register("", EvaluationViewSet, basename="api-evaluation")
 
 __all__ = ["ContentType", "ScopedViewSetMixin", "router", "StatsView"]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "indicators.toml"
 
@@ -123,6 +124,12 @@ REFERENCES = {
     "fee_pct_income": "income_per_capita",
     "fee_pct_warehouse_value": "warehouse_value",
     "fee_pct_property_value": "property_value",
+}
+# the reference values in words (the notes of a cost that cannot be converted)
+REFERENCE_LABELS = {
+    "income_per_capita": gettext_lazy("人均收入"),
+    "warehouse_value": gettext_lazy("仓库价值"),
+    "property_value": gettext_lazy("财产价值"),
 }
 # Settings that override [city] fields
 CITY_SETTINGS = {
@@ -236,14 +243,14 @@ class Definitions:
         measure = ind.formula.get("measure")
         if measure in REFERENCES and self.reference(measure) is None:
             name = REFERENCES[measure]
-            return _("未配置参考值 [city] %(field)s (或设置 %(setting)s): 费用无法换算") % {
-                "field": name,
+            return _("未配置参考值“%(field)s”(设置 %(setting)s): 费用无法换算") % {
+                "field": REFERENCE_LABELS[name],
                 "setting": CITY_SETTINGS[name],
             }
         if measure == INDEX_MEASURE and key not in self.indices:
-            return _(
-                '未配置本市评估值 [city.indices] "%(key)s" (或设置 MONITORING_CITY_INDICES)'
-            ) % {"key": key}
+            return _("未配置本市的“%(name)s”评估值(设置 MONITORING_CITY_INDICES)") % {
+                "name": ind.name
+            }
         return None
 
     def db_input_keys(self) -> dict[str, tuple[str, str | None]]:

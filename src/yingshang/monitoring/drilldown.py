@@ -42,20 +42,8 @@ def context(user, indicator, dimension, member, period: Period) -> dict:
         .first()
     )
     # The member itself must be visible (404 otherwise), whether or not it has a value.
-    if dimension in ("city", "division"):
-        if not Division.objects.visible_to(user).filter(pk=member).exists():
-            raise Http404
-        if (
-            value is None
-            and not dash.visible_values(user)
-            .filter(dimension=dimension, dimension_id=member)
-            .exists()
-            and not user.is_superuser
-        ):
-            raise Http404
-    elif dimension == "department":
-        if not Department.objects.visible_to(user).filter(pk=member).exists():
-            raise Http404
+    if not available(user, dimension, member, has_value=value is not None):
+        raise Http404
     lo, hi = day_bounds(start, end)
     ind = defs.indicators.get(indicator)
     source = ind.source if ind else None
@@ -81,6 +69,23 @@ def context(user, indicator, dimension, member, period: Period) -> dict:
         "extra": extra,
         "available": result is not None,
     }
+
+
+def available(user, dimension: str, member: int, *, has_value: bool = False) -> bool:
+    """Whether ``user`` may drill into ``member`` of ``dimension``: the member is in the
+    user's scope and (for a division) has values the user sees — the dashboard links 明细 only
+    where this holds, the drill page answers 404 where it does not."""
+    if dimension in ("city", "division"):
+        if not Division.objects.visible_to(user).filter(pk=member).exists():
+            return False
+        return (
+            has_value
+            or user.is_superuser
+            or dash.visible_values(user).filter(dimension=dimension, dimension_id=member).exists()
+        )
+    if dimension == "department":
+        return Department.objects.visible_to(user).filter(pk=member).exists()
+    return True
 
 
 def _member_name(dimension: str, member: int) -> str:

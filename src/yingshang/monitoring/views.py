@@ -81,6 +81,16 @@ def _dashboard_context(request):
         indicator=filter_form.value("indicator"),
     )
     divisions = selectors.dashboard_divisions(request.user)
+    from . import drilldown
+
+    # 明细 only where the drill page answers (the member in scope, with values to drill into)
+    dim, member = data["dimension"], data["division"]["id"]
+    in_scope = drilldown.available(request.user, dim, member, has_value=True)
+    any_values = in_scope and drilldown.available(request.user, dim, member)
+    for card in data["cards"]:
+        card["drill"] = (
+            card["key"] != "composite" and in_scope and (any_values or card["value"] is not None)
+        )
     defs = load_definitions()
     geojson = (
         dash.county_geojson(defs)

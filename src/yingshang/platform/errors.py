@@ -34,6 +34,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.utils.encoders import JSONEncoder
@@ -211,11 +212,12 @@ def _server_message(status: int, exception) -> str:
     or ``BadRequest``'s text, an ``Http404`` raised with words. Never Django's own technical
     texts (the resolver's dictionary, ``No Case matches the given query.``, a suspicious
     header), which may name internals."""
-    if exception is None or not exception.args or not isinstance(exception.args[0], str):
+    # a policy's message is a lazy translation (gettext_lazy): words all the same
+    if exception is None or not exception.args or not isinstance(exception.args[0], str | Promise):
         return ""
     if status == 400 and not isinstance(exception, BadRequest):
         return ""
-    message = exception.args[0].strip()
+    message = str(exception.args[0]).strip()
     if message.startswith("No ") and message.endswith(" matches the given query."):
         return ""
     return message
