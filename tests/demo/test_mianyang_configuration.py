@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from yingshang.core.models import Department, Division, User
+from yingshang.core.models import Department, Division, DivisionLevel, User
 from yingshang.demo.data import mianyang as city
 
 # DOMAIN.md, "Mianyang administrative divisions (GB/T 2260)"
@@ -137,3 +137,34 @@ def test_capability_groups_hold_exactly_their_members(mianyang, staff):
         user = User.objects.get(username=username)
         assert not user.has_perm("catalog.maintain_catalog")
         assert not user.has_perm("registry.maintain_registry")
+
+
+def test_english_names_are_distinct_for_the_english_interface():
+    counties = [en for _code, _name, en, _towns in city.COUNTIES]
+    departments = [row[4] for row in city.CITY_DEPARTMENTS]
+    areas = [en for _code, _name, en in city.MANAGEMENT_AREAS]
+    for names in (counties, departments, areas):
+        assert len(set(names)) == len(names)
+        assert all(n.isascii() and n.strip() == n for n in names)
+
+
+@pytest.mark.django_db
+def test_the_demo_password_passes_the_sites_own_password_rules():
+    """The demo logins printed by `make run` must be accepted by the validators every user's
+    password goes through (settings.AUTH_PASSWORD_VALIDATORS)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    for username, full_name, *_rest in city.DEMO_STAFF:
+        user = User(username=username, full_name=full_name)
+        validate_password(city.DEMO_PASSWORD, user=user)
+
+
+@pytest.mark.django_db
+def test_management_areas_are_county_level_areas_under_the_city_marked_as_such(mianyang):
+    root = Division.objects.get(code="510700")
+    for code, name, name_en in city.MANAGEMENT_AREAS:
+        area = Division.objects.get(code=code)
+        assert (area.name, area.name_en, area.parent_id) == (name, name_en, root.pk)
+        assert area.is_management_area and area.level == DivisionLevel.COUNTY
+    # the GB/T 2260 counties are not management areas
+    assert not Division.objects.filter(code__in=GBT_2260, is_management_area=True).exists()

@@ -73,3 +73,16 @@ def test_the_written_document_parses_back_into_the_data():
             assert parsed.deadline_kind != "date", (content, parsed.deadline_kind)
         # the demo document is written in the parser's clearest style: nothing to review
         assert "lead_units" not in parsed.uncertain_fields, content
+
+
+def test_the_articles_figures_hold_in_the_data_itself():
+    """The 2019 article: 35 measures, 102 tasks, 25 lead departments, the bureau leading 21."""
+    assert len(MEASURES) == 35
+    leads = [lead for _m, _l, _c, lead, _p, _d in _tasks()]
+    assert len(leads) == 102
+    assert len(set(leads)) == 25
+    assert leads.count("gov_service") == 21
+    names = [name for name, _title in LEADERS]
+    assert len(set(names)) == len(names)
+    # every leader leads at least one measure
+    assert {leader for _m, leader, _t in MEASURES} == set(range(len(LEADERS)))
