@@ -49,8 +49,14 @@ def _enterprise(**over):
         "password2": PASSWORD,
         "agree": "on",
     }
+    letter = over.pop("letter", "default")
     data.update(over)
-    return EnterpriseRegisterForm(data)
+    files = {}
+    if data["role"] == "agent" and letter == "default":  # an agent sends the 授权委托书
+        from tests.accounts.test_register import letter_file
+
+        files["letter"] = letter_file()
+    return EnterpriseRegisterForm(data, files)
 
 
 def test_op_form_names_the_button_and_defaults_to_submit():
@@ -107,6 +113,8 @@ def test_an_agent_must_name_who_authorised_and_until_when():
     form = _enterprise(role="agent")
     assert not form.is_valid()
     assert set(form.errors) == {"authorised_by", "valid_until"}
+    form = _enterprise(role="agent", authorised_by="李某", valid_until="2027-01-31", letter=None)
+    assert set(form.errors) == {"letter"}  # and the letter of authorisation
     form = _enterprise(role="agent", authorised_by="李某", valid_until="2027-01-31")
     assert form.is_valid(), form.errors
     assert form.cleaned_data["valid_until"] == datetime.date(2027, 1, 31)

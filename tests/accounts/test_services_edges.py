@@ -176,6 +176,10 @@ def _enterprise(phone, enterprise, **over):
     data.update(over)
     if "code" not in data:
         data["code"] = _code(phone)
+    if data["role"] == AgentRole.AGENT and "letter" not in data:  # the 授权委托书
+        from tests.accounts.test_register import letter_file
+
+        data["letter"] = letter_file()
     return services.register_enterprise(**data)
 
 
