@@ -346,6 +346,9 @@ class FakeState:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the
+    # body until the client's delayed ACK (~40 ms per request on a kept-alive connection)
+    disable_nagle_algorithm = True
     state: FakeState
 
     def log_message(self, *args):  # quiet
