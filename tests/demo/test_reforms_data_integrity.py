@@ -86,3 +86,8 @@ def test_the_articles_figures_hold_in_the_data_itself():
     assert len(set(names)) == len(names)
     # every leader leads at least one measure
     assert {leader for _m, leader, _t in MEASURES} == set(range(len(LEADERS)))
+
+
+def test_partners_name_each_department_once_per_task():
+    for _measure, _leader, content, _lead, partners, _deadline in _tasks():
+        assert len(set(partners)) == len(partners), content
