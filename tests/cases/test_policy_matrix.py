@@ -103,12 +103,16 @@ def test_a_portal_account_trying_a_staff_edge_gets_a_field_error(submitted, port
     assert "只有工作人员" in err.value.message_dict["action"][0]
 
 
-def test_a_superuser_reads_decides_and_approves(submitted):
+def test_a_superuser_reads_and_takes_window_steps_but_decides_nothing(submitted):
+    """Separation of duties (docs/cases.md, "Who may decide"): being a superuser is no
+    substitute for the competent department's handler or head role."""
     from yingshang.core.models import User
 
     root = User.objects.create_superuser("root", password="x-unused-pass-9")
-    for action in ("read", "write", "handle", "supplement", "decide", "approve"):
+    for action in ("read", "write", "handle"):
         assert policy.can(root, action, submitted), action
+    for action in ("decide", "approve"):
+        assert not policy.can(root, action, submitted), action
 
 
 def test_the_read_filter_matches_the_object_rule(staff, submitted, catalog):
