@@ -226,3 +226,18 @@ def test_drains_side_by_side_never_send_a_delivery_twice(fake, citizen, template
     titles = [m["data"]["thing1"]["value"] for m in fake.received]
     assert len(set(titles)) == 120
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 120
+
+
+def test_a_forked_process_gets_its_own_push_threads(fake, citizen, templates, monkeypatch):
+    """A worker forked after its parent pushed must not reuse the parent's thread pool (the
+    threads do not survive a fork): the pool is keyed by the process id."""
+    from yingshang.channels import sender
+
+    _deliveries(citizen, 3)
+    assert services.drain("wechat")["sent"] == 3
+    parent_pool = sender._pool[1]
+    monkeypatch.setattr(sender.os, "getpid", lambda: -12345)  # as if in a forked child
+    _deliveries(citizen, 3)
+    assert services.drain("wechat")["sent"] == 3
+    assert sender._pool[1] is not parent_pool and sender._pool[0][0] == -12345
+    assert len(fake.received) == 6

@@ -328,7 +328,7 @@ def _push(config: Config, token: str, job: tuple) -> tuple[list, object]:
     return answers, RuntimeError("no template could be sent")
 
 
-_pool: ThreadPoolExecutor | None = None
+_pool: tuple[tuple[int, int], ThreadPoolExecutor] | None = None  # ((pid, size), pool)
 _pool_lock = threading.Lock()
 
 
@@ -339,7 +339,8 @@ def _run(config: Config, token: str, jobs: list) -> list:
     if workers == 1 or len(jobs) == 1:
         return [_push(config, token, job) for job in jobs]
     with _pool_lock:
-        if _pool is None or _pool._max_workers != workers:
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wechat-push")
-        pool = _pool
+        # a new pool in a forked child: the parent's threads do not survive a fork
+        if _pool is None or _pool[0] != (os.getpid(), workers):
+            _pool = ((os.getpid(), workers), ThreadPoolExecutor(workers, "wechat-push"))
+        pool = _pool[1]
     return list(pool.map(lambda job: _push(config, token, job), jobs))
