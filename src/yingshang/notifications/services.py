@@ -352,7 +352,7 @@ DRAIN_BATCH = 200  # deliveries claimed at once by a drain
 
 def claim_due(channel: str, *, limit: int = DRAIN_BATCH, now: datetime | None = None) -> list:
     """Claim up to ``limit`` due deliveries of ``channel`` (attempts+1, leased for LEASE) and
-    return them with their notifications and recipients. On PostgreSQL the candidates are
+    return them with their notifications. On PostgreSQL the candidates are
     locked with SKIP LOCKED, so drains running side by side never claim the same delivery; on
     SQLite (one writer at a time) each candidate is claimed by a conditional UPDATE, as
     ``attempt_delivery`` does."""
