@@ -110,7 +110,9 @@ def test_sub_name_byte_boundary(chars, ok):
 
 @pytest.mark.django_db
 def test_click_key_over_128_bytes_is_refused_before_the_unknown_key_check():
-    _only("帮助", kind=MenuKind.CLICK, key="K" * 129)
+    # 43 characters of 3 bytes: within the column (128 characters, also on PostgreSQL), over
+    # WeChat's 128 bytes
+    _only("帮助", kind=MenuKind.CLICK, key="键" * 43)
     assert "128 字节" in menu.validate()["帮助"]
 
 
@@ -119,7 +121,8 @@ def test_view_url_byte_boundary():
     base = "https://example.gov.cn/"
     _only("指南", kind=MenuKind.VIEW, url=base + "a" * (1024 - len(base)))
     assert menu.validate() == {}
-    _only("指南", kind=MenuKind.VIEW, url=base + "a" * (1025 - len(base)))
+    # 1024 characters (the column's limit, enforced by PostgreSQL) but 1026 bytes
+    _only("指南", kind=MenuKind.VIEW, url=base + "a" * (1023 - len(base)) + "中")
     assert "1024 字节" in menu.validate()["指南"]
 
 
