@@ -292,6 +292,9 @@ PAGES = {
     "staff/monitoring/": READ,
     "staff/monitoring/screen/": READ,
     "staff/monitoring/benchmarks/": READ,
+    "staff/monitoring/benchmarks/upload/": Open(
+        "导入对标数据:policy load_benchmarks,对标城市不属任何区划"
+    ),
     "staff/monitoring/drill/<str:indicator>/<str:dimension>/<int:member>/<str:kind>/<str:period>/": READ,  # noqa: E501
     "staff/monitoring/supervision/": READ,
     "staff/monitoring/process/": READ,

@@ -107,3 +107,27 @@ class DateRangeForm(FilterForm):
             self.value("date_from", today - datetime.timedelta(days=days)),
             self.value("date_to", today),
         )
+
+
+BENCHMARK_FILE_MAX = 1024 * 1024  # a benchmark CSV is a few kilobytes
+
+
+class BenchmarkUploadForm(forms.Form):
+    """导入对标数据: the CSV the command ``monitoring load-benchmarks`` reads, with its period."""
+
+    file = forms.FileField(label=_("对标数据文件(CSV, UTF-8)"))
+    period = forms.RegexField(
+        label=_("期间(年份)"),
+        regex=r"^(19|20)\d{2}$",
+        error_messages={"invalid": _("期间为四位年份,例如 2020。")},
+    )
+    source = forms.CharField(label=_("来源"), max_length=200, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > BENCHMARK_FILE_MAX:
+            raise forms.ValidationError(_("文件不能超过 1 MB。"))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("文件不是 UTF-8 编码的 CSV。")) from None

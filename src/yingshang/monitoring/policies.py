@@ -24,6 +24,9 @@ policy = Policy(
             who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导出流程事件日志(XES)")
         ),
         "download_report": Rule(who=_city_staff, label=_("下载月度报告(市级及以上)")),
+        "load_benchmarks": Rule(
+            who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导入对标数据(CSV)")
+        ),
     },
 )
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("staff/monitoring/", views.dashboard, name="dashboard"),
     path("staff/monitoring/screen/", views.screen, name="screen"),
     path("staff/monitoring/benchmarks/", views.benchmark_list, name="benchmarks"),
+    path("staff/monitoring/benchmarks/upload/", views.benchmark_upload, name="benchmark-upload"),
     path(
         "staff/monitoring/drill/<str:indicator>/<str:dimension>/<int:member>/<str:kind>/<str:period>/",
         views.drill,

@@ -1,5 +1,8 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from yingshang.core.views import staff_required
 
@@ -30,8 +33,9 @@ def _table(defs, topics):
 
 
 @staff_required
-def benchmark_list(request):
-    """对标: comparator entities' component values and Doing Business scores."""
+def benchmark_list(request, upload_form=None):
+    """对标: comparator entities' component values and Doing Business scores; supervisors
+    import a benchmark CSV here (the same check as ``monitoring load-benchmarks``)."""
     filter_form = forms.BenchmarkForm(request.GET)
     result = selectors.benchmark_results(filter_form.value("period"))
     defs = load_definitions()
@@ -58,15 +62,44 @@ def benchmark_list(request):
             "entities": entities,
             "parents": parents,
             "filter_form": filter_form,
+            "upload_form": upload_form
+            or (
+                forms.BenchmarkUploadForm() if policy.can(request.user, "load_benchmarks") else None
+            ),
         },
+        status=400 if upload_form is not None else 200,
     )
+
+
+@staff_required
+@require_POST
+def benchmark_upload(request):
+    """导入对标数据: all or nothing; every error of the file is listed beside the file field."""
+    from . import benchmarks, services
+
+    policy.check(request.user, "load_benchmarks")
+    form = forms.BenchmarkUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            rows = benchmarks.parse(form.cleaned_data["file"], load_definitions())
+        except benchmarks.BenchmarkFileError as exc:
+            for error in exc.errors[:20]:
+                form.add_error("file", error)
+        else:
+            period = form.cleaned_data["period"]
+            n = services.load_benchmarks(rows, period=period, source=form.cleaned_data["source"])
+            messages.success(
+                request,
+                _("已导入 %(n)d 条对标数据 (期间 %(period)s)。") % {"n": n, "period": period},
+            )
+            return redirect(f"{reverse('monitoring:benchmarks')}?period={period}")
+    return benchmark_list(request, upload_form=form)
 
 
 # ------------------------------------------------------------------------------ dashboards
 
 from django.core.exceptions import PermissionDenied  # noqa: E402
 from django.http import FileResponse, Http404  # noqa: E402
-from django.shortcuts import redirect  # noqa: E402
 
 from . import dashboard as dash  # noqa: E402
 from .periods import KINDS, Period  # noqa: E402
