@@ -148,11 +148,6 @@ def identity_from_code(config: Config, code: str, *, redirect_uri: str = "") -> 
     return Identity(openid=openid, unionid=unionid)
 
 
-def openid_from_code(config: Config, code: str, *, redirect_uri: str = "") -> str:
-    """The openid WeChat hands out for a one-use authorisation code (OAuthRefused if refused)."""
-    return identity_from_code(config, code, redirect_uri=redirect_uri).openid
-
-
 def _usable(user):
     if user is None or not user.is_active or not accounts.phone_of(user):
         return None
