@@ -40,8 +40,9 @@
       input.setAttribute("aria-activedescendant", options[active].id);
     }
 
-    function render(data) {
+    function render(q, data) {
       items = data.items || [];
+      list.setAttribute("data-for", q);  /* which query the options answer (tests wait on it) */
       list.textContent = "";
       if (!items.length) { close(); return; }
       items.forEach(function (item, i) {
@@ -72,7 +73,7 @@
         credentials: "same-origin",
         signal: controller ? controller.signal : undefined
       }).then(function (r) { return r.ok ? r.json() : { items: [] }; })
-        .then(render)
+        .then(function (data) { render(q, data); })
         .catch(function () { /* aborted or offline: keep the plain search */ });
     }
 
