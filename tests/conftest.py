@@ -34,6 +34,16 @@ DEMO_PASSWORD = "mianyang2019!"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_memo():
+    """The per-process memo (platform/memo.py) outlives a test's rolled-back transaction."""
+    from yingshang.platform import memo
+
+    memo.clear()
+    yield
+    memo.clear()
+
+
+@pytest.fixture(autouse=True)
 def _reset_language(settings):
     """A request with Accept-Language: en leaves English active in this thread; reset it."""
     yield

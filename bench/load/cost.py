@@ -204,6 +204,7 @@ def main():
     ap.add_argument(
         "--profile", metavar="NAME", help='cProfile NAME (n × rounds requests); "mix": all names'
     )
+    ap.add_argument("--profile-out", metavar="FILE", help="also dump the profile (pstats) here")
     ap.add_argument("--sql", action="store_true", help="print each name's SQL statements")
     ap.add_argument("--prepare", action="store_true", help="prepare the database first")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
@@ -267,6 +268,8 @@ def main():
             for _ in range(count):
                 send[name]()
         prof.disable()
+        if args.profile_out:
+            prof.dump_stats(args.profile_out)
         if not mix:
             for sql in queries[args.profile]:
                 print(" ", sql[:220])

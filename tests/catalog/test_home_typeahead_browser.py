@@ -36,7 +36,9 @@ def test_home_search_suggests_and_the_keyboard_picks(live_server, words, browser
     assert box.get_attribute("aria-expanded") == "false"
     box.press_sequentially("卖熟食", delay=30)
     listbox = page.locator("#" + box.get_attribute("aria-controls"))
-    page.locator(f"#{box.get_attribute('aria-controls')}[data-for='卖熟食'] [role=option]").first.wait_for()
+    page.locator(
+        f"#{box.get_attribute('aria-controls')}[data-for='卖熟食'] [role=option]"
+    ).first.wait_for()
     assert box.get_attribute("aria-expanded") == "true"
     assert listbox.get_attribute("role") == "listbox"
     assert "食品经营许可" in listbox.locator("[role=option]").first.inner_text()

@@ -48,19 +48,24 @@ def test_search_page_statements_do_not_grow_with_the_matches(
     assert len(last.object_list) == MATCHES + 1 - 40 and len(set(shown)) == len(shown)
 
 
-def test_home_counts_both_themes_in_one_statement(client, items, django_assert_max_num_queries):
+def test_home_counts_both_themes_in_one_statement_and_memoises_the_tiles(
+    client, items, django_assert_max_num_queries, django_assert_num_queries
+):
     from yingshang.catalog import selectors
     from yingshang.catalog.models import Theme
+    from yingshang.platform import memo
 
     url = reverse("catalog:portal-home")
-    client.get(url)
-    # popular items (cache, items), life events, the two counts, bundles, their items
+    memo.clear()
+    # the tiles, once per process: popular items (cache, items), the two counts in one
+    # statement, bundles with their item counts, life events
     with django_assert_max_num_queries(6):
         response = client.get(url)
     person = selectors.search_items(theme=Theme.PERSON).count()
     enterprise = selectors.search_items(theme=Theme.ENTERPRISE).count()
-    assert (response.context["person_count"], response.context["enterprise_count"]) == (
-        person,
-        enterprise,
-    )
+    facts = response.context["facts"]
+    assert (facts["person_count"], facts["enterprise_count"]) == (person, enterprise)
     assert person >= 1 and enterprise >= 3
+    # then an anonymous home page asks the database nothing
+    with django_assert_num_queries(0):
+        client.get(url)

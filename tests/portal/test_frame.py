@@ -100,35 +100,63 @@ def test_footer_in_english(client, mianyang):
     assert "主办单位" not in footer and "隐私政策" not in footer
 
 
-def test_home_popular_items_fall_back_to_bundle_items(client, bundle, monkeypatch):
-    from yingshang.catalog import public
+def _section(html: str, marker: str) -> str:
+    start = html.index(marker)
+    return html[start : html.index("</section>", start)]
 
-    monkeypatch.delattr(public, "popular_items", raising=False)
+
+def test_home_popular_items_are_the_most_applied_for(client, items):
+    CaseFactory.create_batch(2, item=items["seal"])
+    CaseFactory(item=items["food"])
+    popular = _section(client.get("/").content.decode(), 'id="popular"')
+    seal, food = items["seal"], items["food"]
+    assert popular.index(seal.name) < popular.index(food.name)
+    assert reverse("catalog:service-detail", args=[seal.implementation_code]) in popular
+    assert seal.department.name in popular
+
+
+def test_home_tiles_follow_a_catalogue_change_at_once(client, items, bundle):
+    """The tiles are memoised per process (selectors.home_facts); saving an item, a bundle or
+    a department drops them, so this process shows the change on the next request."""
+    from yingshang.catalog import selectors
+
     html = client.get("/").content.decode()
-    popular = html[
-        html.index('id="popular"') : html.index("</section>", html.index('id="popular"'))
-    ]
-    for item in bundle.items.all():
-        assert item.name in popular
-        assert reverse("catalog:service-detail", args=[item.implementation_code]) in popular
+    assert bundle.name in _section(html, 'id="bundles"')
+    first = selectors.home_facts()
+    assert selectors.home_facts() is first  # memoised: the same object, no query
+
+    bundle.name = "改名后的一件事"
+    bundle.save()
+    assert "改名后的一件事" in _section(client.get("/").content.decode(), 'id="bundles"')
+
+    item = items["seal"]
+    item.department.name = "改名后的部门"
+    item.department.save()
+    CaseFactory(item=item)
+    from django.core.cache import cache
+
+    from yingshang.catalog import search
+
+    cache.delete(search.POPULAR_CACHE_KEY)
+    assert "改名后的部门" in _section(client.get("/").content.decode(), 'id="popular"')
+
+    item.is_active = False
+    item.save()
+    assert item.name not in _section(client.get("/").content.decode(), 'id="popular"')
 
 
-def test_home_uses_the_catalogues_popular_items_when_offered(client, items, monkeypatch):
-    from yingshang.catalog import public
+def test_home_tiles_expire_in_other_processes(client, bundle, monkeypatch):
+    """Another process's change reaches this one when the memo expires (FACTS_TTL)."""
+    from yingshang.catalog import selectors
+    from yingshang.catalog.models import Bundle
+    from yingshang.platform import memo
 
-    calls = []
-
-    def popular_items(limit):
-        calls.append(limit)
-        return [items["seal"]]
-
-    monkeypatch.setattr(public, "popular_items", popular_items, raising=False)
-    html = client.get("/").content.decode()
-    popular = html[
-        html.index('id="popular"') : html.index("</section>", html.index('id="popular"'))
-    ]
-    assert calls == [8]
-    assert items["seal"].name in popular and items["setup"].name not in popular
+    client.get("/")
+    Bundle.objects.filter(pk=bundle.pk).update(name="别处改名")  # no signal, as elsewhere
+    assert "别处改名" not in client.get("/").content.decode()
+    clock = memo.time.monotonic() + selectors.FACTS_TTL + 1
+    monkeypatch.setattr(memo.time, "monotonic", lambda: clock)
+    assert "别处改名" in _section(client.get("/").content.decode(), 'id="bundles"')
 
 
 def test_home_to_dos_of_an_applicant(client, applicant, mianyang):

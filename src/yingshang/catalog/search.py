@@ -324,9 +324,9 @@ def _word_scores(word: Word) -> dict[int, float]:
     return scores
 
 
-def _bonus(word: Word, item: ServiceItem, terms: list[str]) -> float:
+def _bonus(word: Word, name: str, terms: list[str]) -> float:
+    """The exact or contained bonus of one word for an item (``name`` normalised, no spaces)."""
     text = word.text
-    name = normalize(item.name).replace(" ", "")
     if text == name or text in terms:
         return EXACT_BONUS
     if len(text) >= 2 and (text in name or any(text in t for t in terms)):
@@ -360,7 +360,7 @@ def rank(query: str, *, candidates=None, limit: int | None = None) -> list[tuple
         "item_id", "term"
     ):
         terms.setdefault(item_id, []).append(normalize(term).replace(" ", ""))
-    names = {pk: ServiceItem(name=name) for pk, (name, _pk) in info.items()}
+    names = {pk: normalize(name).replace(" ", "") for pk, (name, _pk) in info.items()}
     ranked = []
     for pk in info:
         score = totals[pk]

@@ -178,3 +178,69 @@ def can_manage(user, department) -> bool:
     from .policies import policy
 
     return policy.can(user, "maintain", department)
+
+
+# ------------------------------------------------------------------ the portal's facts, memoised
+# What every anonymous home and search page shows about the catalogue as a whole (popular items,
+# bundles, themes, the filters' choices) changes only when the catalogue does: it is computed
+# once per server process and kept FACTS_TTL seconds (platform/memo.py), dropped at once in the
+# process that changes the catalogue (catalog/apps.py connects the signals), in the others at
+# the latest FACTS_TTL seconds later. Plain tuples: the pages read them without queries.
+FACTS_TTL = 60
+FACTS_PREFIX = "catalog."
+
+
+def home_facts() -> dict:
+    """The home page's tiles: popular items ``(code, name, department)``, active bundles
+    ``(key, name, items)``, life events ``(event, items)`` and the person/enterprise counts."""
+    from yingshang.platform import memo
+
+    return memo.get(FACTS_PREFIX + "home", FACTS_TTL, _home_facts)
+
+
+def _home_facts() -> dict:
+    from django.db.models import Count
+
+    from . import search
+
+    counts = public_items().aggregate(
+        person=Count("pk", filter=Q(theme__in=[Theme.PERSON, Theme.BOTH])),
+        enterprise=Count("pk", filter=Q(theme__in=[Theme.ENTERPRISE, Theme.BOTH])),
+    )
+    bundles = Bundle.objects.filter(is_active=True).annotate(n=Count("bundle_items"))
+    return {
+        "popular": tuple(
+            (i.implementation_code, i.name, i.department.name if i.department_id else "")
+            for i in search.popular_items(limit=8)
+        ),
+        "bundles": tuple((b.key, b.name, b.n) for b in bundles.order_by("name")),
+        "life_events": tuple(life_events(16)),
+        "person_count": counts["person"],
+        "enterprise_count": counts["enterprise"],
+    }
+
+
+def search_facets() -> dict:
+    """The search filters' choices: departments ``(pk, name)`` and divisions ``(code, name)``
+    that offer an active item, and the 30 most frequent life events ``(event, event)``."""
+    from yingshang.platform import memo
+
+    return memo.get(FACTS_PREFIX + "search", FACTS_TTL, _search_facts)
+
+
+def _search_facts() -> dict:
+    return {
+        "departments": tuple(
+            (str(pk), name) for pk, name in portal_departments().values_list("pk", "name")
+        ),
+        "divisions": tuple(portal_divisions().values_list("code", "name")),
+        "life_events": tuple((event, event) for event, _n in life_events(30)),
+    }
+
+
+def forget_facts(*args, **kwargs) -> None:
+    """Signal receiver: the catalogue changed, the memoised facts go (this process)."""
+    from yingshang.platform import memo
+
+    if not kwargs.get("raw"):
+        memo.clear(FACTS_PREFIX)

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -38,53 +38,9 @@ def _portal_context(**extra):
     return {"track_url": _hook("cases:track", "/track/"), **extra}
 
 
-POPULAR_LIMIT = 8
-
-
-def _popular_items(limit: int = POPULAR_LIMIT):
-    """The home page's popular items: ``catalog.public.popular_items`` when the catalogue offers
-    it (ranked by use), else the items of the active "one thing" bundles, then the others, by
-    name."""
-    from . import public as catalog_public
-
-    popular = getattr(catalog_public, "popular_items", None)
-    if popular is not None:
-        return list(popular(limit=limit))
-    items = list(
-        selectors.search_items()
-        .filter(bundles__is_active=True)
-        .select_related("department")
-        .distinct()
-        .order_by("name")[:limit]
-    )
-    if len(items) < limit:
-        items += list(
-            selectors.search_items()
-            .exclude(pk__in=[i.pk for i in items])
-            .select_related("department")
-            .order_by("name")[: limit - len(items)]
-        )
-    return items
-
-
 def portal_home(request):
-    bundles = selectors.public_bundles()
-    # both tiles' counts in one statement (as search_items(theme=…).count() each would count)
-    counts = selectors.public_items().aggregate(
-        person=Count("pk", filter=Q(theme__in=[Theme.PERSON, Theme.BOTH])),
-        enterprise=Count("pk", filter=Q(theme__in=[Theme.ENTERPRISE, Theme.BOTH])),
-    )
-    return render(
-        request,
-        "portal/home.html",
-        _portal_context(
-            bundles=bundles,
-            popular_items=_popular_items(),
-            life_events=selectors.life_events(16),
-            person_count=counts["person"],
-            enterprise_count=counts["enterprise"],
-        ),
-    )
+    # the catalogue's tiles are memoised per process (selectors.home_facts): no query for them
+    return render(request, "portal/home.html", _portal_context(facts=selectors.home_facts()))
 
 
 def service_search(request):
@@ -115,11 +71,9 @@ def service_search(request):
             suggest_url=reverse("catalog:service-suggest"),
             querystring=form.querystring(),
             filter_form=form,
-            departments=selectors.portal_departments(),
-            divisions=selectors.portal_divisions(),
+            facets=selectors.search_facets(),
             themes=Theme.choices,
             categories=Category.choices,
-            life_events=selectors.life_events(30),
         ),
     )
 
@@ -258,7 +212,6 @@ def staff_terms(request):
     """检索词: the words people use for the items of the staff member's scope (同义词, 俗称, with
     their source), and the portal searches that found nothing. Catalogue maintainers add and
     remove words here (the catalog policy: items of their scope); everyone on staff reads."""
-    from django.db.models import Q
 
     from .models import ItemTerm, ServiceItem, ZeroResultQuery
 
