@@ -133,7 +133,7 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "yingshang.platform.ratelimit.LoginRateLimitBackend",  # 20 failures per address / username
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "yingshang.core.backends.ModelBackend",  # + the division in one query
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -125,7 +125,7 @@ def callback(request):
             messages.error(request, msg)
         return redirect("accounts:login")
     if not request.user.is_authenticated:
-        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        auth_login(request, user, backend="yingshang.core.backends.ModelBackend")
     return redirect(request.session.pop("oidc_next", "") or reverse("accounts:home"))
 
 

@@ -30,7 +30,7 @@ from yingshang.platform.masking import mask_phone
 from . import forms, selectors, services
 from .models import CodePurpose
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "yingshang.core.backends.ModelBackend"
 STAFF_PREFIXES = ("/staff/", "/admin/")
 
 

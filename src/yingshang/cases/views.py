@@ -167,12 +167,18 @@ def my_cases(request):
 
 
 def _case_context(case):
-    children = list(case.children.select_related("department", "version").order_by("id"))
+    # only a bundle's parent case has sub-cases: no query for the others
+    children = (
+        list(case.children.select_related("department", "version").order_by("id"))
+        if case.is_bundle_parent
+        else []
+    )
     material_case = case.parent if case.parent_id else case
     return {
         "case": case,
         "children": children,
-        "events": selectors.events_of(case),
+        # a list: the page and its notices (notices_of) read the same rows
+        "events": list(selectors.events_of(case)),
         "materials": material_case.materials.select_related("licence"),
         "sla_state": sla.state_of(case),
         "visits": case.visit_log.select_related("department"),
@@ -492,14 +498,18 @@ def queue(request):
     )
 
 
-def notices_of(case) -> list[tuple[str, str]]:
+def notices_of(case, events=None) -> list[tuple[str, str]]:
     """The notices (kind, title) that exist for ``case``: one of its events is the notice's
-    step (a case never accepted has no 受理通知书)."""
-    done = set(case.events.filter(action__in=NOTICE_ACTIONS).values_list("action", flat=True))
+    step (a case never accepted has no 受理通知书). ``events``: the case's events when the
+    caller has them already."""
+    if events is None:
+        done = set(case.events.filter(action__in=NOTICE_ACTIONS).values_list("action", flat=True))
+    else:
+        done = {e.action for e in events} & set(NOTICE_ACTIONS)
     return [(kind, str(title)) for kind, (title, acts) in NOTICE_KINDS.items() if acts & done]
 
 
-def _transition_form_context(case, actor=None):
+def _transition_form_context(case, actor=None, events=None):
     actions = workflow.available(case, actor)
     return {
         "templates": {k: [str(t) for t in v] for k, v in workflow.REASON_TEMPLATES.items()},
@@ -509,7 +519,7 @@ def _transition_form_context(case, actor=None):
         "confirmed_actions": workflow.CONFIRMED_ACTIONS,
         "can_record_visit": bool(actions) or workflow.can_work(case, actor),
         "labels": {k: str(e.label) for k, e in workflow.TRANSITIONS.items()},
-        "notices": notices_of(case),
+        "notices": notices_of(case, events),
         # 企业开办's 设立登记: 办结 准予 names the new company (prefilled from the application)
         "founding": (
             services.new_enterprise_prefill(case)
@@ -523,7 +533,7 @@ def _transition_form_context(case, actor=None):
 def case_detail(request, number):
     case = selectors.case_for_staff(request.user, number)
     ctx = _case_context(case)
-    ctx.update(_transition_form_context(case, request.user))
+    ctx.update(_transition_form_context(case, request.user, ctx["events"]))
     ctx["failed"] = _carried_errors(request)
     ctx["slots"] = (
         services.material_slots([case.version])

@@ -29,7 +29,7 @@ from .config import get_config
 from .models import Follower, RefusalReason
 
 logger = logging.getLogger("yingshang.channels")
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "yingshang.core.backends.ModelBackend"
 
 
 def _config_or_404():

@@ -141,6 +141,14 @@ class ScopedViewSetMixin(AuditContextMixin):
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
 
+    def filter_queryset(self, queryset):
+        """The list's filters (``filterset_class``, ordering) narrow lists only: one object
+        (``/api/…/<key>/``, its actions) is found by its key within the caller's scope, without
+        building the filter form on every read (docs/performance.md)."""
+        if getattr(self, "detail", False):
+            return queryset
+        return super().filter_queryset(queryset)
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """DRF's page-number pagination whose bad page (0, -1, past the last page, not a number)
