@@ -88,10 +88,10 @@ def _from_model(kind: str, value: str):
 
 def label(kind: str, value) -> str:
     """``value`` of ``kind`` in words; the value itself when nothing knows it."""
+    discover()  # also for the empty value: its name ("其他") is registered by the apps too
     if value is None or value == "":
         found = _registry.get(kind, {}).get("")
         return str(found) if found is not None else ""
-    discover()
     key = str(value)
     found = _registry.get(kind, {}).get(key)
     if found is None:
