@@ -464,8 +464,11 @@ class QASessionInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=32),
         required=False,
         max_length=LIST_MAX,
-        help_text="USCCs of invited enterprises",
+        help_text="USCCs of invited enterprises (each must be registered)",
     )
+
+    def validate_enterprises(self, codes):
+        return _registered(codes)
 
 
 class QuestionInputSerializer(serializers.Serializer):
@@ -484,6 +487,21 @@ class QuestionInputSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
     )
     commitment_deadline = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate_enterprise(self, code):
+        return _registered([code])[0] if code.strip() else None
+
+
+def _registered(codes) -> list:
+    """USCCs → registered enterprises; an unknown one is a 400 on the field, naming it."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from .forms import registered_enterprises
+
+    try:
+        return registered_enterprises(codes)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from exc
 
 
 class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
@@ -508,7 +526,6 @@ class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=QASessionInputSerializer, responses={201: QASessionSerializer})
     def create(self, request):
-        from yingshang.registry.models import Enterprise
 
         ser = QASessionInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -521,14 +538,13 @@ class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
             venue=d["venue"],
             leaders=d["leaders"],
             departments=d.get("departments", []),
-            enterprises=Enterprise.objects.filter(uscc__in=d.get("enterprises", [])),
+            enterprises=d.get("enterprises", []),
         )
         return Response(QASessionSerializer(s).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=QuestionInputSerializer, responses={201: QuestionSerializer})
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):
-        from yingshang.registry.models import Enterprise
 
         # sessions are read publicly, but written only inside the caller's subtree (404)
         session = get_object_or_404(QASession.objects.visible_to(request.user), pk=pk)
@@ -544,9 +560,7 @@ class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
             question=d["question"],
             answering_department=d["answering_department"],
             answer=d["answer"],
-            enterprise=Enterprise.objects.filter(uscc=d["enterprise"]).first()
-            if d["enterprise"]
-            else None,
+            enterprise=d["enterprise"],
             asker=d["asker"],
             commitment=commitment,
         )

@@ -30,6 +30,21 @@ def _required(message):
     return {"required": message, "invalid_choice": message}
 
 
+def registered_enterprises(codes) -> list:
+    """The registered enterprises of these USCCs (the page's and the API's invited or asking
+    companies); an unknown code is refused, naming it: ``ValidationError``."""
+    from yingshang.registry import public as registry
+
+    codes = [c.strip().upper() for c in codes if c.strip()]
+    found = list(registry.enterprises_by_uscc(codes))
+    missing = sorted(set(codes) - {e.uscc for e in found})
+    if missing:
+        raise forms.ValidationError(
+            _("未登记的统一社会信用代码:%(codes)s") % {"codes": "、".join(missing)}
+        )
+    return found
+
+
 class AppealForm(forms.Form):
     """Raise an appeal (portal) — the staff entry adds the channel."""
 
@@ -213,16 +228,7 @@ class SessionForm(forms.Form):
 
     def clean_enterprises(self):
         """USCCs separated by blanks → the registered enterprises (unknown codes are named)."""
-        from yingshang.registry import public as registry
-
-        codes = [c.upper() for c in self.cleaned_data["enterprises"].split()]
-        found = list(registry.enterprises_by_uscc(codes))
-        missing = sorted(set(codes) - {e.uscc for e in found})
-        if missing:
-            raise forms.ValidationError(
-                _("未登记的统一社会信用代码:%(codes)s") % {"codes": "、".join(missing)}
-            )
-        return found
+        return registered_enterprises(self.cleaned_data["enterprises"].split())
 
 
 class QuestionForm(forms.Form):
@@ -241,10 +247,8 @@ class QuestionForm(forms.Form):
     )
 
     def clean_enterprise(self):
-        from yingshang.registry import public as registry
-
-        code = self.cleaned_data["enterprise"].upper()
-        return registry.enterprise_by_uscc(code) if code else None
+        code = self.cleaned_data["enterprise"].strip()
+        return registered_enterprises([code])[0] if code else None
 
     def commitment(self):
         d = self.cleaned_data
