@@ -21,6 +21,7 @@ from yingshang.platform.api import (
     LIST_MAX,
     NOTE_MAX,
     CachedTokenAuthentication,
+    CappedCountPagination,
     ScopedTokenAuthentication,
     ScopedViewSetMixin,
 )
@@ -328,6 +329,7 @@ class CaseViewSet(
         "item", "department", "division", "parent", "bundle"
     ).order_by("-submitted_at", "-id")
     serializer_class = CaseSerializer
+    pagination_class = CappedCountPagination  # a city's cases: no exact count past 1,000
     filterset_class = CaseFilter
     lookup_field = "number"
     lookup_value_regex = r"\d{6,32}"

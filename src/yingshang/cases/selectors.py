@@ -3,35 +3,19 @@
 import datetime
 import re
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from yingshang.core.policies import is_portal_user
 from yingshang.platform import lookup_codes
+from yingshang.platform.query import CappedPaginator  # noqa: F401 - the queue's, named here
 
 from . import sla
 from .models import OPEN_STATUSES, Case, CaseEvent, Status
 
 NUMBER_RE = re.compile(r"^\d{6,32}$")
 CODE_RE = re.compile(r"^[0-9A-Z]{15,18}$")
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``cap`` + 1 rows: a queue or search over a million cases shows
-    "1000+" instead of paying for an exact count."""
-
-    cap = 1000
-
-    @cached_property
-    def count(self):
-        return self.object_list[: self.cap + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
 
 
 def search_q(value: str) -> Q:

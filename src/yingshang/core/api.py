@@ -5,7 +5,12 @@ in yingshang.platform.errors."""
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.routers import DefaultRouter
 
-from yingshang.platform.api import AuditContextMixin, ScopedViewSetMixin, StaffWritePermission
+from yingshang.platform.api import (
+    AuditContextMixin,
+    CappedCountPagination,
+    ScopedViewSetMixin,
+    StaffWritePermission,
+)
 from yingshang.platform.models import AuditEntry
 
 from . import selectors
@@ -100,6 +105,7 @@ class AuditEntryViewSet(
 
     serializer_class = AuditEntrySerializer
     permission_classes = [StaffWritePermission]
+    pagination_class = CappedCountPagination  # every change ever made: no exact count
     filterset_fields = ["action", "object_type", "object_id"]
 
     def get_queryset(self):

@@ -11,8 +11,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, permissions, relations, serializers
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
+from rest_framework.response import Response
 
 from . import audit
+from .query import OpenEndedPaginator
 from .scoping import can_write
 
 # Input limits every write serializer states (the schema shows them as maxLength / maxItems;
@@ -167,6 +169,38 @@ class PageNumberPagination(pagination.PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
         return parameters
+
+
+class CappedCountPagination(PageNumberPagination):
+    """Page numbers as everywhere, but ``count`` is exact only up to 1,000 results: beyond,
+    ``count`` is 1000 and ``count_exact`` false, and the pages go on (``next`` while more
+    rows follow). For the lists that grow with the city — a clerk of the city reads every
+    case, and an exact count of ten million rows takes seconds. ``page=last`` is not offered."""
+
+    django_paginator_class = OpenEndedPaginator
+    last_page_strings = ()
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": min(paginator.count, paginator.cap),
+                "count_exact": not paginator.capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["count"]["description"] = "results, counted up to 1000"
+        out["properties"]["count_exact"] = {
+            "type": "boolean",
+            "description": "false: there are more than 1000 results (follow next)",
+        }
+        out["required"] = ["count", "count_exact", "results"]
+        return out
 
 
 def related_list(queryset, *, max_items: int = LIST_MAX, **kwargs):

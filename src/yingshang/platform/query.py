@@ -3,6 +3,8 @@ never a server error. See platform/errors.py for how a 400 looks."""
 
 import django_filters
 from django import forms
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -45,3 +47,56 @@ def page_year(text, default: int) -> int:
     except (TypeError, ValueError):
         return default
     return year if YEAR_MIN <= year <= YEAR_MAX else default
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` + 1 rows: a queue or search over a million cases shows
+    "1000+" instead of paying for an exact count."""
+
+    cap = 1000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
+class _OpenPage(Page):
+    more = False
+
+    def has_next(self):
+        return self.more
+
+
+class OpenEndedPaginator(CappedPaginator):
+    """A capped count whose pages go on past it: a page reads one row more than it shows to
+    know whether another follows, so a page number is only refused when the page is empty. A
+    first page that is not full is the whole list, counted without a query. For the API lists
+    that grow with the city (cases, audit entries): an exact ``COUNT(*)`` over ten million
+    cases takes seconds (docs/performance.md)."""
+
+    def validate_number(self, number):
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if number == 1 and len(rows) <= self.per_page:
+            self.__dict__["count"] = len(rows)  # the whole list: no COUNT
+        elif not rows:
+            raise EmptyPage(self.error_messages["no_results"])
+        page = _OpenPage(rows[: self.per_page], number, self)
+        page.more = len(rows) > self.per_page
+        return page
