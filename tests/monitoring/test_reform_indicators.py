@@ -131,3 +131,59 @@ def test_a_task_of_two_lead_units_counts_once_in_the_city_total(mianyang):
     assert v(RATE, "month", OCT, "department", tax.pk)[2] == 1.0
     # …but the city had two tasks due, one on time: 50 %
     assert v(RATE, "month", OCT, "city", city) == (pytest.approx(50.0), 1.0, 2.0)
+
+
+# ----------------------------------------------------------------- the figures' drill-down
+
+
+@pytest.mark.parametrize(
+    "indicator,dimension,member",
+    [
+        (RATE, "city", "city"),
+        (RATE, "department", "market"),
+        (RATE, "department", "tax"),
+        (RATE, "division", "jiangyou"),
+        (LAGGING, "city", "city"),
+        (LAGGING, "department", "tax"),
+    ],
+)
+def test_the_drill_down_lists_what_the_figure_counts(october, client, indicator, dimension, member):
+    """明细 of a figure: as many rows as the figure counts (the tasks due, or the lagging ones),
+    flagged exactly where the task was not done on time."""
+    from tests.core.factories import AdminFactory
+
+    client.force_login(AdminFactory())
+    pk = october[member]
+    r = client.get(f"/staff/monitoring/drill/{indicator}/{dimension}/{pk}/month/2026-10/")
+    assert r.status_code == 200
+    rows = r.context["rows"]
+    value, num, den = v(indicator, "month", OCT, dimension, pk)
+    if indicator == RATE:
+        assert len(rows) == den
+        assert r.context["flagged"] == den - num
+    else:
+        assert len(rows) == r.context["flagged"] == value
+    assert all(row["url"].startswith("/staff/reforms/tasks/") for row in rows)
+
+
+@pytest.mark.parametrize(
+    "who,member,status",
+    [
+        ("tax handler", "tax", 200),
+        ("tax handler", "market", 404),
+        ("jiangyou supervisor", "tax", 404),
+        ("jiangyou supervisor", "jy_market", 200),
+    ],
+)
+def test_the_drill_down_of_a_department_is_scoped(october, client, who, member, status):
+    from tests.core.factories import HandlerFactory, SupervisorFactory
+
+    user = {
+        "tax handler": lambda: HandlerFactory(department=department("510700", "tax")),
+        "jiangyou supervisor": lambda: SupervisorFactory(
+            department=department("510781", "gov_service")
+        ),
+    }[who]()
+    client.force_login(user)
+    url = f"/staff/monitoring/drill/{RATE}/department/{october[member]}/month/2026-10/"
+    assert client.get(url).status_code == status
