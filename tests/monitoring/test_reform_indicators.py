@@ -113,24 +113,45 @@ def test_the_rate_of_a_day_counts_the_tasks_due_that_day_only(october):
     assert row is None or row[0] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a task with two lead units is counted once per lead unit in the "
-    "city and county totals (facts are per lead unit and the totals sum them)",
-)
-def test_a_task_of_two_lead_units_counts_once_in_the_city_total(mianyang):
-    market, tax = department("510700", "market"), department("510700", "tax")
+def test_a_task_of_several_lead_units_counts_once_in_the_totals(mianyang, client):
+    """Each lead unit answers for a shared task (it is in each one's figures), but the county
+    and the city had one task, not one per lead unit (a bug: they were summed per unit)."""
+    from tests.core.factories import AdminFactory
+
+    market, tax, police = (department("510700", k) for k in ("market", "tax", "police"))
+    jy = Division.objects.get(code="510781")
+    jy_market, jy_tax = department("510781", "market"), department("510781", "tax")
     p = ProgrammeFactory()
     TaskFactory(programme=p, deadline=D(2026, 10, 10), completed_on=D(2026, 10, 8), leads=[market])
     TaskFactory(
         programme=p, deadline=D(2026, 10, 15), completed_on=D(2026, 10, 20), leads=[market, tax]
     )
-    compute.recompute(OCT, D(2026, 10, 31), kinds=("month",))
+    TaskFactory(programme=p, deadline=D(2026, 10, 12), leads=[market, tax, police])  # undone
+    county = ProgrammeFactory(division=jy)
+    TaskFactory(
+        programme=county,
+        deadline=D(2026, 10, 9),
+        completed_on=D(2026, 10, 9),
+        leads=[jy_market, jy_tax],
+    )
+    compute.recompute(OCT, D(2026, 10, 31), kinds=("day", "month"))
     city = Division.objects.get(code="510700").pk
-    # each lead unit is answerable for the shared task…
-    assert v(RATE, "month", OCT, "department", tax.pk)[2] == 1.0
-    # …but the city had two tasks due, one on time: 50 %
-    assert v(RATE, "month", OCT, "city", city) == (pytest.approx(50.0), 1.0, 2.0)
+    assert v(RATE, "month", OCT, "department", market.pk) == (pytest.approx(100 / 3), 1.0, 3.0)
+    assert v(RATE, "month", OCT, "department", tax.pk) == (0.0, 0.0, 2.0)
+    assert v(RATE, "month", OCT, "department", police.pk) == (0.0, 0.0, 1.0)
+    assert v(RATE, "month", OCT, "department", jy_tax.pk) == (100.0, 1.0, 1.0)
+    assert v(RATE, "month", OCT, "division", jy.pk) == (100.0, 1.0, 1.0)
+    # four tasks due (three of the city's, one of Jiangyou's), two on time
+    assert v(RATE, "month", OCT, "city", city) == (pytest.approx(50.0), 2.0, 4.0)
+    # the undone task lags for each of its three lead units and once for the city
+    for dept in (market, tax, police):
+        assert v(LAGGING, "month", OCT, "department", dept.pk)[0] == 1.0
+    assert v(LAGGING, "month", OCT, "city", city)[0] == 1.0
+    assert v(LAGGING, "day", D(2026, 10, 16), "city", city)[0] == 2.0  # with the late one
+    # the drill-down lists the same tasks the figure counts
+    client.force_login(AdminFactory())
+    r = client.get(f"/staff/monitoring/drill/{RATE}/city/{city}/month/2026-10/")
+    assert len(r.context["rows"]) == 4 and r.context["flagged"] == 2
 
 
 # ----------------------------------------------------------------- the figures' drill-down
