@@ -6,6 +6,9 @@ per county and for the city; standing tasks and tasks due later are not counted.
 import datetime
 
 import pytest
+from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.core.factories import department
 from tests.reforms.factories import ProgrammeFactory, TaskFactory
@@ -208,3 +211,55 @@ def test_the_drill_down_of_a_department_is_scoped(october, client, who, member, 
     client.force_login(user)
     url = f"/staff/monitoring/drill/{RATE}/department/{october[member]}/month/2026-10/"
     assert client.get(url).status_code == status
+
+
+# ------------------------------------------------------------------------------ property
+
+TASK = st.tuples(
+    st.integers(min_value=1, max_value=31),  # deadline day in October
+    st.one_of(st.none(), st.integers(min_value=-5, max_value=5)),  # completed: days after it
+    st.sets(st.sampled_from(["market", "tax", "police"]), min_size=1),  # lead units
+)
+
+
+@settings(max_examples=12)
+@given(st.lists(TASK, min_size=1, max_size=6))
+def test_every_total_counts_each_task_once(mianyang, tasks):
+    """Whatever the tasks and their lead units: a department's figures count the tasks it
+    leads, the city's count every task once — as counted here by hand."""
+    depts = {k: department("510700", k) for k in ("market", "tax", "police")}
+    city = Division.objects.get(code="510700").pk
+    end = D(2026, 10, 31)
+    with transaction.atomic():
+        p = ProgrammeFactory()
+        made = []
+        for day, done, leads in tasks:
+            deadline = D(2026, 10, day)
+            completed = None if done is None else deadline + datetime.timedelta(days=done)
+            TaskFactory(
+                programme=p,
+                deadline=deadline,
+                completed_on=completed,
+                leads=[depts[k] for k in leads],
+            )
+            made.append((deadline, completed, leads))
+        compute.recompute(OCT, end, kinds=("month",))
+
+        def expected(rows):
+            on_time = sum(1 for d, c, _ in rows if c is not None and c <= d)
+            lagging = sum(1 for d, c, _ in rows if d < end and (c is None or c > end))
+            return on_time, len(rows), lagging
+
+        on_time, due, lagging = expected(made)
+        assert v(RATE, "month", OCT, "city", city)[1:] == (on_time, due)
+        assert v(LAGGING, "month", OCT, "city", city)[0] == lagging
+        for key, dept in depts.items():
+            mine = [t for t in made if key in t[2]]
+            row = v(RATE, "month", OCT, "department", dept.pk)
+            if not mine:
+                assert row is None or row[2] in (None, 0.0)
+                continue
+            on_time, due, lagging = expected(mine)
+            assert row[1:] == (on_time, due)
+            assert v(LAGGING, "month", OCT, "department", dept.pk)[0] == lagging
+        transaction.set_rollback(True)
