@@ -1,7 +1,8 @@
 """The platform's small plumbing, through what the apps call: the look-up counters
 (``ratelimit.Limit``: per client and per target, failures only, the block audited), the wait
 text in Chinese and English, which browser a request comes from, the query-parameter helpers,
-the site identity per language, and ``visible_to`` / ``can_write`` for every kind of user."""
+the site identity per language, and what ``visible_to`` lets each demo account see of the
+catalogue."""
 
 import pytest
 from django.test import RequestFactory
@@ -13,7 +14,6 @@ from yingshang.platform.clients import in_wechat, wechat_on_android
 from yingshang.platform.context import site, site_identity
 from yingshang.platform.models import AuditEntry
 from yingshang.platform.query import ID_MAX, YEAR_MAX, YEAR_MIN, IdFilter, YearField, page_year
-from yingshang.platform.scoping import can_write, scope_filter
 
 rf = RequestFactory()
 
@@ -299,52 +299,3 @@ def test_visible_to_by_role_and_division(staff, catalog, username):
         .values_list("pk", flat=True)
     )
     assert {by_pk[pk] for pk in seen} == VISIBLE_ITEMS[username]
-
-
-def test_users_without_a_scope_see_nothing(staff, catalog, portal_users):
-    from django.contrib.auth.models import AnonymousUser
-
-    from yingshang.catalog.models import ServiceItem
-
-    inactive = staff["jianduyuan"]
-    inactive.is_active = False
-    nobody = [None, AnonymousUser(), portal_users["qiye"], inactive]
-    for user in nobody:
-        assert scope_filter(ServiceItem, user) is not None
-        assert not ServiceItem.objects.visible_to(user).exists(), user
-    assert scope_filter(ServiceItem, staff["admin"]) is None
-
-
-def test_get_visible_or_404_for_out_of_scope_and_malformed_keys(staff, catalog):
-    from django.http import Http404
-
-    from yingshang.catalog.models import ServiceItem
-
-    chengban = staff["chengban"]
-    mine = catalog["registration"]
-    assert ServiceItem.objects.get_visible_or_404(chengban, pk=mine.pk) == mine
-    for lookup in ({"pk": catalog["local"].pk}, {"pk": "not-a-number"}, {"pk": 0}):
-        with pytest.raises(Http404):
-            ServiceItem.objects.get_visible_or_404(chengban, **lookup)
-
-
-@pytest.mark.parametrize(
-    ("username", "writes"),
-    [
-        ("admin", True),
-        ("jianduyuan", True),
-        ("chuangkou", True),
-        ("chengban", True),
-        ("kezhang", True),
-        ("shilingdao", False),  # city leaders read, never change
-    ],
-)
-def test_can_write_by_role(staff, username, writes):
-    assert can_write(staff[username]) is writes
-
-
-def test_portal_accounts_and_anonymous_never_write(portal_users):
-    from django.contrib.auth.models import AnonymousUser
-
-    assert not can_write(portal_users["qiye"])
-    assert not can_write(AnonymousUser())
