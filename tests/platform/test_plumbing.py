@@ -121,10 +121,14 @@ def test_retry_after_is_a_whole_positive_number_of_seconds(given, expected):
     assert ratelimit.RateLimited(given, "g").retry_after == expected
 
 
-def test_the_login_backend_never_authenticates_and_skips_requestless_calls():
+@pytest.mark.django_db
+def test_the_login_backend_never_authenticates_and_skips_requestless_calls(settings):
+    settings.LOOKUP_RATE = "1/10m"
     backend = ratelimit.LoginRateLimitBackend()
     assert backend.authenticate(None, username="anyone", password="x") is None
-    ratelimit.count_failed_login(None, {"username": "anyone"}, request=None)  # no request: no-op
+    # a failure reported without a request (a management command's login) counts nothing
+    ratelimit.count_failed_login(None, {"username": "anyone"}, request=None)
+    assert backend.authenticate(_request("10.3.0.1"), username="anyone") is None
 
 
 @pytest.mark.django_db
