@@ -162,3 +162,19 @@ def test_flush_still_empties_the_event_tables(mianyang):
     call_command("flush", interactive=False, verbosity=0)
     assert not CommitmentEvent.objects.exists()
     assert not Commitment.objects.exists()
+
+
+def test_trigger_sql_per_vendor():
+    from yingshang.platform.events import AppendOnlyTriggers, trigger_sql
+
+    create, drop = trigger_sql("sqlite", "cases_caseevent")
+    assert len(create) == 4 and len(drop) == 2  # UPDATE and DELETE, each dropped first
+    assert all("yingshang_events_writable()" in s for s in create if s.startswith("CREATE"))
+    pg_create, pg_drop = trigger_sql("postgresql", "cases_caseevent")
+    assert "BEFORE UPDATE OR DELETE" in pg_create[-1]
+    assert pg_drop == ['DROP TRIGGER IF EXISTS cases_caseevent_append_only ON "cases_caseevent"']
+    # another back end: the model and queryset levels only
+    assert trigger_sql("mysql", "cases_caseevent") == ([], [])
+    op = AppendOnlyTriggers("cases.CaseEvent")
+    assert op.deconstruct() == ("AppendOnlyTriggers", ["cases.CaseEvent"], {})
+    assert op.describe() == "Append-only triggers on cases.CaseEvent"

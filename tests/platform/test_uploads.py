@@ -135,3 +135,60 @@ def test_scratch_files():
     assert uploads.scratch_read(".hidden") is None
     uploads.scratch_delete(token)
     assert uploads.scratch_read(token) is None
+
+
+def test_the_total_of_one_submission_is_limited(settings):
+    settings.UPLOAD_MAX_TOTAL_BYTES = 2 * len(PDF)
+    two = [f("a.pdf", PDF), f("b.pdf", PDF)]
+    uploads.check_count(two, uploads.CASE_MATERIAL)  # exactly the limit passes
+    with pytest.raises(ValidationError) as exc:
+        uploads.check_count([*two, f("c.pdf", PDF)], uploads.CASE_MATERIAL, field="files")
+    assert list(exc.value.message_dict) == ["files"]
+    assert "上传文件合计超过" in exc.value.message_dict["files"][0]
+
+
+def test_the_size_of_a_file_without_a_size_is_measured():
+    class Bare(io.BytesIO):
+        name = "bare.pdf"
+
+    bare = Bare(PDF * 3)
+    bare.seek(5)
+    uploads.check_count([bare], uploads.CASE_MATERIAL)
+    assert bare.tell() == 0  # measured and rewound
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"PK\x03\x04" + b"\x00" * 40,  # a zip signature, then garbage
+        b"PK\x03\x04",
+        b"",
+        b"GIF89a" + b"\x00" * 10,
+    ],
+)
+def test_sniff_unknown_or_broken_content_is_no_kind(data):
+    assert uploads.sniff(data) is None
+    handle = io.BytesIO(data)
+    assert uploads.sniff(handle) is None
+    assert handle.tell() == 0  # a file is left at its start
+
+
+def test_sniff_reads_a_file_from_its_start_whatever_its_position():
+    handle = io.BytesIO(_zip("OFD.xml"))
+    handle.seek(10)
+    assert uploads.sniff(handle) == "ofd"
+    assert handle.tell() == 0
+
+
+@pytest.mark.django_db
+def test_a_staged_file_exists_and_has_its_size_before_the_commit():
+    checked = uploads.check(f("a.pdf", PDF), uploads.CASE_MATERIAL)
+    stored = uploads.store(checked, uploads.CASE_MATERIAL)  # the test's transaction never commits
+    assert not Path(uploads.storage.path(stored.name)).exists()
+    assert uploads.storage.exists(stored.name)
+    assert uploads.storage.size(stored.name) == len(PDF)
+    assert not uploads.storage.exists("cases/00/" + "0" * 32 + ".pdf")
+    # a staged file moved into place once only: the second call has nothing to move
+    assert uploads.storage.finish(stored.name) is True
+    assert uploads.storage.finish(stored.name) is False
+    assert uploads.storage.size(stored.name) == len(PDF)

@@ -577,20 +577,22 @@ def prepare_case(
     )
 
 
-def write_cases(prepared: list[PreparedCase], now=None) -> list[Case]:
+def write_cases(prepared: list[PreparedCase], now=None, *, savepoint=True) -> list[Case]:
     """Write prepared submissions in one transaction: numbers (and, on PostgreSQL, case ids) in
     one round trip per division, files stored, then every case, material row, submit event and
     audit entry inserted together (one round trip on PostgreSQL); the window visits and the
     notifications after commit as for a single submission. All or nothing: the files are
-    staged by the upload service, moved into place on commit and deleted if this fails."""
+    staged by the upload service, moved into place on commit and deleted if this fails.
+    ``savepoint=False``: the caller owns the surrounding transaction and rolls it all back on
+    failure (``submit``), so no savepoint is paid for."""
     now = now or timezone.now()
     with uploads.cleanup_on_error():
-        return _write_cases(prepared, now)
+        return _write_cases(prepared, now, savepoint)
 
 
-def _write_cases(prepared, now) -> list[Case]:
+def _write_cases(prepared, now, savepoint=True) -> list[Case]:
     cases, materials, events = [], [], []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         by_division: dict[str, list[int]] = {}
         for i, p in enumerate(prepared):
             by_division.setdefault(p.division.code, []).append(i)
@@ -813,11 +815,13 @@ def submit(**submission) -> Case:
     The fast path lives behind this call: codes are read with statements built once per
     process (``rows.py``), the item's version and its material slots come from per-process
     caches, and the rows are inserted together (``write_cases``). Field-level
-    ``ValidationError`` on bad input; nothing is written then, and no file is left."""
-    kind, target, common = _submission_inputs(**submission)
-    if kind == "item":
-        return write_cases([prepare_case(item=target, **common)])[0]
-    return submit_bundle(bundle=target, **common)
+    ``ValidationError`` on bad input; nothing is written then, and no file is left — an
+    applicant registered on the way (a new enterprise or person) is rolled back too."""
+    with transaction.atomic():
+        kind, target, common = _submission_inputs(**submission)
+        if kind == "item":
+            return write_cases([prepare_case(item=target, **common)], savepoint=False)[0]
+        return submit_bundle(bundle=target, **common)
 
 
 def _submission_inputs(
