@@ -203,3 +203,77 @@ def test_the_catalogue_is_offered_by_the_other_citys_departments(deyang):
     again = Tally()
     demo_catalog.load_catalog({}, again, None)
     assert again.counts["service items"]["created"] == again.counts["service items"]["updated"] == 0
+
+
+# ------------------------------------------------------------ appeals and reforms follow the city
+
+
+def test_the_appeals_demo_lives_in_the_configured_city(deyang, settings):
+    """YINGSHANG_CITY_CODE names the city the appeals demo works for: its staff sit in that
+    city's bureaus, its enterprises are registered in that city's counties and every appeal is
+    led by a department of that city — none by a department of the other city in the database
+    (the county leads were looked up by county name across every city)."""
+    from yingshang.appeals.models import Appeal
+    from yingshang.demo import appeals as demo_appeals
+    from yingshang.registry.models import Enterprise
+
+    settings.YINGSHANG_CITY_CODE = "510600"
+    tally = Tally()
+    demo_appeals.load_appeals({"appeals": 60, "seed": 2019}, tally, None)
+    city = Division.objects.get(code="510600")
+    assert tally.counts["appeals"]["created"] == Appeal.objects.count() == 60
+    outside = Appeal.objects.exclude(lead_department__division__path__startswith=city.path)
+    assert not outside.exists(), set(outside.values_list("lead_department__name", flat=True))
+    assert not Appeal.objects.exclude(division__path__startswith=city.path).exists()
+    enterprises = Enterprise.objects.filter(uscc__startswith=demo_appeals.DEMO_USCC_PREFIX)
+    assert enterprises.count() == 120
+    assert set(enterprises.values_list("division__parent__code", flat=True)) == {"510600"}
+    office = User.objects.select_related("department__division").get(username="qiyefuwu")
+    power = User.objects.select_related("department__division").get(username="gongdian")
+    assert (office.department.function_key, office.department.division_id) == (
+        "gov_service",
+        city.pk,
+    )
+    assert (power.department.function_key, power.department.division_id) == ("power", city.pk)
+
+
+def _programme(code):
+    import datetime
+
+    from yingshang.demo import reforms as demo_reforms
+    from yingshang.reforms.models import Programme
+
+    return Programme.objects.create(
+        title=demo_reforms.TITLE, issue_date=datetime.date(2025, 7, 10), year=2025,
+        division=Division.objects.get(code=code),
+    )  # fmt: skip
+
+
+def test_the_reform_programme_is_published_by_the_configured_citys_bureau(deyang):
+    from yingshang.demo import reforms as demo_reforms
+
+    programme = _programme("510600")
+    tally = Tally()
+    demo_reforms.publish_demo(programme, tally)
+    programme.refresh_from_db()
+    assert programme.published_at is not None and programme.slug
+    assert tally.counts["reform programmes published"]["created"] == 1
+    assert demo_reforms._bureau(programme).username == "dy_jiandu"
+    demo_reforms.publish_demo(programme, tally)  # published already: nothing more
+    assert tally.counts["reform programmes published"]["created"] == 1
+
+
+def test_without_a_bureau_account_the_programme_stays_unpublished(deyang, monkeypatch):
+    """Another city's table without a supervision-bureau account: the programme is left
+    unpublished — not published by (or refused for) Mianyang's supervisor, whom the database
+    also holds but who may not publish outside his city."""
+    from yingshang.demo import reforms as demo_reforms
+
+    staff = [row for row in DEYANG["DEMO_STAFF"] if row[4] != "gov_service"]
+    monkeypatch.setattr(config, "DEMO_STAFF", staff)
+    programme = _programme("510600")
+    tally = Tally()
+    demo_reforms.publish_demo(programme, tally)
+    programme.refresh_from_db()
+    assert programme.published_at is None and tally.counts == {}
+    assert User.objects.filter(username="jianduyuan").exists()
