@@ -3,8 +3,10 @@ says so. The registry step restores a demo enterprise's or person's master data 
 updated, not unchanged) and re-verifies the demo enterprise account's revoked link; the accounts
 step restores a changed phone and skips accounts whose users do not exist; the calendar step
 prints a confirmed year's conflict with the library only when not quiet; the command's closing
-report lists each demo portal account with its phone. Loaded once per module: catalogue and
-registry only (steps 200, 210)."""
+report lists each demo portal account with its phone. Also what the registry step issues: every
+demo holder's documents come from its own county's bureau and are offered for reuse (免提交),
+and the demo enterprise account's authorisation names its verified enterprise. Loaded once per
+module: catalogue and registry only (steps 200, 210)."""
 
 import re
 from io import StringIO
@@ -80,7 +82,57 @@ def test_registry_rerun_re_verifies_the_demo_accounts_revoked_link(registry_demo
     assert all(name in ("", "system") for _a, name in actions[-2:])  # by the system, not qiye
 
 
+def test_every_demo_holders_documents_come_from_its_own_bureau_and_are_reusable(registry_demo):
+    from yingshang.registry import selectors
+    from yingshang.registry.models import ELicence
+
+    for body, _name, _rep, _phone, div, _address, _est in demo_registry.ENTERPRISES:
+        enterprise = Enterprise.objects.get(uscc=demo_registry.enterprise_uscc(div, body))
+        licence = selectors.licence_for(enterprise, "yyzz")
+        assert licence is not None and licence.number == enterprise.uscc
+        # the county's market bureau; the city's for an enterprise registered at city level
+        assert (licence.issuer.function_key, licence.issuer.division.code) == ("market", div)
+        assert licence.valid_until is None and licence.status == ELicence.Status.VALID
+    for birth, seq, _name, _phone, div in demo_registry.PERSONS:
+        person = Person.objects.get(id_number=demo_registry.person_id(div, birth, seq))
+        issued = {code: selectors.licence_for(person, code) for code in ("sfz", "hkb", "yyzz")}
+        assert issued["yyzz"] is None  # an enterprise licence is never a person's
+        assert issued["sfz"].number == f"SFZ{person.id_number}"
+        assert issued["hkb"].number == f"HKB{person.id_number}"
+        for licence in (issued["sfz"], issued["hkb"]):
+            assert (licence.issuer.function_key, licence.issuer.division.code) == ("police", div)
+    # 6 persons × 2 documents + one 营业执照 per enterprise, nothing else
+    assert ELicence.objects.count() == 2 * len(demo_registry.PERSONS) + len(
+        demo_registry.ENTERPRISES
+    )
+
+
 # ------------------------------------------------------------------------------- accounts
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_the_enterprise_accounts_authorisation_names_its_verified_enterprise(
+    registry_demo, verified
+):
+    from yingshang.accounts.models import Account, EnterpriseAuthorisation
+
+    enterprise = _first_enterprise()
+    qiye = User.objects.get(username="qiye")
+    if not verified:  # the link was revoked before the accounts step first ran
+        rep = enterprise.representations.get(user=qiye)
+        registry_services.revoke_representation(rep, user=qiye)
+    run_steps({810})
+    account = Account.objects.get(user=qiye)
+    records = EnterpriseAuthorisation.objects.filter(account=account)
+    if not verified:
+        assert not records.exists()  # nothing is authorised without a verified link
+        return
+    record = records.get()
+    assert (record.uscc, record.role) == (enterprise.uscc, "legal")
+    assert record.authorised_by == enterprise.legal_representative == "杨涪江"
+    assert record.representation_id == enterprise.representations.get(user=qiye).pk
+    run_steps({810})
+    assert records.count() == 1  # a rerun adds no second record
 
 
 def test_accounts_step_restores_a_changed_phone(registry_demo):
