@@ -31,3 +31,39 @@ def test_demo_step_is_idempotent(no_calendar):
     again = Tally()
     demo_core.demo_seed_calendar({"quiet": True}, again, None)
     assert again.counts["calendar years"] == {"created": 0, "updated": 0, "unchanged": len(years)}
+
+
+def test_demo_step_brings_a_hand_edited_provisional_year_back_and_says_what_it_did(db):
+    """Next year stays provisional; a day entered by hand there (and a renamed library day) is
+    put back in line with the library by a rerun, and the report counts each change — the
+    deleted day too, which the tally used to leave out."""
+    import datetime
+
+    from yingshang.workdays.models import CalendarDay, DayKind
+
+    year = demo_core.demo_years()[-1]
+    assert not calendar_services.library_has_arrangement(year)
+    row = CalendarYear.objects.get(year=year)
+    assert row.status == CalendarStatus.PROVISIONAL
+    monday = next(
+        datetime.date(year, 3, d) for d in range(1, 8) if datetime.date(year, 3, d).weekday() == 0
+    )
+    calendar_services.set_day(year, monday, DayKind.HOLIDAY, "手工录入")
+    renamed = CalendarDay.objects.filter(year=row).exclude(date=monday).first()
+    library_name = renamed.name
+    CalendarDay.objects.filter(pk=renamed.pk).update(name="改名")
+    tally = Tally()
+    demo_core.demo_seed_calendar({"quiet": True}, tally, None)
+    assert tally.counts["calendar years"]["updated"] == 1
+    assert tally.counts["calendar days"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 0,
+        "deleted": 1,
+    }
+    assert not CalendarDay.objects.filter(date=monday).exists()
+    assert workdays.is_working_day(monday)
+    assert CalendarDay.objects.get(pk=renamed.pk).name == library_name
+    again = Tally()
+    demo_core.demo_seed_calendar({"quiet": True}, again, None)
+    assert again.counts["calendar days"] == {"created": 0, "updated": 0, "unchanged": 0}
