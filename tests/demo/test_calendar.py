@@ -67,3 +67,23 @@ def test_demo_step_brings_a_hand_edited_provisional_year_back_and_says_what_it_d
     again = Tally()
     demo_core.demo_seed_calendar({"quiet": True}, again, None)
     assert again.counts["calendar days"] == {"created": 0, "updated": 0, "unchanged": 0}
+
+
+def test_the_command_reports_and_audits_the_calendar_repair(db):
+    import datetime
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from yingshang.platform.models import AuditEntry
+    from yingshang.workdays.models import DayKind
+
+    year = demo_core.demo_years()[-1]
+    calendar_services.set_day(year, datetime.date(year, 3, 3), DayKind.HOLIDAY, "手工录入")
+    out = StringIO()
+    call_command("demo", "--quiet", "--only", "core", stdout=out)
+    report = out.getvalue().split("演示数据已加载")[1].split("Demo logins")[0]
+    line = next(row for row in report.splitlines() if row.strip().startswith("calendar days"))
+    assert "deleted 1" in line and "created" not in line
+    entry = AuditEntry.objects.filter(object_type="demo", object_repr="working-day calendar")
+    assert entry.latest("pk").changes["after"]["calendar days"] == {"deleted": 1}
