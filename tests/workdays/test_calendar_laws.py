@@ -18,7 +18,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils import translation
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from yingshang.platform.models import AuditEntry
@@ -69,8 +69,9 @@ def test_a_stored_years_count_agrees_four_ways(year):
     )
 
 
-@given(year=st.integers(min_value=1901, max_value=2299).filter(lambda y: not 2019 <= y <= 2027))
+@given(year=st.integers(min_value=1901, max_value=2299))
 def test_a_year_without_a_row_counts_monday_to_friday(year):
+    assume(not CalendarYear.objects.filter(year=year).exists())  # the demo's 2019 … next year
     expected = int(np.busday_count(f"{year}-01-01", f"{year + 1}-01-01"))
     assert workdays.working_days_in_year(year) == expected
     assert workdays.year_status(year) is None and workdays.is_provisional(D(year, 6, 1))
