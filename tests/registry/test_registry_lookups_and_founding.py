@@ -244,3 +244,28 @@ def test_representations_are_read_only_in_the_admin(holders, portal, admin_clien
     rep.refresh_from_db()
     assert rep.code_hash and rep.code_hash not in html and "code_hash" not in html
     assert 'name="status"' not in html  # the state changes only through the machine
+
+
+def test_my_enterprises_lists_licences_only_of_verified_and_valid_links(
+    holders, portal, login, staff
+):
+    """我的企业: a verified row shows its enterprise's valid e-licences; a pending row nothing
+    of the enterprise's documents, and a revoked licence is not listed."""
+    from tests.registry.factories import BusinessLicenceTypeFactory
+    from yingshang.core.models import Department
+
+    enterprise = holders[0]
+    other = EnterpriseFactory(uscc=uscc_for("510703", 7003))
+    market = Department.objects.get(division__code="510703", function_key="market")
+    BusinessLicenceTypeFactory()
+    kept = services.issue_elicence(enterprise, "yyzz", market, "YYZZ-KEPT")
+    gone = services.issue_elicence(other, "yyzz", market, "YYZZ-OTHER")
+    verified = services.request_representation(user=portal, uscc_code=enterprise.uscc)
+    services.approve_representation(verified, user=staff["chuangkou"])
+    services.request_representation(user=portal, uscc_code=other.uscc)  # stays pending
+    page = login(portal).get("/my/enterprises/").content.decode()
+    assert page.count('data-testid="enterprise-licences"') == 1
+    assert kept.number in page and gone.number not in page
+    services.revoke_elicence(kept, "注销")
+    page = login(portal).get("/my/enterprises/").content.decode()
+    assert kept.number not in page and 'data-testid="enterprise-licences"' not in page
