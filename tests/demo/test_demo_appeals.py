@@ -301,3 +301,25 @@ def test_the_dispatch_model_is_trained_on_the_demo(small_demo):
     ranked = [label for label, _p in model.top(classifier.tokens_for(power.title, power.text), 3)]
     assert len(ranked) == 3
     classifier._cache.clear()
+
+
+def test_the_appeals_stay_in_the_demo_city_and_county_leads_are_the_named_counties(small_demo):
+    """The city's own departments lead almost every appeal; a county department leads only an
+    appeal about 江油市, 三台县 or 涪城区 (the demo's rule) and only in that county. The demo
+    enterprises are registered in the city's county-level areas."""
+    from yingshang.core.models import Division
+    from yingshang.registry.models import Enterprise
+
+    city = Division.objects.get(code="510700")
+    county_led = defaultdict(int)
+    for a in Appeal.objects.select_related("lead_department__division"):
+        division = a.lead_department.division
+        assert division.path.startswith(city.path), a.number
+        if division.pk != city.pk:
+            assert division.name in {"江油市", "三台县", "涪城区"}, (a.number, division.name)
+            assert a.division_id == division.pk  # the appeal sits with its lead
+            county_led[division.name] += 1
+    assert 0 < sum(county_led.values()) < 0.1 * SMALL["appeals"]
+    ents = Enterprise.objects.filter(uscc__in=[demo.demo_uscc(i) for i in range(1, 121)])
+    parents = set(ents.values_list("division__parent__code", flat=True))
+    assert parents == {"510700"}

@@ -151,3 +151,59 @@ def test_rerun_changes_nothing(small_demo):
     assert after == before
     assert tally.counts["evaluations"]["created"] == 0
     assert tally.counts["evaluations"]["unchanged"] == before[0]
+
+
+# the record field each logged step stamps (as the rectification machine does on a real one)
+STAMPED = {
+    "open": "opened_at",
+    "report": "reported_at",
+    "callback": "callback_at",
+    "accept": "closed_at",
+    "overturn": "closed_at",
+}
+
+
+def test_the_log_tells_the_same_times_as_the_record(small_demo):
+    """A rectification's page shows its record (完成/回访/关闭时间) beside its log: both must
+    tell the same story — each stamped step logged at the record's time, in order."""
+    logs = defaultdict(list)
+    for event in RectificationEvent.objects.order_by("id"):
+        logs[event.rectification_id].append(event)
+    checked = Counter()
+    for r in Rectification.objects.all():
+        log = logs[r.pk]
+        assert [e.at for e in log] == sorted(e.at for e in log), r.pk
+        for e in log:
+            if e.action in STAMPED:
+                assert e.at == getattr(r, STAMPED[e.action]), (r.status, e.action)
+                checked[e.action] += 1
+    assert {"open", "report", "callback", "accept", "overturn"} <= set(checked)
+
+
+def test_rectification_limits_follow_the_working_day_rule(small_demo):
+    """核实属实 starts the rectification limit as the machine does: the end of the
+    EVALUATION_RECTIFICATION_DAYS-th working day after the verification, flagged provisional
+    when the calendar is."""
+    from yingshang.evaluations.services import rectification_days
+    from yingshang.workdays.calendar import add_working_days
+
+    verified = {
+        e.rectification_id: e.at for e in RectificationEvent.objects.filter(action="verify")
+    }
+    assert verified
+    for r in Rectification.objects.filter(pk__in=verified):
+        expected = add_working_days(verified[r.pk], rectification_days())
+        assert (r.due_at, r.due_provisional) == (expected.due, expected.provisional), r.status
+    assert not Rectification.objects.exclude(pk__in=verified).exclude(due_at=None).exists()
+
+
+def test_nothing_is_rated_or_rectified_in_the_future(small_demo):
+    """The demo's appeals end yesterday; a rating made (and a rectification worked) shortly
+    after a late closing is pressed into the time up to the load, not dated after it."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    assert not _appeal_ratings().filter(created_at__gt=now).exists()
+    for field in ("reported_at", "callback_at", "closed_at"):
+        assert not Rectification.objects.filter(**{f"{field}__gt": now}).exists(), field
+    assert not RectificationEvent.objects.filter(at__gt=now).exists()

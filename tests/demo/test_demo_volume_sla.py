@@ -159,3 +159,56 @@ def test_sqlite_rows_keep_the_submission_order(small_demo):
     assert subs == sorted(subs)
     ats = list(CaseEvent.objects.order_by("id").values_list("at", flat=True))
     assert ats == sorted(ats)  # the append-only log is written in time order
+
+
+# -------------------------------------------------------------- agreement with the other apps
+
+
+def test_every_case_was_applied_for_while_its_item_was_in_force(small_demo):
+    """The catalogue's first versions are backdated to the programme (2019) and the cases lie
+    in the last year: every single case's version was in force on its submission day — what
+    the monitoring snapshots ("items in force on a day") rely on."""
+    for c in _singles().select_related("item"):
+        assert c.version.valid_from <= c.submitted_at, c.number
+        assert c.item.current_version_id == c.version_id  # the version in force is current
+
+
+def test_cases_are_applied_for_where_the_item_may_be_handled(small_demo):
+    """申办区划: a 属地办理 item only in its own division; a 通办 item there or at another
+    county's window of the city — and the case number starts with that division's code."""
+    from yingshang.catalog.models import ScopeOfService
+    from yingshang.core.models import Division
+
+    city = Division.objects.get(code="510700")
+    elsewhere = 0
+    for c in Case.objects.exclude(item=None).select_related("item", "version", "division"):
+        assert c.division.path.startswith(city.path)
+        assert c.number.startswith(c.division.code[:6]), c.number
+        if c.division_id != c.item.division_id:
+            assert c.version.service_scope != ScopeOfService.LOCAL, c.number
+            assert c.division.level == 3 and c.parent_id is None
+            elsewhere += 1
+    assert 0 < elsewhere < Case.objects.exclude(item=None).count() / 2
+    for p in Case.objects.filter(item=None).select_related("bundle"):
+        assert p.division_id == p.bundle.division_id  # a bundle application: the bundle's
+
+
+def test_registry_applicants_are_the_registry_records_they_name(small_demo):
+    """A case of a registry enterprise or person carries that record's code and name, so that
+    the applicant's 我的办件 and the e-licence reuse (免提交) find it."""
+    linked = Case.objects.exclude(enterprise=None, person=None).select_related(
+        "enterprise", "person"
+    )
+    for c in linked:
+        holder = c.enterprise or c.person
+        assert c.applicant_kind == ("enterprise" if c.enterprise_id else "person")
+        code = holder.uscc if c.enterprise_id else holder.id_number
+        assert (c.applicant_code, c.applicant_name) == (code, holder.name), c.number
+    unlinked = Case.objects.filter(enterprise=None, person=None)
+    from yingshang.registry.models import Enterprise, Person
+
+    registered = set(Enterprise.objects.values_list("uscc", flat=True)) | set(
+        Person.objects.values_list("id_number", flat=True)
+    )
+    # a generated applicant never borrows a registered holder's number
+    assert not set(unlinked.values_list("applicant_code", flat=True)) & registered

@@ -330,7 +330,9 @@ def make_text(rng, topic, appeal_type, area, industry, key=None):
 def _enterprises(rng, tally, count=120):
     from yingshang.registry.models import Enterprise
 
-    divisions = list(Division.objects.filter(level=3).order_by("code"))
+    # registered in the configured city's counties (not in another city the database holds)
+    city = Division.objects.get(code=settings.YINGSHANG_CITY_CODE)
+    divisions = list(Division.objects.filter(level=3, parent=city).order_by("code"))
     out = []
     existing = {e.uscc: e for e in Enterprise.objects.filter(uscc__startswith="91510700MA")}
     new = []
@@ -408,7 +410,7 @@ def load_appeals(options, tally: Tally, out):
         }
         county_depts = {}
         for d in Department.objects.filter(
-            division__level=3, division__is_management_area=False
+            division__parent=city, division__level=3, division__is_management_area=False
         ).select_related("division"):
             county_depts[(d.division.name, d.function_key)] = d
         office_user = users["qiyefuwu"]

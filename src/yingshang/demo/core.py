@@ -151,6 +151,8 @@ def demo_seed_calendar(options, tally, out):
         tally.add("calendar years", status)
         tally.add("calendar days", "created", result.created)
         tally.add("calendar days", "updated", result.updated)
+        if result.deleted:  # days entered by hand in a provisional year, not in the library
+            tally.add("calendar days", "deleted", result.deleted)
         if result.message and out is not None and not options.get("quiet"):
             out.write(result.message)
 

@@ -6,6 +6,7 @@ import random
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from yingshang.demo.framework import Tally, demo_step
 from yingshang.evaluations.models import (
@@ -43,8 +44,11 @@ RECT_STATES = (
 @transaction.atomic
 def load_evaluations(options, tally: Tally, out):
     from yingshang.appeals.models import Appeal, Status
+    from yingshang.evaluations.services import rectification_days
+    from yingshang.workdays.calendar import add_working_days
 
     rng = random.Random(options.get("seed", 2019) + 600)
+    now = timezone.now()
     ct = ContentType.objects.get_for_model(Appeal)
     if Evaluation.objects.filter(content_type=ct).exists():
         tally.add("evaluations", "unchanged", Evaluation.objects.count())
@@ -79,7 +83,11 @@ def load_evaluations(options, tally: Tally, out):
                 comment=rng.choice(COMMENTS[level]),
                 evaluator_id=info["applicant_user_id"],
                 evaluator_name="",
-                created_at=a.closed_at + datetime.timedelta(hours=rng.randint(1, 30)),
+                # never in the future: an appeal closed late yesterday is rated by now
+                created_at=min(
+                    a.closed_at + datetime.timedelta(hours=rng.randint(1, 30)),
+                    now - datetime.timedelta(hours=1),
+                ),
             )
         )
     Evaluation.objects.bulk_create(evaluations, batch_size=1000)
@@ -105,27 +113,41 @@ def load_evaluations(options, tally: Tally, out):
             RectStatus.AWAITING_VERDICT: ["verify", "report", "callback"],
             RectStatus.CLOSED: ["verify", "report", "callback", "accept"],
         }[state]
+        # when each step happened (days after the rating); a rating of the last days has its
+        # steps pressed into the time up to now, never after it
+        offsets = {"verify": 2, "contest": 2, "overturn": 6}
+        if "report" in steps:
+            offsets["report"] = rng.randint(5, 14)
+            offsets["callback"] = offsets["report"] + 1
+            offsets["accept"] = offsets["callback"] + 1
+        span = max((offsets[s] for s in steps), default=0)
+        scale = 1.0
+        if span and t0 + datetime.timedelta(days=span) > now:
+            scale = max((now - t0) / datetime.timedelta(days=span), 0.0)
+        at = {s: t0 + datetime.timedelta(days=offsets[s] * scale) for s in steps}
         if "verify" in steps:
             r.verification_note = "经核实,评价反映的问题属实。"
-            r.due_at = t0 + datetime.timedelta(days=21)
+            # the limit the machine starts on 核实属实: N working days, end of day
+            due = add_working_days(at["verify"], rectification_days())
+            r.due_at, r.due_provisional = due.due, due.provisional
         if "contest" in steps:
             r.contest_reason = "企业诉求超出本部门职责,评价与事实不符。"
         if "overturn" in steps:
             r.decision_note = "经审查申诉理由成立,该评价不计入统计。"
-            r.closed_at = t0 + datetime.timedelta(days=6)
+            r.closed_at = at["overturn"]
             voided.append(ev.pk)
         if "report" in steps:
             r.measures = "已约谈经办人员,重新梳理办理流程并公开办理时限。"
-            r.reported_at = t0 + datetime.timedelta(days=rng.randint(5, 14))
+            r.reported_at = at["report"]
         if "callback" in steps:
             r.callback_note = "已电话回访评价人,告知整改情况。"
-            r.callback_at = r.reported_at + datetime.timedelta(days=1)
+            r.callback_at = at["callback"]
         if "accept" in steps:
             r.verdict_satisfied = True
             r.verdict_note = "认可整改"
-            r.closed_at = r.callback_at + datetime.timedelta(days=1)
-        rects.append((r, steps, t0))
-    Rectification.objects.bulk_create([r for r, _s, _t in rects], batch_size=1000)
+            r.closed_at = at["accept"]
+        rects.append((r, steps, t0, at))
+    Rectification.objects.bulk_create([r for r, _s, _t, _a in rects], batch_size=1000)
     Evaluation.objects.filter(pk__in=voided).update(voided=True)
     by_eval = dict(
         Rectification.objects.filter(evaluation__in=bad).values_list("evaluation_id", "pk")
@@ -138,7 +160,7 @@ def load_evaluations(options, tally: Tally, out):
         "callback": (RectStatus.CALLBACK, RectStatus.AWAITING_VERDICT),
         "accept": (RectStatus.AWAITING_VERDICT, RectStatus.CLOSED),
     }
-    for r, steps, t0 in rects:
+    for r, steps, t0, at in rects:
         pk = by_eval[r.evaluation_id]
         rect_events.append(
             RectificationEvent(
@@ -149,7 +171,7 @@ def load_evaluations(options, tally: Tally, out):
                 at=t0,
             )
         )
-        for k, action in enumerate(steps):
+        for action in steps:
             fr, to = flow[action]
             rect_events.append(
                 RectificationEvent(
@@ -158,7 +180,7 @@ def load_evaluations(options, tally: Tally, out):
                     from_state=fr,
                     to_state=to,
                     actor_name="demo",
-                    at=t0 + datetime.timedelta(days=2 * (k + 1)),
+                    at=at[action],  # the time the record carries for the step
                 )
             )
     RectificationEvent.objects.bulk_create(rect_events, batch_size=2000)

@@ -161,11 +161,29 @@ def load_reforms(options, tally, out):
     publish_demo(programme, tally)
 
 
+def _bureau(programme) -> User | None:
+    """The demo account of the programme's supervision bureau: a demo staff member of the city
+    table (demo/data) in the 政务服务监督管理局 (``gov_service``) of the programme's division who
+    may publish it — Mianyang's ``jianduyuan``, another city's own — or None."""
+    from yingshang.demo.data import mianyang as config
+    from yingshang.reforms.policies import can_publish
+
+    names = [
+        username
+        for username, _name, _role, division, key in config.DEMO_STAFF
+        if division == programme.division.code and key == "gov_service"
+    ]
+    for user in User.objects.filter(username__in=names).order_by("username"):
+        if can_publish(user, programme):
+            return user
+    return None
+
+
 def publish_demo(programme, tally):
     """政务公开: the demo programme is published by the supervision bureau (idempotent)."""
     if programme.published_at is not None:
         return
-    bureau = User.objects.filter(username="jianduyuan").first()
+    bureau = _bureau(programme)
     if bureau is None:
         return
     services.publish_programme(programme, user=bureau)
@@ -174,10 +192,7 @@ def publish_demo(programme, tally):
 
 def _history(programme, as_of, seed, tally):
     rng = random.Random(seed)
-    bureau = (
-        User.objects.filter(username="jianduyuan").first()
-        or User.objects.filter(is_superuser=True).first()
-    )
+    bureau = _bureau(programme) or User.objects.filter(is_superuser=True).first()
     staff_by_dept = {}
     for u in User.objects.exclude(department=None).order_by("role", "username"):
         if can_write(u):

@@ -125,6 +125,20 @@ def _portal_user(username: str, full_name: str, tally) -> User:
     return user
 
 
+def _state(obj) -> dict | None:
+    """The stored fields of an enterprise or person (None: not registered yet)."""
+    if obj is None:
+        return None
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _status(before: dict | None, obj) -> str:
+    """created, updated (the rerun put changed master data back) or unchanged."""
+    if before is None:
+        return "created"
+    return "unchanged" if before == _state(obj) else "updated"
+
+
 def _licence(holder, code, issuer, number, issued_on, tally, data=None):
     exists = ELicence.objects.filter(licence_type__code=code, number=number).exists()
     services.issue_elicence(holder, code, issuer, number, "", data or {}, issued_on=issued_on)
@@ -147,7 +161,7 @@ def load_registry(options, tally, out):
     shimin = _portal_user(*CITIZEN_USER, tally)
     for i, (body, name, rep, phone, div, address, est) in enumerate(ENTERPRISES):
         code = enterprise_uscc(div, body)
-        before = Enterprise.objects.filter(uscc=code).exists()
+        before = _state(Enterprise.objects.filter(uscc=code).first())
         enterprise = services.register_enterprise(
             uscc=code,
             name=name,
@@ -157,7 +171,7 @@ def load_registry(options, tally, out):
             division=divisions[div],
             established_on=datetime.date.fromisoformat(est),
         )
-        tally.add("enterprises", "unchanged" if before else "created")
+        tally.add("enterprises", _status(before, enterprise))
         issuer = market.get(div) or market[mianyang.CITY[0]]
         _licence(
             enterprise,
@@ -172,7 +186,7 @@ def load_registry(options, tally, out):
             services.link_enterprise_user(enterprise, qiye)
     for i, (birth, seq, name, phone, div) in enumerate(PERSONS):
         number = person_id(div, birth, seq)
-        before = Person.objects.filter(id_number=number).exists()
+        before = _state(Person.objects.filter(id_number=number).first())
         person = services.register_person(
             id_number=number,
             name=name,
@@ -180,7 +194,7 @@ def load_registry(options, tally, out):
             division=divisions[div],
             user=shimin if i == 0 else None,
         )
-        tally.add("persons", "unchanged" if before else "created")
+        tally.add("persons", _status(before, person))
         issuer = police.get(div) or police[mianyang.CITY[0]]
         _licence(person, "sfz", issuer, f"SFZ{number}", datetime.date(2016, 1, 1), tally)
         _licence(person, "hkb", issuer, f"HKB{number}", datetime.date(2010, 1, 1), tally)
