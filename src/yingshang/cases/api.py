@@ -20,6 +20,7 @@ from rest_framework.routers import DefaultRouter
 from yingshang.platform.api import (
     LIST_MAX,
     NOTE_MAX,
+    BuiltFieldsMixin,
     CachedTokenAuthentication,
     CappedCountPagination,
     ScopedTokenAuthentication,
@@ -31,7 +32,7 @@ from . import payload, selectors, services, sla, workflow
 from .models import Case, Channel, SlaState, Status
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(BuiltFieldsMixin, serializers.ModelSerializer):
     # a method field, not source="get_status_display": DRF inspects a callable source's
     # signature on every row (inspect.signature, a tenth of the case list's time in the profile)
     status_label = serializers.SerializerMethodField()

@@ -12,7 +12,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from yingshang.core.models import Department, Division
-from yingshang.platform.api import LIST_MAX, TEXT_MAX, CodeRelatedField, ScopedViewSetMixin
+from yingshang.platform.api import (
+    LIST_MAX,
+    TEXT_MAX,
+    BuiltFieldsMixin,
+    CodeRelatedField,
+    ScopedViewSetMixin,
+)
 from yingshang.platform.query import IdFilter
 from yingshang.registry.models import LicenceType
 
@@ -71,7 +77,7 @@ class VersionSerializer(serializers.ModelSerializer):
         ]
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(BuiltFieldsMixin, serializers.ModelSerializer):
     department = serializers.PrimaryKeyRelatedField(read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True)
     division_code = serializers.CharField(source="division.code", read_only=True)
