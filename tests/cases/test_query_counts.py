@@ -89,3 +89,25 @@ def test_api_case_detail_statements_are_bounded(system, cases, django_assert_max
         r = system.get(f"/api/cases/{number}/")
     assert r.status_code == 200 and r.json()["number"] == number
     assert len(r.json()["materials"]) == len(cases[0].materials.all())
+
+
+@pytest.mark.parametrize("scope", ["department", "city"])
+def test_a_queue_page_reads_its_index_in_order_without_sorting(handler, cases, staff, scope):
+    """PostgreSQL: the queue's order (due, submitted, id) is the partial index's, so a page of
+    50 reads 50 index entries — no sort of the whole queue (most open cases, not yet
+    accepted, have no due date). Scans other than by index are switched off so the plan shows
+    whether the index alone can give the order."""
+    from django.db import connection
+
+    from yingshang.cases import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL plan (CI runs this on PostgreSQL)")
+    user = handler if scope == "department" else staff["admin"]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    plan = selectors.queue_for(user)[:50].explain()
+    index = "case_open_dept_queue" if scope == "department" else "case_open_queue"
+    assert index in plan, plan
+    assert "Sort" not in plan, plan

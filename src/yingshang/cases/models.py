@@ -276,15 +276,18 @@ class Case(models.Model):
             # Department queue: open cases of a department ordered by due date.
             models.Index(fields=["department", "status", "due_at"], name="case_queue"),
             models.Index(fields=["status", "due_at"], name="case_status_due"),
-            # open-case queues read in due order without a sort (partial: open cases only)
+            # open-case queues read in their order (due, then submitted, then id — the cases
+            # not yet accepted have no due date and are ordered by submission) without a
+            # sort: a page of 50 reads 50 index entries however long the queue (partial: open
+            # cases only)
             models.Index(
-                fields=["department", "due_at"],
-                name="case_open_dept_due",
+                fields=["department", "due_at", "submitted_at", "id"],
+                name="case_open_dept_queue",
                 condition=models.Q(status__in=OPEN_STATUS_VALUES),
             ),
             models.Index(
-                fields=["due_at"],
-                name="case_open_due",
+                fields=["due_at", "submitted_at", "id"],
+                name="case_open_queue",
                 condition=models.Q(status__in=OPEN_STATUS_VALUES),
             ),
             models.Index(fields=["submitted_at"], name="case_submitted"),
