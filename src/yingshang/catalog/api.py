@@ -26,7 +26,7 @@ from . import search, selectors, services
 from .models import Bundle, Category, Material, ServiceItem, ServiceItemVersion, Theme
 
 
-class MaterialSerializer(serializers.ModelSerializer):
+class MaterialSerializer(BuiltFieldsMixin, serializers.ModelSerializer):
     licence_type = CodeRelatedField(
         queryset=LicenceType.objects.all(), required=False, allow_null=True
     )
@@ -49,7 +49,7 @@ class MaterialSerializer(serializers.ModelSerializer):
         read_only_fields = ["order"]
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(BuiltFieldsMixin, serializers.ModelSerializer):
     materials = MaterialSerializer(many=True, read_only=True)
     result_licence_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     compression_rate = serializers.FloatField(read_only=True, allow_null=True)
