@@ -7,6 +7,7 @@ YINGSHANG_VAR where the embedded database, secret, uploads and reports live (def
 REDIS_URL     the shared cache of the rate-limit counters (default: the database table)
 LOOKUP_RATE / SUBMISSION_RATE   failed public look-ups / anonymous submissions (default 20/10m)
 LOOKUP_CODE_KEY  the key the 查询码 are derived with (default: from SECRET_KEY)
+PG_PREPARED   PostgreSQL: 0 turns off server-side binding and prepared statements (default 1)
 """
 
 import json
@@ -127,6 +128,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameter binding, and psycopg prepares a statement the 5th time a connection
+    # runs it: PostgreSQL then skips parsing and planning, a quarter of its CPU under the mixed
+    # load (docs/performance.md, "Mixed load"). PG_PREPARED=0 turns it off — behind a pooler
+    # that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+    if os.environ.get("PG_PREPARED", "1") == "1":
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True,
+            prepare_threshold=int(os.environ.get("PG_PREPARE_THRESHOLD", "5")),
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

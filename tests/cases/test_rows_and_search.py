@@ -104,7 +104,10 @@ def test_execute_runs_statements_in_order_and_skips_empty_ones(mianyang):
     )
     assert Department.objects.get(pk=dept.pk).short_name == "一二"
     rows.execute([])
-    assert rows.multi_statement() is (connection.vendor == "postgresql")
+    # several statements in one execute: PostgreSQL with client-side binding only (PG_PREPARED=1
+    # binds on the server, one statement per execute)
+    server_side = connection.settings_dict.get("OPTIONS", {}).get("server_side_binding", False)
+    assert rows.multi_statement() is (connection.vendor == "postgresql" and not server_side)
 
 
 # ---------------------------------------------------------------------------- search terms

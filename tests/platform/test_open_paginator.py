@@ -77,8 +77,8 @@ def test_a_page_that_is_not_a_whole_number_is_refused(bad):
         paginator(10, 3, 5).page(bad)
 
 
-@pytest.mark.parametrize("bad", [0, -1])
-def test_a_page_below_one_is_refused(bad):
+@pytest.mark.parametrize("bad", [0, -1, 10**20, 2**63 // 3])
+def test_a_page_below_one_or_past_any_table_is_refused(bad):
     with pytest.raises(EmptyPage):
         paginator(10, 3, 5).page(bad)
 
@@ -119,7 +119,13 @@ def test_a_small_api_list_has_an_exact_count(many_cases, login, staff):
 
 @pytest.mark.parametrize(
     ("page", "lang", "word"),
-    [(4, "zh-hans", "无效"), (4, "en", "Invalid"), ("last", "en", "Invalid"), (0, "en", "Invalid")],
+    [
+        (4, "zh-hans", "无效"),
+        (4, "en", "Invalid"),
+        ("last", "en", "Invalid"),
+        (0, "en", "Invalid"),
+        (10**19, "en", "Invalid"),
+    ],
 )
 def test_a_page_past_the_end_or_not_a_number_is_a_400_on_page(
     many_cases, login, staff, page, lang, word

@@ -92,6 +92,8 @@ class OpenEndedPaginator(CappedPaginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page + 1 > ID_MAX:  # past any table a bigint can number
+            raise EmptyPage(self.error_messages["no_results"])
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if number == 1 and len(rows) <= self.per_page:
             self.__dict__["count"] = len(rows)  # the whole list: no COUNT

@@ -18,6 +18,7 @@ Bundle parents carry no item and are left out of the item-level counts (their su
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db.models import (
     Count,
@@ -58,6 +59,8 @@ OPEN = (
     "pending_approval",
     "suspended",
 )
+
+SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")
 
 
 SHORT_RANGE_DAYS = 7  # below: 补正 looked up per completed case, not hashed over all events
@@ -256,7 +259,12 @@ class CasesSource(Source):
                     try:
                         with transaction.atomic(), connection.cursor() as cur:
                             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                            cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                            # a literal, not a parameter: a utility statement takes no bound
+                            # parameter (PG_PREPARED=1 binds on the server); the id is the
+                            # server's own ("00000003-0000001B-1"), checked all the same
+                            if not SNAPSHOT_ID.fullmatch(snapshot):
+                                raise ValueError(f"unexpected snapshot id {snapshot!r}")
+                            cur.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
                             return fn()
                     finally:
                         connection.close()  # this thread's connection
