@@ -18,23 +18,29 @@ from django.db import transaction
 
 _store: dict[str, tuple[float, object]] = {}
 _lock = threading.Lock()
+_generation = 0  # one more on every clear: a value computed across a clear is not kept
 
 
 def get(key: str, ttl: float, compute: Callable[[], object]):
     """The memoised value of ``key``, computed by ``compute()`` when absent or older than
-    ``ttl`` seconds."""
+    ``ttl`` seconds. A value whose computation overlapped a :func:`clear` is returned but not
+    kept (it may hold the rows from before the change)."""
     now = time.monotonic()
     hit = _store.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
+    started = _generation
     value = compute()
     with _lock:
-        _store[key] = (now + ttl, value)
+        if _generation == started:
+            _store[key] = (now + ttl, value)
     return value
 
 
 def _drop(prefix: str) -> None:
+    global _generation
     with _lock:
+        _generation += 1
         for key in [k for k in _store if k.startswith(prefix)]:
             del _store[key]
 
