@@ -21,7 +21,7 @@ from yingshang.platform.api import (
 )
 from yingshang.platform.errors import problem_responses
 
-from . import selectors, services
+from . import forms, selectors, services
 from .models import (
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -468,7 +468,8 @@ class QASessionInputSerializer(serializers.Serializer):
     )
 
     def validate_enterprises(self, codes):
-        return _registered(codes)
+        # a Django ValidationError here is a 400 on the field (DRF's to_internal_value)
+        return forms.registered_enterprises(codes)
 
 
 class QuestionInputSerializer(serializers.Serializer):
@@ -489,19 +490,7 @@ class QuestionInputSerializer(serializers.Serializer):
     commitment_deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
     def validate_enterprise(self, code):
-        return _registered([code])[0] if code.strip() else None
-
-
-def _registered(codes) -> list:
-    """USCCs → registered enterprises; an unknown one is a 400 on the field, naming it."""
-    from django.core.exceptions import ValidationError as DjangoValidationError
-
-    from .forms import registered_enterprises
-
-    try:
-        return registered_enterprises(codes)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(exc.messages) from exc
+        return forms.registered_enterprises([code])[0] if code.strip() else None
 
 
 class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
@@ -526,7 +515,6 @@ class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=QASessionInputSerializer, responses={201: QASessionSerializer})
     def create(self, request):
-
         ser = QASessionInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
@@ -545,7 +533,6 @@ class QASessionViewSet(AuditContextMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=QuestionInputSerializer, responses={201: QuestionSerializer})
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):
-
         # sessions are read publicly, but written only inside the caller's subtree (404)
         session = get_object_or_404(QASession.objects.visible_to(request.user), pk=pk)
         ser = QuestionInputSerializer(data=request.data)
