@@ -11,6 +11,7 @@ from tests.helpers import export_file
 from yingshang.cases import workflow
 from yingshang.cases.models import Case, CaseMaterial, MaterialSource, Status
 from yingshang.cases.services import material_slots
+from yingshang.platform.query import CappedPaginator
 
 from .conftest import PDF, PNG, RIC, USCC, ofd_bytes, upload
 
@@ -279,7 +280,7 @@ def test_search_and_capped_queue(client, submitted, staff, monkeypatch):
     assert list(selectors.cases_for(clerk, q="示例科技")) == [submitted]
     assert list(selectors.cases_for(clerk, q="企业设立")) == [submitted]  # item name
     assert list(selectors.cases_for(clerk, q="不存在的名字")) == []
-    monkeypatch.setattr(selectors.CappedPaginator, "cap", 0)
+    monkeypatch.setattr(CappedPaginator, "cap", 0)
     client.force_login(staff["chengban"])
     body = client.get(reverse("cases:queue")).content.decode()
     assert "超过 0 条" in body and submitted.number in body

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from tests.core.factories import city, department
 from yingshang.cases import rows, sla
-from yingshang.cases.selectors import CappedPaginator, search_q
+from yingshang.cases.selectors import search_q
 from yingshang.core.models import Department, User
+from yingshang.platform.query import CappedPaginator
 
 # ---------------------------------------------------------------------------- rows
 

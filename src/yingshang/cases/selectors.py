@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from yingshang.core.policies import is_portal_user
 from yingshang.platform import lookup_codes
-from yingshang.platform.query import CappedPaginator  # noqa: F401 - the queue's, named here
 
 from . import sla
 from .models import OPEN_STATUSES, Case, CaseEvent, Status

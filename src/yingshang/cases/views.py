@@ -4,7 +4,7 @@ models directly."""
 
 import base64
 import io
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +24,8 @@ from yingshang.core.views import staff_required
 from yingshang.platform import ratelimit, uploads
 from yingshang.platform.clients import in_wechat, wechat_on_android
 from yingshang.platform.forms import add_service_errors
+from yingshang.platform.query import CappedPaginator
+from yingshang.platform.urls import url_per_key
 from yingshang.registry import public as registry
 
 from . import forms, links, progress, selectors, services, sla, workflow
@@ -469,10 +471,9 @@ def queue(request):
     filter_form = forms.QueueFilterForm(g)
     filters = filter_form.case_filters(default_status="open")
     qs = selectors.queue_for(request.user, **filters)
-    page = filter_form.page_of(qs, 50, paginator_class=selectors.CappedPaginator)
+    page = filter_form.page_of(qs, 50, paginator_class=CappedPaginator)
     now = timezone.now()
-    # the rows' links from one reverse(): a {% url %} per row was a tenth of the page's CPU
-    detail = reverse("cases:detail", args=["0"])[:-2]  # "/staff/cases/" + number + "/"
+    detail = url_per_key("cases:detail")
     # the rows are written here, escaped by format_html: a template loop over 50 rows with a
     # filter per cell (date, labels, choices) was most of the page's CPU (bench/load/cost.py)
     tz = timezone.get_current_timezone()
@@ -486,7 +487,7 @@ def queue(request):
             (
                 cls := SLA_CLASSES.get(st := sla.state_of(c, now), ""),
                 c.number,
-                f"{detail}{quote(c.number, safe='')}/",
+                detail(c.number),
                 c.number,
                 c.title,
                 in_bundle if c.parent_id else "",

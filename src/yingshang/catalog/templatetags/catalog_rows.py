@@ -6,12 +6,11 @@ Written in Python and escaped by ``format_html_join``: twenty rows through a tem
 with a translation, a link and four choice labels each were half the search page's CPU
 (docs/performance.md)."""
 
-from urllib.parse import quote
-
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+
+from yingshang.platform.urls import url_per_key
 
 register = template.Library()
 
@@ -24,7 +23,7 @@ ROW = (
 
 @register.simple_tag
 def item_rows(items):
-    detail = reverse("catalog:service-detail", args=["0"])[:-2]  # ".../services/" + code + "/"
+    detail = url_per_key("catalog:service-detail")
     immediate = _("即办件")
     rows = []
     for item in items:
@@ -36,7 +35,7 @@ def item_rows(items):
         )
         rows.append(
             (
-                f"{detail}{quote(item.implementation_code, safe='')}/",
+                detail(item.implementation_code),
                 item.name,
                 item.get_category_display(),
                 item.department.name,
