@@ -3,11 +3,13 @@ every active item; staff pages and writes are scoped with ``visible_to``."""
 
 from collections import Counter
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from yingshang.core.models import Department
+from yingshang.platform import memo
 
+from . import search
 from .models import Bundle, BundleItem, Material, ServiceItem, Theme
 
 
@@ -193,16 +195,10 @@ FACTS_PREFIX = "catalog."
 def home_facts() -> dict:
     """The home page's tiles: popular items ``(code, name, department)``, active bundles
     ``(key, name, items)``, life events ``(event, items)`` and the person/enterprise counts."""
-    from yingshang.platform import memo
-
     return memo.get(FACTS_PREFIX + "home", FACTS_TTL, _home_facts)
 
 
 def _home_facts() -> dict:
-    from django.db.models import Count
-
-    from . import search
-
     counts = public_items().aggregate(
         person=Count("pk", filter=Q(theme__in=[Theme.PERSON, Theme.BOTH])),
         enterprise=Count("pk", filter=Q(theme__in=[Theme.ENTERPRISE, Theme.BOTH])),
@@ -223,8 +219,6 @@ def _home_facts() -> dict:
 def search_facets() -> dict:
     """The search filters' choices: departments ``(pk, name)`` and divisions ``(code, name)``
     that offer an active item, and the 30 most frequent life events ``(event, event)``."""
-    from yingshang.platform import memo
-
     return memo.get(FACTS_PREFIX + "search", FACTS_TTL, _search_facts)
 
 
@@ -240,7 +234,5 @@ def _search_facts() -> dict:
 
 def forget_facts(*args, **kwargs) -> None:
     """Signal receiver: the catalogue changed, the memoised facts go (this process)."""
-    from yingshang.platform import memo
-
     if not kwargs.get("raw"):
         memo.clear(FACTS_PREFIX)
