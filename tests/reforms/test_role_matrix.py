@@ -45,9 +45,10 @@ PEOPLE = {
         lambda: HandlerFactory(department=department("510700", "gov_service")),
         (1, 0, 1, 1, 0),
     ),
+    # the bureau role, but the task is the city's: no report on its behalf (nor publishing)
     "county supervisor": (
         lambda: SupervisorFactory(department=department("510703", "gov_service")),
-        (1, 1, 0, 1, 0),
+        (1, 1, 0, 0, 0),
     ),
     "city leader": (lambda: LeaderFactory(), (0, 1, 0, 0, 0)),
     "administrator": (lambda: AdminFactory(), (1, 1, 1, 1, 0)),
@@ -198,3 +199,20 @@ def test_who_may_run_the_sweep_from_the_supervision_page(task, client, who, stat
 def test_who_may_open_the_import_page(task, client, who, status):
     client.force_login(PEOPLE[who][0]())
     assert client.get(f"/staff/reforms/{task.programme_id}/import/").status_code == status
+
+
+def test_the_service_refuses_a_report_outside_the_bureaus_division(task):
+    """The report rule itself holds the division scope: a county bureau calling the service
+    directly (not through a page or the API, which answer 404 first) writes nothing for a city
+    task, and the city bureau may."""
+    from django.core.exceptions import PermissionDenied
+
+    from yingshang.reforms import services
+
+    county = SupervisorFactory(department=department("510703", "gov_service"))
+    with pytest.raises(PermissionDenied):
+        services.submit_report(task, user=county, percent=30, text="代报")
+    assert not ProgressReport.objects.filter(task=task).exists()
+    city = SupervisorFactory()
+    services.submit_report(task, user=city, percent=30, text="代报")
+    assert ProgressReport.objects.get(task=task).percent == 30
