@@ -33,7 +33,7 @@ PEOPLE = {
     "administrator": (lambda: AdminFactory(), (1, 1, 1, 1)),
     "county supervisor": (
         lambda: SupervisorFactory(department=department("510781", "gov_service")),
-        (1, 1, 0, 1),
+        (0, 1, 0, 1),  # the monthly report is the city's: neither written nor read
     ),
     "county handler": (
         lambda: HandlerFactory(department=department("510703", "market")),

@@ -16,10 +16,19 @@ def _city_staff(user) -> bool:
     return bool(user.role and user.division_id and user.division.level <= DivisionLevel.CITY)
 
 
+_supervises = has_role(Role.SUPERVISOR, Role.ADMIN)
+
+
+def _city_supervisor(user) -> bool:
+    """The monthly report covers the whole city: its supervisors and administrators generate it
+    (a county supervisor, who may not download it, may not write it either)."""
+    return _supervises(user) and _city_staff(user)
+
+
 policy = Policy(
     "monitoring",
     {
-        "generate_report": Rule(who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("生成月度报告")),
+        "generate_report": Rule(who=_city_supervisor, label=_("生成月度报告(市级及以上)")),
         "export_process_log": Rule(
             who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导出流程事件日志(XES)")
         ),
