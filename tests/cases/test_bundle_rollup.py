@@ -280,7 +280,7 @@ def test_a_part_and_its_roll_up_reach_the_applicant_once(
     bundle_case, portal_users, django_capture_on_commit_callbacks
 ):
     """The last part withdrawn withdraws the bundle: the part's change and the bundle's
-    roll-up carry the same status in the same minute, so the applicant reads one message; a
+    roll-up are one event (one transaction, same status), so the applicant reads one message; a
     part whose roll-up changes the bundle to another status is two."""
     first, *others = list(bundle_case.children.order_by("id"))
     later = timezone.now() + datetime.timedelta(minutes=2)  # another minute than the first's
@@ -299,3 +299,20 @@ def test_a_part_and_its_roll_up_reach_the_applicant_once(
     assert len(new) == 1
     assert new[0].link == reverse("cases:my-case", args=[bundle_case.number])
     assert new[0].data["status"] == S.WITHDRAWN
+
+
+def test_two_parts_changed_in_the_same_minute_are_two_messages(
+    bundle_case, portal_users, django_capture_on_commit_callbacks
+):
+    """Two parts withdrawn one after the other at the same instant are two events: each reaches
+    the applicant (the key names the event, not the minute)."""
+    first, second, *rest = list(bundle_case.children.order_by("id"))
+    assert rest, "the bundle needs a third part so that two withdrawals leave it open"
+    at = timezone.now()
+    before = _messages(portal_users["qiye"]).count()
+    for part in (first, second):
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.transition(part, "withdraw", portal_users["qiye"], at=at)
+    titles = [m.title for m in _messages(portal_users["qiye"])[before:]]
+    assert f"办件 {first.number}:已撤回" in titles
+    assert f"办件 {second.number}:已撤回" in titles

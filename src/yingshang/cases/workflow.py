@@ -12,6 +12,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,6 +29,7 @@ from .models import (
     FINISHED_STATUSES,
     OPEN_STATUSES,
     Case,
+    CaseEvent,
     Outcome,
     Status,
     Step,
@@ -337,7 +339,6 @@ def _notify_later(case: Case):
 
 def notify_status(case_id: int):
     from django.urls import reverse
-    from django.utils import timezone
 
     try:
         from yingshang.notifications.public import notify
@@ -356,17 +357,23 @@ def notify_status(case_id: int):
     if case.reason and case.status in (S.REJECTED, S.COMPLETED):
         body += _("理由:%(r)s") % {"r": case.reason}
     number = case.parent.number if case.parent_id else case.number
-    # one message per event per person: a sub-case's change and the roll-up it causes on the
-    # bundle case reach the applicant once (same root case, status and minute)
-    last = case.events.order_by("-at", "-pk").values_list("at", flat=True).first()
-    stamp = timezone.localtime(last or timezone.now()).strftime("%Y%m%d%H%M")
+    # One message per event per person: a sub-case's change and the roll-up it causes on the
+    # bundle case are written in one transaction, so after it commits both see the same newest
+    # event of the bundle's family and reach the applicant once; two parts completed one after
+    # the other (in the same minute or not) are two messages.
+    root = case.parent_id or case.pk
+    if case.parent_id or case.is_bundle_parent:
+        family = CaseEvent.objects.filter(Q(case_id=root) | Q(case__parent_id=root))
+    else:
+        family = case.events.all()
+    last = family.order_by("-pk").values_list("pk", flat=True).first()
     notify(
         case.user,
         title,
         body,
         reverse("cases:my-case", args=[number]),
         category="case",
-        dedup_key=f"case:{number}:{case.status}:{stamp}",
+        dedup_key=f"case:{number}:{case.status}:{last}",
         data={
             "number": case.number,
             "status": case.status,
