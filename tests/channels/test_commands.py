@@ -78,6 +78,23 @@ def test_my_cases_asks_to_bind(phone):
     assert "绑定" in ask(phone, "我的办件")
 
 
+def test_unknown_and_unbound_openids_asking_for_my_cases_are_counted_and_store_nothing(
+    phone, django_capture_on_commit_callbacks
+):
+    """An openid never seen (no follower row) and a follower without a binding get the binding
+    explanation — no case, no follower row written — and each such ask is counted for the
+    supervisors (拒绝统计, reason ``unbound``)."""
+    unknown = "oUNKNOWN0000000000000000xyz"
+    phone.encrypted(event_xml("subscribe"))  # OPENID follows but is not bound
+    with django_capture_on_commit_callbacks(execute=True):
+        for openid in (unknown, OPENID):
+            text = ask(phone, "我的办件", openid=openid)
+            assert "绑定" in text and "/wechat/oauth/" in text
+    assert not Follower.objects.filter(openid=unknown).exists()
+    assert Follower.objects.get(openid=OPENID).user is None
+    assert {r.reason: r.count for r in RefusalCount.objects.all()} == {"unbound": 2}
+
+
 def test_appeal_links_to_the_prefilled_form(phone, client):
     text = ask(phone, "诉求 办电审批太慢")
     link = next(line for line in text.splitlines() if "/appeals/new/" in line)

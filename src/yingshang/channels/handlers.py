@@ -19,6 +19,7 @@ from yingshang.notifications.public import absolute_link
 from yingshang.platform import ratelimit
 
 from . import services
+from .models import RefusalReason
 
 QUERY_RE = re.compile(r"^查询\s+(\S+)\s+(\S+)\s*$")
 APPEAL_RE = re.compile(r"^诉求\s*(.*)$", re.S)
@@ -73,7 +74,8 @@ def answer_my_cases(openid: str) -> str:
     from . import binding
 
     user = binding.bound_user(openid) if openid else None
-    if user is None:
+    if user is None:  # nothing is shown or stored; counted for supervisors after the commit
+        services.count_refusal_after_commit(RefusalReason.UNBOUND)
         return bind_explanation()
     cases = list(cases_public.cases_of_applicant(user)[: MY_CASES_SHOWN + 1])
     if not cases:

@@ -32,6 +32,12 @@ def count_refusal(reason: str) -> None:
         )
 
 
+def count_refusal_after_commit(reason: str) -> None:
+    """``count_refusal`` once the current transaction commits, in its own short statement (the
+    counter row of the day is shared by every request: no lock on it is held meanwhile)."""
+    transaction.on_commit(lambda: count_refusal(reason))
+
+
 # Tables whose rows only guard the callback (replay nonces, per-openid rate buckets): a
 # transaction that wrote nothing else may commit without waiting for the disk.
 GUARD_TABLES = (SeenNonce._meta.db_table, RateBucket._meta.db_table)
