@@ -175,3 +175,12 @@ def record_push_reports(openid: str, entries) -> int:
             reported_at=now,
         )
     return recorded
+
+
+def defer_answer(openid: str, content: str) -> None:
+    """Queue the answer to a text command once the callback's transaction commits (the task
+    ``channels.tasks.answer_later`` sends it as a customer-service message)."""
+    from .tasks import answer_later
+
+    openid, content = openid[:64], (content or "")[:600]
+    transaction.on_commit(lambda: answer_later.enqueue(openid, content))
