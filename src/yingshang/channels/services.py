@@ -33,9 +33,17 @@ def count_refusal(reason: str) -> None:
 
 
 def count_refusal_after_commit(reason: str) -> None:
-    """``count_refusal`` once the current transaction commits, in its own short statement (the
-    counter row of the day is shared by every request: no lock on it is held meanwhile)."""
-    transaction.on_commit(lambda: count_refusal(reason))
+    """``count_refusal`` once the current transaction commits, in a short transaction of its own
+    (the counter row of the day is shared by every request: no lock on it is held while the
+    answer is worked out) that, like a question's, does not wait for the WAL flush — a crash
+    may lose the last fraction of a second of counts, never domain data (``relax_commit``)."""
+
+    def count():
+        with transaction.atomic():
+            relax_commit()
+            count_refusal(reason)
+
+    transaction.on_commit(count)
 
 
 # Tables whose rows only guard the callback (replay nonces, per-openid rate buckets): a
