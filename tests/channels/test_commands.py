@@ -116,12 +116,16 @@ def test_keyword_search_without_results(phone, catalog):
     assert "没有找到" in ask(phone, "不存在的事项名称xyz")
 
 
-def test_rate_limit_per_openid(phone, settings):
+def test_rate_limit_per_openid(phone, settings, django_capture_on_commit_callbacks):
     settings.WECHAT_COMMANDS_PER_MINUTE = 3
-    answers = [ask(phone, "我的办件") for _ in range(4)]
-    assert all("绑定" in a for a in answers[:3])
-    assert "太频繁" in answers[3]
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [ask(phone, "营业执照") for _ in range(4)]
+        menu = phone.encrypted(event_xml("CLICK", "HELP"))
+    assert all("太频繁" not in a for a in answers[:3])
+    assert "太频繁" in answers[3] and "太频繁" in content_of(phone.reply_of(menu))
     assert "绑定" in ask(phone, "我的办件", openid="oOtherUserOpenId0000000000001")
+    # the commands over the limit are counted for the supervisors
+    assert RefusalCount.objects.get(reason="rate").count == 2
 
 
 def test_other_message_types_get_help(phone):

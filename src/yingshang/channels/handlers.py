@@ -206,6 +206,7 @@ MENU_KEYS = {
 
 
 def rate_limited() -> str:
+    services.count_refusal_after_commit(RefusalReason.RATE)  # counted for supervisors
     return _("您发送得太频繁了,请稍后再试。")
 
 
