@@ -385,6 +385,11 @@ NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
 WECHAT_COMMANDS_PER_MINUTE = int(os.environ.get("WECHAT_COMMANDS_PER_MINUTE", "20"))
 WECHAT_MAX_BODY_BYTES = int(os.environ.get("WECHAT_MAX_BODY_BYTES", str(64 * 1024)))
 WECHAT_API_TIMEOUT = float(os.environ.get("WECHAT_API_TIMEOUT", "10"))
+# text commands answered later by the task queue through the customer-service message API
+# instead of in the callback's reply: comma-separated of query, my_cases, appeal, search
+WECHAT_DEFERRED_COMMANDS = [
+    c.strip() for c in os.environ.get("WECHAT_DEFERRED_COMMANDS", "").split(",") if c.strip()
+]
 # Push templates per notification category when none is set in the admin, e.g.
 # {"case": {"subscribe": {"template_id": "…", "fields": {"thing1": "title"}}}}; "" = default.
 WECHAT_TEMPLATES = json.loads(os.environ.get("WECHAT_TEMPLATES", "{}") or "{}")

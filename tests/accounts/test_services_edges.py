@@ -317,6 +317,36 @@ def test_reset_password_refuses_a_weak_password_before_the_code_and_then_resets(
     assert len(entry.action) <= 20
 
 
+def test_every_wrong_registration_code_counts_towards_the_tries(mianyang, settings):
+    settings.ACCOUNTS_CODE_MAX_ATTEMPTS = 2
+    code = _code(_phone(36))
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(2):
+        _refusal(lambda: _person(_phone(36), code=wrong))
+    assert OneTimeCode.objects.get(phone=_phone(36)).attempts == 2
+    err = _refusal(lambda: _person(_phone(36), code=code))
+    assert "次数过多" in err["code"][0]
+    assert not Account.objects.filter(phone=_phone(36)).exists()
+
+
+def test_every_wrong_reset_code_counts_towards_the_tries(settings):
+    """The reset is one transaction; a wrong code's refusal must not roll its try back, or the
+    code could be guessed without limit."""
+    settings.ACCOUNTS_CODE_MAX_ATTEMPTS = 3
+    AccountFactory(phone=_phone(35))
+    code = _code(_phone(35), CodePurpose.RESET)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(3):
+        _refusal(
+            lambda: services.reset_password(phone=_phone(35), code=wrong, password=NEW_PASSWORD)
+        )
+    assert OneTimeCode.objects.get(phone=_phone(35), purpose=CodePurpose.RESET).attempts == 3
+    err = _refusal(
+        lambda: services.reset_password(phone=_phone(35), code=code, password=NEW_PASSWORD)
+    )
+    assert "次数过多" in err["code"][0]
+
+
 # --------------------------------------------------------------------------- real name
 
 

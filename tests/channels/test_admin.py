@@ -48,3 +48,19 @@ def test_refusal_counts_listed_for_supervisors(staff, login, phone):
     assert RefusalCount.objects.get().count == 1
     page = login(staff["admin"]).get("/admin/channels/refusalcount/").content.decode()
     assert "签名错误或缺失" in page
+
+
+def test_followers_are_masked_in_the_admin_list_and_page(staff, login, wechat_env):
+    """A binding is personal data: the openid never appears whole in the admin."""
+    from yingshang.channels.models import Follower
+
+    openid = "oia2TjjewbmiOUlr6X-1crbLOvLw"
+    follower = Follower.objects.create(openid=openid, user=staff["chengban"])
+    client = login(staff["admin"])
+    listing = client.get("/admin/channels/follower/")
+    assert listing.status_code == 200
+    page = client.get(f"/admin/channels/follower/{follower.pk}/change/")
+    assert page.status_code == 200
+    for response in (listing, page):
+        text = response.content.decode()
+        assert openid not in text and openid[:4] in text

@@ -280,3 +280,28 @@ def test_a_second_code_too_soon_is_a_message_not_an_error_page(client, fake_url,
     assert r.status_code == 400
     assert "重新获取" in " ".join(r.context["form"].non_field_errors())
     assert len(sms.state.for_phone(applicant.account.phone)) == 1
+
+
+def test_a_brute_forced_code_is_refused_after_the_allowed_tries_and_counted(
+    client, fake_url, sms, applicant, settings
+):
+    """Every wrong try counts — even though binding is one transaction that a wrong code rolls
+    back — so after ACCOUNTS_CODE_MAX_ATTEMPTS wrong codes the right one binds nothing either;
+    each refused try is counted for the supervisors (拒绝统计, reason ``code``)."""
+    from yingshang.accounts.models import OneTimeCode
+
+    settings.ACCOUNTS_CODE_MAX_ATTEMPTS = 5
+    _bound_session(client, fake_url, applicant)
+    client.post("/wechat/bind/", {"action": "send"})
+    right = _code_sent(sms, applicant.account.phone)
+    wrong = [f"{(int(right) + n) % 10**6:06d}" for n in range(1, 6)]
+    for code in wrong:
+        r = client.post("/wechat/bind/", {"action": "bind", "code": code, "consent": "on"})
+        assert r.status_code == 400 and r.context["form"].errors["code"]
+    assert OneTimeCode.objects.get(phone=applicant.account.phone).attempts == 5
+    r = client.post("/wechat/bind/", {"action": "bind", "code": right, "consent": "on"})
+    assert r.status_code == 400
+    assert "次数过多" in str(r.context["form"].errors["code"])
+    assert not Follower.objects.filter(user=applicant).exists()
+    counted = RefusalCount.objects.get(reason=RefusalReason.CODE)
+    assert counted.count == 6

@@ -78,6 +78,23 @@ def test_my_cases_asks_to_bind(phone):
     assert "绑定" in ask(phone, "我的办件")
 
 
+def test_unknown_and_unbound_openids_asking_for_my_cases_are_counted_and_store_nothing(
+    phone, django_capture_on_commit_callbacks
+):
+    """An openid never seen (no follower row) and a follower without a binding get the binding
+    explanation — no case, no follower row written — and each such ask is counted for the
+    supervisors (拒绝统计, reason ``unbound``)."""
+    unknown = "oUNKNOWN0000000000000000xyz"
+    phone.encrypted(event_xml("subscribe"))  # OPENID follows but is not bound
+    with django_capture_on_commit_callbacks(execute=True):
+        for openid in (unknown, OPENID):
+            text = ask(phone, "我的办件", openid=openid)
+            assert "绑定" in text and "/wechat/oauth/" in text
+    assert not Follower.objects.filter(openid=unknown).exists()
+    assert Follower.objects.get(openid=OPENID).user is None
+    assert {r.reason: r.count for r in RefusalCount.objects.all()} == {"unbound": 2}
+
+
 def test_appeal_links_to_the_prefilled_form(phone, client):
     text = ask(phone, "诉求 办电审批太慢")
     link = next(line for line in text.splitlines() if "/appeals/new/" in line)
@@ -99,12 +116,16 @@ def test_keyword_search_without_results(phone, catalog):
     assert "没有找到" in ask(phone, "不存在的事项名称xyz")
 
 
-def test_rate_limit_per_openid(phone, settings):
+def test_rate_limit_per_openid(phone, settings, django_capture_on_commit_callbacks):
     settings.WECHAT_COMMANDS_PER_MINUTE = 3
-    answers = [ask(phone, "我的办件") for _ in range(4)]
-    assert all("绑定" in a for a in answers[:3])
-    assert "太频繁" in answers[3]
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [ask(phone, "营业执照") for _ in range(4)]
+        menu = phone.encrypted(event_xml("CLICK", "HELP"))
+    assert all("太频繁" not in a for a in answers[:3])
+    assert "太频繁" in answers[3] and "太频繁" in content_of(phone.reply_of(menu))
     assert "绑定" in ask(phone, "我的办件", openid="oOtherUserOpenId0000000000001")
+    # the commands over the limit are counted for the supervisors
+    assert RefusalCount.objects.get(reason="rate").count == 2
 
 
 def test_other_message_types_get_help(phone):

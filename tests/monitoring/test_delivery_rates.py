@@ -74,3 +74,23 @@ def test_delivery_rates_by_day_and_month(deliveries):
     assert not IndicatorValue.objects.filter(
         indicator="channels.wechat_delivery_rate", dimension="division"
     ).exists()
+
+
+def test_a_push_wechat_later_reports_as_failed_is_not_delivered(deliveries):
+    """WeChat accepts a subscription message (errcode 0) and reports its fate afterwards
+    (subscribe_msg_sent_event): a ``failed:…`` report makes the sent delivery undelivered —
+    still final, no longer in the numerator. A ``success`` report, or none yet, keeps it."""
+    from yingshang.channels.models import PushResult
+    from yingshang.notifications.models import Delivery
+
+    sent = list(Delivery.objects.filter(channel="wechat", status="sent").order_by("id"))
+    d1_first, d1_second = sent[0], sent[1]
+    PushResult.objects.create(delivery=d1_first, kind="subscribe", errcode=0, msgid="1")
+    PushResult.objects.create(
+        delivery=d1_first, kind="subscribe", errcode=0, msgid="2", report="failed:user block"
+    )
+    PushResult.objects.create(
+        delivery=d1_second, kind="subscribe", errcode=0, msgid="3", report="success"
+    )
+    facts = {f.day: f for f in NotificationsSource().facts(D1, D2, None)}
+    assert facts[D1].data["wechat_sent"] == 1 and facts[D1].data["wechat_final"] == 3

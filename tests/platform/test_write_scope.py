@@ -174,6 +174,7 @@ PAGES = {
     "notifications/read-all/": Open("只改本人的通知"),
     "notifications/preferences/": Open("只改本人的消息接收设置"),
     "staff/channels/phone/": Open("手机模拟器:仅超级用户(tests/channels/test_phone.py)"),
+    "staff/channels/refusals/": READ,
     "my/enterprises/": Open("本人的企业经办人申请与核验"),
     "staff/registry/representatives/": Open(
         "经办人审核:每条按 policy approve 检查企业登记区划(tests/registry/test_representatives.py)"

@@ -77,11 +77,18 @@ def _new_user(*, phone: str, full_name: str, password: str):
     return user
 
 
-def _create_account(*, kind: str, phone: str, name: str, password: str, code: str, now):
-    """The user and its account for a registration whose code is confirmed; a phone taken
-    meanwhile (the unique constraint) is a field error, not a 500."""
+def _confirm_registration(*, phone: str, name: str, password: str, code: str, now):
+    """The new (unsaved) user once its password is acceptable and the registration code is
+    confirmed. Called *outside* any transaction: a wrong code's try must stay counted (a
+    rollback would undo it and let the code be guessed without limit)."""
     user = _new_user(phone=phone, full_name=name, password=password)
     codes.verify_code(phone=phone, purpose=CodePurpose.REGISTER, code=code, now=now)
+    return user
+
+
+def _create_account(*, user, kind: str, phone: str, now):
+    """Save the confirmed user and its account; a phone taken meanwhile (the unique
+    constraint) is a field error, not a 500."""
     try:
         with transaction.atomic():
             user.save()
@@ -93,7 +100,6 @@ def _create_account(*, kind: str, phone: str, name: str, password: str, code: st
     return user, account
 
 
-@transaction.atomic
 def register_person(*, name: str, id_number: str, phone: str, code: str, password: str, now=None):
     """个人注册: the phone proven by its code, the ID number checked (GB 11643 via
     ``stdnum.cn.ric``). A person already in the registry is linked only when its registered phone
@@ -122,16 +128,16 @@ def register_person(*, name: str, id_number: str, phone: str, code: str, passwor
             )
     if errors:
         raise ValidationError(errors)
-    user, account = _create_account(
-        kind=AccountKind.PERSON, phone=phone, name=name, password=password, code=code, now=now
-    )
-    registry.register_person(id_number=number, name=name, phone=phone, user=user)
-    audit.record(
-        "accounts.register",
-        instance=account,
-        user=user,
-        changes={"kind": "person", "phone": mask_phone(phone)},
-    )
+    user = _confirm_registration(phone=phone, name=name, password=password, code=code, now=now)
+    with transaction.atomic():
+        user, account = _create_account(user=user, kind=AccountKind.PERSON, phone=phone, now=now)
+        registry.register_person(id_number=number, name=name, phone=phone, user=user)
+        audit.record(
+            "accounts.register",
+            instance=account,
+            user=user,
+            changes={"kind": "person", "phone": mask_phone(phone)},
+        )
     return account
 
 
@@ -146,7 +152,6 @@ def register_enterprise(**fields):
         return _register_enterprise(**fields)
 
 
-@transaction.atomic
 def _register_enterprise(
     *,
     name: str,
@@ -209,29 +214,31 @@ def _register_enterprise(
         errors["phone"] = _("该手机号已注册,请直接登录或找回密码。")
     if errors:
         raise ValidationError(errors)
-    user, account = _create_account(
-        kind=AccountKind.ENTERPRISE, phone=phone, name=name, password=password, code=code, now=now
-    )
-    rep = registry.request_representation(
-        user=user, uscc_code=code_uscc, letter=letter if role == AgentRole.AGENT else None
-    )
-    EnterpriseAuthorisation.objects.create(
-        account=account,
-        uscc=code_uscc,
-        role=role,
-        authorised_by=(authorised_by or "").strip()
-        if role == AgentRole.AGENT
-        else enterprise.legal_representative,
-        valid_until=valid_until if role == AgentRole.AGENT else None,
-        scope=(scope or "").strip()[:200],
-        representation_id=rep.pk,
-    )
-    audit.record(
-        "accounts.register",
-        instance=account,
-        user=user,
-        changes={"kind": "enterprise", "uscc": code_uscc, "role": role},
-    )
+    user = _confirm_registration(phone=phone, name=name, password=password, code=code, now=now)
+    with transaction.atomic():
+        user, account = _create_account(
+            user=user, kind=AccountKind.ENTERPRISE, phone=phone, now=now
+        )
+        rep = registry.request_representation(
+            user=user, uscc_code=code_uscc, letter=letter if role == AgentRole.AGENT else None
+        )
+        EnterpriseAuthorisation.objects.create(
+            account=account,
+            uscc=code_uscc,
+            role=role,
+            authorised_by=(authorised_by or "").strip()
+            if role == AgentRole.AGENT
+            else enterprise.legal_representative,
+            valid_until=valid_until if role == AgentRole.AGENT else None,
+            scope=(scope or "").strip()[:200],
+            representation_id=rep.pk,
+        )
+        audit.record(
+            "accounts.register",
+            instance=account,
+            user=user,
+            changes={"kind": "enterprise", "uscc": code_uscc, "role": role},
+        )
     return account
 
 
@@ -248,7 +255,6 @@ def login_by_code(*, phone: str, code: str, now=None):
     return account.user
 
 
-@transaction.atomic
 def reset_password(*, phone: str, code: str, password: str, now=None):
     """找回密码: a new password for the account of this phone, proven by a reset code."""
     account = account_by_phone(phone)
@@ -257,10 +263,12 @@ def reset_password(*, phone: str, code: str, password: str, now=None):
         raise ValidationError({"code": _("验证码错误或已过期,请重新获取。")}, code="wrong")
     user = account.user
     _check_password(password, user)
+    # outside a transaction: a wrong code's try stays counted (see _confirm_registration)
     codes.verify_code(phone=account.phone, purpose=CodePurpose.RESET, code=code, now=now)
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    audit.record("password_reset", instance=account, user=user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record("password_reset", instance=account, user=user)
     return user
 
 

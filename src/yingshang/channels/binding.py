@@ -46,8 +46,9 @@ from wechatpy.oauth import WeChatOAuth
 
 from yingshang.accounts import public as accounts
 
+from . import services
 from .config import Config
-from .models import Follower
+from .models import Follower, RefusalReason
 
 STATE_SALT = "channels.oauth"
 SESSION_NONCE = "wechat_oauth_nonce"
@@ -225,15 +226,27 @@ def send_code(*, user, ip: str | None = None):
     return accounts.send_code(phone=phone, purpose=accounts.CodePurpose.WECHAT_BIND, ip=ip)
 
 
-@transaction.atomic
 def bind(*, user, openid: str, code: str, consent: bool, unionid: str = "") -> Follower:
     """Join ``openid`` to ``user`` after the code to the account's phone is confirmed. An openid
     already bound to another person is moved only by that confirmation (the phone's owner).
-    ValidationError per field (``consent``, ``code``)."""
+    ValidationError per field (``consent``, ``code``).
+
+    The code is checked *before* the binding's transaction: each try is counted by an UPDATE of
+    its own, which a wrong code's ValidationError would otherwise roll back (and the tries of a
+    brute force would never add up)."""
     if not consent:
         raise ValidationError({"consent": _("请阅读并同意绑定说明。")}, code="consent")
     phone = _phone_of(user)
-    accounts.verify_code(phone=phone, purpose=accounts.CodePurpose.WECHAT_BIND, code=code)
+    try:
+        accounts.verify_code(phone=phone, purpose=accounts.CodePurpose.WECHAT_BIND, code=code)
+    except ValidationError:  # wrong, expired, used up, too many tries: counted for supervisors
+        services.count_refusal(RefusalReason.CODE)
+        raise
+    with transaction.atomic():
+        return _join(user, openid, unionid)
+
+
+def _join(user, openid: str, unionid: str) -> Follower:
     follower, _created = Follower.objects.select_for_update().get_or_create(
         openid=openid[:64], defaults={"subscribed": False}
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from yingshang.notifications.public import absolute_link
 from yingshang.platform import ratelimit
 
 from . import services
+from .models import RefusalReason
 
 QUERY_RE = re.compile(r"^查询\s+(\S+)\s+(\S+)\s*$")
 APPEAL_RE = re.compile(r"^诉求\s*(.*)$", re.S)
@@ -73,7 +75,8 @@ def answer_my_cases(openid: str) -> str:
     from . import binding
 
     user = binding.bound_user(openid) if openid else None
-    if user is None:
+    if user is None:  # nothing is shown or stored; counted for supervisors after the commit
+        services.count_refusal_after_commit(RefusalReason.UNBOUND)
         return bind_explanation()
     cases = list(cases_public.cases_of_applicant(user)[: MY_CASES_SHOWN + 1])
     if not cases:
@@ -151,6 +154,26 @@ def answer_search(q: str) -> str:
     return "\n".join(lines)
 
 
+def command_of(content: str) -> str:
+    """Which command a text is: ``query``, ``my_cases``, ``appeal`` or ``search``."""
+    content = (content or "").strip()
+    if QUERY_RE.match(content):
+        return "query"
+    if content == "我的办件":
+        return "my_cases"
+    if APPEAL_RE.match(content):
+        return "appeal"
+    return "search"
+
+
+def deferred_commands() -> frozenset[str]:
+    """Commands answered later through the customer-service message API instead of in the
+    callback's reply (``WECHAT_DEFERRED_COMMANDS``; none by default: every answer today is a
+    few indexed queries). A city whose catalogue search or a later command (a hall's queue
+    ticket) cannot answer well inside WeChat's 5 seconds lists it here."""
+    return frozenset(getattr(settings, "WECHAT_DEFERRED_COMMANDS", ()) or ())
+
+
 def answer_text(content: str, openid: str = "") -> str:
     content = (content or "").strip()
     if match := QUERY_RE.match(content):
@@ -183,6 +206,7 @@ MENU_KEYS = {
 
 
 def rate_limited() -> str:
+    services.count_refusal_after_commit(RefusalReason.RATE)  # counted for supervisors
     return _("您发送得太频繁了,请稍后再试。")
 
 
@@ -212,6 +236,11 @@ def handle(message) -> str:
     if msg_type == "text":
         if not services.take_rate_slot(openid):
             return rate_limited()
+        if command_of(message.content) in deferred_commands():
+            # slow work: the task queue answers through the customer-service message API;
+            # the callback answers "success" at once (WeChat waits 5 s, then retries)
+            services.defer_answer(openid, message.content)
+            return ""
         return answer_text(message.content, openid)
     if msg_type == "unknown":  # events wechatpy does not model: answered with "success" only
         data = getattr(message, "_data", {}) or {}

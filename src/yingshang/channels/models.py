@@ -164,6 +164,8 @@ class RefusalReason(models.TextChoices):
     DECRYPT = "decrypt", _("无法解密")
     RATE = "rate", _("超过频率限制")
     OAUTH = "oauth", _("网页授权无效(伪造或过期的 state、无效的 code)")
+    CODE = "code", _("绑定验证码错误、过期或次数过多")
+    UNBOUND = "unbound", _("未绑定(或未知)的用户查询“我的办件”")
 
 
 class RefusalCount(models.Model):

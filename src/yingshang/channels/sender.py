@@ -161,6 +161,17 @@ def shared_token(client: ApiClient, *, stale: str | None = None) -> str:
     return row.token
 
 
+def send_custom_text(openid: str, text: str) -> dict:
+    """A text through the customer-service message API (客服消息, ``message/custom/send``): the
+    deferred answer to a command. WeChat's errcode raises (WeChatClientException); an
+    unconfigured account raises NotDeliverable."""
+    config = get_config()
+    if config is None or not config.push_ready:
+        raise NotDeliverable("WeChat is not configured (WECHAT_APP_ID / WECHAT_APP_SECRET)")
+    payload = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+    return api_client(config).call("message/custom/send", payload)
+
+
 def templates_for(category: str) -> dict[str, dict]:
     """kind → {"template_id", "fields", "page"} for a category: the admin's rows for the category,
     else its default rows (blank category), else settings.WECHAT_TEMPLATES[category or ""]."""

@@ -32,6 +32,20 @@ def count_refusal(reason: str) -> None:
         )
 
 
+def count_refusal_after_commit(reason: str) -> None:
+    """``count_refusal`` once the current transaction commits, in a short transaction of its own
+    (the counter row of the day is shared by every request: no lock on it is held while the
+    answer is worked out) that, like a question's, does not wait for the WAL flush — a crash
+    may lose the last fraction of a second of counts, never domain data (``relax_commit``)."""
+
+    def count():
+        with transaction.atomic():
+            relax_commit()
+            count_refusal(reason)
+
+    transaction.on_commit(count)
+
+
 # Tables whose rows only guard the callback (replay nonces, per-openid rate buckets): a
 # transaction that wrote nothing else may commit without waiting for the disk.
 GUARD_TABLES = (SeenNonce._meta.db_table, RateBucket._meta.db_table)
@@ -169,3 +183,12 @@ def record_push_reports(openid: str, entries) -> int:
             reported_at=now,
         )
     return recorded
+
+
+def defer_answer(openid: str, content: str) -> None:
+    """Queue the answer to a text command once the callback's transaction commits (the task
+    ``channels.tasks.answer_later`` sends it as a customer-service message)."""
+    from .tasks import answer_later
+
+    openid, content = openid[:64], (content or "")[:600]
+    transaction.on_commit(lambda: answer_later.enqueue(openid, content))

@@ -6,6 +6,7 @@ app_name = "channels"
 urlpatterns = [
     path("wechat/", views.callback, name="wechat-callback"),
     path("staff/channels/phone/", views.phone_simulator, name="phone"),
+    path("staff/channels/refusals/", views.refusals_view, name="refusals"),
     # identity binding (channels/binding.py): web authorisation, consent + code, my bindings
     path("wechat/oauth/", binding_views.oauth_start, name="oauth-start"),
     path("wechat/oauth/callback/", binding_views.oauth_callback, name="oauth-callback"),

@@ -148,3 +148,15 @@ def phone_simulator(request):
             "encrypted": bool(config.encoding_aes_key),
         },
     )
+
+
+@require_http_methods(["GET"])
+def refusals_view(request):
+    """拒绝统计: the callback's, the authorisation's and the binding's refusals per reason and
+    day, for the city's supervisors (404 for everyone else)."""
+    from . import selectors
+    from .policies import may_see_refusals
+
+    if not may_see_refusals(request.user):
+        raise Http404
+    return render(request, "channels/refusals.html", selectors.refusals())

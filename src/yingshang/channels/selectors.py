@@ -1,0 +1,28 @@
+"""Reads of the WeChat channel for staff pages."""
+
+from datetime import timedelta
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from .models import RefusalCount, RefusalReason
+
+
+def refusals(days: int = 30) -> dict:
+    """The callback's refusals of the last ``days`` days: rows per day and reason (newest first)
+    and totals per reason (every reason, zero included)."""
+    since = timezone.localdate() - timedelta(days=days - 1)
+    rows = list(RefusalCount.objects.filter(day__gte=since).order_by("-day", "reason"))
+    sums = dict(
+        RefusalCount.objects.filter(day__gte=since)
+        .values_list("reason")
+        .annotate(total=Sum("count"))
+        .values_list("reason", "total")
+    )
+    totals = [(reason.label, sums.get(reason.value, 0)) for reason in RefusalReason]
+    return {"since": since, "rows": rows, "totals": totals, "total": sum(sums.values())}
+
+
+def refusals_since(days: int) -> int:
+    since = timezone.localdate() - timedelta(days=days - 1)
+    return RefusalCount.objects.filter(day__gte=since).aggregate(n=Sum("count"))["n"] or 0
