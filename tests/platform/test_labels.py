@@ -104,3 +104,26 @@ def test_audit_page_shows_old_and_new_in_local_time(client, mianyang):
     assert "{&#x27;" not in page and "None" not in page
     assert "core.User" not in page  # the model's name instead
     assert not re.search(r"\d\d:\d\d:\d\d\.\d+", page)  # no microseconds
+
+
+def test_fields_without_a_verbose_name_and_payload_keys_in_words():
+    """A model field without a verbose name of its own (``created at``), an export's payload
+    (``items``, ``filters``) and the demo's counts (``service items: created: 423``) are named
+    in words — in both languages — not by the stored key."""
+    created = AuditEntry(
+        object_type="catalog.ServiceItem",
+        changes={"after": {"created_at": "2026-12-06T02:05:09+00:00", "name": "X"}},
+    )
+    export = AuditEntry(object_type="catalog.ServiceItem", changes={"items": 423})
+    filtered = AuditEntry(object_type="reforms.Programme", changes={"filters": {"format": "x"}})
+    demo = AuditEntry(
+        object_type="demo", changes={"after": {"service items": {"created": 423, "unchanged": 2}}}
+    )
+    with translation.override("zh-hans"):
+        assert [r["field"] for r in audit.describe_changes(created)][0] == "创建时间"
+        assert audit.changes_text(export) == "事项数: 423"
+        assert audit.changes_text(filtered) == "筛选条件: 文件格式: x"
+        assert audit.changes_text(demo) == "政务服务事项: 新建: 423;未变: 2"
+    with translation.override("en"):
+        assert audit.changes_text(export) == "Number of items: 423"
+        assert audit.changes_text(demo) == "Government service items: Created: 423;Unchanged: 2"
