@@ -127,3 +127,13 @@ def test_fields_without_a_verbose_name_and_payload_keys_in_words():
     with translation.override("en"):
         assert audit.changes_text(export) == "Number of items: 423"
         assert audit.changes_text(demo) == "Government service items: Created: 423;Unchanged: 2"
+
+
+@pytest.mark.parametrize("accept", ["zh-hans", "en"])
+def test_the_language_switch_names_each_language_in_itself(client, mianyang, accept):
+    """The switch offers 简体中文 and English on every page, in either language — not
+    "英语" on a Chinese page (the settings' names went through Django's catalogue)."""
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    switch = html[html.index('name="language"') : html.index("</select>")]
+    options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', switch)
+    assert options == [("zh-hans", "简体中文"), ("en", "English")]
