@@ -137,3 +137,27 @@ def test_the_language_switch_names_each_language_in_itself(client, mianyang, acc
     switch = html[html.index('name="language"') : html.index("</select>")]
     options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', switch)
     assert options == [("zh-hans", "简体中文"), ("en", "English")]
+
+
+def test_event_actors_the_system_in_words_an_account_as_data():
+    out = Template(
+        "{% load labels %}{{ a|actor }}|{{ b|actor }}|{{ c|actor }}|{{ d|actor }}"
+    ).render(Context({"a": "system", "b": "", "c": "chengban", "d": "<x>"}))
+    assert out == (
+        '系统|系统|<span translate="no">chengban</span>|<span translate="no">&lt;x&gt;</span>'
+    )
+
+
+def test_appeal_history_names_the_system_once_and_no_account_code():
+    """诉求办理记录: a system step shows 系统 (not ``system · 系统``); a staff step the account
+    name as data and the role; an anonymous appellant's step the role alone."""
+    from django.template.loader import render_to_string
+
+    rows = [
+        {"actor_name": "system", "actor_role": "系统"},
+        {"actor_name": "chengban", "actor_role": "承办人"},
+        {"actor_name": "", "actor_role": "诉求人"},
+    ]
+    html = render_to_string("appeals/_events.html", {"events": rows})
+    cells = [re.findall(r"<td>(.*?)</td>", tr)[2] for tr in html.split("<tr>")[2:]]
+    assert cells == ["系统", '<span translate="no">chengban</span> · 承办人', "诉求人"]
