@@ -42,5 +42,6 @@ register(
         "city figures": _("城市参数"),
         "indicator values": _("指标值"),
         "applicant accounts": _("申请人账号"),
+        "push deliveries": _("消息推送投递"),
     },
 )
