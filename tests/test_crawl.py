@@ -7,7 +7,8 @@ it reaches (bounded: a few pages per URL shape, but every shape), and fails on
 * a link the page shows that ends in an error (403, 404, or — for a signed-in user — a redirect
   to the login page; an anonymous visitor's link to a page behind the login is the way in),
 * a raw identifier in the visible text: a snake_case code (``not_started``, ``on_time``,
-  ``request_supplement``) or a monitoring key (``sb.procedures``).
+  ``request_supplement``), a monitoring key (``sb.procedures``), a timestamp as Python prints
+  it (``2026-11-26 15:59:59+00:00``) or Python's ``None``.
 
 There are no exemptions: a page that shows a code is fixed (its words come from
 ``platform/labels.py``), a link the user may not follow is not rendered."""
@@ -45,7 +46,11 @@ SKIP_PREFIXES = (
 # files: the link must answer 200, their content is not parsed
 BINARY = re.compile(r"\.(pdf|xlsx|csv|json|atom|png|svg|zip|xes)$|[?&]format=(xlsx|pdf|csv)")
 
-RAW_CODE = re.compile(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w/-])|(?<![\w.])sb\.[a-z_]+")
+RAW_CODE = re.compile(
+    r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w/-])|(?<![\w.])sb\.[a-z_]+"
+    # a timestamp as Python prints it (UTC offset, seconds, microseconds) and Python's None
+    r"|\d{2}:\d{2}:\d{2}(?:\.\d+)?[+-]\d{2}:\d{2}|\bNone\b"
+)
 
 
 HIDDEN = ("script", "style", "template", "noscript")
@@ -200,6 +205,38 @@ def small_world(mianyang):
         division_path=city.path,
         value=92.0,
     )
+    # an appeal closed this month, replied late, with the city's value: the appeals drill-down
+    # lists it with its deadline and reply times
+    from tests.appeals.factories import ClosedAppealFactory
+
+    ClosedAppealFactory(
+        submitted_at=now - datetime.timedelta(hours=3),
+        signed_at=now - datetime.timedelta(hours=3),
+        dispatched_at=now - datetime.timedelta(hours=3),
+        due_at=now - datetime.timedelta(hours=2),
+        replied_at=now - datetime.timedelta(hours=1),
+        closed_at=now,
+    )
+    IndicatorValueFactory(
+        indicator="appeals.on_time_rate",
+        period_start=timezone.localdate().replace(day=1),
+        dimension="city",
+        dimension_id=city.pk,
+        division_path=city.path,
+        value=80.0,
+    )
+    # a rectification with its history (生成整改单, 核实属实)
+    from yingshang.evaluations import services as evaluations
+
+    rect = rectification()
+    handler = User.objects.filter(department=rect.department, role="handler").first()
+    if handler is not None:
+        evaluations.rectification_step(rect, handler, "verify", "属实")
+    # a published reform programme: its public page and open-data dictionary
+    from yingshang.reforms import services as reforms
+
+    task = TaskFactory(state="on_track")
+    reforms.publish_programme(task.programme, user=User.objects.get(username="jianduyuan"))
     for user in User.objects.exclude(role=""):
         notify(user, "办件 T0001:已受理", category="case", channels=["inapp"])
         notify(user, "督办提醒", category="reforms.reminder", channels=["inapp"])
@@ -225,6 +262,9 @@ def test_the_crawler_catches_raw_codes_and_broken_links():
     words, e-mail addresses and paths are not."""
     found = RAW_CODE.findall("状态 not_started · on_time · sb.procedures · a.b_c@x.cn /a_b/ 正常")
     assert found == ["not_started", "on_time", "sb.procedures"]
+    found = RAW_CODE.findall("期限 2026-11-26 15:59:59+00:00 · 答复 00:35:48.286679+00:00 · None")
+    assert found == ["15:59:59+00:00", "00:35:48.286679+00:00", "None"]
+    assert RAW_CODE.findall("2026-11-26 15:59 · 9:00—12:00 · Nonesuch") == []
     assert _shape("/staff/cases/T0001/") == _shape("/staff/cases/2026120600001/")
     assert _internal("https://example.com/x", "/staff/") is None
     assert _internal("/api/docs/", "/staff/") is None

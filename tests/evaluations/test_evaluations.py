@@ -1,6 +1,8 @@
 """好差评: rating rules (finished, once per channel, applicant only), the rectification flow to the
 evaluator's verdict, the contest (申诉) decided by the bureau, and the public monthly figures."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -254,3 +256,23 @@ def test_rectification_sweep_is_a_periodic_job():
 
     jobs.autodiscover()
     assert jobs.registry.get("evaluations.rectification_sweep")
+
+
+def test_rectification_history_in_words(closed_appeal, portal_user, power_handler, login):
+    """整改记录 names each step and state in words (生成整改单 · 待核实, 核实属实 · 整改中) and
+    the system as 系统 — not ``open``/``verifying``/``verify``/``rectifying``/``system``."""
+    a = closed_appeal()
+    rect = services.submit_evaluation(a, portal_user, 1, comment="拖了很久").rectification
+    services.rectification_step(rect, power_handler, "verify", "属实")
+    r = login(power_handler).get(f"/staff/evaluations/rectifications/{rect.pk}/")
+    html = r.content.decode()
+    history = html[html.index("整改记录") :]
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>(.*?)</td><td>([^<]*)</td>", history)
+    assert [(action, state) for action, _who, state in rows] == [
+        ("生成整改单", "待核实"),
+        ("核实属实", "整改中"),
+    ]
+    assert rows[0][1] == "系统"
+    assert power_handler.username in rows[1][1]
+    for code in (">open<", ">verify<", ">verifying<", ">rectifying<", ">system<"):
+        assert code not in history

@@ -102,3 +102,19 @@ def test_drill_links_only_where_the_drill_answers(mianyang, staff, login):
     assert "/drill/composite/" not in page
     for url in links[:3]:
         assert client.get(url).status_code == 200, url
+
+
+def test_no_drill_link_where_the_source_lists_no_records(mianyang, staff, login):
+    """The push delivery rates come from a source without records to list (deliveries carry
+    no division): their card has a value but no 明细 — it would open a page saying there are
+    no details; a case indicator beside it keeps its link."""
+    city = Division.objects.get(code="510700")
+    for key in ("channels.wechat_delivery_rate", "gov.on_time_rate"):
+        IndicatorValueFactory(
+            indicator=key, period_start="2026-10-01", dimension="city",
+            dimension_id=city.pk, division_path=city.path, value=97.0,
+        )  # fmt: skip
+    page = login(staff["jianduyuan"]).get("/staff/monitoring/", {"period": "2026-10"})
+    links = re.findall(r'href="(/staff/monitoring/drill/[^"]+)"', page.content.decode())
+    assert f"/staff/monitoring/drill/gov.on_time_rate/city/{city.pk}/month/2026-10/" in links
+    assert not [url for url in links if "delivery_rate" in url]

@@ -242,3 +242,19 @@ def test_drill_pages_refuse_bad_input_and_other_departments(dataset, staff, logi
         f"/staff/monitoring/drill/appeals.on_time_rate/city/{city_pk()}/month/2026-10/"
     )
     assert page.status_code == 200
+
+
+def test_drill_details_are_words_in_local_time(appeals, dataset, staff):
+    """The 情况 column: an appeal's deadline and reply in Beijing time to the minute (not
+    ``2025-06-10 15:59:59+00:00`` with microseconds), a case's 时效 by its label (not
+    ``on_time``)."""
+    ctx = drill(staff["admin"], "appeals.on_time_rate", JUNE)
+    late = next(r for r in ctx["rows"] if r["label"].startswith("SQ-LATE"))
+    # due MONDAY + 1 day, replied MONDAY + 2 days (10:00 in Shanghai)
+    assert late["detail"] == "已办结 · 期限 2025-06-10 10:00 · 答复 2025-06-11 10:00"
+    a1 = dataset["a1"]
+    type(a1).objects.filter(pk=a1.pk).update(final_sla_state="on_time")
+    ctx = drill(staff["admin"], "gov.instant_share", Period.parse("month", "2026-10"))
+    row = next(r for r in ctx["rows"] if r["label"].startswith(a1.number))
+    assert row["detail"].endswith("时效 正常"), row["detail"]
+    assert not any("on_time" in r["detail"] or "+00:00" in r["detail"] for r in ctx["rows"])

@@ -272,6 +272,21 @@ def test_narrative_names_largest_changes_and_worst_performers():
     assert lines[2] == "得分最低的指标: 丙率 10.0%(得分 10.0); 乙率 40.0%(得分 40.0)。"
     assert lines[3] == "综合指数排名靠后的部门: 三局 20.0; 二局 50.0。"
     assert lines[4] == "综合指数最低的县(市、区): 乙县 30.0; 甲县 60.0。"
+    # the English report reads in English (the catalogue's sentences, the data as given)
+    from django.utils import translation
+
+    with translation.override("en"):
+        lines = reports.narrative(data, n=2)
+    assert lines[0] == "Composite index 70.0 points (覆盖 5/5 类), down 5.0 points from last month."
+    assert lines[1] == (
+        "Largest changes from last month: 甲率 rose from 60.0% to 90.0% (score +30.0); "
+        "丙率 fell from 30.0% to 10.0% (score −20.0)."
+    )
+    assert (
+        lines[2] == "Lowest-scoring indicators: 丙率 10.0% (score 10.0); 乙率 40.0% (score 40.0)."
+    )
+    assert lines[3] == "Departments at the bottom for 综合指数: 三局 20.0; 二局 50.0."
+    assert lines[4] == "Counties with the lowest 综合指数: 乙县 30.0; 甲县 60.0."
 
 
 def test_report_bad_month(dataset):

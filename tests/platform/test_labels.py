@@ -104,3 +104,60 @@ def test_audit_page_shows_old_and_new_in_local_time(client, mianyang):
     assert "{&#x27;" not in page and "None" not in page
     assert "core.User" not in page  # the model's name instead
     assert not re.search(r"\d\d:\d\d:\d\d\.\d+", page)  # no microseconds
+
+
+def test_fields_without_a_verbose_name_and_payload_keys_in_words():
+    """A model field without a verbose name of its own (``created at``), an export's payload
+    (``items``, ``filters``) and the demo's counts (``service items: created: 423``) are named
+    in words — in both languages — not by the stored key."""
+    created = AuditEntry(
+        object_type="catalog.ServiceItem",
+        changes={"after": {"created_at": "2026-12-06T02:05:09+00:00", "name": "X"}},
+    )
+    export = AuditEntry(object_type="catalog.ServiceItem", changes={"items": 423})
+    filtered = AuditEntry(object_type="reforms.Programme", changes={"filters": {"format": "x"}})
+    demo = AuditEntry(
+        object_type="demo", changes={"after": {"service items": {"created": 423, "unchanged": 2}}}
+    )
+    with translation.override("zh-hans"):
+        assert [r["field"] for r in audit.describe_changes(created)][0] == "创建时间"
+        assert audit.changes_text(export) == "事项数: 423"
+        assert audit.changes_text(filtered) == "筛选条件: 文件格式: x"
+        assert audit.changes_text(demo) == "政务服务事项: 新建: 423;未变: 2"
+    with translation.override("en"):
+        assert audit.changes_text(export) == "Number of items: 423"
+        assert audit.changes_text(demo) == "Government service items: Created: 423;Unchanged: 2"
+
+
+@pytest.mark.parametrize("accept", ["zh-hans", "en"])
+def test_the_language_switch_names_each_language_in_itself(client, mianyang, accept):
+    """The switch offers 简体中文 and English on every page, in either language — not
+    "英语" on a Chinese page (the settings' names went through Django's catalogue)."""
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    switch = html[html.index('name="language"') : html.index("</select>")]
+    options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', switch)
+    assert options == [("zh-hans", "简体中文"), ("en", "English")]
+
+
+def test_event_actors_the_system_in_words_an_account_as_data():
+    out = Template(
+        "{% load labels %}{{ a|actor }}|{{ b|actor }}|{{ c|actor }}|{{ d|actor }}"
+    ).render(Context({"a": "system", "b": "", "c": "chengban", "d": "<x>"}))
+    assert out == (
+        '系统|系统|<span translate="no">chengban</span>|<span translate="no">&lt;x&gt;</span>'
+    )
+
+
+def test_appeal_history_names_the_system_once_and_no_account_code():
+    """诉求办理记录: a system step shows 系统 (not ``system · 系统``); a staff step the account
+    name as data and the role; an anonymous appellant's step the role alone."""
+    from django.template.loader import render_to_string
+
+    rows = [
+        {"actor_name": "system", "actor_role": "系统"},
+        {"actor_name": "chengban", "actor_role": "承办人"},
+        {"actor_name": "", "actor_role": "诉求人"},
+    ]
+    html = render_to_string("appeals/_events.html", {"events": rows})
+    cells = [re.findall(r"<td>(.*?)</td>", tr)[2] for tr in html.split("<tr>")[2:]]
+    assert cells == ["系统", '<span translate="no">chengban</span> · 承办人', "诉求人"]

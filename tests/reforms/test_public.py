@@ -478,3 +478,18 @@ def test_unconfirmed_publication_is_shown_beside_the_switch(world, staff, login)
     assert u.published_at is None
     again = client.get(reverse("reforms:schedule", args=[u.pk])).content.decode()
     assert 'data-field="confirm"' not in again
+
+
+def test_the_open_data_dictionary_marks_its_codes_as_data(world):
+    """开放数据字段说明 lists the CSV/JSON keys and the code values a program reads
+    (``not_started``, ``long_term``, ``green``) as data — ``<code translate="no">`` — so that
+    the page's words hold no raw identifier (the crawler's check) while the codes stay."""
+    from tests.test_crawl import RAW_CODE, _Page
+
+    body = Client().get(f"/open/reforms/{world['p'].slug}/").content.decode()
+    for code in ("deadline_kind", "state_label", "not_started", "completed_late", "long_term"):
+        assert f'<code translate="no">{code}</code>' in body
+    assert '<code translate="no">date</code> 限时完成' in body
+    page = _Page()
+    page.feed(body)
+    assert RAW_CODE.findall("\n".join(page.text)) == []

@@ -18,7 +18,7 @@ DEMO_FIGURES = {
 }
 
 
-@demo_step(700, "monitoring: city figures (demo values), full recompute of the indicators")
+@demo_step(710, "monitoring: city figures (demo values), full recompute of the indicators")
 def load_monitoring(options, tally: Tally, out):
     from django.utils import timezone
 
@@ -69,3 +69,69 @@ def _record_span(before):
     if not days:
         return None
     return min(days), min(max(days), before - datetime.timedelta(days=1))
+
+
+# WeChat and SMS pushes of the demo year: per day a few template messages and texts, a few
+# given up after the retries — so that 微信消息送达率 and 短信送达率 have data like every other
+# card (the deliveries the platform itself makes in the demo are none: no channel is set up).
+PUSHES_PER_DAY = {"wechat": 4, "sms": 3}
+GIVEN_UP_ONE_IN = {"wechat": 40, "sms": 25}
+PUSH_KEY = "demo-push"
+
+
+@demo_step(700, "monitoring: the year's WeChat and SMS push deliveries")
+def load_push_deliveries(options, tally: Tally, out):
+    import datetime
+    import random
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from yingshang.core.models import User
+    from yingshang.monitoring import compute
+    from yingshang.notifications.models import Delivery, DeliveryStatus, Notification
+
+    if Notification.objects.filter(dedup_key__startswith=f"{PUSH_KEY}:").exists():
+        tally.add("push deliveries", "unchanged")
+        return
+    recipient = (
+        User.objects.filter(role="", is_active=True).order_by("pk").first()
+        or User.objects.filter(is_active=True).order_by("pk").first()
+    )
+    if recipient is None:
+        return
+    rng = random.Random(options.get("seed", 2019))
+    start, end = compute.default_range()
+    tz = timezone.get_current_timezone()
+    made = 0
+    with transaction.atomic():
+        day = start
+        while day <= end:
+            for channel, n in PUSHES_PER_DAY.items():
+                for i in range(rng.randint(n - 1, n + 1)):
+                    at = datetime.datetime.combine(
+                        day, datetime.time(8 + rng.randrange(10), rng.randrange(60)), tz
+                    )
+                    note = Notification.objects.create(
+                        recipient=recipient,
+                        title="办件进度通知",
+                        category="case",
+                        in_app=False,  # the row only anchors the delivery
+                        dedup_key=f"{PUSH_KEY}:{day.isoformat()}:{channel}:{i}",
+                    )
+                    dead = rng.randrange(GIVEN_UP_ONE_IN[channel]) == 0
+                    delivery = Delivery.objects.create(
+                        notification=note,
+                        channel=channel,
+                        address="oDEMO-openid" if channel == "wechat" else "19900000001",
+                        status=DeliveryStatus.DEAD if dead else DeliveryStatus.SENT,
+                        attempts=5 if dead else 1,
+                        last_error="演示:对方号码无法接收" if dead else "",
+                        sent_at=None if dead else at,
+                    )
+                    # created_at is auto_now_add: the day of the push is set afterwards
+                    Notification.objects.filter(pk=note.pk).update(created_at=at)
+                    Delivery.objects.filter(pk=delivery.pk).update(created_at=at)
+                    made += 1
+            day += datetime.timedelta(days=1)
+    tally.add("push deliveries", "created", made)

@@ -71,6 +71,14 @@ def context(user, indicator, dimension, member, period: Period) -> dict:
     }
 
 
+def has_records(indicator: str) -> bool:
+    """Whether the indicator's source lists the records behind a value (an adapter in
+    ``sources.drill``): the push delivery rates, for one, have none — their 明细 would be a
+    page saying so."""
+    ind = load_definitions().indicators.get(indicator)
+    return ind is not None and ind.source in DRILLS
+
+
 def available(user, dimension: str, member: int, *, has_value: bool = False) -> bool:
     """Whether ``user`` may drill into ``member`` of ``dimension``: the member is in the
     user's scope and (for a division) has values the user sees — the dashboard links 明细 only

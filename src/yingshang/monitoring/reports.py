@@ -70,18 +70,26 @@ def narrative(data: dict, n: int = 3) -> list[str]:
     """A few sentences for the report's reader, generated from the month's figures: the
     composite index with its coverage, the largest changes from the previous month (measured
     in score points, so that indicators of different units compare), the indicators with the
-    lowest scores, and the departments and counties at the bottom of the ranking."""
+    lowest scores, and the departments and counties at the bottom of the ranking. In the
+    active language (every phrase through the catalogue)."""
+    from django.utils.translation import gettext as _
+
+    sep, stop = _("; "), _("。")
     cards = data["cards"]
     lines = []
     comp = next((c for c in cards if c["key"] == COMPOSITE), None)
     if comp is not None and comp["value"] is not None:
-        text = f"综合指数 {comp['value']:.1f} 分({comp['note']})"
+        text = _("综合指数 %(value).1f 分(%(note)s)") % {
+            "value": comp["value"],
+            "note": comp["note"],
+        }
         if comp["previous"] is not None:
             delta = comp["value"] - comp["previous"]
-            text += f",较上月{'上升' if delta >= 0 else '下降'} {abs(delta):.1f} 分"
-        lines.append(text + "。")
+            change = _(",较上月上升 %(d).1f 分") if delta >= 0 else _(",较上月下降 %(d).1f 分")
+            text += change % {"d": abs(delta)}
+        lines.append(text + stop)
     else:
-        lines.append("本月没有可计算的综合指数。")
+        lines.append(_("本月没有可计算的综合指数。"))
     changed = [
         c
         for c in cards
@@ -91,38 +99,51 @@ def narrative(data: dict, n: int = 3) -> list[str]:
     changed = [c for c in changed if abs(c["score"] - c["previous_score"]) >= 0.05][:n]
     if changed:
         parts = [
-            f"{c['label']}由 {c['previous_display']} {'升至' if c['value'] >= c['previous'] else '降至'} "
-            f"{c['display']}(得分{'+' if c['score'] >= c['previous_score'] else '−'}"
-            f"{abs(c['score'] - c['previous_score']):.1f})"
+            (
+                _("%(name)s由 %(before)s 升至 %(after)s(得分%(sign)s%(points).1f)")
+                if c["value"] >= c["previous"]
+                else _("%(name)s由 %(before)s 降至 %(after)s(得分%(sign)s%(points).1f)")
+            )
+            % {
+                "name": c["label"],
+                "before": c["previous_display"],
+                "after": c["display"],
+                "sign": "+" if c["score"] >= c["previous_score"] else "−",
+                "points": abs(c["score"] - c["previous_score"]),
+            }
             for c in changed
         ]
-        lines.append("较上月变化最大: " + "; ".join(parts) + "。")
+        lines.append(_("较上月变化最大: ") + sep.join(parts) + stop)
     else:
-        lines.append("各指标与上月相比没有可比较的变化。")
+        lines.append(_("各指标与上月相比没有可比较的变化。"))
     scored = [c for c in cards if c["key"] != COMPOSITE and c["score"] is not None]
     worst = sorted(scored, key=lambda c: c["score"])[:n]
     if worst:
         lines.append(
-            "得分最低的指标: "
-            + "; ".join(f"{c['label']} {c['display']}(得分 {c['score']:.1f})" for c in worst)
-            + "。"
+            _("得分最低的指标: ")
+            + sep.join(
+                _("%(name)s %(value)s(得分 %(score).1f)")
+                % {"name": c["label"], "value": c["display"], "score": c["score"]}
+                for c in worst
+            )
+            + stop
         )
     ranked = [r for r in data.get("ranking", []) if r["value"] is not None]
     if len(ranked) > 1:
         tail = ranked[-n:][::-1]
         lines.append(
-            f"{data['indicator_name']}排名靠后的部门: "
-            + "; ".join(f"{r['name']} {r['value']:.1f}" for r in tail)
-            + "。"
+            _("%(indicator)s排名靠后的部门: ") % {"indicator": data["indicator_name"]}
+            + sep.join(f"{r['name']} {r['value']:.1f}" for r in tail)
+            + stop
         )
     counties = sorted(
         (c for c in data.get("counties", []) if c["value"] is not None), key=lambda c: c["value"]
     )
     if len(counties) > 1:
         lines.append(
-            f"{data['indicator_name']}最低的县(市、区): "
-            + "; ".join(f"{c['name']} {c['value']:.1f}" for c in counties[:n])
-            + "。"
+            _("%(indicator)s最低的县(市、区): ") % {"indicator": data["indicator_name"]}
+            + sep.join(f"{c['name']} {c['value']:.1f}" for c in counties[:n])
+            + stop
         )
     return lines
 

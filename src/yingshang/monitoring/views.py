@@ -122,7 +122,10 @@ def _dashboard_context(request):
     any_values = in_scope and drilldown.available(request.user, dim, member)
     for card in data["cards"]:
         card["drill"] = (
-            card["key"] != "composite" and in_scope and (any_values or card["value"] is not None)
+            card["key"] != "composite"
+            and in_scope
+            and (any_values or card["value"] is not None)
+            and drilldown.has_records(card["key"])
         )
     defs = load_definitions()
     geojson = (

@@ -297,7 +297,7 @@ def _words(value, field=None, model=None) -> str:
     if isinstance(value, list):
         return "、".join(_words(v) for v in value)
     if isinstance(value, dict):
-        return ";".join(f"{k}: {_words(v)}" for k, v in value.items())
+        return ";".join(f"{_field_name(None, str(k))}: {_words(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -333,12 +333,18 @@ def describe_changes(entry) -> list[dict]:
 
 
 def _field_name(model, key: str) -> str:
-    from django.utils.translation import gettext as _
+    """The field's verbose name; a field without one (Django's default, the name with spaces:
+    ``created at``) and a key of a payload that is no model field (an export's ``items``,
+    ``filters``; the demo's ``service items``) by the ``audit.field`` labels
+    (platform/labels.py), else as stored."""
+    from . import labels
 
     field = _field_of(model, key)
-    if field is not None and getattr(field, "verbose_name", None):
-        return str(field.verbose_name)
-    return {"filters": _("筛选条件"), "id": "ID"}.get(key, key)
+    verbose = str(getattr(field, "verbose_name", "") or "") if field is not None else ""
+    if verbose and verbose != field.name.replace("_", " "):
+        return verbose
+    named = labels.label("audit.field", key)
+    return named if named != key else (verbose or key)
 
 
 def changes_text(entry) -> str:

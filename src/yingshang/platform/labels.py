@@ -140,6 +140,45 @@ register(
     },
 )
 
+# ``audit.field``: the audit log's names for a stored field without a verbose name of its own
+# and for the keys of payloads that are no model's fields (an export's filters, a sign-in's
+# details, the demo's counts) — platform/audit.py ``_field_name``
+register(
+    "audit.field",
+    {
+        "id": "ID",
+        "created_at": _("创建时间"),
+        "updated_at": _("更新时间"),
+        "division": _("行政区划"),
+        "department": _("部门"),
+        "bundle": _("一件事"),
+        "item": _("事项"),
+        "items": _("事项数"),
+        "order": _("顺序"),
+        "path": _("区划路径"),
+        "sent_by": _("发送人"),
+        "materials": _("材料"),
+        "filters": _("筛选条件"),
+        "format": _("文件格式"),
+        "export_job": _("导出任务"),
+        "group": _("类别"),
+        "target": _("对象"),
+        "kind": _("类型"),
+        "phone": _("手机号"),
+        "via": _("方式"),
+        "issuer": _("认证机构"),
+        "uscc": _("统一社会信用代码"),
+        "role": _("角色"),
+        "valid_from": _("生效日期"),
+        "deleted_at": _("注销时间"),
+        "status": _("状态"),
+        "q": _("关键字"),
+        "created": _("新建"),
+        "updated": _("更新"),
+        "unchanged": _("未变"),
+    },
+)
+
 
 def _register_audit_actions():
     from .models import AuditAction

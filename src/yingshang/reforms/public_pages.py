@@ -71,6 +71,26 @@ FIELDS = [
 ]
 
 
+_CODE = re.compile(r"(?<![A-Za-z])[a-z]+(?:_[a-z]+)*(?![A-Za-z])")
+
+
+def field_rows(fields=FIELDS) -> list[tuple[str, str]]:
+    """The data dictionary as the page shows it: each field's key and the codes its
+    description lists (``not_started``, ``green``) marked as data — ``<code translate="no">``,
+    values a program reads, not words to translate — and the rest of the description escaped."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    def marked(text):
+        text, out, at = str(text), [], 0
+        for m in _CODE.finditer(text):
+            out += [escape(text[at : m.start()]), f'<code translate="no">{m.group(0)}</code>']
+            at = m.end()
+        return mark_safe("".join([*out, escape(text[at:])]))
+
+    return [(key, marked(label)) for key, label in fields]
+
+
 def public_summary(text: str) -> str:
     """A report's text as published: ID, mobile and landline numbers masked, shortened."""
     text = mask_text(text or "")
@@ -209,7 +229,7 @@ def programme_page(request, slug):
             "counts": [(value, label, counts[value]) for value, label in TaskState.choices],
             "lights": Light.choices,
             "commitments": programme_commitments(programme, tasks_qs),
-            "fields": FIELDS,
+            "fields": field_rows(),
         },
     )
 

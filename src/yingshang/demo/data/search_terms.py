@@ -3,8 +3,9 @@ and hall enquiry wording), mapped to the demo items by name (demo/data/catalog_i
 
 Each entry: (item name, term, kind, source). Sources are public pages where people ask or are
 told in these words (question titles, enquiry answers, "how do I …" guides), as found on
-2026-12-06; "issue 12" marks wording given in the project's issue from hall enquiries. The words
-are short phrases people use, not copied text. ``kind``: "synonym" (another name of the same
+2026-12-06; ``ISSUE`` marks wording heard at the hall's enquiry desk (given in the project's
+issue 12), named in Chinese like every source the catalogue maintainers see. The words are
+short phrases people use, not copied text. ``kind``: "synonym" (another name of the same
 thing: 营业执照) or "colloquial" (how a citizen says it: 开小卖部, 卖熟食).
 """
 
@@ -22,7 +23,7 @@ GETIHU_SHOP = (
     "https://xn--3kq7mk4gt7p7ra62prs8fclk.com/art/1756892155981155.html (个体户开店需要什么手续)"
 )
 SHOP_LICENCES = "http://www.zx08.cn/article/190443.html (开设商店必备证件:营业执照)"
-ISSUE = "issue 12: hall enquiry wording (开小卖部、卖熟食、开饭店)"
+ISSUE = "政务服务大厅窗口咨询中群众的说法(开小卖部、卖熟食、开饭店)"
 RESTAURANT = "http://ksdsu.cn/wz/5725701.html (开设个人餐馆需要办理哪些证件)"
 RESTAURANT_13 = "http://m.cy8.com.cn/cycyzn/173458 (开餐厅必办13项手续)"
 RESTAURANT_LIST = (

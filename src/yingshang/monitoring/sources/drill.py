@@ -13,6 +13,8 @@ import datetime
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from yingshang.core.models import Division
 
@@ -20,6 +22,17 @@ from ..definitions import load_definitions
 from . import model
 
 LIMIT = 200
+
+
+def _when(value) -> str:
+    """A date or an aware timestamp in words: local time to the minute, "—" when empty."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.date_format(value, "Y-m-d H:i")
+    return formats.date_format(value, "Y-m-d")
 
 
 def _url(name, *args):
@@ -97,8 +110,13 @@ def _cases(user, indicator, dimension, member, lo, hi, start=None, end=None):
                 "url": _url("cases:detail", c.number),
                 "department": c.department.name,
                 "when": c.completed_at,
-                "detail": f"{c.get_status_display()} · {c.get_channel_display()} · "
-                f"到现场 {c.visits} 次 · 时效 {c.final_sla_state or '—'}",
+                "detail": _("%(status)s · %(channel)s · 到现场 %(visits)d 次 · 时效 %(sla)s")
+                % {
+                    "status": c.get_status_display(),
+                    "channel": c.get_channel_display(),
+                    "visits": c.visits,
+                    "sla": c.get_final_sla_state_display() or "—",
+                },
             }
         )
     rows.sort(key=lambda r: not r["flag"])
@@ -106,7 +124,7 @@ def _cases(user, indicator, dimension, member, lo, hi, start=None, end=None):
     if indicator == "gov.first_time_rate":
         CaseEvent = model("cases.CaseEvent")
         extra = {
-            "title": "补正最多的事项",
+            "title": _("补正最多的事项"),
             "rows": list(
                 CaseEvent.objects.visible_to(user)
                 .filter(
@@ -166,7 +184,12 @@ def _appeals(user, indicator, dimension, member, lo, hi, start=None, end=None):
             "url": _url("appeals:staff-detail", a.pk),
             "department": a.lead_department.name if a.lead_department_id else "—",
             "when": a.submitted_at,
-            "detail": f"{a.get_status_display()} · 期限 {a.due_at or '—'} · 答复 {a.replied_at or '—'}",
+            "detail": _("%(status)s · 期限 %(due)s · 答复 %(replied)s")
+            % {
+                "status": a.get_status_display(),
+                "due": _when(a.due_at),
+                "replied": _when(a.replied_at),
+            },
         }
         for a in base.select_related("lead_department")[: LIMIT * 5]
     ]
@@ -235,7 +258,12 @@ def _tasks(user, indicator, dimension, member, lo, hi, start, end):
             "url": _url("reforms:task", t.pk),
             "department": ", ".join(d.name for d in t.lead_units.all()),
             "when": t.deadline,
-            "detail": f"{t.get_state_display()} · 进度 {t.progress}% · 时限 {t.deadline_text or t.deadline or '—'}",
+            "detail": _("%(state)s · 进度 %(progress)s%% · 时限 %(deadline)s")
+            % {
+                "state": t.get_state_display(),
+                "progress": t.progress,
+                "deadline": t.deadline_text or _when(t.deadline),
+            },
         }
         for t in base.prefetch_related("lead_units")[: LIMIT * 5]
     ]
@@ -277,7 +305,16 @@ def _items(user, indicator, dimension, member, lo, hi, start, end):
             "url": None,
             "department": i.department.name,
             "when": None,
-            "detail": f"{i.current_version.get_kind_display()} · 法定 {i.current_version.legal_limit_days} / 承诺 {i.current_version.committed_limit_days} 工作日 · {i.current_version.get_online_depth_display()} · {i.current_version.get_service_scope_display()}",
+            "detail": _(
+                "%(kind)s · 法定 %(legal)s / 承诺 %(committed)s 工作日 · %(depth)s · %(scope)s"
+            )
+            % {
+                "kind": i.current_version.get_kind_display(),
+                "legal": i.current_version.legal_limit_days,
+                "committed": i.current_version.committed_limit_days,
+                "depth": i.current_version.get_online_depth_display(),
+                "scope": i.current_version.get_service_scope_display(),
+            },
         }
         for i in qs.select_related("department", "current_version")[: LIMIT * 5]
     ]
