@@ -65,6 +65,9 @@ def _test_settings(settings, tmp_path):
     ]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    # The callback's refusal counts at once (a timer thread cannot see a test's transaction);
+    # tests/channels/test_refusal_tally.py tests the tally itself.
+    settings.WECHAT_REFUSAL_FLUSH_SECONDS = 0
     # A fresh cache per test, so that the rate-limit counters (platform/ratelimit.py) of one test
     # never block another; tests/platform/test_ratelimit.py checks the shared database cache.
     settings.CACHES = {

@@ -390,6 +390,9 @@ WECHAT_API_TIMEOUT = float(os.environ.get("WECHAT_API_TIMEOUT", "10"))
 WECHAT_DEFERRED_COMMANDS = [
     c.strip() for c in os.environ.get("WECHAT_DEFERRED_COMMANDS", "").split(",") if c.strip()
 ]
+# The callback's own refusals (我的办件 unbound, over the rate limit) are added up in each process
+# and written at most once per this many seconds (one UPDATE for many); 0 writes each at once.
+WECHAT_REFUSAL_FLUSH_SECONDS = float(os.environ.get("WECHAT_REFUSAL_FLUSH_SECONDS", "1"))
 # Push templates per notification category when none is set in the admin, e.g.
 # {"case": {"subscribe": {"template_id": "…", "fields": {"thing1": "title"}}}}; "" = default.
 WECHAT_TEMPLATES = json.loads(os.environ.get("WECHAT_TEMPLATES", "{}") or "{}")
