@@ -119,3 +119,15 @@ def test_a_new_form_raises_a_new_appeal_and_english(client, mianyang):
         "no need to submit it again"
         in client.get(r2["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     )
+
+
+def test_a_malformed_key_or_position_is_ignored(client, mianyang):
+    body = client.post(
+        "/appeals/new/", _data(form_key="bad key!", text="太短", attachments=[_pdf("p.pdf")])
+    ).content.decode()
+    key = _key(body)
+    assert key != "bad key!" and re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key)
+    # an unknown position leaves the kept attachment in
+    r = client.post("/appeals/new/", _data(form_key=key, drop_kept=["99", "x"]))
+    assert r.status_code == 302
+    assert [a.original_name for a in Appeal.objects.get().attachments.all()] == ["p.pdf"]

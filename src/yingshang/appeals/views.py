@@ -1,7 +1,6 @@
 """Pages of the appeals app: the portal (raise, follow, confirm, rate; Q&A session records) and
 the staff workbench (queues with deadline colours, the appeal page with its actions)."""
 
-import re
 import secrets
 import time
 from pathlib import Path
@@ -140,16 +139,19 @@ def _raise_appeal(form, user, channel, kept=()):
 # click, a reload, a retry after a dropped connection — opens that appeal instead of raising
 # another. The attachments of a try that failed are kept in the session under the same key
 # (their bytes as upload scratch files, an hour), so nothing sent is lost on an error.
-FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 KEPT_KEY = "appeal_kept"  # session: form key → [[file name, scratch token, size], …]
 SUBMITTED_TTL = 24 * 3600
 PENDING_TTL = 120
 PENDING_WAIT = 10.0  # seconds a duplicate waits for the first POST of its form to finish
 
 
-def _form_key(request) -> str:
-    key = request.POST.get("form_key", "")
-    return key if FORM_KEY.match(key) else secrets.token_urlsafe(24)
+def _form_state(request) -> tuple[str, set[int]]:
+    """The form's key (a new one for a blank or malformed form) and the kept attachments left
+    out (forms.KeptForm)."""
+    state = forms.KeptForm(request.POST if request.method == "POST" else None)
+    state.is_valid()
+    data = getattr(state, "cleaned_data", {})
+    return data.get("form_key") or secrets.token_urlsafe(24), set(data.get("drop_kept") or ())
 
 
 def _submitted(key: str) -> str | None:
@@ -171,13 +173,12 @@ def _save_kept(request, key: str, rows: list[list]) -> None:
     request.session[KEPT_KEY] = stored
 
 
-def _keep_attachments(request, key: str) -> list[list]:
+def _keep_attachments(request, key: str, drop: set[int]) -> list[list]:
     """After a failed try: the kept attachments the person did not remove, plus the files of
     this try that the upload service accepts (a refused file shows its error instead)."""
-    drop = set(request.POST.getlist("drop_kept"))
     rows = []
     for i, row in enumerate(_kept(request, key)):
-        if str(i) in drop:
+        if i in drop:
             uploads.scratch_delete(row[1])
         else:
             rows.append(row)
@@ -193,12 +194,11 @@ def _keep_attachments(request, key: str) -> list[list]:
     return rows
 
 
-def _kept_files(request, key: str) -> list:
-    drop = set(request.POST.getlist("drop_kept"))
+def _kept_files(request, key: str, drop: set[int]) -> list:
     files = []
     for i, (name, scratch, _size) in enumerate(_kept(request, key)):
         data = uploads.scratch_read(scratch)
-        if data is not None and str(i) not in drop:
+        if data is not None and i not in drop:
             files.append(SimpleUploadedFile(name, data))
     return files
 
@@ -223,7 +223,7 @@ def _already(request, key: str):
 def portal_new(request):
     form = forms.AppealForm(request.POST or None, request.FILES or None)
     data = form.data
-    key = _form_key(request)
+    key, drop = _form_state(request)
     kept = []
     if request.method == "POST":
         user = request.user if request.user.is_authenticated else None
@@ -240,7 +240,7 @@ def portal_new(request):
                 )
                 return redirect("appeals:portal-detail", number=appeal.number)
             cache.add(f"appeals:form:{key}:pending", 1, PENDING_TTL)
-        appeal = _raise_appeal(form, user, Channel.PORTAL, kept=_kept_files(request, key))
+        appeal = _raise_appeal(form, user, Channel.PORTAL, kept=_kept_files(request, key, drop))
         if appeal is not None:
             cache.set(f"appeals:form:{key}:done", appeal.number, SUBMITTED_TTL)
             cache.delete(f"appeals:form:{key}:pending")
@@ -255,7 +255,7 @@ def portal_new(request):
             )
             return redirect("appeals:portal-detail", number=appeal.number)
         cache.delete(f"appeals:form:{key}:pending")
-        kept = _keep_attachments(request, key)
+        kept = _keep_attachments(request, key, drop)
     if not data and is_portal_user(request.user):
         data = {"contact_name": request.user.full_name, "contact_phone": request.user.phone}
         holders = [h for h in registry.holders_for_user(request.user) if hasattr(h, "uscc")]
