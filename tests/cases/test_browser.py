@@ -54,16 +54,24 @@ def test_bundle_journey(live_server, catalog, browser_page, staff):
 
     # 1. the enterprise applies for 企业开办 online
     ent = _login(browser, base, "qiye_b")
-    ent.goto(f"{base}/apply/bundle/qiye-kaiban/")
+    ent.goto(f"{base}/apply/bundle/qiye-kaiban/")  # the guided form
+    ent.wait_for_url(re.compile(r".*/apply/drafts/[^/]+/applicant/$"))
     assert "企业开办" in ent.content()
-    ent.select_option("#id_applicant_kind", "enterprise")
+    ent.check("input[name=applicant_kind][value=enterprise]")
     ent.fill("#id_applicant_code", USCC)
     ent.fill("#id_applicant_name", "绵阳浏览器科技有限公司")
     ent.fill("#id_applicant_phone", "13812345678")
+    ent.click("[data-testid=next]")
+    if re.search(r"/details/$", ent.url):
+        ent.click("[data-testid=next]")
+    ent.wait_for_url(re.compile(r".*/materials/$"))
     inputs = ent.locator("input[type=file]")
     assert inputs.count() == 3  # 公司登记申请书, 住所使用证明, 营业执照: asked once each
     for i in range(inputs.count()):
         inputs.nth(i).set_input_files(_pdf(f"m{i}.pdf"))
+    ent.click("[data-testid=next]")
+    ent.wait_for_url(re.compile(r".*/review/$"))
+    ent.check("#id_confirm")
     ent.click("[data-testid=submit]")
     ent.wait_for_url(re.compile(r".*/my/cases/\d+/$"))
     number = ent.locator("[data-testid=case-number]").inner_text().strip()
@@ -141,9 +149,19 @@ def test_bundle_journey(live_server, catalog, browser_page, staff):
 
     # 6. a second application takes the 营业执照 from the registry (免提交)
     invoice = catalog["invoice"]
-    ent.goto(f"{base}/apply/{invoice.implementation_code}/")
-    assert ent.locator("[data-testid^=reuse-]").count() == 1
-    assert ent.locator("input[type=file]").count() == 0
+    ent.goto(f"{base}/apply/{invoice.implementation_code}/")  # the guided form now
+    ent.wait_for_url(re.compile(r".*/apply/drafts/[^/]+/applicant/$"))
+    for field, value in (("#id_applicant_code", USCC), ("#id_applicant_phone", "13812345678")):
+        if not ent.input_value(field):
+            ent.fill(field, value)
+    ent.click("[data-testid=next]")
+    if re.search(r"/details/$", ent.url):
+        ent.click("[data-testid=next]")
+    ent.wait_for_url(re.compile(r".*/materials/$"))
+    assert ent.locator("[data-testid^=reuse-]").count() == 1  # nothing to upload: 免提交
+    ent.click("[data-testid=next]")
+    ent.wait_for_url(re.compile(r".*/review/$"))
+    ent.check("#id_confirm")
     ent.click("[data-testid=submit]")
     ent.wait_for_url(re.compile(r".*/my/cases/\d+/$"))
     second = Case.objects.get(number=ent.locator("[data-testid=case-number]").inner_text().strip())

@@ -309,6 +309,9 @@ def test_supplement_of_a_free_text_item_uploaded_online(client, submitted, staff
     client.force_login(portal_users["qiye"])
     page = client.get(reverse("cases:my-case", args=[case.number])).content.decode()
     assert 'name="material_extra0"' in page and "房屋租赁合同(盖章)" in page
+    # the phone's chooser offers the camera beside files: no ``capture`` (camera only)
+    [field] = re.findall(r'<input type="file" name="material_extra0"[^>]*>', page)
+    assert "image/*" in field and ".pdf" in field and "capture" not in field
     action = reverse("cases:my-case-action", args=[case.number])
     # without the file: refused, the message beside the field
     client.post(action, {"action": "resubmit"})

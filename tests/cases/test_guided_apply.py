@@ -3,6 +3,7 @@ uploads kept across errors and sessions, idempotent submission, draft expiry, bu
 found a company (企业开办) and never ask for their own outputs, bad uploads, photo downscaling."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -247,11 +248,16 @@ def test_large_photo_downscaled(client, catalog, portal_users):
     assert not att.downscaled and att.size == len(small) and att.content_type == "image/png"
 
 
-def test_camera_capture_offered(client, catalog, portal_users):
+def test_camera_offered_beside_files(client, catalog, portal_users):
+    """``accept`` with image/* makes a phone's chooser offer 拍照 beside 相册 and 文件; a
+    ``capture`` attribute would open the camera instead of the chooser, so a PDF or OFD on
+    the phone could not be sent (HTML Media Capture)."""
     client.force_login(portal_users["shimin"])
     draft = _to_materials(client, _start(client, item=catalog["registration"]))
     page = client.get(_step(draft, "materials")).content.decode()
-    assert 'capture="environment"' in page and 'accept="image/*,application/pdf,.ofd"' in page
+    inputs = re.findall(r"<input[^>]*type=\"file\"[^>]*>", page)
+    assert inputs and all('accept="image/*,application/pdf,.ofd"' in i for i in inputs)
+    assert not any("capture" in i for i in inputs), inputs
     assert 'aria-current="step"' in page
 
 

@@ -38,8 +38,14 @@ def test_apply_online_creates_case(client, catalog, portal_users):
     client.force_login(portal_users["qiye"])
     item = catalog["registration"]
     url = reverse("cases:apply", args=[item.implementation_code])
+    # the page is the guided form (files kept across errors, one case per submission); the
+    # one-page form's POST still works for old clients
     page = client.get(url)
-    assert "住所使用证明" in page.content.decode()
+    assert page.status_code == 302
+    assert page["Location"] == reverse("cases:guided-item", args=[item.implementation_code])
+    guided = client.get(url, follow=True)
+    assert re.search(r"/apply/drafts/[^/]+/applicant/$", guided.redirect_chain[-1][0])
+    assert item.name in guided.content.decode()
     r = client.post(url, {**_apply_data(item), **_files_for(item)})
     assert r.status_code == 302
     case = Case.objects.get(user=portal_users["qiye"])
@@ -289,7 +295,8 @@ def test_search_and_capped_queue(client, submitted, staff, monkeypatch):
 def test_staff_cannot_use_portal_apply(client, catalog, staff):
     client.force_login(staff["chuangkou"])
     item = catalog["registration"]
-    assert client.get(reverse("cases:apply", args=[item.implementation_code])).status_code == 403
+    url = reverse("cases:apply", args=[item.implementation_code])
+    assert client.get(url, follow=True).status_code == 403
 
 
 def test_county_window_sees_what_it_took_in(catalog, staff):
@@ -347,3 +354,16 @@ def test_unverified_account_sees_no_enterprise_licence_on_its_case(client, catal
     issue_elicence(enterprise_by_uscc(USCC), "yyzz", item.department, "YYZZ-SECRET")
     html = client.get(reverse("cases:my-case", args=[case.number])).content.decode()
     assert "YYZZ-SECRET" not in html
+
+
+def test_one_page_bundle_form_opens_the_guided_form(client, catalog, portal_users):
+    """A bundle that founds no company went to the one-page form (which lost its files on an
+    error): every bundle's page is now the guided form."""
+    client.force_login(portal_users["qiye"])
+    bundle = catalog["bundle"]
+    r = client.get(reverse("cases:apply-bundle", args=[bundle.key]))
+    assert r.status_code == 302
+    assert r["Location"] == reverse("cases:guided-bundle", args=[bundle.key])
+    page = client.get(r["Location"], follow=True)
+    assert page.status_code == 200 and bundle.name in page.content.decode()
+    assert re.search(r"/apply/drafts/[^/]+/applicant/$", page.redirect_chain[-1][0])

@@ -90,7 +90,14 @@ def portal_data(transactional_db, mianyang, bundle):
         case.save(update_fields=["lookup_seed"])
         status_links.append(f"/track/{case.number}/{links.token_for(case)}/")
     assert all("//" not in link for link in status_links)
-    return {"applicant": applicant, "item": item, "bundle": bundle, "links": status_links}
+    return {
+        "applicant": applicant,
+        "item": item,
+        "bundle": bundle,
+        "links": status_links,
+        "waiting": waiting,
+        "finished": finished,
+    }
 
 
 def _public_paths(data):
@@ -111,16 +118,60 @@ def _public_paths(data):
         "/accounts/login/",
         "/accounts/register/",
         "/accounts/register/person/",
+        "/accounts/register/enterprise/",
         "/accounts/reset/",
+        "/accounts/demo-sms/",
+        "/appeals/track/",
         "/privacy/",
         "/accessibility/",
         "/no-such-page/",
     ]
 
 
+def _applicant_paths(data):
+    """An applicant's own pages: cases (one waiting for 补正 with its upload form, one finished
+    with its rating), the rating page, drafts, enterprises, messages, and the guided form's
+    first step — opened, then sent empty (its errors beside the fields) by ``_guided``."""
+    waiting, finished = data["waiting"], data["finished"]
+    return [
+        "/",
+        "/my/cases/",
+        f"/my/cases/{waiting.number}/",
+        f"/my/cases/{finished.number}/",
+        f"/evaluations/rate/cases.case/{finished.pk}/",
+        "/apply/drafts/",
+        "/my/enterprises/",
+        "/notifications/",
+        "/notifications/preferences/",
+        f"/apply/{data['item'].implementation_code}/",
+        f"/apply/guided/item/{data['item'].implementation_code}/",
+        GUIDED_ERRORS,
+    ]
+
+
+GUIDED_ERRORS = "(the guided form's first step sent empty)"
+
+
+def _open(page, base, path):
+    """Open ``path``; GUIDED_ERRORS sends the guided step on the page without input."""
+    if path == GUIDED_ERRORS:
+        for field in page.locator("form input[type=text], form input[type=tel]").all():
+            field.fill("")
+        with page.expect_navigation():
+            page.click("[data-testid=next]")
+        assert page.locator(".errorlist").count() >= 1, page.url
+        return page
+    response = page.goto(base + path)
+    assert response.status < 500, (path, response.status)
+    return response
+
+
 @pytest.mark.browser
-def test_no_sideways_scrolling_at_desktop_and_phone_widths(browser, live_server, portal_data):
-    applicant_paths = ["/", "/my/cases/", f"/apply/{portal_data['item'].implementation_code}/"]
+def test_no_sideways_scrolling_at_desktop_and_phone_widths(
+    browser, live_server, portal_data, settings
+):
+    settings.ACCOUNTS_DEMO = True  # the demo SMS page, as in ``make run``
+    applicant_paths = _applicant_paths(portal_data)
     failures = []
     for width in WIDTHS:
         for user, paths in (
@@ -130,8 +181,7 @@ def test_no_sideways_scrolling_at_desktop_and_phone_widths(browser, live_server,
             ctx = _context(browser, live_server, width, user)
             page = ctx.new_page()
             for path in paths:
-                response = page.goto(live_server.url + path)
-                assert response.status < 500, (path, response.status)
+                _open(page, live_server.url, path)
                 m = page.evaluate(OVERFLOW_JS)
                 # A phone (is_mobile) widens the layout viewport to fit a too-wide page, so
                 # innerWidth alone would hide an overflow: both must stay at the screen's width.
@@ -176,20 +226,23 @@ def test_menu_button_on_phones(browser, live_server, portal_data):
 
 
 @pytest.mark.browser
-def test_axe_finds_no_serious_violation_on_portal_pages(browser, live_server, portal_data):
+def test_axe_finds_no_serious_violation_on_portal_pages(
+    browser, live_server, portal_data, settings
+):
+    settings.ACCOUNTS_DEMO = True
     script = AXE.read_text(encoding="utf-8")
     found = []
     for width in WIDTHS:
         for user, paths in (
             (None, _public_paths(portal_data)),
-            (portal_data["applicant"], ["/", "/my/cases/"]),
+            (portal_data["applicant"], _applicant_paths(portal_data)),
         ):
             ctx = _context(browser, live_server, width, user)
             # injected by Playwright, not by the page: the site's CSP forbids inline scripts
             ctx.add_init_script(script=script)
             page = ctx.new_page()
             for path in paths:
-                page.goto(live_server.url + path)
+                _open(page, live_server.url, path)
                 result = page.evaluate(
                     "async () => (await axe.run(document, {resultTypes: ['violations']}))"
                     ".violations.filter(v => ['serious', 'critical'].includes(v.impact))"

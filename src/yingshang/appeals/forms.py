@@ -129,6 +129,17 @@ class PrefillForm(forms.Form):
     text = forms.CharField(required=False, max_length=2000, strip=True)
 
 
+class KeptForm(forms.Form):
+    """The portal form's own fields (views.portal_new): its idempotency key and which kept
+    attachments (their positions in the list shown) the person left out. A bad value is
+    ignored, field by field: a malformed key gives a new form, an unknown position is none."""
+
+    form_key = forms.RegexField(regex=r"^[A-Za-z0-9_-]{16,64}$", required=False)
+    drop_kept = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, choices=[(str(i), str(i)) for i in range(50)]
+    )
+
+
 class TrackForm(forms.Form):
     number = forms.CharField(max_length=40, error_messages={"required": _("请填写诉求编号。")})
     code = forms.CharField(

@@ -1,9 +1,15 @@
 """Pages of the appeals app: the portal (raise, follow, confirm, rate; Q&A session records) and
 the staff workbench (queues with deadline colours, the appeal page with its actions)."""
 
+import secrets
+import time
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,7 +19,7 @@ from django.views.decorators.http import require_POST
 from yingshang.core.policies import is_portal_user
 from yingshang.core.views import staff_required
 from yingshang.evaluations import public as evaluations
-from yingshang.platform import ratelimit
+from yingshang.platform import ratelimit, uploads
 from yingshang.platform.forms import error_dict
 from yingshang.platform.forms import submit as _submit
 from yingshang.registry import public as registry
@@ -109,32 +115,138 @@ def portal_home(request):
     )
 
 
-def _raise_appeal(form, user, channel):
-    """Submit the appeal ``form`` through the service; the new appeal, or None (messages are on
-    the form)."""
+def _raise_appeal(form, user, channel, kept=()):
+    """Submit the appeal ``form`` through the service, with the attachments ``kept`` from an
+    earlier try of the same form; the new appeal, or None (messages are on the form)."""
     return (
         form.result
         if _submit(
             form,
             lambda d: services.submit_appeal(
-                user=user, channel=channel, files=d["attachments"], **form.submission()
+                user=user,
+                channel=channel,
+                files=[*kept, *d["attachments"]],
+                **form.submission(),
             ),
         )
         else None
     )
 
 
+# The portal form carries a random key (hidden ``form_key``, new on each blank form, the same
+# while the form comes back with errors). It is the form's idempotency key: the appeal it made
+# is remembered in the shared cache for a day, so a second POST of the same form — a double
+# click, a reload, a retry after a dropped connection — opens that appeal instead of raising
+# another. The attachments of a try that failed are kept in the session under the same key
+# (their bytes as upload scratch files, an hour), so nothing sent is lost on an error.
+KEPT_KEY = "appeal_kept"  # session: form key → [[file name, scratch token, size], …]
+SUBMITTED_TTL = 24 * 3600
+PENDING_TTL = 120
+PENDING_WAIT = 10.0  # seconds a duplicate waits for the first POST of its form to finish
+
+
+def _form_state(request) -> tuple[str, set[int]]:
+    """The form's key (a new one for a blank or malformed form) and the kept attachments left
+    out (forms.KeptForm)."""
+    state = forms.KeptForm(request.POST if request.method == "POST" else None)
+    state.is_valid()
+    data = getattr(state, "cleaned_data", {})
+    return data.get("form_key") or secrets.token_urlsafe(24), set(data.get("drop_kept") or ())
+
+
+def _submitted(key: str) -> str | None:
+    return cache.get(f"appeals:form:{key}:done")
+
+
+def _kept(request, key: str) -> list[list]:
+    """The attachments kept for form ``key`` that still exist (the sweep removes old ones)."""
+    rows = request.session.get(KEPT_KEY, {}).get(key, [])
+    return [r for r in rows if uploads.scratch_read(r[1]) is not None]
+
+
+def _save_kept(request, key: str, rows: list[list]) -> None:
+    stored = request.session.get(KEPT_KEY, {})
+    if rows:
+        stored[key] = rows
+    else:
+        stored.pop(key, None)
+    request.session[KEPT_KEY] = stored
+
+
+def _keep_attachments(request, key: str, drop: set[int]) -> list[list]:
+    """After a failed try: the kept attachments the person did not remove, plus the files of
+    this try that the upload service accepts (a refused file shows its error instead)."""
+    rows = []
+    for i, row in enumerate(_kept(request, key)):
+        if i in drop:
+            uploads.scratch_delete(row[1])
+        else:
+            rows.append(row)
+    for f in request.FILES.getlist("attachments"):
+        try:
+            uploads.check(f, uploads.APPEAL_ATTACHMENT)
+        except ValidationError:
+            continue
+        f.seek(0)
+        name = Path(f.name).name
+        rows.append([name, uploads.scratch_save(f.read(), Path(name).suffix), f.size])
+    _save_kept(request, key, rows)
+    return rows
+
+
+def _kept_files(request, key: str, drop: set[int]) -> list:
+    files = []
+    for i, (name, scratch, _size) in enumerate(_kept(request, key)):
+        data = uploads.scratch_read(scratch)
+        if data is not None and i not in drop:
+            files.append(SimpleUploadedFile(name, data))
+    return files
+
+
+def _already(request, key: str):
+    """The appeal a first POST of this form made (waiting a moment if it is still running)."""
+    deadline = time.monotonic() + PENDING_WAIT
+    number = _submitted(key)
+    while not number and cache.get(f"appeals:form:{key}:pending"):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+        number = _submitted(key)
+    appeal = selectors.portal_appeal(number) if number else None
+    if appeal is None:
+        return None
+    if appeal.applicant_user_id and appeal.applicant_user_id != getattr(request.user, "pk", None):
+        return None
+    return appeal
+
+
 def portal_new(request):
     form = forms.AppealForm(request.POST or None, request.FILES or None)
     data = form.data
+    key, drop = _form_state(request)
+    kept = []
     if request.method == "POST":
         user = request.user if request.user.is_authenticated else None
         if user is None:  # anonymous submissions: SUBMISSION_RATE per address
             limit = ratelimit.Limit(request, "appeals.submit", rate=settings.SUBMISSION_RATE)
             limit.check()
             limit.fail()
-        appeal = _raise_appeal(form, user, Channel.PORTAL)
+        if _submitted(key) or not cache.add(f"appeals:form:{key}:pending", 1, PENDING_TTL):
+            appeal = _already(request, key)  # this form was sent before: its one appeal
+            if appeal is not None:
+                _grant(request, appeal)
+                messages.info(
+                    request, _("诉求已提交，编号 %(n)s，无需重复提交。") % {"n": appeal.number}
+                )
+                return redirect("appeals:portal-detail", number=appeal.number)
+            cache.add(f"appeals:form:{key}:pending", 1, PENDING_TTL)
+        appeal = _raise_appeal(form, user, Channel.PORTAL, kept=_kept_files(request, key, drop))
         if appeal is not None:
+            cache.set(f"appeals:form:{key}:done", appeal.number, SUBMITTED_TTL)
+            cache.delete(f"appeals:form:{key}:pending")
+            for row in _kept(request, key):
+                uploads.scratch_delete(row[1])
+            _save_kept(request, key, [])
             _grant(request, appeal)
             messages.success(
                 request,
@@ -142,6 +254,8 @@ def portal_new(request):
                 % {"n": appeal.number},
             )
             return redirect("appeals:portal-detail", number=appeal.number)
+        cache.delete(f"appeals:form:{key}:pending")
+        kept = _keep_attachments(request, key, drop)
     if not data and is_portal_user(request.user):
         data = {"contact_name": request.user.full_name, "contact_phone": request.user.phone}
         holders = [h for h in registry.holders_for_user(request.user) if hasattr(h, "uscc")]
@@ -156,7 +270,13 @@ def portal_new(request):
     return render(
         request,
         "appeals/portal_new.html",
-        _form_context(form=form, data=data, errors=error_dict(form)),
+        _form_context(
+            form=form,
+            data=data,
+            errors=error_dict(form),
+            form_key=key,
+            kept=[{"name": n, "size": s} for n, _t, s in kept],
+        ),
     )
 
 

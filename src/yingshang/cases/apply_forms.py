@@ -186,9 +186,10 @@ class MaterialsStepForm(forms.Form):
             self.fields[f"material_{s.key}"] = forms.FileField(
                 label=s.name,
                 required=False,
-                widget=forms.FileInput(
-                    attrs={"accept": "image/*,application/pdf,.ofd", "capture": "environment"}
-                ),
+                # no ``capture``: it makes phones open the camera *instead of* the file chooser,
+                # so a PDF or OFD already on the phone could not be sent; without it Android
+                # and iOS offer 拍照 (the camera) beside 相册 and 文件.
+                widget=forms.FileInput(attrs={"accept": "image/*,application/pdf,.ofd"}),
             )
 
     def uploads(self) -> dict:

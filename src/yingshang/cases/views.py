@@ -145,6 +145,11 @@ def apply_item(request, code):
     item = catalog.active_item(code)
     if item is None:
         raise Http404
+    if request.method == "GET":
+        # one way to apply on the portal: the guided form (drafts keep files across errors and
+        # sessions, errors beside each field, one case per submission); this one-page form
+        # lost its files on an error. Its POST stays for old clients.
+        return redirect("cases:guided-item", item.implementation_code)
     return _apply(request, item=item)
 
 
@@ -153,8 +158,9 @@ def apply_bundle(request, key):
     bundle = catalog.active_bundle(key)
     if bundle is None:
         raise Http404
-    if request.method == "GET" and catalog.founds_holder(bundle):
-        # a company being founded has no USCC to give: only the guided form asks it right
+    if request.method == "GET":
+        # the guided form, as for a single item (a company being founded has no USCC to
+        # give: only the guided form asks it right)
         return redirect("cases:guided-bundle", bundle.key)
     return _apply(request, bundle=bundle)
 
