@@ -211,13 +211,13 @@ def test_save_division_errors_in_english(mianyang):
         "the last 2 being 0."
     ]
     assert errors("zh-hans", **bad_code)["code"] == [
-        "区划代码“5107001”格式错误:市级应为6位数字,后2位为0。"
+        "区划代码“5107001”格式错误：市级应为6位数字，后2位为0。"
     ]
     orphan = {"code": "510800", "name": "Orphan", "level": DivisionLevel.CITY, "parent": None}
     assert errors("en", **orphan)["parent"] == [
         "Every division except a province must have a parent division."
     ]
-    assert errors("zh-hans", **orphan)["parent"] == ["除省级外,区划必须有上级区划。"]
+    assert errors("zh-hans", **orphan)["parent"] == ["除省级外，区划必须有上级区划。"]
     assert not Division.objects.filter(code__in=["5107001", "510800"]).exists()
 
 

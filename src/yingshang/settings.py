@@ -111,6 +111,9 @@ TEMPLATES = [
                 "yingshang.notifications.context.unread",
                 "yingshang.platform.context.site",
             ],
+            # {% colon %} {% comma %} {% lparen %} …: punctuation after a translated word, in
+            # the language's own width (platform/templatetags/punct.py).
+            "builtins": ["yingshang.platform.templatetags.punct"],
         },
     },
 ]

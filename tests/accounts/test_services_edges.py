@@ -268,7 +268,7 @@ def test_login_by_code_for_an_unknown_phone_answers_like_a_wrong_code(monkeypatc
         services.request_code(phone=phone, purpose=CodePurpose.LOGIN)
     known = _refusal(lambda: services.login_by_code(phone=_phone(29), code="135790"))
     unknown = _refusal(lambda: services.login_by_code(phone=_phone(30), code="135790"))
-    assert known == unknown == {"code": ["验证码错误,还可尝试 4 次。"]}
+    assert known == unknown == {"code": ["验证码错误，还可尝试 4 次。"]}
     assert OneTimeCode.objects.get(phone=_phone(30)).attempts == 1
     # even the stored (never sent) code does not log in without an account
     err = _refusal(lambda: services.login_by_code(phone=_phone(30), code="246810"))

@@ -35,7 +35,10 @@ def test_form_has_sections_required_marks_reply_times_and_privacy(client, mianya
     body = client.get("/appeals/new/").content.decode()
     # one fieldset per applicant type, each with its legend; the script shows the chosen one
     assert 'data-kind-section="enterprise"' in body and 'data-kind-section="person"' in body
-    assert "企业信息(诉求人类型为企业时填写)" in body and "个人信息(诉求人类型为个人时填写)" in body
+    assert (
+        "企业信息（诉求人类型为企业时填写）" in body
+        and "个人信息（诉求人类型为个人时填写）" in body
+    )
     assert "appeals/appeal_form.js" in body
     # required fields are marked beside their labels
     for field in ("contact_name", "contact_phone", "appeal_type", "topic", "text", "uscc"):
@@ -76,7 +79,7 @@ def test_person_needs_only_the_person_section(client, mianyang):
 
 def test_bad_applicant_type_is_an_error(client, mianyang):
     body = _post(client, appellant_kind="robot").content.decode()
-    assert "请选择诉求人类型(企业或个人)。" in body
+    assert "请选择诉求人类型（企业或个人）。" in body
 
 
 def test_closed_appeal_is_rated_with_stars(client, mianyang, depts, office, staff, portal_user):

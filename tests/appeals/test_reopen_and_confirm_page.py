@@ -102,7 +102,7 @@ def test_not_resolved_escalate_on_the_page_reaches_the_leaders(
         _confirm(login(portal_user), appeal, resolved="no", next_step="escalate", note="拖了两月")
     appeal.refresh_from_db()
     assert appeal.status == Status.ESCALATED and appeal.resolved is False
-    assert appeal.escalation_reason == "企业确认未解决:拖了两月"
+    assert appeal.escalation_reason == "企业确认未解决：拖了两月"
     event = AppealEvent.objects.get(appeal=appeal, action="escalate")
     assert event.from_state == Status.REPLIED and event.actor is None
     title = f"诉求 {appeal.number} 已升级市领导督办"

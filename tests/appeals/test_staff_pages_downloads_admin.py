@@ -107,7 +107,7 @@ def test_staff_entry_errors_are_shown_beside_fields_and_nothing_is_written(
     assert r.status_code == 200
     page = r.content.decode()
     assert "来源渠道无效。" in page
-    assert "诉求内容过短,请具体描述问题。" in page
+    assert "诉求内容过短，请具体描述问题。" in page
     assert 'id="err_text"' in page and 'id="err_uscc"' in page
     assert not Appeal.objects.exists()
 
@@ -137,7 +137,7 @@ def test_the_owner_steps_a_commitment_on_the_page(commitment, staff, login):
 @pytest.mark.parametrize(
     "language,message",
     [
-        ("zh-hans", "承诺事项当前状态为“待落实”,不能执行该操作。"),
+        ("zh-hans", "承诺事项当前状态为“待落实”，不能执行该操作。"),
         ("en", "The commitment is “Pending”; this action is not allowed."),
     ],
 )

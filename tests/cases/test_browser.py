@@ -112,7 +112,7 @@ def test_bundle_journey(live_server, catalog, browser_page, staff):
         # a decision needs an opinion and the confirmation (the browser refuses without them)
         p.click("[data-testid=do-complete]")
         assert p.locator("[data-testid=case-status]").inner_text() == "已受理"
-        p.fill("[data-testid=reason-complete]", "经审查,申请符合法定条件,准予许可。")
+        p.fill("[data-testid=reason-complete]", "经审查，申请符合法定条件，准予许可。")
         p.check("[data-testid=confirm-complete]")
         p.click("[data-testid=do-complete]")
         p.wait_for_load_state()

@@ -235,7 +235,7 @@ def test_the_supplement_message_names_the_missing_materials(
         )
     message = _messages(portal_users["qiye"]).last()
     assert message.title == f"办件 {submitted.number}:待补正"
-    assert message.body.endswith(f"需补正材料:{slot.name}、法定代表人签字页")
+    assert message.body.endswith(f"需补正材料：{slot.name}、法定代表人签字页")
     assert message.link == reverse("cases:my-case", args=[submitted.number])
     assert message.data["status"] == S.SUPPLEMENT
 
@@ -246,7 +246,7 @@ def test_the_rejection_message_gives_the_reason(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.transition(submitted, "reject", staff["chuangkou"], reason="不属于本事项受理范围")
     message = _messages(portal_users["qiye"]).last()
-    assert message.body.endswith("理由:不属于本事项受理范围")
+    assert message.body.endswith("理由：不属于本事项受理范围")
     assert message.data["status_label"] == "不予受理"
 
 

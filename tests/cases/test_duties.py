@@ -68,8 +68,8 @@ DATA = {
     "request_supplement": {"missing": ["住所使用证明"]},
     "suspend": {"suspend_reason": "hearing", "reason": "依法需要听证"},
     # denied: one event (an approval would add the licence's issue event)
-    "complete": {"outcome": Outcome.DENIED, "reason": "经审查,申请不符合法定条件。"},
-    "submit_approval": {"outcome": Outcome.DENIED, "reason": "经审查,申请不符合法定条件。"},
+    "complete": {"outcome": Outcome.DENIED, "reason": "经审查，申请不符合法定条件。"},
+    "submit_approval": {"outcome": Outcome.DENIED, "reason": "经审查，申请不符合法定条件。"},
     "approve": {"reason": "同意承办人审核意见。"},
     "return_for_review": {"reason": "请补充现场勘验。"},
     "deliver": {"method": "delivery"},

@@ -73,7 +73,7 @@ def _complete(case, handler, **data):
         "complete",
         handler,
         outcome="approved",
-        reason="经审查,申请符合法定条件,准予许可。",
+        reason="经审查，申请符合法定条件，准予许可。",
         confirm=True,
         interactive=True,
         **data,

@@ -64,7 +64,7 @@ SUBMISSIONS = [
     ("bundle", "一件事不存在。", "Unknown bundle.", {"item": None, "bundle": "no-such-bundle"}),
     (
         "item",
-        "请指定事项(item)或一件事(bundle)之一。",
+        "请指定事项（item）或一件事（bundle）之一。",
         "Give exactly one of item or bundle.",
         {"item": None},
     ),
@@ -157,13 +157,13 @@ def _accepted(submitted, staff):
 
 STEP_ERRORS = [
     # action, data, field, Chinese, English
-    ("complete", {"outcome": "maybe"}, "outcome", "请选择办理结果:准予或不予。", None),
+    ("complete", {"outcome": "maybe"}, "outcome", "请选择办理结果：准予或不予。", None),
     ("complete", {"outcome": "denied"}, "reason", "不予许可必须说明理由。", None),
     (
         "suspend",
         {"suspend_reason": "holiday"},
         "suspend_reason",
-        "请选择挂起事由(听证、专家评审、公告、现场勘验)。",
+        "请选择挂起事由（听证、专家评审、公告、现场勘验）。",
         "Choose a suspension reason (hearing, expert review, public notice, inspection).",
     ),
     ("request_supplement", {"missing": ["  ", ""]}, "missing", "请列明需要补正的材料。", None),
@@ -260,7 +260,7 @@ def _founding_case(form_data):
         (
             {"new_enterprise_uscc": "91510700MA6ABCDE2Y"},
             "new_enterprise_uscc",
-            "统一社会信用代码无效:应为 18 位,请核对校验位。",
+            "统一社会信用代码无效：应为 18 位，请核对校验位。",
             "Invalid unified social credit code: it has 18 characters; check the last "
             "(check) character.",
         ),
@@ -284,7 +284,7 @@ def test_a_registered_code_cannot_found_a_new_company(enterprise_applicant):
         lambda: services.new_enterprise_details(case, {"new_enterprise_uscc": USCC.lower()})
     )
     assert messages == {
-        "new_enterprise_uscc": ["该统一社会信用代码已在登记库中,不能用于新设企业。"]
+        "new_enterprise_uscc": ["该统一社会信用代码已在登记库中，不能用于新设企业。"]
     }
 
 

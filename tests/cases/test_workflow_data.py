@@ -87,7 +87,7 @@ def test_delivery_defaults_to_post_and_other_actions_pass_only_the_note():
 
 def test_an_empty_outcome_names_both_choices():
     errors = _errors("complete", outcome="")
-    assert errors == {"outcome": ["请选择办理结果:准予或不予。"]}
+    assert errors == {"outcome": ["请选择办理结果：准予或不予。"]}
 
 
 # ---------------------------------------------------------------------------- buttons

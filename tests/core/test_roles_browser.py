@@ -106,11 +106,11 @@ def test_handler_decides_with_an_opinion_and_the_confirmation(live_server, miany
     assert reason.evaluate("el => el.validity.valueMissing")  # the browser holds the form
     assert page.url.endswith(f"/staff/cases/{case.number}/")
     assert Case.objects.get(pk=case.pk).status == "accepted"
-    assert decide(page, "complete", "经审查,申请不符合法定条件。", outcome="denied") == "已办结"
+    assert decide(page, "complete", "经审查，申请不符合法定条件。", outcome="denied") == "已办结"
     done = Case.objects.get(pk=case.pk)
     assert done.status == "completed" and done.outcome == "denied"
     event = done.events.get(action="complete")
-    assert event.actor == handler and event.note == "经审查,申请不符合法定条件。"
+    assert event.actor == handler and event.note == "经审查，申请不符合法定条件。"
 
 
 def test_head_approves_the_case_waiting_for_him(live_server, mianyang, browser_page):

@@ -94,7 +94,7 @@ def test_each_figure_links_to_the_list_it_counts(cases, login):
     assert "WB-OTHER" not in listing
     today = client.get(user_cards["cases.due_today"].url).content.decode()
     assert "WB-TODAY" in today and "WB-WINDOW" not in today
-    assert "待办:今日到期" in today  # the queue says which to-do list it shows
+    assert "待办：今日到期" in today  # the queue says which to-do list it shows
 
 
 def test_clerk_sees_the_window_and_returned_supplements(cases, login):

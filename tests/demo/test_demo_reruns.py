@@ -186,5 +186,5 @@ def test_calendar_step_reports_a_confirmed_years_conflict_unless_quiet(registry_
     if quiet:
         assert printed == ""
     else:
-        assert "2026 年已确认,且与节假日库不一致,未作改动" in printed
+        assert "2026 年已确认，且与节假日库不一致，未作改动" in printed
         assert printed.count("已确认") == 1  # only the year that differs

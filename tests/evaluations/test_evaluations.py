@@ -175,7 +175,7 @@ def test_api_rating_and_errors(closed_appeal, submit, portal_user, client, login
         {"subject_type": "appeals.appeal", "subject_id": str(open_one.pk), "level": 5},
         content_type="application/json",
     )
-    assert r.status_code == 400 and r.json()["subject"] == ["办理尚未完成,暂不能评价。"]
+    assert r.status_code == 400 and r.json()["subject"] == ["办理尚未完成，暂不能评价。"]
     r = c.post(
         "/api/evaluations/",
         {"subject_type": "core.user", "subject_id": "1", "level": 5},

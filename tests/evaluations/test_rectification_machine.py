@@ -272,7 +272,7 @@ def test_notifications_of_each_step(rect, actors, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         rect = walk(rect, ["report", "callback"], actors)
     note = Notification.objects.get(recipient=evaluator)
-    assert note.title == "您的差评已整改,请确认"
+    assert note.title == "您的差评已整改，请确认"
     assert note.link == f"/evaluations/rectifications/{rect.pk}/"
 
 
@@ -280,7 +280,7 @@ def test_opening_notifies_the_rated_department(actors, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         rect = rectification()
     note = Notification.objects.get(recipient=actors["department"])
-    assert note.title.startswith("收到差评,请核实整改")
+    assert note.title.startswith("收到差评，请核实整改")
     assert note.link == f"/staff/evaluations/rectifications/{rect.pk}/"
     assert not Notification.objects.filter(recipient=actors["other_department"]).exists()
 

@@ -68,7 +68,7 @@ def test_one_bad_value_is_named_by_its_line_and_nothing_is_returned(rows, data):
     with pytest.raises(benchmarks.BenchmarkFileError) as exc:
         benchmarks.parse("\n".join(text) + "\n", DEFS)
     assert len(exc.value.errors) == 1
-    assert exc.value.errors[0].startswith(f"第 {i + 2} 行: 数值")
+    assert exc.value.errors[0].startswith(f"第 {i + 2} 行：数值")
 
 
 @given(plain_rows(), st.data())
@@ -78,7 +78,7 @@ def test_a_repeated_row_names_both_lines(rows, data):
     with pytest.raises(benchmarks.BenchmarkFileError) as exc:
         benchmarks.parse(text, DEFS)
     entity, key = rows[i][0], rows[i][1]
-    assert exc.value.errors == [f"第 {len(rows) + 2} 行: {entity} 的 {key} 与第 {i + 2} 行重复"]
+    assert exc.value.errors == [f"第 {len(rows) + 2} 行：{entity} 的 {key} 与第 {i + 2} 行重复"]
 
 
 GE = {"procedures": (3, 9), "time": (18, 248), "cost": (0, 8100), "reliability_index": (8, 0)}
@@ -128,14 +128,14 @@ def test_a_city_without_a_weight_is_named_with_all_its_lines():
     text = "P/A,ge.score,90,0.6\nP/B,ge.score,80\nP/B,cp.score,70\n"
     with pytest.raises(benchmarks.BenchmarkFileError) as exc:
         benchmarks.parse(text, DEFS)
-    assert exc.value.errors == ["第 2, 3 行: P/B 没有人口权重 (weight 列)"]
+    assert exc.value.errors == ["第 2, 3 行：P/B 没有人口权重（weight 列）"]
 
 
 def test_a_city_with_two_different_weights_is_refused():
     text = "P/A,ge.score,90,0.6\nP/A,cp.score,70,0.5\nP/B,ge.score,80,0.4\n"
     with pytest.raises(benchmarks.BenchmarkFileError) as exc:
         benchmarks.parse(text, DEFS)
-    assert exc.value.errors == ["第 2 行: P/A 的权重 0.5 与第 1 行的 0.6 不一致"]
+    assert exc.value.errors == ["第 2 行：P/A 的权重 0.5 与第 1 行的 0.6 不一致"]
 
 
 def test_a_weight_on_a_plain_entity_is_refused_in_both_languages():
@@ -143,7 +143,7 @@ def test_a_weight_on_a_plain_entity_is_refused_in_both_languages():
 
     with pytest.raises(benchmarks.BenchmarkFileError) as exc:
         benchmarks.parse("Solo,ge.score,90,0.5\n", DEFS)
-    assert exc.value.errors == ["第 1 行: 只有 上级/城市 形式的对标对象可以带权重"]
+    assert exc.value.errors == ["第 1 行：只有 上级/城市 形式的对标对象可以带权重"]
     with translation.override("en"), pytest.raises(benchmarks.BenchmarkFileError) as exc:
         benchmarks.parse("Solo,ge.score,90,0.5\n", DEFS)
     assert exc.value.errors == [

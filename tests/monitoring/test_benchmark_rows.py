@@ -21,18 +21,18 @@ def errors(text):
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ("/X,cp.time,3\n", "第 1 行: 对标对象 '/X' 无效 (应为 名称 或 上级/城市)"),
-        ("X/,cp.time,3\n", "第 1 行: 对标对象 'X/' 无效 (应为 名称 或 上级/城市)"),
-        ("A/B/C,cp.time,3\n", "第 1 行: 对标对象 'A/B/C' 无效 (应为 名称 或 上级/城市)"),
-        (",cp.time,3\n", "第 1 行: 对标对象 '' 无效 (应为 名称 或 上级/城市)"),
-        ("C/S,cp.time,3,0\n", "第 1 行: 权重 '0' 应为 0 到 1 之间的数字"),
-        ("C/S,cp.time,3,1.5\n", "第 1 行: 权重 '1.5' 应为 0 到 1 之间的数字"),
-        ("C/S,cp.time,3,half\n", "第 1 行: 权重 'half' 应为 0 到 1 之间的数字"),
-        ("X,cp.time,inf\n", "第 1 行: 数值 'inf' 不是数字"),
-        ("X,cp.time,3,0.5,extra\n", "第 1 行: 应为 entity,indicator,value[,weight] (3 或 4 列), 实际 5 列"),
+        ("/X,cp.time,3\n", "第 1 行：对标对象 '/X' 无效（应为 名称 或 上级/城市）"),
+        ("X/,cp.time,3\n", "第 1 行：对标对象 'X/' 无效（应为 名称 或 上级/城市）"),
+        ("A/B/C,cp.time,3\n", "第 1 行：对标对象 'A/B/C' 无效（应为 名称 或 上级/城市）"),
+        (",cp.time,3\n", "第 1 行：对标对象 '' 无效（应为 名称 或 上级/城市）"),
+        ("C/S,cp.time,3,0\n", "第 1 行：权重 '0' 应为 0 到 1 之间的数字"),
+        ("C/S,cp.time,3,1.5\n", "第 1 行：权重 '1.5' 应为 0 到 1 之间的数字"),
+        ("C/S,cp.time,3,half\n", "第 1 行：权重 'half' 应为 0 到 1 之间的数字"),
+        ("X,cp.time,inf\n", "第 1 行：数值 'inf' 不是数字"),
+        ("X,cp.time,3,0.5,extra\n", "第 1 行：应为 entity,indicator,value[,weight] （3 或 4 列），实际 5 列"),
         ("entity,indicator,value\n", "文件中没有数据行"),
         ("# only a comment\n\n", "文件中没有数据行"),
-        ("X,sb.procedures,3\n", "第 1 行: 未知指标 'sb.procedures'"),  # gendered: _men/_women
+        ("X,sb.procedures,3\n", "第 1 行：未知指标 'sb.procedures'"),  # gendered: _men/_women
     ],
 )  # fmt: skip
 def test_bad_rows(text, expected):
@@ -41,12 +41,12 @@ def test_bad_rows(text, expected):
 
 def test_a_header_is_only_skipped_on_the_first_data_line():
     text = "X,cp.time,3\nentity,indicator,value\n"
-    assert errors(text) == ["第 2 行: 未知指标 'indicator'", "第 2 行: 数值 'value' 不是数字"]
+    assert errors(text) == ["第 2 行：未知指标 'indicator'", "第 2 行：数值 'value' 不是数字"]
 
 
 def test_row_numbers_count_blank_and_comment_lines():
     text = "entity,indicator,value\n\n# note\nX,cp.time,abc\n"
-    assert errors(text) == ["第 4 行: 数值 'abc' 不是数字"]
+    assert errors(text) == ["第 4 行：数值 'abc' 不是数字"]
 
 
 def test_errors_in_english():

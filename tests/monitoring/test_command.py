@@ -75,22 +75,22 @@ def test_score_components_text_and_weighted_parent(tmp_path, db):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("entity,indicator,value\nX,sb.speed,3\n", ["第 2 行: 未知指标 'sb.speed'"]),
-        ("entity,indicator,value\nX,sb.min_capital,abc\n", ["第 2 行: 数值 'abc' 不是数字"]),
-        ("X,cp.time,nan\n", ["第 1 行: 数值 'nan' 不是数字"]),
-        ("X,cp.time,-3\n", ["第 1 行: 数值 -3 不能为负"]),
-        ("X,cp.time\n", ["第 1 行: 应为 entity,indicator,value[,weight] (3 或 4 列), 实际 2 列"]),
-        ("X,cp.time,3\nX,cp.time,4\n", ["第 2 行: X 的 cp.time 与第 1 行重复"]),
-        ("X,cp.time,3,0.5\n", ["第 1 行: 只有 上级/城市 形式的对标对象可以带权重"]),
+        ("entity,indicator,value\nX,sb.speed,3\n", ["第 2 行：未知指标 'sb.speed'"]),
+        ("entity,indicator,value\nX,sb.min_capital,abc\n", ["第 2 行：数值 'abc' 不是数字"]),
+        ("X,cp.time,nan\n", ["第 1 行：数值 'nan' 不是数字"]),
+        ("X,cp.time,-3\n", ["第 1 行：数值 -3 不能为负"]),
+        ("X,cp.time\n", ["第 1 行：应为 entity,indicator,value[,weight] （3 或 4 列），实际 2 列"]),
+        ("X,cp.time,3\nX,cp.time,4\n", ["第 2 行：X 的 cp.time 与第 1 行重复"]),
+        ("X,cp.time,3,0.5\n", ["第 1 行：只有 上级/城市 形式的对标对象可以带权重"]),
         (
             "entity,indicator,value,weight\nC/S,cp.time,3,0.55\nC/B,cp.time,3,0.4\n",
-            ["第 2, 3 行: C 下各城市的权重之和为 0.95, 应为 1"],
+            ["第 2, 3 行：C 下各城市的权重之和为 0.95，应为 1"],
         ),
         (
             "C/S,cp.time,3,0.5\nC/S,cp.cost,3,0.6\nC/B,cp.time,3,0.5\n",
-            ["第 2 行: C/S 的权重 0.6 与第 1 行的 0.5 不一致"],
+            ["第 2 行：C/S 的权重 0.6 与第 1 行的 0.5 不一致"],
         ),
-        ("C/S,cp.time,3,1\nC/B,cp.time,3\n", ["第 2 行: C/B 没有人口权重 (weight 列)"]),
+        ("C/S,cp.time,3,1\nC/B,cp.time,3\n", ["第 2 行：C/B 没有人口权重（weight 列）"]),
     ],
 )
 def test_bad_rows_refused_with_row_numbers(tmp_path, db, text, expected):
@@ -105,7 +105,7 @@ def test_all_errors_reported_at_once(tmp_path, db):
     text = "entity,indicator,value\nX,bad.key,1\nX,cp.time,x\nX,cp.cost,2\n"
     with pytest.raises(CommandError) as exc:
         run("load-benchmarks", write(tmp_path, text), "--period", "2020")
-    assert [e.split(":")[0] for e in exc.value.__cause__.errors] == ["第 2 行", "第 3 行"]
+    assert [e.split("：")[0] for e in exc.value.__cause__.errors] == ["第 2 行", "第 3 行"]
     assert BenchmarkValue.objects.count() == 0  # the good row 4 is not stored either
 
 

@@ -33,7 +33,7 @@ def test_unreadable_and_non_utf8_files(tmp_path):
     message, _ = refused("score", str(tmp_path / "missing.csv"))
     assert message.startswith(f"无法读取文件 {tmp_path / 'missing.csv'}")
     gbk = tmp_path / "gbk.csv"
-    gbk.write_bytes("X,ge.time,3\n北京,ge.cost,1\n".encode("gbk"))
+    gbk.write_bytes("X,ge.time,3\n北京，ge.cost,1\n".encode("gbk"))
     assert refused("score", str(gbk))[0] == f"文件 {gbk} 不是 UTF-8 编码。"
 
 
@@ -41,7 +41,7 @@ def test_byte_order_mark_and_comments_are_accepted(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes("\ufeffentity,indicator,value\n# a note\n\nSolo,ge.score,95.35\n".encode())
     out, _ = run("score", str(path))
-    assert out.splitlines() == ["Solo", "  ge   95.3500  获得电力  (公布值)"]
+    assert out.splitlines() == ["Solo", "  ge   95.3500  获得电力  （公布值）"]
 
 
 def test_score_text_output(tmp_path):
@@ -55,11 +55,11 @@ def test_score_text_output(tmp_path):
         encoding="utf-8",
     )
     lines = run("score", str(path))[0].splitlines()
-    assert lines[lines.index("Both") + 1] == "  ge  100.0000  获得电力  (公布值 99.0000)"
+    assert lines[lines.index("Both") + 1] == "  ge  100.0000  获得电力  （公布值 99.0000）"
     assert "      ge.time                100.0000" in lines
     assert lines[lines.index("Part") + 1] == "  无完整专题数据"  # one component is not a topic
-    assert "P  (人口加权: P/A 0.5, P/B 0.5)" in lines
-    assert lines[lines.index("P  (人口加权: P/A 0.5, P/B 0.5)") + 1] == "  ge   85.0000  获得电力"
+    assert "P  （人口加权：P/A 0.5, P/B 0.5）" in lines
+    assert lines[lines.index("P  （人口加权：P/A 0.5, P/B 0.5）") + 1] == "  ge   85.0000  获得电力"
 
 
 def test_messages_in_english(tmp_path):
@@ -75,7 +75,7 @@ def test_load_benchmarks_is_audited_as_the_command_line(tmp_path):
     path = tmp_path / "b.csv"
     path.write_text("Solo,ge.score,95.35\n", encoding="utf-8")
     out, _ = run("load-benchmarks", str(path), "--period", "2020", "--source", "DB2020")
-    assert out.strip() == "已导入 1 条对标数据 (期间 2020)。"
+    assert out.strip() == "已导入 1 条对标数据（期间 2020）。"
     value = BenchmarkValue.objects.get()
     assert (value.entity, value.value, value.source) == ("Solo", 95.35, "DB2020")
     entry = AuditEntry.objects.filter(object_type="monitoring.BenchmarkValue").get()
@@ -85,12 +85,12 @@ def test_load_benchmarks_is_audited_as_the_command_line(tmp_path):
 def test_check_a_given_definition_file(tmp_path):
     good = tmp_path / "good.toml"
     good.write_text(GOOD, encoding="utf-8")
-    assert run("check-definitions", str(good))[0].strip() == "指标定义有效: 版本 t1, 1 个指标。"
+    assert run("check-definitions", str(good))[0].strip() == "指标定义有效：版本 t1, 1 个指标。"
     bad = tmp_path / "bad.toml"
     bad.write_text(GOOD.replace('group = "gov"', 'group = "x"'), encoding="utf-8")
     message, err = refused("check-definitions", str(bad))
     assert message == "指标定义文件无效。"
-    assert err.strip() == "指标 gov.on_time_rate: 分组 'x' 无效"
+    assert err.strip() == "指标 gov.on_time_rate：分组 'x' 无效"
     assert refused("check-definitions", str(tmp_path / "none.toml"))[0]
 
 
@@ -107,8 +107,8 @@ def test_an_invalid_definition_file_stops_scoring(tmp_path, settings):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--kinds", "day,decade"], "参数无效: decade"),
-        (["--from", "2026-10-13", "--to", "2026-10-12"], "参数无效: --to < --from"),
+        (["--kinds", "day,decade"], "参数无效：decade"),
+        (["--from", "2026-10-13", "--to", "2026-10-12"], "参数无效：--to < --from"),
         (["--from", "2026-13-01"], "--from 日期格式应为 YYYY-MM-DD: 2026-13-01"),
         (["--to", "yesterday"], "--to 日期格式应为 YYYY-MM-DD: yesterday"),
     ],

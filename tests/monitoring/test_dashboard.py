@@ -120,7 +120,7 @@ def test_cards_score_gap_previous_and_fraction(mianyang, admin):
     assert trips["display"] == "1.5 次" and trips["unit_label"] == "次"
     assert cards["gov.mean_handling_days"]["unit_label"] == "工作日"
     assert cards["sb.cost"]["unit_label"] == "占人均收入的百分比"
-    assert cards["ge.reliability_index"]["unit_label"] == "指数(0–8)"
+    assert cards["ge.reliability_index"]["unit_label"] == "指数（0–8）"
     assert composite["display"] == "72.5 分"
     cover = composite["coverage"]
     assert (cover["have"], cover["topics_with_data"], cover["topics_total"]) == (2, 1, 5)
@@ -147,7 +147,7 @@ def test_cards_explain_missing_reference_values(mianyang, admin, settings):
     assert cards["cp.quality_index"]["name"] in note and "MONITORING_CITY_INDICES" in note
     # a card without a value says why in words: no records of its topic in the period
     assert cards["gov.on_time_rate"]["value"] is None
-    assert cards["gov.on_time_rate"]["note"] == "本期间没有可计算的办件记录(例如没有办结的办件)。"
+    assert cards["gov.on_time_rate"]["note"] == "本期间没有可计算的办件记录（例如没有办结的办件）。"
     assert "好差评" in cards["evaluations.good_rate"]["note"]
 
 

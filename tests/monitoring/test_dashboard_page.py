@@ -41,7 +41,7 @@ def test_pages_embed_the_county_tiles(county_values, staff, login, url):
     assert (tiles["510781"]["x"], tiles["510781"]["y"], tiles["510781"]["value"]) == (1, 1, 81.0)
     assert tiles["510703"]["value"] == 64.5 and tiles["510704"]["value"] is None
     labels = embedded(r, "labels")
-    assert labels["no_data"] == "无数据" and labels["schematic"] == "示意图, 非边界地图"
+    assert labels["no_data"] == "无数据" and labels["schematic"] == "示意图，非边界地图"
     assert embedded(r, "geojson") is None
 
 

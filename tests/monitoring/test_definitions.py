@@ -64,12 +64,12 @@ def test_good_minimal_file():
 
 def test_unknown_field_names_the_indicator():
     errors = _errors(GOOD.replace('source_note = "x"', 'source_note = "x"\ncolour = "red"'))
-    assert errors == ["指标 gov.on_time_rate: 未知字段 'colour'"]
+    assert errors == ["指标 gov.on_time_rate：未知字段 'colour'"]
 
 
 def test_bad_formula_type_names_the_indicator():
     errors = _errors(GOOD.replace('type = "ratio"', 'type = "eval"'))
-    assert len(errors) == 1 and errors[0].startswith("指标 gov.on_time_rate: 公式类型 'eval' 无效")
+    assert len(errors) == 1 and errors[0].startswith("指标 gov.on_time_rate：公式类型 'eval' 无效")
 
 
 def test_python_expression_is_not_a_formula():
@@ -85,20 +85,20 @@ def test_unknown_count_in_formula():
         GOOD.replace('numerator = "cases_completed_on_time"', 'numerator = "__import__"')
     )
     assert errors == [
-        "指标 gov.on_time_rate: 公式中的计数 '__import__' 不是数据源 cases 提供的计数"
+        "指标 gov.on_time_rate：公式中的计数 '__import__' 不是数据源 cases 提供的计数"
     ]
 
 
 def test_missing_bounds_names_the_indicator():
     errors = _errors(GOOD.replace("worst = 0\n", ""))
-    assert errors == ["指标 gov.on_time_rate: 缺少边界 best/worst (前沿值/最差值)"]
+    assert errors == ["指标 gov.on_time_rate：缺少边界 best/worst （前沿值/最差值）"]
 
 
 def test_db_component_always_needs_bounds():
     text = DEFAULT_FILE.read_text(encoding="utf-8")
     broken = text.replace("best = 15\nworst = 0\n", "")
     errors = _errors(broken)
-    assert errors == ["指标 cp.quality_index: 缺少边界 best/worst (前沿值/最差值)"]
+    assert errors == ["指标 cp.quality_index：缺少边界 best/worst （前沿值/最差值）"]
 
 
 def test_direction_must_match_bounds():

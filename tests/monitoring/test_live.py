@@ -265,13 +265,13 @@ def test_narrative_names_largest_changes_and_worst_performers():
         "counties": [{"name": "甲县", "value": 60.0}, {"name": "乙县", "value": 30.0}],
     }
     lines = reports.narrative(data, n=2)
-    assert lines[0] == "综合指数 70.0 分(覆盖 5/5 类),较上月下降 5.0 分。"
+    assert lines[0] == "综合指数 70.0 分（覆盖 5/5 类），较上月下降 5.0 分。"
     assert lines[1] == (
-        "较上月变化最大: 甲率由 60.0% 升至 90.0%(得分+30.0); 丙率由 30.0% 降至 10.0%(得分−20.0)。"
+        "较上月变化最大：甲率由 60.0% 升至 90.0%（得分+30.0）；丙率由 30.0% 降至 10.0%（得分−20.0）。"
     )
-    assert lines[2] == "得分最低的指标: 丙率 10.0%(得分 10.0); 乙率 40.0%(得分 40.0)。"
-    assert lines[3] == "综合指数排名靠后的部门: 三局 20.0; 二局 50.0。"
-    assert lines[4] == "综合指数最低的县(市、区): 乙县 30.0; 甲县 60.0。"
+    assert lines[2] == "得分最低的指标：丙率 10.0%（得分 10.0）；乙率 40.0%（得分 40.0）。"
+    assert lines[3] == "综合指数排名靠后的部门：三局 20.0；二局 50.0。"
+    assert lines[4] == "综合指数最低的县（市、区）：乙县 30.0；甲县 60.0。"
     # the English report reads in English (the catalogue's sentences, the data as given)
     from django.utils import translation
 

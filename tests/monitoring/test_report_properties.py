@@ -135,9 +135,9 @@ def test_the_narrative_names_at_most_n_changes_largest_first(cards, n):
 @pytest.mark.parametrize(
     "value,previous,expected",
     [
-        (70.0, None, "综合指数 70.0 分(覆盖 1/5 类)。"),
-        (70.0, 70.0, "综合指数 70.0 分(覆盖 1/5 类),较上月上升 0.0 分。"),
-        (64.95, 70.0, "综合指数 65.0 分(覆盖 1/5 类),较上月下降 5.0 分。"),
+        (70.0, None, "综合指数 70.0 分（覆盖 1/5 类）。"),
+        (70.0, 70.0, "综合指数 70.0 分（覆盖 1/5 类），较上月上升 0.0 分。"),
+        (64.95, 70.0, "综合指数 65.0 分（覆盖 1/5 类），较上月下降 5.0 分。"),
     ],
 )
 def test_the_composite_sentence(value, previous, expected):

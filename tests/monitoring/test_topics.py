@@ -71,20 +71,20 @@ def test_city_reference_values_and_indices_are_read():
     [
         (
             '"cp.quality_index" = 16',
-            "city.indices: 指标 cp.quality_index 的值 16 超出范围 0–15",
+            "city.indices：指标 cp.quality_index 的值 16 超出范围 0–15",
         ),
         (
             '"ge.reliability_index" = -1',
-            "city.indices: 指标 ge.reliability_index 的值 -1 超出范围 0–8",
+            "city.indices：指标 ge.reliability_index 的值 -1 超出范围 0–8",
         ),
         (
             '"rp.quality_index" = "high"',
-            "city.indices: 指标 rp.quality_index 的值 'high' 不是数字",
+            "city.indices：指标 rp.quality_index 的值 'high' 不是数字",
         ),
         (
             '"cp.time" = 30',
-            "city.indices: 'cp.time' 不是评估指数 (可用: cp.quality_index, ge.reliability_index, "
-            "rp.quality_index)",
+            "city.indices: 'cp.time' 不是评估指数（可用：cp.quality_index, ge.reliability_index, "
+            "rp.quality_index）",
         ),
     ],
 )
@@ -98,11 +98,11 @@ def test_bad_reference_values_name_the_key():
         "# property_value = 0", 'property_value = "1 million"'
     )
     assert _errors(text) == [
-        "city: property_value 必须是正数 (实际 '1 million')",
-        "city: warehouse_value 必须是正数 (实际 -5)",
+        "city: property_value 必须是正数（实际 '1 million'）",
+        "city: warehouse_value 必须是正数（实际 -5）",
     ]
     assert _errors(BASE.replace("# population = 0", "floor_area = 3")) == [
-        "city: 未知字段 'floor_area'"
+        "city：未知字段 'floor_area'"
     ]
 
 
@@ -119,8 +119,8 @@ def test_settings_override_and_are_checked_at_start_up(settings):
     errors = checks.run_checks(tags=["monitoring"])
     assert [e.id for e in errors] == ["monitoring.E001", "monitoring.E001"]
     assert [e.msg for e in errors] == [
-        "MONITORING_PROPERTY_VALUE: property_value 必须是正数 (实际 0)",
-        "MONITORING_CITY_INDICES: 指标 rp.quality_index 的值 31 超出范围 0–30",
+        "MONITORING_PROPERTY_VALUE: property_value 必须是正数（实际 0）",
+        "MONITORING_CITY_INDICES：指标 rp.quality_index 的值 31 超出范围 0–30",
     ]
 
 
@@ -140,9 +140,9 @@ def test_county_map_configuration(tmp_path):
     assert defs.county_map["tiles"]["510781"] == (1, 1)
     assert len(defs.county_map["tiles"]) == 9
     dup = BASE.replace('"510722" = [2, 3]', '"510722" = [2, 2]')
-    assert _errors(dup) == ["map.tiles: 区划 510722 与 510704 位置相同"]
+    assert _errors(dup) == ["map.tiles：区划 510722 与 510704 位置相同"]
     bad = BASE.replace('"510722" = [2, 3]', '"510722" = [2]')
-    assert _errors(bad) == ["map.tiles: 区划 510722 的位置 [2] 无效 (应为 [列, 行], 0–49 的整数)"]
+    assert _errors(bad) == ["map.tiles：区划 510722 的位置 [2] 无效（应为 [列，行], 0–49 的整数）"]
     # a GeoJSON file next to the definition file
     geo = {
         "type": "FeatureCollection",
@@ -167,7 +167,7 @@ def test_county_map_configuration(tmp_path):
     with pytest.raises(DefinitionError) as exc:
         parse_definitions(text, own)
     assert exc.value.errors == [
-        f"map: geojson 文件 {tmp_path / 'counties.geojson'}: 要素缺少 properties.code (区划代码)"
+        f"map: geojson 文件 {tmp_path / 'counties.geojson'}: 要素缺少 properties.code （区划代码）"
     ]
 
 

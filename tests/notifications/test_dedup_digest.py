@@ -14,14 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_same_event_reaches_a_person_once(user, other):
-    first = services.notify(user, "办件 1:已受理", category="case", dedup_key="case:1:accepted")
-    again = services.notify(user, "办件 1-1:已受理", category="case", dedup_key="case:1:accepted")
+    first = services.notify(user, "办件 1：已受理", category="case", dedup_key="case:1:accepted")
+    again = services.notify(user, "办件 1-1：已受理", category="case", dedup_key="case:1:accepted")
     assert again.pk == first.pk
     assert Notification.objects.filter(recipient=user).count() == 1
     assert Delivery.objects.filter(notification__recipient=user).count() == 1  # e-mail once
     # another person, or another event, is another message
-    services.notify(other, "办件 1:已受理", dedup_key="case:1:accepted")
-    services.notify(user, "办件 1:已办结", dedup_key="case:1:completed")
+    services.notify(other, "办件 1：已受理", dedup_key="case:1:accepted")
+    services.notify(user, "办件 1：已办结", dedup_key="case:1:completed")
     assert Notification.objects.filter(recipient=user).count() == 2
     assert Notification.objects.filter(recipient=other).count() == 1
 
@@ -54,8 +54,8 @@ def test_bundle_sub_case_and_roll_up_notify_the_applicant_once(mianyang):
 
 def test_digest_holds_other_channels_and_sends_one_summary(user, login):
     services.set_preference(user=user, email=True, wechat=True, sms="never", digest=True)
-    a = services.notify(user, "办件 A:已受理", category="case")
-    services.notify(user, "诉求 B:已答复", category="appeals")
+    a = services.notify(user, "办件 A：已受理", category="case")
+    services.notify(user, "诉求 B：已答复", category="appeals")
     read = services.notify(user, "已读的消息", category="case")
     services.mark_read(read)
     # the inbox shows them at once; nothing went out by e-mail yet
@@ -64,9 +64,9 @@ def test_digest_holds_other_channels_and_sends_one_summary(user, login):
     assert services.send_digests() == 1
     digest = Notification.objects.get(category=services.DIGEST_CATEGORY)
     assert not digest.in_app  # only the other channels
-    assert "办件 A:已受理" in digest.body and "诉求 B:已答复" in digest.body
+    assert "办件 A：已受理" in digest.body and "诉求 B：已答复" in digest.body
     assert "已读的消息" not in digest.body
-    assert "企业诉求(1)" in digest.body and "办件进度(1)" in digest.body
+    assert "企业诉求（1）" in digest.body and "办件进度（1）" in digest.body
     assert list(Delivery.objects.values_list("channel", flat=True)) == ["email"]
     assert not Notification.objects.filter(digest_pending=True).exists()
     assert services.send_digests() == 0  # nothing waiting: no second digest

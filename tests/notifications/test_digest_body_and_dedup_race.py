@@ -45,7 +45,7 @@ def _pending(user, category: str, unread: int, read: int) -> list[str]:
 def _expected_body(groups: list[tuple[str, list[str]]]) -> str:
     lines = []
     for category, titles in groups:
-        lines.append(f"{LABELS[category]}({len(titles)})")
+        lines.append(f"{LABELS[category]}（{len(titles)}）")
         lines.extend(f"· {t}" for t in titles[:20])
         if len(titles) > 20:
             lines.append(f"……另有 {len(titles) - 20} 条")
@@ -81,7 +81,7 @@ def test_the_digest_lists_each_categorys_unread_titles(user, mix):
         return
     assert sent == 1
     digest = digests.get()
-    assert digest.title == f"每日消息汇总:{total} 条未读消息"
+    assert digest.title == f"每日消息汇总：{total} 条未读消息"
     assert digest.body == _expected_body(groups)
     assert digest.link == reverse("notifications:inbox")
     assert not digest.in_app and not digest.digest_pending
@@ -110,7 +110,7 @@ def test_the_digest_job_for_several_people_sends_one_each(user, other):
     assert services.send_digests() == 2
     for person in (user, other):
         digest = Notification.objects.get(recipient=person, category=services.DIGEST_CATEGORY)
-        assert digest.title == "每日消息汇总:2 条未读消息"
+        assert digest.title == "每日消息汇总：2 条未读消息"
 
 
 def test_the_digest_title_follows_the_active_language(user):

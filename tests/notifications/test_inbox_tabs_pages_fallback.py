@@ -132,7 +132,7 @@ def test_the_preferences_page_shows_what_was_saved(user, login):
 @pytest.mark.parametrize(
     "language,hint",
     [
-        ("zh-hans", "您的账号没有登记手机号,短信设置暂不生效。"),
+        ("zh-hans", "您的账号没有登记手机号，短信设置暂不生效。"),
         ("en", "Your account has no registered phone number"),
     ],
 )

@@ -360,7 +360,7 @@ def test_damaged_archive_is_refused_and_nothing_changes(current, tmp_path, tampe
     path = _archive(tmp_path / "a.tar", tamper=tamper)
     with pytest.raises(backup.BackupError) as exc:
         backup.restore(path, force=True)
-    assert "备份文件已损坏或不完整,未做任何改动" in str(exc.value)
+    assert "备份文件已损坏或不完整，未做任何改动" in str(exc.value)
     assert message in str(exc.value)
     _unchanged(current)
 

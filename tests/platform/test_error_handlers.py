@@ -39,7 +39,7 @@ def test_a_rate_limit_in_an_api_view_is_429_with_the_wait_in_words():
     response = errors.exception_handler(RateLimited(125, "cases.track"), {})
     body = _body(response)
     assert response.status_code == 429 and response["Retry-After"] == "125"
-    assert body["detail"] == "尝试次数过多,请在 2 分 5 秒后再试。"
+    assert body["detail"] == "尝试次数过多，请在 2 分 5 秒后再试。"
 
 
 def test_a_body_over_the_limit_is_413_naming_the_limit(settings):
@@ -176,13 +176,13 @@ def test_handler500_on_a_page_and_under_api():
     page = errors.handler500(rf.get("/staff/"))
     assert page.status_code == 500 and "服务器处理时出了错" in page.content.decode()
     api = errors.handler500(rf.get("/api/cases/"))
-    assert _body(api)["detail"] == "服务器内部错误,请稍后再试。"
+    assert _body(api)["detail"] == "服务器内部错误，请稍后再试。"
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "words"),
-    [("zh-hans", "尝试次数过多,请在 1 分钟后再试。"), ("en", "please try again in 1 min.")],
+    [("zh-hans", "尝试次数过多，请在 1 分钟后再试。"), ("en", "please try again in 1 min.")],
 )
 def test_the_429_page_says_how_long_to_wait(language, words):
     with translation.override(language):

@@ -73,7 +73,7 @@ def test_an_owner_deactivated_before_the_worker_ran(queued, clerk, language, mes
 @pytest.mark.parametrize(
     ("language", "message"),
     [
-        ("zh-hans", "共 3 行,超过单次导出上限 2 行,请缩小筛选范围。"),
+        ("zh-hans", "共 3 行，超过单次导出上限 2 行，请缩小筛选范围。"),
         ("en", "3 rows, more than the limit of 2 rows per export: narrow the filters."),
     ],
 )

@@ -220,7 +220,7 @@ def test_reforms_schedule_and_task_book_exports(hostile_programme, staff, login,
             assert any(exports.safe_text(getattr(task, f)) in str(v) for v in values), f
     assert exports.safe_text(HOSTILE[0]) in " ".join(str(v) for v in values)  # a unit
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0][8] == "进度(%)"
+    assert rows[0][8] == "进度（%）"
     assert all(isinstance(r[8], (int, float)) for r in rows[1:])  # progress stays a number
     unit = task.lead_units.first()
     response = client.get(

@@ -110,7 +110,7 @@ def test_a_request_without_an_address_is_one_client(settings):
 def test_wait_text_in_both_languages(seconds, zh, en):
     with translation.override("zh-hans"):
         assert ratelimit.wait_text(seconds) == zh
-        assert ratelimit.message(seconds) == f"尝试次数过多,请在 {zh}后再试。"
+        assert ratelimit.message(seconds) == f"尝试次数过多，请在 {zh}后再试。"
     with translation.override("en"):
         assert ratelimit.wait_text(seconds) == en
         assert ratelimit.message(seconds) == f"Too many attempts; please try again in {en}."
@@ -215,7 +215,7 @@ def test_year_field_bounds(value, ok):
 
 
 def test_year_field_documents_its_range():
-    assert str(YearField().help_text) == f"年份,{YEAR_MIN}–{YEAR_MAX}"
+    assert str(YearField().help_text) == f"年份，{YEAR_MIN}–{YEAR_MAX}"
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,7 @@ def test_evidence_that_is_not_what_it_claims_is_refused_and_nothing_written(task
         (
             {"percent": "120", "text": "x"},
             "percent",
-            "进度必须在0到100之间(收到 120.00)。",
+            "进度必须在0到100之间（收到 120.00）。",
             "between 0 and 100",
         ),
         ({"percent": "30", "text": ""}, "text", None, "may not be blank"),
@@ -165,13 +165,13 @@ def test_a_report_on_a_closed_task_and_a_second_review_are_refused(tasks, client
     assert client.post(url, {"accept": True}, content_type="application/json").status_code == 200
     r = client.post(url, {"accept": False, "note": "再看"}, content_type="application/json")
     assert r.status_code == 400
-    assert r.json()["errors"]["status"] == ["该报告已审核,不能重复审核。"]
+    assert r.json()["errors"]["status"] == ["该报告已审核，不能重复审核。"]
     Task.objects.filter(pk=task.pk).update(closed_at=timezone.now())
     client.force_login(HandlerFactory())
     r = client.post(
         REPORTS, {"task": task.pk, "percent": "90", "text": "x"}, content_type="application/json"
     )
-    assert r.status_code == 400 and r.json()["errors"]["task"] == ["任务已销号,不能再报送进度。"]
+    assert r.status_code == 400 and r.json()["errors"]["task"] == ["任务已销号，不能再报送进度。"]
 
 
 def test_publication_needs_an_explicit_choice(tasks, client):
@@ -181,7 +181,7 @@ def test_publication_needs_an_explicit_choice(tasks, client):
     url = f"/api/reforms/programmes/{tasks['dated'].programme_id}/publication/"
     r = client.post(url, {"note": "x"})
     assert r.status_code == 400
-    assert r.json()["errors"]["published"] == ["请指明公开(true)或取消公开(false)。"]
+    assert r.json()["errors"]["published"] == ["请指明公开（true）或取消公开（false）。"]
     r = client.post(url, {}, content_type="application/json")
     assert r.status_code == 400 and r.json()["errors"]["published"] == ["该字段是必填项。"]
     assert Programme.objects.get(pk=tasks["dated"].programme_id).published_at is None

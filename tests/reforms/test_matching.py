@@ -47,7 +47,7 @@ def _one(name, depts=DEPTS):
         ("绵阳市税务局", m.FUZZY, 7),  # same core name (绵阳市 … 局 stripped)
         ("四川省绵阳市税务", m.FUZZY, 7),
         ("市自然资源规划局", m.FUZZY, 5),  # closest name
-        ("各县(市、区)人民政府", m.COLLECTIVE, None),
+        ("各县（市、区）人民政府", m.COLLECTIVE, None),
         ("市级各有关部门", m.COLLECTIVE, None),
         ("有关单位", m.COLLECTIVE, None),
         ("市火星探测局", m.UNKNOWN, None),
@@ -136,7 +136,7 @@ def test_a_department_always_matches_its_own_names(dept):
 @pytest.mark.parametrize(
     "name, collective",
     [
-        ("各县(市、区)人民政府", True),
+        ("各县（市、区）人民政府", True),
         ("市级各有关部门", True),
         ("市直各部门", True),
         ("有关单位", True),

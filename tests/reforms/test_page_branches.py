@@ -113,7 +113,7 @@ def test_confirming_an_unknown_token_sends_back_to_the_upload(programme, bureau,
     url = reverse("reforms:import", args=[programme.pk])
     r = client.post(url, {"step": "confirm", "token": "0" * 32}, follow=True)
     assert r.redirect_chain == [(url, 302)]
-    assert _messages(r) == ["导入预览已过期,请重新上传文件。"]
+    assert _messages(r) == ["导入预览已过期，请重新上传文件。"]
     assert programme.tasks.count() == 0
 
 
@@ -123,7 +123,7 @@ def test_confirming_after_the_scratch_file_was_swept_is_expired(programme, burea
     _name, scratch = client.session["reforms_import"][token]
     uploads.scratch_delete(scratch)
     r = client.post(url, {"step": "confirm", "token": token}, follow=True)
-    assert _messages(r) == ["导入预览已过期,请重新上传文件。"]
+    assert _messages(r) == ["导入预览已过期，请重新上传文件。"]
     assert token not in client.session["reforms_import"]  # forgotten, not retried forever
     assert programme.tasks.count() == 0
 
@@ -137,7 +137,7 @@ def test_a_confirmed_import_forgets_its_token_and_cannot_be_replayed(programme, 
     assert programme.tasks.count() == 2
     assert uploads.scratch_read(scratch) is None
     r = client.post(url, {"step": "confirm", "token": token}, follow=True)
-    assert _messages(r) == ["导入预览已过期,请重新上传文件。"]
+    assert _messages(r) == ["导入预览已过期，请重新上传文件。"]
     assert programme.tasks.count() == 2
 
 
@@ -222,7 +222,7 @@ def test_milestone_percents_typed_on_the_report_form(mianyang, client):
     [
         ("milestone:abc", "50", "节点 abc 不属于该任务。"),
         ("milestone:999999", "50", "节点 999999 不属于该任务。"),
-        ("milestone:{own}", "150", "进度必须在0到100之间(收到 150)。"),
+        ("milestone:{own}", "150", "进度必须在0到100之间（收到 150）。"),
         ("milestone:{own}", "abc", "进度必须是0到100之间的数字。"),
     ],
 )
@@ -315,7 +315,7 @@ def test_a_contribution_on_a_closed_task_is_refused(mianyang, client):
         reverse("reforms:task", args=[task.pk]), {"action": "contribution", "text": "x"}
     )
     assert r.status_code == 400
-    assert r.context["errors"]["non_field"] == ["任务已销号,不能再报送进度。"]
+    assert r.context["errors"]["non_field"] == ["任务已销号，不能再报送进度。"]
     assert not task.contributions.exists()
     assert r.context["can_contribute"] is False
 

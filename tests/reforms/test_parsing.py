@@ -40,7 +40,7 @@ def test_style_a_semicolon_notes_numbering_restarts_per_measure():
     # a continuation line carries the deadline
     assert t["2.3"].deadline == D(2019, 9, 30)
     assert t["3.1"].deadline == D(2020, 3, 31) and t["3.1"].deadline_text == "2020年3月底前实现"
-    # a separate (完成时限:…) bracket; nested brackets in 各县(市、区)
+    # a separate (完成时限:…) bracket; nested brackets in 各县（市、区）
     assert t["3.2"].deadline == D(2019, 12, 31)
     assert t["3.2"].partner_units == ["各县（市、区）人民政府"]
     assert "完成时限" not in t["3.2"].content and "牵头单位" not in t["3.2"].content

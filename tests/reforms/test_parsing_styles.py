@@ -190,7 +190,7 @@ def test_single_responsible_unit_leads_without_a_flag():
 def test_collective_names_kept_whole():
     assert split_units("区司法局等有关部门") == ["区司法局等有关部门"]
     assert split_units("市政务服务办等部门,各区人民政府") == ["市政务服务办等部门", "各区人民政府"]
-    assert split_units("各县(市、区)人民政府、有关单位") == ["各县(市、区)人民政府", "有关单位"]
+    assert split_units("各县（市、区）人民政府、有关单位") == ["各县（市、区）人民政府", "有关单位"]
     assert split_units("各州、市人民政府") == ["各州、市人民政府"]
     assert split_units("省直有关部门(单位)及各市(州)人民政府") == [
         "省直有关部门(单位)",

@@ -169,7 +169,7 @@ def test_bracket_groups_with_mismatched_and_unbalanced_brackets():
         ("市发改委、市财政局", ["市发改委", "市财政局"]),
         ("市发改委;市财政局/市税务局", ["市发改委", "市财政局", "市税务局"]),
         ("市发改委及市财政局", ["市发改委", "市财政局"]),
-        ("市发改委和各县(市、区)人民政府", ["市发改委", "各县(市、区)人民政府"]),
+        ("市发改委和各县（市、区）人民政府", ["市发改委", "各县（市、区）人民政府"]),
         ("各州、市人民政府", ["各州、市人民政府"]),
         ("市税务局等有关部门", ["市税务局等有关部门"]),
         ("市税务局等", ["市税务局"]),
@@ -188,7 +188,7 @@ def test_split_units(text, units):
     "text, is_unit",
     [
         ("市发改委", True),
-        ("各县(市、区)人民政府", True),
+        ("各县（市、区）人民政府", True),
         ("绵阳高新区管委会", True),
         ("市税务局等有关部门", True),
         ("2020年底前", False),
@@ -381,7 +381,7 @@ def test_row_errors_name_their_line_and_field():
         (5, "deadline"),
         (7, "number"),
     ]
-    assert str(result.errors[0]).startswith("第2行:")
+    assert str(result.errors[0]).startswith("第2行：")
     assert [t.number for t in result.tasks] == ["5", "5"]
 
 

@@ -414,15 +414,15 @@ def test_atom_feed_entries(world):
     titles = [e.find(f"{ATOM}title").text for e in entries]
     ids = [e.find(f"{ATOM}id").text for e in entries]
     assert len(ids) == len(set(ids)) and all(i.startswith("urn:uuid:") for i in ids)
-    assert any(t == f"方案公开:{p.title}" for t in titles)
-    assert any("任务1 进度报告(2019-03)已采纳:60%" == t for t in titles)
+    assert any(t == f"方案公开：{p.title}" for t in titles)
+    assert any("任务1 进度报告（2019-03）已采纳：60%" == t for t in titles)
     assert any(t.startswith("任务1:") and "→" in t for t in titles)  # a state (light) change
     assert not any(t.startswith("任务2") for t in titles)  # withheld task
     for e in entries:
         assert e.find(f"{ATOM}updated") is not None
         href = e.find(f"{ATOM}link").get("href")
         assert href.startswith("http://testserver/open/reforms/" + p.slug + "/")
-    report_entry = entries[titles.index("任务1 进度报告(2019-03)已采纳:60%")]
+    report_entry = entries[titles.index("任务1 进度报告（2019-03）已采纳：60%")]
     assert report_entry.find(f"{ATOM}link").get("href").endswith(f"#task-{t1.pk}")
     assert f"#task-{t2.pk}" not in body
     assert _leaks(body) == []

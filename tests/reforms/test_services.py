@@ -37,7 +37,7 @@ def test_fuzzy_and_alias_matches(mianyang, programme):
             "市政务服务监督管理局",
             "市纪委(监委)",
             "市经济信息化局",
-            "各县(市、区)人民政府",
+            "各县（市、区）人民政府",
             "市火星局",
         ],
         services.candidate_departments(programme),
@@ -53,7 +53,7 @@ def test_fuzzy_and_alias_matches(mianyang, programme):
         "fuzzy",
         "市经济和信息化局",
     )
-    assert m["各县(市、区)人民政府"].status == matching.COLLECTIVE
+    assert m["各县（市、区）人民政府"].status == matching.COLLECTIVE
     assert m["市火星局"].status == matching.UNKNOWN
 
 
@@ -90,7 +90,7 @@ def test_import_is_all_or_nothing_on_bad_input(programme):
         "1.甲任务,6月底前完成。(市发展改革委牵头)\n"
         "2.乙任务,2018年底前完成。(市财政局牵头)\n"  # before the programme date
         "3.丙任务。(市火星局牵头)\n"  # unknown unit
-        "4.丁任务。(各县(市、区)人民政府牵头)\n"  # collective cannot lead
+        "4.丁任务。(各县（市、区）人民政府牵头)\n"  # collective cannot lead
         "5.戊任务\n"  # no note
     )
     result = parse_document(text, year=2019)

@@ -192,7 +192,7 @@ def test_review_rules(task, lead, bureau):
     assert r.status == ReportStatus.ACCEPTED and r.reviewed_by == bureau
     with pytest.raises(ValidationError) as exc:
         services.review_report(r, user=bureau, accept=True)
-    assert exc.value.message_dict == {"status": ["该报告已审核,不能重复审核。"]}
+    assert exc.value.message_dict == {"status": ["该报告已审核，不能重复审核。"]}
 
 
 def test_returning_a_report_restores_the_previous_progress(task, lead, bureau):
@@ -215,7 +215,7 @@ def test_accepting_a_full_report_closes_the_task_and_stops_reports(task, lead, b
     assert task.state == TaskState.COMPLETED
     with pytest.raises(ValidationError) as exc:
         report(task, lead, 100)
-    assert exc.value.message_dict == {"task": ["任务已销号,不能再报送进度。"]}
+    assert exc.value.message_dict == {"task": ["任务已销号，不能再报送进度。"]}
     with pytest.raises(ValidationError):
         services.add_contribution(task, user=lead, text="x")
 

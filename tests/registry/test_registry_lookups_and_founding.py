@@ -123,9 +123,13 @@ def test_a_company_founded_for_staff_or_nobody_has_no_representative(mianyang, s
 @pytest.mark.parametrize(
     "kwargs, field, message",
     [
-        ({"uscc": "91510703MA6AB1C010"}, "uscc", "统一社会信用代码无效:应为 18 位,请核对校验位。"),
-        ({"uscc": ""}, "uscc", "统一社会信用代码无效:应为 18 位,请核对校验位。"),
-        ({"uscc": "EXISTING"}, "uscc", "该统一社会信用代码已在登记库中,不能用于新设企业。"),
+        (
+            {"uscc": "91510703MA6AB1C010"},
+            "uscc",
+            "统一社会信用代码无效：应为 18 位，请核对校验位。",
+        ),
+        ({"uscc": ""}, "uscc", "统一社会信用代码无效：应为 18 位，请核对校验位。"),
+        ({"uscc": "EXISTING"}, "uscc", "该统一社会信用代码已在登记库中，不能用于新设企业。"),
         ({"capital": "100万"}, "capital", "未知字段。"),
         ({"name": "  "}, "name", None),
     ],
@@ -190,7 +194,7 @@ def test_the_code_expires_to_the_second(holders, portal, after, accepted):
     else:
         with pytest.raises(ValidationError) as exc:
             services.verify_code(rep, user=portal, code=code, at=at)
-        assert exc.value.message_dict == {"code": ["验证码已过期,请重新获取。"]}
+        assert exc.value.message_dict == {"code": ["验证码已过期，请重新获取。"]}
         rep.refresh_from_db()
         assert rep.status == RepresentationStatus.PENDING and rep.code_attempts == 0
 

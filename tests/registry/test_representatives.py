@@ -101,16 +101,16 @@ def test_wrong_code_counts_and_too_many_attempts(enterprise, portal, pending, se
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(ValidationError) as exc:
         services.verify_code(pending, user=portal, code=wrong)
-    assert exc.value.message_dict == {"code": ["验证码错误,还可尝试 2 次。"]}
+    assert exc.value.message_dict == {"code": ["验证码错误，还可尝试 2 次。"]}
     with pytest.raises(ValidationError):
         services.verify_code(pending, user=portal, code=wrong)
     with pytest.raises(ValidationError) as exc:
         services.verify_code(pending, user=portal, code=wrong)
-    assert exc.value.message_dict == {"code": ["验证码错误次数过多,请重新获取。"]}
+    assert exc.value.message_dict == {"code": ["验证码错误次数过多，请重新获取。"]}
     # the right code no longer helps: the attempts are used up
     with pytest.raises(ValidationError) as exc:
         services.verify_code(pending, user=portal, code=code)
-    assert exc.value.message_dict == {"code": ["验证码错误次数过多,请重新获取。"]}
+    assert exc.value.message_dict == {"code": ["验证码错误次数过多，请重新获取。"]}
     pending.refresh_from_db()
     assert pending.status == RepresentationStatus.PENDING and pending.code_attempts == 3
     # a new code (after the resend interval) starts over
@@ -124,7 +124,7 @@ def test_expired_code(enterprise, portal, pending):
     services.send_code(pending, user=portal, at=sent_at)
     with pytest.raises(ValidationError) as exc:
         services.verify_code(pending, user=portal, code=_code())
-    assert exc.value.message_dict == {"code": ["验证码已过期,请重新获取。"]}
+    assert exc.value.message_dict == {"code": ["验证码已过期，请重新获取。"]}
     pending.refresh_from_db()
     assert pending.status == RepresentationStatus.PENDING
 
@@ -166,7 +166,7 @@ def test_no_sms_configured_writes_nothing(pending, portal, settings):
     with pytest.raises(ValidationError) as exc:
         services.send_code(pending, user=portal)
     assert exc.value.message_dict == {
-        "method": ["验证码短信发送失败,请稍后再试或改用工作人员审核。"]
+        "method": ["验证码短信发送失败，请稍后再试或改用工作人员审核。"]
     }
     pending.refresh_from_db()
     assert pending.code_hash == "" and not pending.events.filter(action="send_code").exists()

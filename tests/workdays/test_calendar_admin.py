@@ -60,7 +60,7 @@ def test_confirm_action_messages(year_2040, admin_client):
     assert messages_of(r) == [
         "2026 年此前已确认。",
         "2040 年已确认。",
-        "2041 年尚未录入任何节假日,不能确认。",
+        "2041 年尚未录入任何节假日，不能确认。",
     ]
     assert CalendarYear.objects.get(year=2040).status == CalendarStatus.CONFIRMED
     assert CalendarYear.objects.get(year=2041).status == CalendarStatus.PROVISIONAL
@@ -72,7 +72,7 @@ def test_reseed_action_reports_the_changes(admin_client):
     extra = CalendarDay.objects.filter(year=row).first()
     extra.delete()  # one day missing against the library
     r = post_action(admin_client, "reseed_from_library", [row])
-    assert messages_of(r) == ["2027 年:新增 1,更新 0,删除 0。"]
+    assert messages_of(r) == ["2027 年：新增 1，更新 0，删除 0。"]
     assert CalendarDay.objects.filter(date=extra.date).exists()
 
 
@@ -80,7 +80,12 @@ def test_reseed_action_reports_the_changes(admin_client):
     "date,kind,lang,message",
     [
         ("2040-03-05", DayKind.MAKEUP, "zh-hans", "调休工作日必须是周六或周日。"),  # a Monday
-        ("2040-03-03", DayKind.HOLIDAY, "zh-hans", "周末本为休息日,无需登记为节假日。"),  # Saturday
+        (
+            "2040-03-03",
+            DayKind.HOLIDAY,
+            "zh-hans",
+            "周末本为休息日，无需登记为节假日。",
+        ),  # Saturday
         ("2041-01-01", DayKind.HOLIDAY, "zh-hans", "日期 2041-01-01 不在 2040 年内。"),
         ("2040-02-30", DayKind.HOLIDAY, "zh-hans", "输入一个有效的日期。"),
         ("2040-03-05", DayKind.MAKEUP, "en", "must be a Saturday or Sunday"),

@@ -141,7 +141,7 @@ def test_set_day_takes_an_instant_in_shanghai_time(clean_2040):
 def test_clear_day_of_an_unknown_year_and_permissions(clean_2040, django_user_model):
     with pytest.raises(ValidationError) as exc:
         services.clear_day(YEAR, "2040-01-02")
-    assert exc.value.message_dict["year"] == ["没有 2040 年的工作日历,请先导入或录入。"]
+    assert exc.value.message_dict["year"] == ["没有 2040 年的工作日历，请先导入或录入。"]
     nobody = django_user_model.objects.create_user("nobody-cal", password="x")
     with pytest.raises(PermissionDenied):
         services.set_day(YEAR, "2040-01-02", DayKind.HOLIDAY, user=nobody)

@@ -119,7 +119,7 @@ def test_confirming_an_unpublished_year_keeps_it_provisional_and_says_why():
     assert not services.library_has_arrangement(2027)
     result = services.seed_year_from_library(2027, confirm=True)
     assert result.published is False and result.confirmed is False
-    assert result.message == "2027 年的放假安排尚未公布,保持暂定。"
+    assert result.message == "2027 年的放假安排尚未公布，保持暂定。"
     assert CalendarYear.objects.get(year=2027).status == CalendarStatus.PROVISIONAL
     assert workdays.is_provisional(D(2027, 3, 1))
     with translation.override("en"):

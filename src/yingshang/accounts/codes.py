@@ -58,7 +58,7 @@ def normalise_phone(phone: str) -> str:
         return mainland_mobile(phone)
     except SmsError:
         raise ValidationError(
-            {"phone": _("请填写有效的中国大陆手机号码(11位)。")}, code="phone"
+            {"phone": _("请填写有效的中国大陆手机号码（11位）。")}, code="phone"
         ) from None
 
 
@@ -89,7 +89,7 @@ def check_limits(*, phone: str, purpose: str, ip: str | None, now) -> None:
     if latest is not None and now < latest.created_at + resend_after():
         left = (latest.created_at + resend_after() - now).total_seconds()
         raise ValidationError(
-            {"phone": _("验证码已发送,请在 %(wait)s后重新获取。") % {"wait": _wait_text(left)}},
+            {"phone": _("验证码已发送，请在 %(wait)s后重新获取。") % {"wait": _wait_text(left)}},
             code="resend_too_soon",
         )
     hour, day = now - datetime.timedelta(hours=1), now - datetime.timedelta(days=1)
@@ -100,13 +100,13 @@ def check_limits(*, phone: str, purpose: str, ip: str | None, now) -> None:
         _setting("ACCOUNTS_CODES_PER_PHONE_PER_DAY", 10)
     ):
         raise ValidationError(
-            {"phone": _("该手机号获取验证码过于频繁,请稍后再试。")}, code="phone_limit"
+            {"phone": _("该手机号获取验证码过于频繁，请稍后再试。")}, code="phone_limit"
         )
     if ip and OneTimeCode.objects.filter(ip=ip, created_at__gt=hour).count() >= int(
         _setting("ACCOUNTS_CODES_PER_IP_PER_HOUR", 20)
     ):
         raise ValidationError(
-            {"phone": _("您的网络地址获取验证码过于频繁,请稍后再试。")}, code="ip_limit"
+            {"phone": _("您的网络地址获取验证码过于频繁，请稍后再试。")}, code="ip_limit"
         )
 
 
@@ -137,7 +137,7 @@ def send_code(*, phone: str, purpose: str, ip: str | None = None, deliver: bool 
         except Exception as exc:  # noqa: BLE001 - SmsError or a network error of the provider
             row.delete()  # not sent: it neither counts nor blocks a retry
             raise ValidationError(
-                {"phone": _("验证码短信发送失败,请稍后再试。")}, code="sms_failed"
+                {"phone": _("验证码短信发送失败，请稍后再试。")}, code="sms_failed"
             ) from exc
     return row
 
@@ -158,21 +158,23 @@ def verify_code(*, phone: str, purpose: str, code: str, now=None) -> OneTimeCode
     if row is None:
         raise ValidationError({"code": _("请先获取短信验证码。")}, code="no_code")
     if now >= row.expires_at:
-        raise ValidationError({"code": _("验证码已过期,请重新获取。")}, code="expired")
+        raise ValidationError({"code": _("验证码已过期，请重新获取。")}, code="expired")
     claimed = OneTimeCode.objects.filter(pk=row.pk, attempts__lt=max_attempts()).update(
         attempts=F("attempts") + 1
     )
     if not claimed:
-        raise ValidationError({"code": _("验证码错误次数过多,请重新获取。")}, code="too_many_tries")
+        raise ValidationError(
+            {"code": _("验证码错误次数过多，请重新获取。")}, code="too_many_tries"
+        )
     expected = hash_code(phone, purpose, row.nonce, code)
     if not hmac.compare_digest(row.code_hash, expected):
         left = max_attempts() - row.attempts - 1
         if left <= 0:
             raise ValidationError(
-                {"code": _("验证码错误次数过多,请重新获取。")}, code="too_many_tries"
+                {"code": _("验证码错误次数过多，请重新获取。")}, code="too_many_tries"
             )
         raise ValidationError(
-            {"code": _("验证码错误,还可尝试 %(n)s 次。") % {"n": left}}, code="wrong"
+            {"code": _("验证码错误，还可尝试 %(n)s 次。") % {"n": left}}, code="wrong"
         )
     if not OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
         raise ValidationError({"code": _("请先获取短信验证码。")}, code="no_code")

@@ -56,7 +56,7 @@ class PasswordPairMixin(forms.Form):
         label=_("密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("至少10位,不能全是数字,不能与手机号、姓名相似。"),
+        help_text=_("至少10位，不能全是数字，不能与手机号、姓名相似。"),
     )
     password2 = forms.CharField(
         label=_("确认密码"),
@@ -114,7 +114,7 @@ class PersonRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, ConsentMi
     def clean_id_number(self):
         value = self.cleaned_data["id_number"].strip().upper()
         if not is_valid_ric(value):
-            raise forms.ValidationError(_("居民身份证号码无效,请核对18位号码及末位校验码。"))
+            raise forms.ValidationError(_("居民身份证号码无效，请核对18位号码及末位校验码。"))
         return value
 
 
@@ -130,10 +130,10 @@ class EnterpriseRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, Conse
     )
     name = forms.CharField(label=_("您的姓名"), max_length=50)
     authorised_by = forms.CharField(
-        label=_("授权人(法定代表人)"),
+        label=_("授权人（法定代表人）"),
         max_length=50,
         required=False,
-        help_text=_("授权经办人填写:出具授权委托书的法定代表人姓名。"),
+        help_text=_("授权经办人填写：出具授权委托书的法定代表人姓名。"),
     )
     valid_until = forms.DateField(
         label=_("授权有效期至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -143,7 +143,7 @@ class EnterpriseRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, Conse
         label=_("授权委托书"),
         required=False,
         help_text=_(
-            "授权经办人上传:法定代表人签字并加盖企业公章的授权委托书(PDF、JPG、PNG 或 OFD)。"
+            "授权经办人上传：法定代表人签字并加盖企业公章的授权委托书（PDF、JPG、PNG 或 OFD）。"
         ),
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,.ofd"}),
     )
@@ -167,18 +167,18 @@ class EnterpriseRegisterForm(PasswordPairMixin, CodeFieldMixin, PhoneForm, Conse
 
         value = self.cleaned_data["uscc"].strip().upper()
         if not uscc.is_valid(value):
-            raise forms.ValidationError(_("统一社会信用代码无效,请核对18位代码及末位校验码。"))
+            raise forms.ValidationError(_("统一社会信用代码无效，请核对18位代码及末位校验码。"))
         return value
 
     def clean(self):
         data = super().clean()
         if data.get("role") == AgentRole.AGENT:
             if not data.get("authorised_by"):
-                self.add_error("authorised_by", _("请填写授权人(法定代表人)姓名。"))
+                self.add_error("authorised_by", _("请填写授权人（法定代表人）姓名。"))
             if not data.get("valid_until"):
                 self.add_error("valid_until", _("请填写授权有效期。"))
             if not data.get("letter") and "letter" not in self.errors:
-                self.add_error("letter", _("请上传授权委托书(PDF、JPG、PNG 或 OFD)。"))
+                self.add_error("letter", _("请上传授权委托书（PDF、JPG、PNG 或 OFD）。"))
         return data
 
 
@@ -194,7 +194,7 @@ class DeleteForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     confirm = forms.BooleanField(
-        label=_("我确认注销账号,注销后无法恢复"),
+        label=_("我确认注销账号，注销后无法恢复"),
         error_messages={"required": _("请勾选确认注销。")},
     )
 

@@ -123,7 +123,7 @@ class EnterpriseAuthorisation(models.Model):
     )
     uscc = models.CharField(_("统一社会信用代码"), max_length=18)
     role = models.CharField(_("身份"), max_length=10, choices=AgentRole.choices)
-    authorised_by = models.CharField(_("授权人(法定代表人)"), max_length=50, blank=True)
+    authorised_by = models.CharField(_("授权人（法定代表人）"), max_length=50, blank=True)
     valid_until = models.DateField(_("授权有效期至"), null=True, blank=True)
     scope = models.CharField(_("授权范围"), max_length=200, blank=True)
     representation_id = models.PositiveBigIntegerField(_("经办人申请编号"), null=True, blank=True)

@@ -89,7 +89,7 @@ def callback(request):
     except Exception as exc:  # noqa: BLE001 - Authlib's OAuthError, JoseError, network errors
         messages.error(
             request,
-            _("实名认证未完成:%(e)s") % {"e": getattr(exc, "error", "") or type(exc).__name__},
+            _("实名认证未完成：%(e)s") % {"e": getattr(exc, "error", "") or type(exc).__name__},
         )
         return redirect("accounts:login")
     claims = dict(token.get("userinfo") or {})
@@ -102,7 +102,7 @@ def callback(request):
     issuer, subject = claims.get("iss") or conf["issuer"], str(claims.get("sub") or "")
     name = str(claims.get(names.get("name", "name")) or "")
     if not subject or not name:
-        messages.error(request, _("实名认证未完成:身份提供方没有返回姓名。"))
+        messages.error(request, _("实名认证未完成：身份提供方没有返回姓名。"))
         return redirect("accounts:login")
     values = {
         "name": name,

@@ -19,7 +19,7 @@ policy = Policy(
             on=_own,
             field="confirm",
             message=_("只有账号本人可以注销账号。"),
-            label=_("注销申请人账号(本人)"),
+            label=_("注销申请人账号（本人）"),
         ),
     },
 )

@@ -56,7 +56,7 @@ def request_code(*, phone: str, purpose: str, ip: str | None = None, now=None):
     if purpose == CodePurpose.REGISTER:
         if phone_registered(phone):
             raise ValidationError(
-                {"phone": _("该手机号已注册,请直接登录或找回密码。")}, code="duplicate"
+                {"phone": _("该手机号已注册，请直接登录或找回密码。")}, code="duplicate"
             )
         return codes.send_code(phone=phone, purpose=purpose, ip=ip, now=now)
     deliver = account_by_phone(phone) is not None
@@ -96,7 +96,7 @@ def _create_account(*, user, kind: str, phone: str, now):
                 user=user, kind=kind, phone=phone, phone_verified_at=now
             )
     except IntegrityError:
-        raise ValidationError({"phone": _("该手机号已注册,请直接登录或找回密码。")}) from None
+        raise ValidationError({"phone": _("该手机号已注册，请直接登录或找回密码。")}) from None
     return user, account
 
 
@@ -114,17 +114,17 @@ def register_person(*, name: str, id_number: str, phone: str, code: str, passwor
     if not name:
         errors["name"] = _("请填写姓名。")
     if not is_valid_ric(number):
-        errors["id_number"] = _("居民身份证号码无效,请核对18位号码及末位校验码。")
+        errors["id_number"] = _("居民身份证号码无效，请核对18位号码及末位校验码。")
     phone = codes.normalise_phone(phone)
     if phone_registered(phone):
-        errors["phone"] = _("该手机号已注册,请直接登录或找回密码。")
+        errors["phone"] = _("该手机号已注册，请直接登录或找回密码。")
     person = Person.objects.filter(id_number=number).first() if "id_number" not in errors else None
     if person is not None:
         if person.user_id:
-            errors["id_number"] = _("该身份证号码已注册账号,请直接登录或找回密码。")
+            errors["id_number"] = _("该身份证号码已注册账号，请直接登录或找回密码。")
         elif person.name != name or (person.phone and person.phone != phone):
             errors["id_number"] = _(
-                "该身份证号码的登记信息与您填写的姓名或手机号不符,请到政务服务大厅核验。"
+                "该身份证号码的登记信息与您填写的姓名或手机号不符，请到政务服务大厅核验。"
             )
     if errors:
         raise ValidationError(errors)
@@ -178,25 +178,25 @@ def _register_enterprise(
     try:
         _validate(code_uscc)
     except ValidationError:
-        errors["uscc"] = _("统一社会信用代码无效,请核对18位代码及末位校验码。")
+        errors["uscc"] = _("统一社会信用代码无效，请核对18位代码及末位校验码。")
     enterprise = None
     if "uscc" not in errors:
         enterprise = Enterprise.objects.filter(uscc=code_uscc).first()
         if enterprise is None:
             errors["uscc"] = _(
-                "登记库中没有该企业。新设立的企业请先办理“企业开办”,取得执照后再注册企业账号。"
+                "登记库中没有该企业。新设立的企业请先办理“企业开办”，取得执照后再注册企业账号。"
             )
     if role not in AgentRole.values:
         errors["role"] = _("请选择您的身份。")
     elif role == AgentRole.AGENT:
         if not (authorised_by or "").strip():
-            errors["authorised_by"] = _("请填写授权人(法定代表人)姓名。")
+            errors["authorised_by"] = _("请填写授权人（法定代表人）姓名。")
         if valid_until is None:
             errors["valid_until"] = _("请填写授权有效期。")
         elif valid_until < timezone.localdate(now):
             errors["valid_until"] = _("授权有效期已过。")
         if letter is None:
-            errors["letter"] = _("请上传授权委托书(PDF、JPG、PNG 或 OFD)。")
+            errors["letter"] = _("请上传授权委托书（PDF、JPG、PNG 或 OFD）。")
         else:
             try:
                 uploads.check(letter, uploads.AUTHORISATION_LETTER)
@@ -208,10 +208,12 @@ def _register_enterprise(
         and enterprise.legal_representative
         and (enterprise.legal_representative != name)
     ):
-        errors["name"] = _("您的姓名与该企业登记的法定代表人不一致;如为经办人,请选择“授权经办人”。")
+        errors["name"] = _(
+            "您的姓名与该企业登记的法定代表人不一致；如为经办人，请选择“授权经办人”。"
+        )
     phone = codes.normalise_phone(phone)
     if phone_registered(phone):
-        errors["phone"] = _("该手机号已注册,请直接登录或找回密码。")
+        errors["phone"] = _("该手机号已注册，请直接登录或找回密码。")
     if errors:
         raise ValidationError(errors)
     user = _confirm_registration(phone=phone, name=name, password=password, code=code, now=now)
@@ -260,7 +262,7 @@ def reset_password(*, phone: str, code: str, password: str, now=None):
     account = account_by_phone(phone)
     if account is None:
         codes.normalise_phone(phone)
-        raise ValidationError({"code": _("验证码错误或已过期,请重新获取。")}, code="wrong")
+        raise ValidationError({"code": _("验证码错误或已过期，请重新获取。")}, code="wrong")
     user = account.user
     _check_password(password, user)
     # outside a transaction: a wrong code's try stays counted (see _confirm_registration)

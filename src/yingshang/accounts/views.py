@@ -64,7 +64,7 @@ def _send(request, form: forms.PhoneForm, purpose: str) -> None:
             request,
             _("验证码已发送至 %(p)s,5分钟内有效。") % {"p": mask_phone(form.cleaned_data["phone"])}
             if purpose == CodePurpose.REGISTER
-            else _("如该手机号已注册,验证码已发送至 %(p)s,5分钟内有效。")
+            else _("如该手机号已注册，验证码已发送至 %(p)s,5分钟内有效。")
             % {"p": mask_phone(form.cleaned_data["phone"])},
         )
 
@@ -151,7 +151,7 @@ def _password_user(request, form):
     username = account.user.username if account is not None else login
     user = authenticate(request, username=username, password=form.cleaned_data["password"])
     if user is None:
-        form.add_error(None, _("手机号/用户名或密码错误,请重试。多次失败将被暂时锁定。"))
+        form.add_error(None, _("手机号/用户名或密码错误，请重试。多次失败将被暂时锁定。"))
         return None
     if not is_portal_user_candidate(user):
         form.add_error(None, _("工作人员请从“工作人员登录”页面登录。"))
@@ -159,7 +159,7 @@ def _password_user(request, form):
     if getattr(settings, "ACCOUNTS_PASSWORD_LOGIN_REQUIRES_CODE", False):
         acc = selectors.account_of(user)
         if acc is None or not acc.phone:
-            form.add_error("code", _("该账号未绑定手机号,请使用实名认证登录。"))
+            form.add_error("code", _("该账号未绑定手机号，请使用实名认证登录。"))
             return None
         try:
             services.codes.verify_code(
@@ -197,7 +197,7 @@ def _register(request, form_class, service, template):
                 if account.kind == "enterprise":
                     messages.info(
                         request,
-                        _("企业经办申请待核验:请在“我的企业”中完成验证码核验或等待工作人员审核。"),
+                        _("企业经办申请待核验：请在“我的企业”中完成验证码核验或等待工作人员审核。"),
                     )
                     return redirect("registry:my-enterprises")
                 return redirect(_next(request) or reverse("accounts:home"))
@@ -237,7 +237,7 @@ def reset(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("密码已重置,请用新密码登录。"))
+                messages.success(request, _("密码已重置，请用新密码登录。"))
                 return redirect("accounts:login")
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "accounts/reset.html", _context(request, form=form), status=status)
@@ -290,7 +290,7 @@ def delete(request):
                 add_service_errors(form, exc)
             else:
                 logout(request)
-                messages.success(request, _("账号已注销,您的个人信息已删除。"))
+                messages.success(request, _("账号已注销，您的个人信息已删除。"))
                 return redirect("/")
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "accounts/delete.html", _context(request, form=form), status=status)

@@ -40,7 +40,7 @@ def registered_enterprises(codes) -> list:
     missing = sorted(set(codes) - {e.uscc for e in found})
     if missing:
         raise forms.ValidationError(
-            _("未登记的统一社会信用代码:%(codes)s") % {"codes": "、".join(missing)}
+            _("未登记的统一社会信用代码：%(codes)s") % {"codes": "、".join(missing)}
         )
     return found
 
@@ -50,7 +50,7 @@ class AppealForm(forms.Form):
 
     appellant_kind = forms.ChoiceField(
         choices=AppellantKind.choices,
-        error_messages=_required(_("请选择诉求人类型(企业或个人)。")),
+        error_messages=_required(_("请选择诉求人类型（企业或个人）。")),
     )
     uscc = forms.CharField(required=False, max_length=18)
     enterprise_name = forms.CharField(required=False, max_length=200)
@@ -95,7 +95,7 @@ class AppealForm(forms.Form):
     def clean_text(self):
         text = self.cleaned_data["text"]
         if len(text) < 5:
-            raise forms.ValidationError(_("诉求内容过短,请具体描述问题。"))
+            raise forms.ValidationError(_("诉求内容过短，请具体描述问题。"))
         return text
 
     def clean(self):
@@ -143,7 +143,7 @@ class KeptForm(forms.Form):
 class TrackForm(forms.Form):
     number = forms.CharField(max_length=40, error_messages={"required": _("请填写诉求编号。")})
     code = forms.CharField(
-        max_length=16, error_messages={"required": _("请填写查询码(提交诉求时给出的 10 位码)。")}
+        max_length=16, error_messages={"required": _("请填写查询码（提交诉求时给出的 10 位码）。")}
     )
 
 

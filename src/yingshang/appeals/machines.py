@@ -70,7 +70,7 @@ def _dispatch(ctx):
 def _after_dispatch(ctx):
     s, appeal, lead, co = _services(), ctx.obj, ctx.data["lead_department"], ctx.data["co"]
     appeal.co_departments.set(co)
-    title = _("诉求 %(n)s 已交办,请于 %(due)s 前答复") % {
+    title = _("诉求 %(n)s 已交办，请于 %(due)s 前答复") % {
         "n": appeal.number,
         "due": timezone.localtime(appeal.due_at).strftime("%Y-%m-%d"),
     }
@@ -94,7 +94,7 @@ def _reply(ctx):
     appeal.reply_text = ctx.note
     appeal.replied_at = ctx.now
     s._notify_appellant(
-        appeal, _("您的诉求 %(n)s 已答复,请确认是否解决") % {"n": appeal.number}, ctx.note
+        appeal, _("您的诉求 %(n)s 已答复，请确认是否解决") % {"n": appeal.number}, ctx.note
     )
     s._notify_service_office(_("诉求 %(n)s 已答复") % {"n": appeal.number}, "", _link(appeal))
 
@@ -103,7 +103,7 @@ def _within_extension_limit(ctx):
     limit = conf.max_extension_days()
     if ctx.obj.extension_days + ctx.data["days"] > limit:
         raise ValidationError(
-            {"days": _("延期超过上限:累计最多延期 %(max)d 个工作日。") % {"max": limit}}
+            {"days": _("延期超过上限：累计最多延期 %(max)d 个工作日。") % {"max": limit}}
         )
 
 
@@ -138,7 +138,7 @@ def _reopen(ctx):
     appeal.due_at, appeal.due_provisional = _services()._due(ctx.now, appeal.limit_days)
     _services()._notify_department(
         appeal.lead_department,
-        _("诉求 %(n)s 企业确认未解决,请重新办理") % {"n": appeal.number},
+        _("诉求 %(n)s 企业确认未解决，请重新办理") % {"n": appeal.number},
         ctx.note,
         _link(appeal),
     )
@@ -223,7 +223,7 @@ class AppealMachine(Machine):
     def refuse(self, appeal, edge):
         return ValidationError(
             {
-                "status": _("诉求当前状态为“%(status)s”,不能执行“%(action)s”。")
+                "status": _("诉求当前状态为“%(status)s”，不能执行“%(action)s”。")
                 % {"status": appeal.get_status_display(), "action": edge.label}
             }
         )
@@ -323,7 +323,7 @@ class CommitmentMachine(Machine):
     def refuse(self, commitment, edge):
         return ValidationError(
             {
-                "status": _("承诺事项当前状态为“%(s)s”,不能执行该操作。")
+                "status": _("承诺事项当前状态为“%(s)s”，不能执行该操作。")
                 % {"s": commitment.get_status_display()}
             }
         )

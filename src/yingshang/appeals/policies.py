@@ -10,7 +10,7 @@ from yingshang.platform.policies import Policy, Rule
 
 from .models import is_service_office
 
-OFFICE_ONLY = _("只有企业服务科(政务服务监督管理局)可以执行此操作。")
+OFFICE_ONLY = _("只有企业服务科（政务服务监督管理局）可以执行此操作。")
 
 
 def _leads(user, appeal) -> bool:
@@ -78,7 +78,7 @@ policy = Policy(
             who=is_staff,
             on=_reads,
             message=_("该诉求不在您的查看范围内。"),
-            label=_("查看诉求(承办人、部门负责人限交办给本部门的,企业服务科除外)"),
+            label=_("查看诉求（承办人、部门负责人限交办给本部门的，企业服务科除外）"),
         ),
         "office": Rule(
             who=is_service_office,
@@ -90,7 +90,7 @@ policy = Policy(
             who=is_staff,
             on=_leads,
             field="department",
-            message=_("该诉求未交办给您所在部门,只有主办部门可以办理。"),
+            message=_("该诉求未交办给您所在部门，只有主办部门可以办理。"),
             label=_("主办部门答复、申请延期"),
         ),
         "escalate": Rule(
@@ -120,7 +120,7 @@ policy = Policy(
             who=is_service_office, field="user", message=OFFICE_ONLY, label=_("承诺销号或退回")
         ),
         "commitment_overdue": Rule(
-            who=_nobody, field="status", message=_("逾期由系统判定。"), label=_("承诺逾期(系统)")
+            who=_nobody, field="status", message=_("逾期由系统判定。"), label=_("承诺逾期（系统）")
         ),
     },
 )

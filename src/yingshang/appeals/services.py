@@ -156,7 +156,7 @@ def _validate_submission(data: dict) -> dict:
 
     kind = data.get("appellant_kind")
     if kind not in AppellantKind.values:
-        err("appellant_kind", _("请选择诉求人类型(企业或个人)。"))
+        err("appellant_kind", _("请选择诉求人类型（企业或个人）。"))
     if kind == AppellantKind.ENTERPRISE:
         code = (data.get("uscc") or "").strip().upper()
         data["uscc"] = code
@@ -188,7 +188,7 @@ def _validate_submission(data: dict) -> dict:
     if not (data.get("text") or "").strip():
         err("text", _("请填写诉求内容。"))
     elif len(data["text"].strip()) < 5:
-        err("text", _("诉求内容过短,请具体描述问题。"))
+        err("text", _("诉求内容过短，请具体描述问题。"))
     elif len(data["text"].strip()) > TEXT_MAX_LENGTH:
         err("text", _("诉求内容不能超过 %(n)d 个字。") % {"n": TEXT_MAX_LENGTH})
     if len((data.get("title") or "").strip()) > TITLE_MAX_LENGTH:
@@ -318,7 +318,7 @@ def _submit_appeal(*, user, files, now, qa_session, **data) -> Appeal:
             data={"repeat_of": other.number, "score": appeal.repeat_score},
         )
     _notify_service_office(
-        _("新诉求待签收:%(n)s") % {"n": appeal.number},
+        _("新诉求待签收：%(n)s") % {"n": appeal.number},
         appeal.title,
         f"/staff/appeals/{appeal.pk}/",
     )
@@ -403,7 +403,7 @@ def train_dispatch_model(test_share: float = 0.2, seed: int = 2019) -> dict:
     docs, labels = training_examples()
     if len(set(labels)) < 2 or len(docs) < 10:
         raise ValidationError(
-            {"model": _("历史交办记录不足(至少需要10条、2个部门),无法训练分办模型。")}
+            {"model": _("历史交办记录不足（至少需要10条、2个部门），无法训练分办模型。")}
         )
     metrics = evaluate(docs, labels, test_share=test_share, seed=seed)
     model = NaiveBayes.fit(docs, labels)
@@ -463,7 +463,7 @@ def request_extension(appeal, user, days, reason, now=None) -> Extension:
     if appeal.extension_days + days > limit:
         raise ValidationError(
             {
-                "days": _("延期超过上限:累计最多延期 %(max)d 个工作日,已延期 %(used)d 个工作日。")
+                "days": _("延期超过上限：累计最多延期 %(max)d 个工作日，已延期 %(used)d 个工作日。")
                 % {"max": limit, "used": appeal.extension_days}
             }
         )
@@ -499,7 +499,7 @@ def decide_extension(extension, user, approve: bool, note="", now=None) -> Exten
     ext.save()
     _notify_department(
         appeal.lead_department,
-        _("诉求 %(n)s 延期申请:%(r)s") % {"n": appeal.number, "r": ext.get_state_display()},
+        _("诉求 %(n)s 延期申请：%(r)s") % {"n": appeal.number, "r": ext.get_state_display()},
         note,
         f"/staff/appeals/{appeal.pk}/",
     )
@@ -546,7 +546,7 @@ def confirm(appeal, user, resolved: bool, next_step="reopen", note="", verified=
         locked.resolved = False
         locked.save()
         with stored_language():
-            reason = _("企业确认未解决:%(note)s") % {"note": note}
+            reason = _("企业确认未解决：%(note)s") % {"note": note}
         return escalate(locked, None, reason, now)
     return APPEALS.transition(appeal, "reopen", actor=actor, note=note, now=now, verified=True)
 

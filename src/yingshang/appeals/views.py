@@ -250,7 +250,7 @@ def portal_new(request):
             _grant(request, appeal)
             messages.success(
                 request,
-                _("诉求已提交,编号 %(n)s。请记下本页的查询码,凭编号和查询码查询办理进度。")
+                _("诉求已提交，编号 %(n)s。请记下本页的查询码，凭编号和查询码查询办理进度。")
                 % {"n": appeal.number},
             )
             return redirect("appeals:portal-detail", number=appeal.number)
@@ -297,7 +297,7 @@ def portal_track(request):
         if appeal is not None:
             _grant(request, appeal)
             return redirect("appeals:portal-detail", number=appeal.number)
-        error = _("未找到该诉求,请核对诉求编号和查询码。")
+        error = _("未找到该诉求，请核对诉求编号和查询码。")
     return render(
         request,
         "appeals/portal_track.html",
@@ -519,7 +519,7 @@ def staff_new(request):
             raise PermissionDenied(_("只有企业服务科和窗口人员可以录入诉求。"))
         appeal = _raise_appeal(form, request.user, form.data.get("channel", ""))
         if appeal is not None:
-            messages.success(request, _("诉求已登记,编号 %(n)s。") % {"n": appeal.number})
+            messages.success(request, _("诉求已登记，编号 %(n)s。") % {"n": appeal.number})
             return redirect("appeals:staff-detail", pk=appeal.pk)
     channels = [(c, Channel(c).label) for c in forms.STAFF_ENTRY_CHANNELS]
     return render(

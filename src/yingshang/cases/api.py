@@ -148,7 +148,7 @@ class CaseBatchSerializer(serializers.Serializer):
     submissions = serializers.ListField(
         child=CaseCreateSerializer(),
         max_length=services.BATCH_MAX,
-        help_text=gettext_lazy("申报列表,最多 500 件"),
+        help_text=gettext_lazy("申报列表，最多 500 件"),
     )
 
 
@@ -174,21 +174,21 @@ class TransitionSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=18,
         help_text=gettext_lazy(
-            "企业开办的设立登记办结准予(complete,或审批 approve)时必填:新设企业的统一社会信用代码"
-            "(18 位,校验位正确,登记库中尚无);企业随之登记,营业执照发给企业。"
+            "企业开办的设立登记办结准予（complete，或审批 approve）时必填：新设企业的统一社会信用代码"
+            "（18 位，校验位正确，登记库中尚无）；企业随之登记，营业执照发给企业。"
         ),
     )
     new_enterprise_name = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=100,
-        help_text=gettext_lazy("新设企业名称;不填则用申请表中的拟设立企业名称。"),
+        help_text=gettext_lazy("新设企业名称；不填则用申请表中的拟设立企业名称。"),
     )
     confirm = serializers.BooleanField(
         required=False,
         default=False,
         help_text=gettext_lazy(
-            "办结、提交审批、审批、退回重审和不予受理须为 true(并填写 note 或 reason 意见)。"
+            "办结、提交审批、审批、退回重审和不予受理须为 true（并填写 note 或 reason 意见）。"
         ),
     )
 
@@ -257,7 +257,7 @@ def submit_batch(submissions, user) -> list:
     """批量申报 (``services.submit_many``): every payload is checked by the same declaration as
     a single submission; errors come back together, keyed ``submissions[<position>].<field>``."""
     if not isinstance(submissions, list) or not submissions:
-        raise serializers.ValidationError({"submissions": [_("请提交申报列表(submissions)。")]})
+        raise serializers.ValidationError({"submissions": [_("请提交申报列表（submissions）。")]})
     if len(submissions) > services.BATCH_MAX:
         raise serializers.ValidationError(
             {"submissions": [_("每批最多 %(n)d 件。") % {"n": services.BATCH_MAX}]}

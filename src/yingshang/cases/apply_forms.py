@@ -59,13 +59,13 @@ class ApplicantStepForm(forms.Form):
             self.fields["applicant_code"].label = gettext_lazy("经办人身份证号")
             self.fields["applicant_name"].label = gettext_lazy("经办人姓名")
             self.fields["applicant_code"].help_text = gettext_lazy(
-                "新设企业尚无统一社会信用代码:由设立人或其委托的经办人申请"
+                "新设企业尚无统一社会信用代码：由设立人或其委托的经办人申请"
             )
 
     def clean_applicant_phone(self):
         phone = self.cleaned_data["applicant_phone"].strip().replace(" ", "")
         if not PHONE.match(phone):
-            raise ValidationError(_("联系电话格式不正确:请填写 11 位手机号或带区号的固定电话。"))
+            raise ValidationError(_("联系电话格式不正确：请填写 11 位手机号或带区号的固定电话。"))
         return phone
 
     def clean(self):
@@ -76,11 +76,13 @@ class ApplicantStepForm(forms.Form):
         if kind == ApplicantKind.ENTERPRISE:
             if not uscc.is_valid(code):
                 self.add_error(
-                    "applicant_code", _("统一社会信用代码无效:应为 18 位,请核对校验位。")
+                    "applicant_code", _("统一社会信用代码无效：应为 18 位，请核对校验位。")
                 )
         else:
             if not is_valid_ric(code):
-                self.add_error("applicant_code", _("居民身份证号码无效:应为 18 位,请核对校验位。"))
+                self.add_error(
+                    "applicant_code", _("居民身份证号码无效：应为 18 位，请核对校验位。")
+                )
         d["applicant_code"] = code
         return d
 
@@ -96,7 +98,7 @@ class DetailsStepForm(forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("选填,500 字以内"),
+        help_text=gettext_lazy("选填，500 字以内"),
     )
 
 
@@ -115,7 +117,7 @@ class NewEnterpriseForm(DetailsStepForm):
         label=gettext_lazy("拟设立企业名称"),
         min_length=4,
         max_length=100,
-        help_text=gettext_lazy("如:绵阳某某餐饮有限公司"),
+        help_text=gettext_lazy("如：绵阳某某餐饮有限公司"),
         error_messages={
             "required": gettext_lazy("请填写拟设立企业名称。"),
             "min_length": gettext_lazy("企业名称至少 4 个字。"),
@@ -127,7 +129,7 @@ class NewEnterpriseForm(DetailsStepForm):
         error_messages={"required": gettext_lazy("请选择企业类型。")},
     )
     registered_capital = forms.DecimalField(
-        label=gettext_lazy("注册资本(万元)"),
+        label=gettext_lazy("注册资本（万元）"),
         min_value=Decimal("0.01"),
         max_digits=14,
         decimal_places=2,
@@ -138,12 +140,12 @@ class NewEnterpriseForm(DetailsStepForm):
         },
     )
     address = forms.CharField(
-        label=gettext_lazy("住所(经营场所)"),
+        label=gettext_lazy("住所（经营场所）"),
         max_length=200,
         error_messages={"required": gettext_lazy("请填写住所。")},
     )
     legal_representative = forms.CharField(
-        label=gettext_lazy("法定代表人(负责人)姓名"),
+        label=gettext_lazy("法定代表人（负责人）姓名"),
         max_length=50,
         error_messages={"required": gettext_lazy("请填写法定代表人姓名。")},
     )
@@ -166,7 +168,7 @@ class NewEnterpriseForm(DetailsStepForm):
     def clean_company_name(self):
         name = self.cleaned_data["company_name"].strip()
         if not name.endswith(("公司", "企业", "(普通合伙)", "(有限合伙)", "店", "厂", "中心")):
-            raise ValidationError(_("企业名称应以组织形式结尾,如“有限公司”“合伙企业”。"))
+            raise ValidationError(_("企业名称应以组织形式结尾，如“有限公司”“合伙企业”。"))
         return name
 
 

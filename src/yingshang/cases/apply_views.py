@@ -288,7 +288,7 @@ def _review(request, draft, needs):
             if created:
                 messages.success(
                     request,
-                    _("申报成功,办件编号 %(n)s。查询码见本页,请妥善保管。") % {"n": case.number},
+                    _("申报成功，办件编号 %(n)s。查询码见本页，请妥善保管。") % {"n": case.number},
                 )
             return redirect("cases:my-case", case.number)
     a = draft.data.get("applicant") or {}

@@ -171,7 +171,7 @@ def check_division(draft: ApplicationDraft, division) -> None:
 def save_step(*, draft: ApplicationDraft, step: str, values: dict, next_step: str) -> None:
     """Keep a step's cleaned values and move the draft on."""
     if draft.status != DraftStatus.OPEN:
-        raise ValidationError(_("该申请已提交,不能再修改。"))
+        raise ValidationError(_("该申请已提交，不能再修改。"))
     draft.data = {**draft.data, step: values}
     draft.step = next_step
     _touch(draft)
@@ -236,7 +236,7 @@ def attach(*, draft: ApplicationDraft, slot_key: str, upload) -> DraftAttachment
     ``material_<slot_key>``."""
     field = f"material_{slot_key}"
     if draft.status != DraftStatus.OPEN:
-        raise ValidationError(_("该申请已提交,不能再修改。"))
+        raise ValidationError(_("该申请已提交，不能再修改。"))
     if slot_key not in {s.key for s in needs_of(draft).slots}:
         raise ValidationError({field: _("未知材料。")})
     upload, scaled = scale_photo(upload, field)
@@ -264,7 +264,7 @@ def attach(*, draft: ApplicationDraft, slot_key: str, upload) -> DraftAttachment
 
 def detach(*, draft: ApplicationDraft, slot_key: str) -> None:
     if draft.status != DraftStatus.OPEN:
-        raise ValidationError(_("该申请已提交,不能再修改。"))
+        raise ValidationError(_("该申请已提交，不能再修改。"))
     with transaction.atomic():
         for att in DraftAttachment.objects.filter(draft=draft, slot_key=slot_key):
             _delete_files([att.stored_name.name])
@@ -328,7 +328,7 @@ def submit(*, draft: ApplicationDraft, submit_key: str, actor, channel: str = Ch
                 return current.case, False
             if current.status != DraftStatus.OPEN:
                 raise ValidationError({"submit_key": _("该申请已提交。")})
-            raise ValidationError({"submit_key": _("表单已过期,请重新确认后提交。")})
+            raise ValidationError({"submit_key": _("表单已过期，请重新确认后提交。")})
         locked = current
         needs = needs_of(locked)
         errors = missing_materials(locked, needs)

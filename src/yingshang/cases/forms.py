@@ -80,7 +80,7 @@ class TrackForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("查询码"),
         max_length=16,
-        help_text=gettext_lazy("10 位,印在受理回执和告知书上,如 ABCDE-12345"),
+        help_text=gettext_lazy("10 位，印在受理回执和告知书上，如 ABCDE-12345"),
     )
 
 

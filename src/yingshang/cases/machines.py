@@ -57,9 +57,9 @@ def _approval_rule(needed: bool, message: str):
 
 
 _direct_decision = _approval_rule(
-    False, gettext_noop("事项“%(t)s”须经部门负责人审批:请先“提交审批”。")
+    False, gettext_noop("事项“%(t)s”须经部门负责人审批：请先“提交审批”。")
 )
-_approval_needed = _approval_rule(True, gettext_noop("事项“%(t)s”不需要审批,请直接办结。"))
+_approval_needed = _approval_rule(True, gettext_noop("事项“%(t)s”不需要审批，请直接办结。"))
 
 
 def _reviewer(case):
@@ -352,7 +352,7 @@ class CaseMachine(Machine):
             "review",
             {S.IN_PROCESS},
             S.IN_PROCESS,
-            gettext_lazy("审查完成,提交决定"),
+            gettext_lazy("审查完成，提交决定"),
             guards=(_at_review_step,),
             effects=_step(Step.DECISION),
             by=DECIDE,
@@ -386,7 +386,7 @@ class CaseMachine(Machine):
         _decision(
             "submit_approval",
             S.PENDING_APPROVAL,
-            gettext_lazy("审核完成,报请审批"),
+            gettext_lazy("审核完成，报请审批"),
             _approval_needed,
             _submit_approval,
             on_commit=_notify_heads,
@@ -430,9 +430,9 @@ class CaseMachine(Machine):
 
     def refuse(self, case, edge):
         if case.status == S.WITHDRAWN and edge.action == "resubmit":
-            msg = _("办件 %(n)s 已撤回,不能再补正提交;如需办理请重新申报。")
+            msg = _("办件 %(n)s 已撤回，不能再补正提交；如需办理请重新申报。")
         else:
-            msg = _("办件 %(n)s 当前状态为“%(s)s”,不能执行“%(a)s”。")
+            msg = _("办件 %(n)s 当前状态为“%(s)s”，不能执行“%(a)s”。")
         return ValidationError(
             {
                 "action": msg
@@ -464,11 +464,11 @@ class CaseMachine(Machine):
         expected = ctx.data.pop("expected_version", None)
         if expected is not None and int(expected) != locked.lock_version:
             raise ConcurrentUpdate(
-                {"action": _("办件 %(n)s 已被他人处理,请刷新后重试。") % {"n": locked.number}}
+                {"action": _("办件 %(n)s 已被他人处理，请刷新后重试。") % {"n": locked.number}}
             )
         if locked.is_bundle_parent:
             raise ValidationError(
-                {"action": _("一件事主办件的状态由各子办件汇总,请在子办件上操作。")}
+                {"action": _("一件事主办件的状态由各子办件汇总，请在子办件上操作。")}
             )
         return locked
 

@@ -231,7 +231,7 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     # SLA clock (see sla.py). ``due_at``/``warn_at`` move later when a pause ends.
-    limit_days = models.PositiveIntegerField(_("承诺时限(工作日)"), default=0)
+    limit_days = models.PositiveIntegerField(_("承诺时限（工作日）"), default=0)
     due_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
     warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
     due_provisional = models.BooleanField(_("到期日暂定"), default=False)
@@ -240,8 +240,8 @@ class Case(models.Model):
     final_sla_state = models.CharField(
         _("办结时效"), max_length=12, choices=SlaState.choices, blank=True
     )
-    working_days_used = models.IntegerField(_("实际用时(工作日)"), null=True, blank=True)
-    days_saved = models.IntegerField(_("提前办结(工作日)"), null=True, blank=True)
+    working_days_used = models.IntegerField(_("实际用时（工作日）"), null=True, blank=True)
+    days_saved = models.IntegerField(_("提前办结（工作日）"), null=True, blank=True)
 
     visits = models.PositiveSmallIntegerField(_("到现场次数"), default=0)
     visits_required = models.PositiveSmallIntegerField(_("承诺到现场次数"), default=0)

@@ -57,13 +57,13 @@ class ListOf:
 
 
 MATERIAL = {
-    "key": Text(40, required=True, help_text=gettext_lazy("材料标识(见事项材料)")),
+    "key": Text(40, required=True, help_text=gettext_lazy("材料标识（见事项材料）")),
     "filename": Text(200, required=True),
     # the Base64 text of a file of UPLOAD_MAX_BYTES (the upload service checks the decoded size)
     "content_base64": Text(
         4 * math.ceil(settings.UPLOAD_MAX_BYTES / 3),
         required=True,
-        help_text=gettext_lazy("文件内容,Base64 编码"),
+        help_text=gettext_lazy("文件内容，Base64 编码"),
     ),
 }
 SUBMISSION = {
@@ -121,7 +121,7 @@ def serializer_class(name: str, spec: dict, validate=None):
 
 def _validate_submission(self, attrs):
     if not one_target(attrs):
-        raise serializers.ValidationError({"item": _("请指定事项(item)或一件事(bundle)之一。")})
+        raise serializers.ValidationError({"item": _("请指定事项（item）或一件事（bundle）之一。")})
     return attrs
 
 

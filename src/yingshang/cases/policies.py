@@ -101,14 +101,14 @@ policy = Policy(
             who=is_staff,
             on=_reads,
             message=_("该办件不在您的查看范围内。"),
-            label=_("查看办件(承办人、部门负责人限本部门的)"),
+            label=_("查看办件（承办人、部门负责人限本部门的）"),
         ),
         # a staff edge tried by a portal account
         "staff": Rule(
             who=is_staff,
             field="action",
             message=_("只有工作人员可以执行此操作。"),
-            label=_("工作人员操作(其余规则另行限制)"),
+            label=_("工作人员操作（其余规则另行限制）"),
         ),
         # every staff write (city leaders read only)
         "write": Rule(who=writes, message=_("只读角色不能办理办件。"), label=_("写入办件")),
@@ -117,32 +117,32 @@ policy = Policy(
         "handle": Rule(
             who=_works_cases,
             message=_("只有综合窗口人员、承办人或部门负责人可以收件、受理和送达。"),
-            label=_("预审、受理、不予受理、送达(窗口或办理部门)"),
+            label=_("预审、受理、不予受理、送达（窗口或办理部门）"),
         ),
         # 要求补正: before 受理 as "handle"; after it the competent department only
         "supplement": Rule(
             who=_works_cases,
             on=_supplement,
             message=_("受理后只有办理部门的承办人或负责人可以要求补正。"),
-            label=_("要求补正(受理前窗口;受理后限办理部门)"),
+            label=_("要求补正（受理前窗口；受理后限办理部门）"),
         ),
         # decision edges (开始审查, 审查, 挂起/恢复, 办结, 提交审批): the competent department only
         "decide": Rule(
             who=_decides,
             on=_competent,
             message=_("只有办理部门的承办人或负责人可以作出办理决定。"),
-            label=_("审查、挂起、办结、提交审批(限办理部门)"),
+            label=_("审查、挂起、办结、提交审批（限办理部门）"),
         ),
         # 审批 (approve / return for review) of items that need it: the competent department's head
         "approve": Rule(
             who=_approves,
             on=_competent,
             message=_("只有办理部门的负责人可以审批。"),
-            label=_("审批:批准或退回重审(限办理部门负责人)"),
+            label=_("审批：批准或退回重审（限办理部门负责人）"),
         ),
         # applicant edges (补正提交, 撤回): the applicant's own case (staff act for them at the window)
         "applicant": Rule(
-            on=_own_case, label=_("补正提交、撤回:申请人本人办件(工作人员代办另须 handle)")
+            on=_own_case, label=_("补正提交、撤回：申请人本人办件（工作人员代办另须 handle）")
         ),
     },
 )

@@ -125,37 +125,37 @@ def progress_of(case, *, review_started=None) -> Progress:
 def _next(case, p: Progress) -> None:
     status = case.status
     if status in (S.SUBMITTED, S.PRECHECKING):
-        p.next_text = _("部门正在审核申请材料,审核后决定是否受理;受理后开始计算办理时限。")
+        p.next_text = _("部门正在审核申请材料，审核后决定是否受理；受理后开始计算办理时限。")
     elif status == S.SUPPLEMENT:
         names = "、".join(m.get("name", "") for m in case.missing_materials or [] if m.get("name"))
         p.next_text = (
-            _("请补正以下材料后提交:%(m)s。补正期间暂停计时,提交后继续办理。") % {"m": names}
+            _("请补正以下材料后提交：%(m)s。补正期间暂停计时，提交后继续办理。") % {"m": names}
             if names
-            else _("请按补正告知书补正材料后提交。补正期间暂停计时,提交后继续办理。")
+            else _("请按补正告知书补正材料后提交。补正期间暂停计时，提交后继续办理。")
         )
     elif status in (S.ACCEPTED, S.IN_PROCESS):
-        p.next_text = _("部门正在审查,作出决定后将通知您。")
+        p.next_text = _("部门正在审查，作出决定后将通知您。")
     elif status == S.SUSPENDED:
         reason = case.get_suspend_reason_display() if case.suspend_reason else ""
         p.next_text = (
-            _("因%(r)s暂停计时,结束后继续办理,办结期限相应顺延。") % {"r": reason}
+            _("因%(r)s暂停计时，结束后继续办理，办结期限相应顺延。") % {"r": reason}
             if reason
-            else _("办理暂停计时,结束后继续办理,办结期限相应顺延。")
+            else _("办理暂停计时，结束后继续办理，办结期限相应顺延。")
         )
     elif status == S.COMPLETED:
         p.next_text = (
-            _("已办结,准予许可。办理结果将通过邮寄、自取或电子方式送达。")
+            _("已办结，准予许可。办理结果将通过邮寄、自取或电子方式送达。")
             if case.outcome == Outcome.APPROVED
             else _("已办结。办理结果将通过邮寄、自取或电子方式送达。")
         )
     elif status == S.DELIVERED:
-        p.next_text = _("办理结果已送达,办理完毕。欢迎您对本次服务作出评价。")
+        p.next_text = _("办理结果已送达，办理完毕。欢迎您对本次服务作出评价。")
     elif status == S.REJECTED:
         p.next_text = _(
-            "申请不予受理,理由见下方。如不服本决定,可以依法申请行政复议或者提起行政诉讼。"
+            "申请不予受理，理由见下方。如不服本决定，可以依法申请行政复议或者提起行政诉讼。"
         )
     elif status == S.WITHDRAWN:
-        p.next_text = _("申请已撤回,不再办理。如需办理请重新申报。")
+        p.next_text = _("申请已撤回，不再办理。如需办理请重新申报。")
     if status in (S.ACCEPTED, S.IN_PROCESS):
         p.due = case.due_at
         p.due_provisional = bool(case.due_provisional)

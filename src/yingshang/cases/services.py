@@ -864,7 +864,7 @@ def _submission_inputs(
         if bundle is None:
             raise ValidationError({"bundle": _("一件事不存在。")})
     if bundle is None:
-        raise ValidationError({"item": _("请指定事项(item)或一件事(bundle)之一。")})
+        raise ValidationError({"item": _("请指定事项（item）或一件事（bundle）之一。")})
     return "bundle", bundle, common
 
 
@@ -1164,9 +1164,9 @@ def new_enterprise_details(case: Case, data: dict) -> dict:
     if not code:
         errors["new_enterprise_uscc"] = _("请填写新设企业的统一社会信用代码。")
     elif not uscc.is_valid(code):
-        errors["new_enterprise_uscc"] = _("统一社会信用代码无效:应为 18 位,请核对校验位。")
+        errors["new_enterprise_uscc"] = _("统一社会信用代码无效：应为 18 位，请核对校验位。")
     elif registry.enterprise_by_uscc(code) is not None:
-        errors["new_enterprise_uscc"] = _("该统一社会信用代码已在登记库中,不能用于新设企业。")
+        errors["new_enterprise_uscc"] = _("该统一社会信用代码已在登记库中，不能用于新设企业。")
     if not name:
         errors["new_enterprise_name"] = _("请填写新设企业的名称。")
     elif len(name) > NEW_ENTERPRISE_NAME_MAX:
@@ -1195,7 +1195,7 @@ def found_enterprise(case: Case, details: dict, *, actor=None, now=None):
             name=details["name"],
             founder=case.user if case.user_id and is_portal_user(case.user) else None,
             channel="system",
-            note=_("企业开办:办件 %(n)s 准予设立登记") % {"n": case.number},
+            note=_("企业开办：办件 %(n)s 准予设立登记") % {"n": case.number},
             legal_representative=details.get("legal_representative", "")[:50],
             address=details.get("address", "")[:200],
             phone=case.applicant_phone or "",

@@ -120,7 +120,7 @@ def _apply(request, *, item=None, bundle=None):
         else:
             messages.success(
                 request,
-                _("申报成功,办件编号 %(n)s。查询码见本页,请妥善保管。") % {"n": case.number},
+                _("申报成功，办件编号 %(n)s。查询码见本页，请妥善保管。") % {"n": case.number},
             )
             return redirect("cases:my-case", case.number)
     else:
@@ -339,7 +339,7 @@ def track(request):
             case = selectors.track(form.cleaned_data["number"], form.cleaned_data["code"])
         limit.attempt(case is not None)
         if case is None:
-            form.add_error(None, _("未找到办件:请核对办件编号和查询码。"))
+            form.add_error(None, _("未找到办件：请核对办件编号和查询码。"))
         else:
             _grant_rating(request, case)
             ctx.update(_public_context(case))
@@ -382,7 +382,7 @@ def track_link(request, number, token):
         return render(
             request,
             "cases/track.html",
-            {"form": form, "link_error": _("该链接无效或已过期,请输入办件编号和查询码查询。")},
+            {"form": form, "link_error": _("该链接无效或已过期，请输入办件编号和查询码查询。")},
         )
     _grant_rating(request, case)
     ctx = {"form": forms.TrackForm(initial={"number": case.number}), "by_link": True}
@@ -741,7 +741,7 @@ def intake(request):
         else:
             messages.success(
                 request,
-                _("收件成功,办件编号 %(n)s。查询码在办件页和受理通知书上。") % {"n": case.number},
+                _("收件成功，办件编号 %(n)s。查询码在办件页和受理通知书上。") % {"n": case.number},
             )
             visible = selectors.is_visible(request.user, case)
             return redirect("cases:detail", case.number) if visible else redirect("cases:intake")

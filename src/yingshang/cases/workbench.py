@@ -116,7 +116,7 @@ def case_cards(user) -> list[Card]:
             _card(
                 user,
                 "warning",
-                _("临近到期(预警)"),
+                _("临近到期（预警）"),
                 params={"sla_state": "warning"},
                 order=40,
                 group=WATCH,

@@ -54,27 +54,27 @@ REASON_TEMPLATES = {
         gettext_lazy("依法不需要取得行政许可。"),
     ],
     "request_supplement": [
-        gettext_lazy("材料不齐全,请补充提交以下材料。"),
-        gettext_lazy("材料内容不清晰或不符合法定形式,请重新提交。"),
+        gettext_lazy("材料不齐全，请补充提交以下材料。"),
+        gettext_lazy("材料内容不清晰或不符合法定形式，请重新提交。"),
     ],
     "complete_approved": [
-        gettext_lazy("经审查,申请符合法定条件,准予许可。"),
+        gettext_lazy("经审查，申请符合法定条件，准予许可。"),
     ],
     "approve": [
         gettext_lazy("同意承办人审核意见。"),
     ],
     "return_for_review": [
-        gettext_lazy("审核意见依据不足,请补充审查后重新报批。"),
+        gettext_lazy("审核意见依据不足，请补充审查后重新报批。"),
     ],
     "complete_denied": [
-        gettext_lazy("经审查,申请不符合法定条件。"),
+        gettext_lazy("经审查，申请不符合法定条件。"),
         gettext_lazy("现场勘验不符合要求。"),
     ],
     "suspend": [
-        gettext_lazy("依法需要听证,听证期间不计入办理时限。"),
-        gettext_lazy("需要专家评审,评审期间不计入办理时限。"),
-        gettext_lazy("依法需要公告,公告期间不计入办理时限。"),
-        gettext_lazy("需要现场勘验,勘验期间不计入办理时限。"),
+        gettext_lazy("依法需要听证，听证期间不计入办理时限。"),
+        gettext_lazy("需要专家评审，评审期间不计入办理时限。"),
+        gettext_lazy("依法需要公告，公告期间不计入办理时限。"),
+        gettext_lazy("需要现场勘验，勘验期间不计入办理时限。"),
     ],
 }
 
@@ -199,12 +199,12 @@ def _validate_data(case: Case, action: str, data: dict) -> dict:
     elif action == "suspend":
         kind = data.get("suspend_reason") or data.get("kind") or ""
         if kind not in SuspendReason.values:
-            errors["suspend_reason"] = _("请选择挂起事由(听证、专家评审、公告、现场勘验)。")
+            errors["suspend_reason"] = _("请选择挂起事由（听证、专家评审、公告、现场勘验）。")
         clean["suspend_reason"] = kind
     elif action in ("complete", "submit_approval"):
         outcome = data.get("outcome") or ""
         if outcome not in Outcome.values:
-            errors["outcome"] = _("请选择办理结果:准予或不予。")
+            errors["outcome"] = _("请选择办理结果：准予或不予。")
         elif outcome == Outcome.DENIED and not note:
             errors["reason"] = _("不予许可必须说明理由。")
         if action == "submit_approval" and not note and "reason" not in errors:
@@ -353,9 +353,9 @@ def notify_status(case_id: int):
         "s": case.get_status_display(),
     }
     if case.status == S.SUPPLEMENT and case.missing_materials:
-        body += _("需补正材料:%(m)s") % {"m": "、".join(m["name"] for m in case.missing_materials)}
+        body += _("需补正材料：%(m)s") % {"m": "、".join(m["name"] for m in case.missing_materials)}
     if case.reason and case.status in (S.REJECTED, S.COMPLETED):
-        body += _("理由:%(r)s") % {"r": case.reason}
+        body += _("理由：%(r)s") % {"r": case.reason}
     number = case.parent.number if case.parent_id else case.number
     # One message per event per person: a sub-case's change and the roll-up it causes on the
     # bundle case are written in one transaction, so after it commits both see the same newest
@@ -406,7 +406,7 @@ def notify_heads(case_id: int, event_id: int, actor_id=None) -> int:
         notify(
             head,
             _("办件 %(n)s 待审批") % {"n": case.number},
-            _("“%(t)s”(申请人:%(a)s)已审核完成,报请您审批。")
+            _("“%(t)s”（申请人：%(a)s）已审核完成，报请您审批。")
             % {"t": case.title, "a": case.applicant_name},
             reverse("cases:detail", args=[case.number]),
             category="case",

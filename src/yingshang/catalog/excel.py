@@ -157,10 +157,10 @@ class CatalogImportError(ValidationError):
     def __init__(self, row_errors: dict[tuple[str, int], list[str]]):
         self.row_errors = row_errors
         lines = [
-            _("“%(sheet)s”表第%(row)d行:%(msg)s")
+            _("“%(sheet)s”表第%(row)d行：%(msg)s")
             % {"sheet": sheet, "row": row, "msg": ";".join(msgs)}
             if row
-            else _("“%(sheet)s”表:%(msg)s") % {"sheet": sheet, "msg": ";".join(msgs)}
+            else _("“%(sheet)s”表：%(msg)s") % {"sheet": sheet, "msg": ";".join(msgs)}
             for (sheet, row), msgs in sorted(row_errors.items())
         ]
         super().__init__(lines)
@@ -212,10 +212,10 @@ def _readme_rows():
             "",
             "",
             _(
-                "导入按实施编码匹配事项:新编码新增事项;名称、类型、部门等直接更新;时限、办件类型、"
+                "导入按实施编码匹配事项：新编码新增事项；名称、类型、部门等直接更新；时限、办件类型、"
                 "到现场次数、网上办理深度、通办范围、收费、依据、指南、结果证照或材料有变化时生成"
-                "新版本,旧版本保留给已受理的办件。有“同义词”“俗称”列时,其内容即该事项的全部检索词"
-                "(没有这两列则检索词不变)。任何一行有错则整个文件不导入。"
+                "新版本，旧版本保留给已受理的办件。有“同义词”“俗称”列时，其内容即该事项的全部检索词"
+                "（没有这两列则检索词不变）。任何一行有错则整个文件不导入。"
             ),
         )
     )
@@ -341,7 +341,7 @@ class _Parser:
             lookup.update(ALIASES.get(name, {}))
             if text not in lookup:
                 errors.append(
-                    _("“%(col)s”的值“%(v)s”无效,应为:%(ok)s")
+                    _("“%(col)s”的值“%(v)s”无效，应为：%(ok)s")
                     % {"col": label, "v": text, "ok": "、".join(str(lb) for _v, lb in kind.choices)}
                 )
                 return None
@@ -370,12 +370,12 @@ class _Parser:
             if not text:
                 return None
             if text not in self.licences:
-                errors.append(_("“%(col)s”:未知的证照类型“%(v)s”。") % {"col": label, "v": text})
+                errors.append(_("“%(col)s”：未知的证照类型“%(v)s”。") % {"col": label, "v": text})
                 return None
             return self.licences[text]
         if kind == "division":
             if text not in self.divisions:
-                errors.append(_("“%(col)s”:未知的区划代码“%(v)s”。") % {"col": label, "v": text})
+                errors.append(_("“%(col)s”：未知的区划代码“%(v)s”。") % {"col": label, "v": text})
                 return None
             return self.divisions[text]
         return text
@@ -414,7 +414,7 @@ def parse_workbook(content: bytes):
         wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable upload is one clear error
         raise ValidationError(
-            {"file": _("无法读取Excel文件(应为 .xlsx):%(e)s") % {"e": exc}}
+            {"file": _("无法读取Excel文件（应为 .xlsx）：%(e)s") % {"e": exc}}
         ) from exc
     errors: dict[tuple[str, int], list[str]] = {}
     for sheet in (ITEMS_SHEET, MATERIALS_SHEET):
@@ -456,7 +456,7 @@ def parse_workbook(content: bytes):
             dept = parser.department(values["division"], dept_name)
             if dept is None:
                 row_errors.append(
-                    _("“实施部门”:区划 %(d)s 没有名为“%(n)s”的部门。")
+                    _("“实施部门”：区划 %(d)s 没有名为“%(n)s”的部门。")
                     % {"d": values["division"].code, "n": dept_name}
                 )
             values["department"] = dept
@@ -466,7 +466,7 @@ def parse_workbook(content: bytes):
         seen_codes.add(code)
         if code in rows_of:
             row_errors.append(
-                _("“实施编码”:%(c)s 与第%(r)d行重复。") % {"c": code, "r": rows_of[code]}
+                _("“实施编码”：%(c)s 与第%(r)d行重复。") % {"c": code, "r": rows_of[code]}
             )
         item_values = services._clean_text(
             {k: values[k] for k in ("implementation_code", *services.ITEM_FIELDS) if k in values}
@@ -499,14 +499,14 @@ def parse_workbook(content: bytes):
         code = values.pop("implementation_code")
         order = values.pop("order")
         if code not in seen_codes:
-            row_errors.append(_("“实施编码”:%(c)s 不在“事项”表中。") % {"c": code})
+            row_errors.append(_("“实施编码”：%(c)s 不在“事项”表中。") % {"c": code})
         elif code not in items:
             continue  # the item's own row failed and is reported there
         if not isinstance(order, int):
             row_errors.append(_("“序号”应为整数。"))
         elif (code, order) in orders:
             row_errors.append(
-                _("“序号”:%(o)d 与第%(r)d行重复。") % {"o": order, "r": orders[(code, order)]}
+                _("“序号”：%(o)d 与第%(r)d行重复。") % {"o": order, "r": orders[(code, order)]}
             )
         values = services._clean_text(values)
         errs = services.validate_material_values(values)
@@ -543,18 +543,18 @@ def _parse_terms(row, term_index: dict, row_errors: list) -> list[dict]:
             term = services.clean_term(part)
             if not term:
                 row_errors.append(
-                    _("“%(col)s”:有空的词语(两个分隔符之间没有内容)。") % {"col": header}
+                    _("“%(col)s”：有空的词语（两个分隔符之间没有内容）。") % {"col": header}
                 )
                 continue
             if len(term) > services.MAX_TERM:
                 row_errors.append(
-                    _("“%(col)s”:词语“%(t)s”超过%(n)d个字。")
+                    _("“%(col)s”：词语“%(t)s”超过%(n)d个字。")
                     % {"col": header, "t": term[:20], "n": services.MAX_TERM}
                 )
                 continue
             if term in seen:
                 row_errors.append(
-                    _("“%(col)s”:词语“%(t)s”重复(已在“%(other)s”中)。")
+                    _("“%(col)s”：词语“%(t)s”重复（已在“%(other)s”中）。")
                     % {"col": header, "t": term, "other": seen[term]}
                 )
                 continue
@@ -580,7 +580,7 @@ def _parse_term_sources(ts, items: dict, seen_codes: set, errors: dict) -> None:
         code, term = values["implementation_code"], services.clean_term(values["term"])
         row_errors = []
         if code not in seen_codes:
-            row_errors.append(_("“实施编码”:%(c)s 不在“事项”表中。") % {"c": code})
+            row_errors.append(_("“实施编码”：%(c)s 不在“事项”表中。") % {"c": code})
         elif code not in items:
             continue  # the item's own row failed and is reported there
         elif not term:
@@ -589,12 +589,12 @@ def _parse_term_sources(ts, items: dict, seen_codes: set, errors: dict) -> None:
             row_errors.append(_("“事项”表没有“同义词”“俗称”列。"))
         elif (code, term) in seen:
             row_errors.append(
-                _("“词语”:%(t)s 与第%(r)d行重复。") % {"t": term, "r": seen[(code, term)]}
+                _("“词语”：%(t)s 与第%(r)d行重复。") % {"t": term, "r": seen[(code, term)]}
             )
         else:
             match = [t for t in items[code]["terms"] if t["term"] == term]
             if not match:
-                row_errors.append(_("“词语”:%(t)s 不在该事项的“同义词”“俗称”中。") % {"t": term})
+                row_errors.append(_("“词语”：%(t)s 不在该事项的“同义词”“俗称”中。") % {"t": term})
             else:
                 match[0]["source"] = values["source"][:300]
                 seen[(code, term)] = n
@@ -624,7 +624,7 @@ def _check_scope(items: dict, user):
             ok = False
         if not ok:
             errors[(ITEMS_SHEET, entry["row"])] = [
-                _("“实施编码”:%(c)s 不在您的管理范围内。") % {"c": code}
+                _("“实施编码”：%(c)s 不在您的管理范围内。") % {"c": code}
             ]
     if errors:
         raise CatalogImportError(errors)

@@ -79,14 +79,14 @@ class ServiceItem(models.Model):
         _("服务对象"), max_length=12, choices=Theme.choices, default=Theme.BOTH
     )
     life_events = models.CharField(
-        _("主题分类"), max_length=200, blank=True, help_text=_("以顿号分隔,如:开办企业、投资建设")
+        _("主题分类"), max_length=200, blank=True, help_text=_("以顿号分隔，如：开办企业、投资建设")
     )
     is_active = models.BooleanField(_("在用"), default=True)
     # two-step decision (审核 by the handler, 审批 by the department head) — docs/cases.md
     requires_head_approval = models.BooleanField(
         _("需部门负责人审批"),
         default=False,
-        help_text=_("勾选后,承办人审核后须报部门负责人审批才能办结。"),
+        help_text=_("勾选后，承办人审核后须报部门负责人审批才能办结。"),
     )
     current_version = models.ForeignKey(
         "ServiceItemVersion",
@@ -139,8 +139,8 @@ class ServiceItemVersion(models.Model):
     version = models.PositiveIntegerField(_("版本号"))
     valid_from = models.DateTimeField(_("生效时间"))
     kind = models.CharField(_("办件类型"), max_length=10, choices=ItemKind.choices)
-    legal_limit_days = models.PositiveIntegerField(_("法定办结时限(工作日)"))
-    committed_limit_days = models.PositiveIntegerField(_("承诺办结时限(工作日)"))
+    legal_limit_days = models.PositiveIntegerField(_("法定办结时限（工作日）"))
+    committed_limit_days = models.PositiveIntegerField(_("承诺办结时限（工作日）"))
     visits_required = models.PositiveSmallIntegerField(_("到办事现场次数"), default=0)
     online_depth = models.PositiveSmallIntegerField(
         _("网上办理深度"), choices=OnlineDepth.choices, default=OnlineDepth.FULL
@@ -150,12 +150,14 @@ class ServiceItemVersion(models.Model):
     )
     in_hall = models.BooleanField(_("进驻政务服务大厅"), default=True)
     fee_text = models.CharField(_("收费标准"), max_length=200, blank=True, default="不收费")
-    fee_amount = models.DecimalField(_("收费金额(元)"), max_digits=12, decimal_places=2, default=0)
+    fee_amount = models.DecimalField(
+        _("收费金额（元）"), max_digits=12, decimal_places=2, default=0
+    )
     legal_basis = models.TextField(_("设定依据"), blank=True)
     guide = models.TextField(_("办事指南"), blank=True)
     result_licence_type = models.ForeignKey(
         "registry.LicenceType",
-        verbose_name=_("办理结果(电子证照)"),
+        verbose_name=_("办理结果（电子证照）"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -202,7 +204,7 @@ class ServiceItemVersion(models.Model):
         ):
             errors["committed_limit_days"] = _("承诺办结时限不能超过法定办结时限。")
         if self.kind == ItemKind.IMMEDIATE and self.committed_limit_days not in (0, None):
-            errors["committed_limit_days"] = _("即办件的承诺办结时限应为0(当场办结)。")
+            errors["committed_limit_days"] = _("即办件的承诺办结时限应为0（当场办结）。")
         if errors:
             raise ValidationError(errors)
 
@@ -314,7 +316,7 @@ class BundleOutput(models.Model):
     )
     licence_type = models.ForeignKey(
         "registry.LicenceType",
-        verbose_name=_("办理结果(电子证照)"),
+        verbose_name=_("办理结果（电子证照）"),
         on_delete=models.PROTECT,
         related_name="+",
     )

@@ -154,10 +154,10 @@ def validate_version_values(values: dict) -> dict[str, str]:
     if "legal_limit_days" not in errors and "committed_limit_days" not in errors:
         if committed > legal:
             errors["committed_limit_days"] = _(
-                "承诺办结时限(%(c)d个工作日)不能超过法定办结时限(%(l)d个工作日)。"
+                "承诺办结时限（%(c)d个工作日）不能超过法定办结时限（%(l)d个工作日）。"
             ) % {"c": committed, "l": legal}
         elif values.get("kind") == ItemKind.IMMEDIATE and committed != 0:
-            errors["committed_limit_days"] = _("即办件的承诺办结时限应为0(当场办结)。")
+            errors["committed_limit_days"] = _("即办件的承诺办结时限应为0（当场办结）。")
         elif values.get("kind") == ItemKind.COMMITTED and committed < 1:
             errors["committed_limit_days"] = _("承诺件的承诺办结时限至少为1个工作日。")
     if values.get("online_depth") not in OnlineDepth.values:
@@ -177,7 +177,7 @@ def validate_version_values(values: dict) -> dict[str, str]:
         errors["fee_amount"] = _("收费金额应为不小于0的数字。")
     else:
         if values["fee_amount"] > 0 and values.get("fee_text") in ("", "不收费"):
-            errors["fee_text"] = _("收费金额大于0时,请填写收费标准。")
+            errors["fee_text"] = _("收费金额大于0时，请填写收费标准。")
     return errors
 
 
@@ -207,7 +207,7 @@ def _normalise_materials(materials) -> list[dict]:
         values.pop("order", None)
         unknown = set(values) - set(MATERIAL_FIELDS)
         if unknown:
-            errors[f"materials[{i}]"] = _("未知字段:%(f)s") % {"f": ", ".join(sorted(unknown))}
+            errors[f"materials[{i}]"] = _("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))}
             continue
         for field, message in validate_material_values(values).items():
             errors[f"materials[{i}].{field}"] = message
@@ -453,7 +453,7 @@ def deactivate_item(item: ServiceItem) -> ServiceItem:
 def activate_item(item: ServiceItem) -> ServiceItem:
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if item.current_version_id is None:
-        raise ValidationError({"current_version": _("事项没有可用版本,不能启用。")})
+        raise ValidationError({"current_version": _("事项没有可用版本，不能启用。")})
     item.is_active = True
     item.save(update_fields=["is_active", "updated_at"])
     return item
@@ -482,7 +482,7 @@ def save_bundle(
         errors["items"] = _("事项不能重复。")
     inactive = [i.name for i in items if not i.is_active]
     if inactive:
-        errors["items"] = _("事项已停用:%(n)s") % {"n": "、".join(inactive)}
+        errors["items"] = _("事项已停用：%(n)s") % {"n": "、".join(inactive)}
     if theme not in Theme.values:
         errors["theme"] = _("未知的服务对象“%(v)s”。") % {"v": theme}
     _raise(errors)

@@ -175,7 +175,7 @@ def staff_import(request):
     if upload is None:
         errors = [_("请选择要导入的Excel文件。")]
     elif upload.size > MAX_UPLOAD:
-        errors = [_("文件过大(不超过10MB)。")]
+        errors = [_("文件过大（不超过10MB）。")]
     else:
         try:
             result = excel.import_workbook(upload.read(), request.user)
@@ -185,7 +185,7 @@ def staff_import(request):
             messages.success(
                 request,
                 _(
-                    "导入成功:新增 %(c)d 项,更新 %(u)d 项,发布新版本 %(v)d 项,未变 %(n)d 项,"
+                    "导入成功：新增 %(c)d 项，更新 %(u)d 项，发布新版本 %(v)d 项，未变 %(n)d 项，"
                     "检索词有变化 %(t)d 项。"
                 )
                 % {
@@ -245,7 +245,7 @@ def staff_terms(request):
                 .first()
             )
             if item is None:
-                form.add_error("code", _("没有这个实施编码的事项(或不在您的管理范围内)。"))
+                form.add_error("code", _("没有这个实施编码的事项（或不在您的管理范围内）。"))
             elif not catalog_policy.can(request.user, "maintain", item):
                 form.add_error("code", _("该事项不在您的管理范围内。"))
             else:

@@ -41,7 +41,9 @@ class WeChatAccountForm(forms.ModelForm):
             stored = bool(self.instance.pk and getattr(self.instance, name))
             self.fields[name].required = False
             self.fields[name].help_text = (
-                _("已设置(不显示);留空保持不变。") if stored else _("未设置;留空则使用环境变量。")
+                _("已设置（不显示）；留空保持不变。")
+                if stored
+                else _("未设置；留空则使用环境变量。")
             )
 
     def clean(self):
@@ -133,7 +135,7 @@ class MenuItemAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent")
 
-    @admin.action(description=_("发布菜单到公众号(全部启用的菜单)"))
+    @admin.action(description=_("发布菜单到公众号（全部启用的菜单）"))
     def publish_menu(self, request, queryset):
         try:
             publication = menu.publish(actor=request.user)
@@ -143,7 +145,7 @@ class MenuItemAdmin(admin.ModelAdmin):
             return
         self.message_user(
             request,
-            _("菜单已发布(%(n)d 个一级菜单)。") % {"n": len(publication.payload["button"])},
+            _("菜单已发布（%(n)d 个一级菜单）。") % {"n": len(publication.payload["button"])},
             messages.SUCCESS,
         )
 

@@ -156,7 +156,7 @@ def bind_view(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("微信已绑定,办件进度将推送到微信。"))
+                messages.success(request, _("微信已绑定，办件进度将推送到微信。"))
                 return redirect(next_url)
     return render(
         request,
@@ -192,5 +192,5 @@ def unbind_view(request, pk: int):
         binding.unbind(user=request.user, pk=pk)
     except Follower.DoesNotExist:
         raise Http404 from None
-    messages.success(request, _("已解除绑定,不再向该微信推送消息。"))
+    messages.success(request, _("已解除绑定，不再向该微信推送消息。"))
     return redirect("channels:bindings")

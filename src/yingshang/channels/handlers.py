@@ -36,32 +36,32 @@ def lookup_case(number: str, code: str):
 NEXT_STEP = {
     Status.SUBMITTED: gettext_lazy("等待窗口预审。"),
     Status.PRECHECKING: gettext_lazy("窗口正在预审材料。"),
-    Status.ACCEPTED: gettext_lazy("已受理,等待承办部门办理。"),
-    Status.SUPPLEMENT: gettext_lazy("请按补正告知补交材料,补齐后继续办理。"),
+    Status.ACCEPTED: gettext_lazy("已受理，等待承办部门办理。"),
+    Status.SUPPLEMENT: gettext_lazy("请按补正告知补交材料，补齐后继续办理。"),
     Status.IN_PROCESS: gettext_lazy("承办部门正在审查和决定。"),
-    Status.PENDING_APPROVAL: gettext_lazy("承办部门已审核,等待部门负责人审批。"),
-    Status.SUSPENDED: gettext_lazy("办理暂停(如现场勘查、专家评审),结束后继续计时。"),
-    Status.COMPLETED: gettext_lazy("已办结,请领取结果并评价服务。"),
-    Status.DELIVERED: gettext_lazy("结果已送达,欢迎评价服务。"),
-    Status.REJECTED: gettext_lazy("不予受理,请查看告知书中的原因。"),
+    Status.PENDING_APPROVAL: gettext_lazy("承办部门已审核，等待部门负责人审批。"),
+    Status.SUSPENDED: gettext_lazy("办理暂停（如现场勘查、专家评审），结束后继续计时。"),
+    Status.COMPLETED: gettext_lazy("已办结，请领取结果并评价服务。"),
+    Status.DELIVERED: gettext_lazy("结果已送达，欢迎评价服务。"),
+    Status.REJECTED: gettext_lazy("不予受理，请查看告知书中的原因。"),
     Status.WITHDRAWN: gettext_lazy("申请已撤回。"),
 }
 
 
 def welcome() -> str:
     return _(
-        "欢迎关注!菜单“办事服务”查找事项并在线申报,“我的办件”查看进度,“诉求直通车”"
-        "反映问题。\n也可以直接发送:\n查询 办件编号 查询码\n诉求 您的问题\n或事项名称关键词。"
+        "欢迎关注！菜单“办事服务”查找事项并在线申报，“我的办件”查看进度，“诉求直通车”"
+        "反映问题。\n也可以直接发送：\n查询 办件编号 查询码\n诉求 您的问题\n或事项名称关键词。"
     )
 
 
 def help_text() -> str:
-    return _("发送“查询 办件编号 查询码”查询办件,“诉求 内容”反映问题,或发送事项关键词搜索。")
+    return _("发送“查询 办件编号 查询码”查询办件，“诉求 内容”反映问题，或发送事项关键词搜索。")
 
 
 def bind_explanation() -> str:
     return _(
-        "查看“我的办件”需要先将微信与政务服务网账号绑定(用手机验证码确认本人):\n%(link)s\n"
+        "查看“我的办件”需要先将微信与政务服务网账号绑定（用手机验证码确认本人）：\n%(link)s\n"
         "也可以发送“查询 办件编号 查询码”查询单个办件。"
     ) % {"link": absolute_link(reverse("channels:oauth-start"))}
 
@@ -81,20 +81,20 @@ def answer_my_cases(openid: str) -> str:
     cases = list(cases_public.cases_of_applicant(user)[: MY_CASES_SHOWN + 1])
     if not cases:
         return _("您还没有办件。在菜单“办事服务”中查找事项并在线申报。")
-    lines = [_("您最近的办件:")]
+    lines = [_("您最近的办件：")]
     for case in cases[:MY_CASES_SHOWN]:
         line = f"{case.number} {case.title}\n{case.get_status_display()}"
         if case.due_at and not case.is_finished:
             due = timezone.localdate(case.due_at).isoformat()
-            line += " · " + _("承诺办结:%(date)s") % {"date": due}
+            line += " · " + _("承诺办结：%(date)s") % {"date": due}
         lines.append(line)
     link = absolute_link(
         reverse("channels:oauth-start") + "?" + urlencode({"next": reverse("cases:my-cases")})
     )
     if len(cases) > MY_CASES_SHOWN:
-        lines.append(_("更多办件:%(link)s") % {"link": link})
+        lines.append(_("更多办件：%(link)s") % {"link": link})
     else:
-        lines.append(_("查看详情:%(link)s") % {"link": link})
+        lines.append(_("查看详情：%(link)s") % {"link": link})
     return "\n".join(lines)
 
 
@@ -114,14 +114,16 @@ def answer_query(number: str, code: str, openid: str = "") -> str:
     case = lookup_case(number, code)
     limit.attempt(case is not None)
     if case is None:  # unknown number and wrong code answer alike
-        return _("未找到办件:请核对办件编号和查询码。")
+        return _("未找到办件：请核对办件编号和查询码。")
     lines = [
         _("办件 %(number)s:%(title)s") % {"number": case.number, "title": case.title},
-        _("状态:%(status)s") % {"status": case.get_status_display()},
+        _("状态：%(status)s") % {"status": case.get_status_display()},
     ]
     if case.due_at and not case.is_finished:
-        lines.append(_("承诺办结:%(date)s") % {"date": timezone.localdate(case.due_at).isoformat()})
-    lines.append(_("下一步:%(step)s") % {"step": str(NEXT_STEP.get(case.status, ""))})
+        lines.append(
+            _("承诺办结：%(date)s") % {"date": timezone.localdate(case.due_at).isoformat()}
+        )
+    lines.append(_("下一步：%(step)s") % {"step": str(NEXT_STEP.get(case.status, ""))})
     lines.append(tracking_link(case.number, case.lookup_code))
     return "\n".join(lines)
 
@@ -131,7 +133,7 @@ def answer_appeal(text: str) -> str:
     link = absolute_link(
         reverse("appeals:portal-new") + ("?" + urlencode({"text": text}) if text else "")
     )
-    return _("请在诉求页面确认并补充联系方式后提交:\n%(link)s") % {"link": link}
+    return _("请在诉求页面确认并补充联系方式后提交：\n%(link)s") % {"link": link}
 
 
 def answer_search(q: str) -> str:
@@ -146,7 +148,7 @@ def answer_search(q: str) -> str:
     )
     if not items:
         return _("没有找到与“%(q)s”相关的事项。") % {"q": q} + "\n" + help_text()
-    lines = [_("与“%(q)s”相关的事项:") % {"q": q}]
+    lines = [_("与“%(q)s”相关的事项：") % {"q": q}]
     for index, (name, code) in enumerate(items, 1):
         lines.append(
             f"{index}. {name}\n{absolute_link(reverse('catalog:service-detail', args=[code]))}"
@@ -190,7 +192,7 @@ def answer_scene(scene: str) -> str | None:
     if scene.startswith("case:"):
         number = scene[5:].strip()
         if number:
-            return _("办件 %(number)s 的办理进度:\n%(link)s") % {
+            return _("办件 %(number)s 的办理进度：\n%(link)s") % {
                 "number": number,
                 "link": tracking_link(number),
             }
@@ -198,7 +200,7 @@ def answer_scene(scene: str) -> str | None:
 
 
 MENU_KEYS = {
-    "SEARCH": lambda: _("请发送事项名称关键词,例如“营业执照”。"),
+    "SEARCH": lambda: _("请发送事项名称关键词，例如“营业执照”。"),
     "MY_CASES": bind_explanation,
     "APPEAL": lambda: answer_appeal(""),
     "HELP": help_text,
@@ -207,7 +209,7 @@ MENU_KEYS = {
 
 def rate_limited() -> str:
     services.count_refusal_after_commit(RefusalReason.RATE)  # counted for supervisors
-    return _("您发送得太频繁了,请稍后再试。")
+    return _("您发送得太频繁了，请稍后再试。")
 
 
 def handle(message) -> str:

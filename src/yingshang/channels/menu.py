@@ -71,7 +71,7 @@ def _check_action(item: MenuItem, label: str, errors: dict[str, str]) -> None:
         elif _bytes(item.key) > KEY_BYTES:
             errors[label] = _("事件键值不能超过 128 字节。")
         elif item.key not in MENU_KEYS:
-            errors[label] = _("事件键值“%(key)s”没有对应的回复(可用:%(keys)s)。") % {
+            errors[label] = _("事件键值“%(key)s”没有对应的回复（可用：%(keys)s）。") % {
                 "key": item.key,
                 "keys": "、".join(sorted(MENU_KEYS)),
             }
@@ -92,19 +92,19 @@ def validate() -> dict[str, str]:
     if not top:
         errors["menu"] = _("菜单至少需要一个启用的一级菜单。")
     if len(top) > MAX_TOP:
-        errors["menu"] = _("一级菜单最多 3 个,现有 %(n)d 个。") % {"n": len(top)}
+        errors["menu"] = _("一级菜单最多 3 个，现有 %(n)d 个。") % {"n": len(top)}
     for item in top:
         label = item.name
         if _bytes(item.name) > TOP_NAME_BYTES:
-            errors[label] = _("一级菜单名称最多 16 字节(4 个汉字)。")
+            errors[label] = _("一级菜单名称最多 16 字节（4 个汉字）。")
         subs = children.get(item.pk, [])
         if subs:
             if len(subs) > MAX_SUB:
-                errors[label] = _("子菜单最多 5 个,现有 %(n)d 个。") % {"n": len(subs)}
+                errors[label] = _("子菜单最多 5 个，现有 %(n)d 个。") % {"n": len(subs)}
             for sub in subs:
                 sub_label = f"{item.name} › {sub.name}"
                 if _bytes(sub.name) > SUB_NAME_BYTES:
-                    errors[sub_label] = _("子菜单名称最多 60 字节(20 个汉字)。")
+                    errors[sub_label] = _("子菜单名称最多 60 字节（20 个汉字）。")
                 else:
                     _check_action(sub, sub_label, errors)
         else:
@@ -175,7 +175,7 @@ def publish(*, actor=None) -> MenuPublication:
     payload = build()
     config = get_config()
     if config is None or not config.push_ready:
-        raise MenuError({"account": _("公众号未配置 AppID/AppSecret,无法发布菜单。")})
+        raise MenuError({"account": _("公众号未配置 AppID/AppSecret，无法发布菜单。")})
     try:
         answer = api_client(config).call("menu/create", payload)
     except WeChatClientException as exc:

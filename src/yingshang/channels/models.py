@@ -12,15 +12,15 @@ class WeChatAccount(models.Model):
 
     app_id = models.CharField(_("AppID"), max_length=64, blank=True)
     app_secret = models.CharField(_("AppSecret"), max_length=128, blank=True)
-    token = models.CharField(_("Token(令牌)"), max_length=64, blank=True)
+    token = models.CharField(_("Token（令牌）"), max_length=64, blank=True)
     encoding_aes_key = models.CharField(
-        _("EncodingAESKey(消息加解密密钥)"), max_length=43, blank=True
+        _("EncodingAESKey（消息加解密密钥）"), max_length=43, blank=True
     )
     original_id = models.CharField(
         _("原始ID"),
         max_length=64,
         blank=True,
-        help_text=_("gh_ 开头;填写后明文模式下发给其他公众号的消息将被拒绝。"),
+        help_text=_("gh_ 开头；填写后明文模式下发给其他公众号的消息将被拒绝。"),
     )
     api_base = models.CharField(
         _("接口地址"),
@@ -42,7 +42,7 @@ class WeChatAccount(models.Model):
 
 
 class PushKind(models.TextChoices):
-    SUBSCRIBE = "subscribe", _("订阅通知(bizsend)")
+    SUBSCRIBE = "subscribe", _("订阅通知（bizsend）")
     TEMPLATE = "template", _("模板消息")
 
 
@@ -156,16 +156,16 @@ class RateBucket(models.Model):
 class RefusalReason(models.TextChoices):
     SIGNATURE = "signature", _("签名错误或缺失")
     STALE = "stale", _("时间戳过期")
-    REPLAY = "replay", _("重复的随机数(重放)")
+    REPLAY = "replay", _("重复的随机数（重放）")
     MALFORMED = "malformed", _("XML 格式错误")
-    DANGEROUS = "dangerous", _("XML 含 DTD/实体(疑似攻击)")
+    DANGEROUS = "dangerous", _("XML 含 DTD/实体（疑似攻击）")
     OVERSIZE = "oversize", _("消息体过大")
     APPID = "appid", _("发给其他公众号的消息")
     DECRYPT = "decrypt", _("无法解密")
     RATE = "rate", _("超过频率限制")
-    OAUTH = "oauth", _("网页授权无效(伪造或过期的 state、无效的 code)")
+    OAUTH = "oauth", _("网页授权无效（伪造或过期的 state、无效的 code）")
     CODE = "code", _("绑定验证码错误、过期或次数过多")
-    UNBOUND = "unbound", _("未绑定(或未知)的用户查询“我的办件”")
+    UNBOUND = "unbound", _("未绑定（或未知）的用户查询“我的办件”")
 
 
 class RefusalCount(models.Model):
@@ -219,7 +219,7 @@ class PushResult(models.Model):
 
 
 class MenuKind(models.TextChoices):
-    CLICK = "click", _("点击(回复消息)")
+    CLICK = "click", _("点击（回复消息）")
     VIEW = "view", _("打开网页")
 
 
@@ -250,13 +250,13 @@ class MenuItem(models.Model):
         _("事件键值"),
         max_length=128,
         blank=True,
-        help_text=_("点击类:SEARCH、MY_CASES、APPEAL、HELP 之一。"),
+        help_text=_("点击类：SEARCH、MY_CASES、APPEAL、HELP 之一。"),
     )
     url = models.CharField(
         _("网址"),
         max_length=1024,
         blank=True,
-        help_text=_("打开网页类:站内地址(以 / 开头)或 https 地址。"),
+        help_text=_("打开网页类：站内地址（以 / 开头）或 https 地址。"),
     )
     active = models.BooleanField(_("启用"), default=True)
 

@@ -184,8 +184,8 @@ def sms_for(phone: str) -> list[dict] | None:
 def describe(kind: str) -> str:
     return {
         "text": _("发送文字"),
-        "subscribe": _("关注(可带二维码场景值)"),
+        "subscribe": _("关注（可带二维码场景值）"),
         "unsubscribe": _("取消关注"),
-        "click": _("点击菜单(事件键值)"),
-        "scan": _("扫描二维码(场景值)"),
+        "click": _("点击菜单（事件键值）"),
+        "scan": _("扫描二维码（场景值）"),
     }[kind]

@@ -102,7 +102,7 @@ class PhoneForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("kind") in ("text", "click", "scan") and not data.get("content"):
-            self.add_error("content", _("这个动作需要内容(文字、事件键值或场景值)。"))
+            self.add_error("content", _("这个动作需要内容（文字、事件键值或场景值）。"))
         return data
 
 

@@ -16,7 +16,7 @@ def refusal_cards(user) -> list[Card]:
     return [
         Card(
             key="channels.refusals",
-            title=_("公众号拒绝的请求(近 7 日)"),
+            title=_("公众号拒绝的请求（近 7 日）"),
             count=selectors.refusals_since(7),
             url=reverse("channels:refusals"),
             group=WATCH,

@@ -16,7 +16,7 @@ from .models import Department, Division, User
 class DivisionImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV文件"),
-        help_text=gettext_lazy("列:code,name,level,parent_code[,management_area,name_en]"),
+        help_text=gettext_lazy("列：code,name,level,parent_code[,management_area,name_en]"),
     )
 
 
@@ -46,7 +46,7 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
             else:
                 messages.success(
                     request,
-                    _("导入成功:新增 %(c)d,更新 %(u)d,未变 %(n)d。")
+                    _("导入成功：新增 %(c)d，更新 %(u)d，未变 %(n)d。")
                     % {"c": result.created, "u": result.updated, "n": result.unchanged},
                 )
                 return redirect("admin:core_division_changelist")

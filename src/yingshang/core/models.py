@@ -47,7 +47,7 @@ class Division(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     name_en = models.CharField(_("英文名称"), max_length=128, blank=True)
     level = models.PositiveSmallIntegerField(_("层级"), choices=DivisionLevel.choices)
-    is_management_area = models.BooleanField(_("管理区域(非行政区划)"), default=False)
+    is_management_area = models.BooleanField(_("管理区域（非行政区划）"), default=False)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级区划"),
@@ -81,7 +81,7 @@ class Division(models.Model):
             m = MANAGEMENT_AREA_RE.match(code)
             if not m:
                 errors["code"] = _(
-                    "管理区域代码应为上级区划代码加“-”和2至8位大写字母或数字,如 510700-GXQ。"
+                    "管理区域代码应为上级区划代码加“-”和2至8位大写字母或数字，如 510700-GXQ。"
                 )
             elif self.parent and m.group(1) != self.parent.code:
                 errors["code"] = _("管理区域代码前缀 %(prefix)s 与上级区划 %(parent)s 不符。") % {
@@ -94,30 +94,32 @@ class Division(models.Model):
             pattern = CODE_RE.get(self.level)
             if pattern and not pattern.match(code):
                 expected = {
-                    DivisionLevel.PROVINCE: _("6位数字,后4位为0"),
-                    DivisionLevel.CITY: _("6位数字,后2位为0"),
+                    DivisionLevel.PROVINCE: _("6位数字，后4位为0"),
+                    DivisionLevel.CITY: _("6位数字，后2位为0"),
                     DivisionLevel.COUNTY: _("6位数字"),
-                    DivisionLevel.TOWNSHIP: _("12位数字,后3位为0"),
+                    DivisionLevel.TOWNSHIP: _("12位数字，后3位为0"),
                     DivisionLevel.VILLAGE: _("12位数字"),
                 }[self.level]
-                errors["code"] = _("区划代码“%(code)s”格式错误:%(level)s级应为%(expected)s。") % {
+                errors["code"] = _("区划代码“%(code)s”格式错误：%(level)s级应为%(expected)s。") % {
                     "code": code,
                     "level": self.get_level_display(),
                     "expected": expected,
                 }
             elif self.parent is None and self.level != DivisionLevel.PROVINCE:
-                errors["parent"] = _("除省级外,区划必须有上级区划。")
+                errors["parent"] = _("除省级外，区划必须有上级区划。")
             elif self.parent is not None:
                 if self.parent.level != self.level - 1 and not (
                     self.level == DivisionLevel.COUNTY and self.parent.level == DivisionLevel.CITY
                 ):
-                    errors["parent"] = _("上级区划层级不符:%(level)s级的上级应为%(parent)s级。") % {
+                    errors["parent"] = _(
+                        "上级区划层级不符：%(level)s级的上级应为%(parent)s级。"
+                    ) % {
                         "level": self.get_level_display(),
                         "parent": DivisionLevel(self.level - 1).label,
                     }
                 elif not code.startswith(self.parent.code_prefix):
                     errors["code"] = _(
-                        "区划代码“%(code)s”与上级区划“%(parent)s”不符(应以 %(prefix)s 开头)。"
+                        "区划代码“%(code)s”与上级区划“%(parent)s”不符（应以 %(prefix)s 开头）。"
                     ) % {
                         "code": code,
                         "parent": self.parent.code,
@@ -150,7 +152,7 @@ class Division(models.Model):
 class DepartmentKind(models.TextChoices):
     GOVERNMENT = "government", _("政府部门")
     SERVICE_CENTRE = "service_centre", _("便民服务中心")
-    SERVICE_POINT = "service_point", _("便民服务站(点)")
+    SERVICE_POINT = "service_point", _("便民服务站（点）")
     HALL = "hall", _("政务服务大厅")
     PUBLIC_UTILITY = "utility", _("公共服务企业")
     OTHER = "other", _("其他")

@@ -35,7 +35,7 @@ class ImportError_(ValidationError):
     def __init__(self, row_errors: dict[int, list[str]]):
         self.row_errors = row_errors
         lines = [
-            _("第%(row)d行:%(msg)s") % {"row": row, "msg": ";".join(msgs)}
+            _("第%(row)d行：%(msg)s") % {"row": row, "msg": ";".join(msgs)}
             for row, msgs in sorted(row_errors.items())
         ]
         super().__init__(lines)
@@ -97,7 +97,7 @@ def import_divisions_csv(data: str | bytes) -> ImportResult:
     required = {"code", "name", "level", "parent_code"}
     missing = required - set(reader.fieldnames or [])
     if missing:
-        raise ImportError_({1: [_("缺少列:%(cols)s") % {"cols": ", ".join(sorted(missing))}]})
+        raise ImportError_({1: [_("缺少列：%(cols)s") % {"cols": ", ".join(sorted(missing))}]})
     result = ImportResult()
     errors: dict[int, list[str]] = {}
     seen: set[str] = set()
@@ -108,22 +108,22 @@ def import_divisions_csv(data: str | bytes) -> ImportResult:
         parent_code = (row.get("parent_code") or "").strip()
         row_errors = []
         if not code:
-            row_errors.append(_("code: 区划代码不能为空"))
+            row_errors.append(_("code：区划代码不能为空"))
         elif code in seen:
-            row_errors.append(_("code: 区划代码 %(code)s 在文件中重复") % {"code": code})
+            row_errors.append(_("code：区划代码 %(code)s 在文件中重复") % {"code": code})
         if not name:
-            row_errors.append(_("name: 名称不能为空"))
+            row_errors.append(_("name：名称不能为空"))
         level = LEVEL_BY_LABEL.get(level_raw)
         if level is None:
             row_errors.append(
-                _("level: 未知层级“%(level)s”(应为 省/市/县/乡/村)") % {"level": level_raw}
+                _("level：未知层级“%(level)s”（应为 省/市/县/乡/村）") % {"level": level_raw}
             )
         parent = None
         if parent_code:
             parent = Division.objects.filter(code=parent_code).first()
             if parent is None:
                 row_errors.append(
-                    _("parent_code: 上级区划 %(code)s 不存在") % {"code": parent_code}
+                    _("parent_code：上级区划 %(code)s 不存在") % {"code": parent_code}
                 )
         if not row_errors:
             seen.add(code)

@@ -183,7 +183,7 @@ def export_start(request, kind):
             return redirect("core:export-download", pk=job.pk)
     messages.info(
         request,
-        _("“%(k)s”导出已开始,完成后可在此下载,也会收到消息通知。")
+        _("“%(k)s”导出已开始，完成后可在此下载，也会收到消息通知。")
         % {"k": export_jobs.kind_label(job.kind)},
     )
     return redirect(reverse("core:exports") + f"#export-{job.pk}")

@@ -24,7 +24,7 @@ def export_cards(user) -> list[Card]:
             count=n,
             url=reverse("core:exports"),
             due=first,
-            hint=_("导出文件过期后自动删除,请及时下载。"),
+            hint=_("导出文件过期后自动删除，请及时下载。"),
             group=WATCH,
             order=95,
         )

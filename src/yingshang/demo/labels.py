@@ -25,7 +25,7 @@ register(
         "persons": _("自然人"),
         "cases": _("办件"),
         "volume cases": _("办件"),
-        "search index (items)": _("检索索引(事项)"),
+        "search index (items)": _("检索索引（事项）"),
         "query codes": _("查询码"),
         "reform programmes": _("改革方案"),
         "reform tasks": _("改革任务"),

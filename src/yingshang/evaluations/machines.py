@@ -74,7 +74,7 @@ def _callback(ctx):
     if rect.evaluation.evaluator_id:
         ctx.notify(
             rect.evaluation.evaluator,
-            _("您的差评已整改,请确认"),
+            _("您的差评已整改，请确认"),
             ctx.note,
             f"/evaluations/rectifications/{rect.pk}/",
         )
@@ -103,7 +103,7 @@ def _notify_department(ctx):
         rect = ctx.obj
         for u in _services().department_users(rect.department):
             ctx.notify(
-                u, _("差评整改:%(s)s") % {"s": rect.get_status_display()}, ctx.note, _link(rect)
+                u, _("差评整改：%(s)s") % {"s": rect.get_status_display()}, ctx.note, _link(rect)
             )
 
 
@@ -204,7 +204,7 @@ class RectificationMachine(Machine):
     def refuse(self, rect, edge):
         return ValidationError(
             {
-                "status": _("整改当前状态为“%(s)s”,不能执行该操作。")
+                "status": _("整改当前状态为“%(s)s”，不能执行该操作。")
                 % {"s": rect.get_status_display()}
             }
         )

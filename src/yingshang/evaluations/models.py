@@ -27,8 +27,8 @@ BAD_LEVELS = (Level.DISSATISFIED, Level.VERY_DISSATISFIED)
 
 
 class EvalChannel(models.TextChoices):
-    ONLINE = "online", _("线上(一事一评)")
-    OFFLINE = "offline", _("线下(一次一评)")
+    ONLINE = "online", _("线上（一事一评）")
+    OFFLINE = "offline", _("线下（一次一评）")
 
 
 DIMENSIONS = {

@@ -83,7 +83,7 @@ def submit_evaluation(
     info = subject.evaluation_subject_info()
     errors = {}
     if not info.get("finished"):
-        errors["subject"] = [_("办理尚未完成,暂不能评价。")]
+        errors["subject"] = [_("办理尚未完成，暂不能评价。")]
     applicant = info.get("applicant_user_id")
     is_applicant = verified or (applicant is not None and getattr(user, "pk", None) == applicant)
     if not is_applicant:
@@ -109,10 +109,10 @@ def submit_evaluation(
     if Evaluation.objects.filter(
         content_type=ct, object_id=str(subject.pk), channel=channel
     ).exists():
-        raise ValidationError({"subject": _("该事项已评价,每个事项只能评价一次。")})
+        raise ValidationError({"subject": _("该事项已评价，每个事项只能评价一次。")})
     department = info["department"]
     if department is None:
-        raise ValidationError({"subject": _("该事项没有承办部门,无法评价。")})
+        raise ValidationError({"subject": _("该事项没有承办部门，无法评价。")})
     try:
         with transaction.atomic():
             ev = Evaluation.objects.create(
@@ -130,7 +130,7 @@ def submit_evaluation(
                 created_at=now,
             )
     except IntegrityError as exc:  # a concurrent rating of the same subject won
-        raise ValidationError({"subject": _("该事项已评价,每个事项只能评价一次。")}) from exc
+        raise ValidationError({"subject": _("该事项已评价，每个事项只能评价一次。")}) from exc
     if level in BAD_LEVELS:
         open_rectification(ev, now)
     return ev
@@ -147,7 +147,7 @@ def open_rectification(evaluation, now=None) -> Rectification:
     RECTIFICATIONS.record(rect, "open", "", rect.status, actor_name="system", at=now)
     _notify_department(
         evaluation.department,
-        _("收到差评,请核实整改:%(s)s") % {"s": evaluation.subject_label},
+        _("收到差评，请核实整改：%(s)s") % {"s": evaluation.subject_label},
         evaluation.comment,
         f"/staff/evaluations/rectifications/{rect.pk}/",
     )
@@ -189,7 +189,7 @@ def sweep_overdue_rectifications(now=None) -> int:
                     at=now,
                     note=_("超过整改时限"),
                 )
-                title = _("差评整改逾期:%(s)s") % {"s": rect.evaluation.subject_label}
+                title = _("差评整改逾期：%(s)s") % {"s": rect.evaluation.subject_label}
                 link = f"/staff/evaluations/rectifications/{rect.pk}/"
                 _notify_department(rect.department, title, "", link)
                 for u in bureau_users():

@@ -52,7 +52,7 @@ def stats(request):
             for t in data["trend"]
         ],
         "labels": {
-            "rate": _("好评率(%)"),
+            "rate": _("好评率（%）"),
             "total": _("评价数"),
             "bad": _("差评数"),
         },

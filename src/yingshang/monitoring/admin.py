@@ -119,7 +119,7 @@ class IndicatorValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
         if cl is not None and getattr(cl.paginator, "capped", False):
             response.context_data["subtitle"] = _(
-                "超过 %(n)s 条:只列出前 %(n)s 条,请按周期、期间、维度或指标筛选。"
+                "超过 %(n)s 条：只列出前 %(n)s 条，请按周期、期间、维度或指标筛选。"
             ) % {"n": f"{CappedCountPaginator.cap:,}"}
         return response
 

@@ -71,7 +71,9 @@ def parse(text: str, defs: Definitions) -> list[Row]:
         first = False
         if len(cells) not in (3, 4):
             errors.append(
-                _("第 %(line)d 行: 应为 entity,indicator,value[,weight] (3 或 4 列), 实际 %(n)d 列")
+                _(
+                    "第 %(line)d 行：应为 entity,indicator,value[,weight] （3 或 4 列），实际 %(n)d 列"
+                )
                 % {"line": line, "n": len(cells)}
             )
             continue
@@ -80,22 +82,22 @@ def parse(text: str, defs: Definitions) -> list[Row]:
         ok = True
         if not entity or entity.startswith("/") or entity.endswith("/") or entity.count("/") > 1:
             errors.append(
-                _("第 %(line)d 行: 对标对象 %(entity)r 无效 (应为 名称 或 上级/城市)")
+                _("第 %(line)d 行：对标对象 %(entity)r 无效（应为 名称 或 上级/城市）")
                 % {"line": line, "entity": entity}
             )
             ok = False
         if indicator not in keys:
-            errors.append(_("第 %(line)d 行: 未知指标 %(key)r") % {"line": line, "key": indicator})
+            errors.append(_("第 %(line)d 行：未知指标 %(key)r") % {"line": line, "key": indicator})
             ok = False
         value = _number(raw_value)
         if value is None:
             errors.append(
-                _("第 %(line)d 行: 数值 %(value)r 不是数字") % {"line": line, "value": raw_value}
+                _("第 %(line)d 行：数值 %(value)r 不是数字") % {"line": line, "value": raw_value}
             )
             ok = False
         elif value < 0:
             errors.append(
-                _("第 %(line)d 行: 数值 %(value)s 不能为负") % {"line": line, "value": raw_value}
+                _("第 %(line)d 行：数值 %(value)s 不能为负") % {"line": line, "value": raw_value}
             )
             ok = False
         weight = None
@@ -103,18 +105,18 @@ def parse(text: str, defs: Definitions) -> list[Row]:
             weight = _number(raw_weight)
             if weight is None or not 0 < weight <= 1:
                 errors.append(
-                    _("第 %(line)d 行: 权重 %(weight)r 应为 0 到 1 之间的数字")
+                    _("第 %(line)d 行：权重 %(weight)r 应为 0 到 1 之间的数字")
                     % {"line": line, "weight": raw_weight}
                 )
                 ok = False
             elif "/" not in entity:
                 errors.append(
-                    _("第 %(line)d 行: 只有 上级/城市 形式的对标对象可以带权重") % {"line": line}
+                    _("第 %(line)d 行：只有 上级/城市 形式的对标对象可以带权重") % {"line": line}
                 )
                 ok = False
         if (entity, indicator) in seen:
             errors.append(
-                _("第 %(line)d 行: %(entity)s 的 %(key)s 与第 %(first)d 行重复")
+                _("第 %(line)d 行：%(entity)s 的 %(key)s 与第 %(first)d 行重复")
                 % {
                     "line": line,
                     "entity": entity,
@@ -149,7 +151,7 @@ def _check_weights(rows: list[Row]) -> list[str]:
             city_weight[row.entity][0], row.weight, abs_tol=1e-12
         ):
             errors.append(
-                _("第 %(line)d 行: %(entity)s 的权重 %(w)s 与第 %(first)d 行的 %(w0)s 不一致")
+                _("第 %(line)d 行：%(entity)s 的权重 %(w)s 与第 %(first)d 行的 %(w0)s 不一致")
                 % {
                     "line": row.line,
                     "entity": row.entity,
@@ -169,7 +171,7 @@ def _check_weights(rows: list[Row]) -> list[str]:
             for city in missing:
                 lines = ", ".join(str(n) for n in city_lines[city])
                 errors.append(
-                    _("第 %(lines)s 行: %(entity)s 没有人口权重 (weight 列)")
+                    _("第 %(lines)s 行：%(entity)s 没有人口权重（weight 列）")
                     % {"lines": lines, "entity": city}
                 )
             continue
@@ -177,7 +179,7 @@ def _check_weights(rows: list[Row]) -> list[str]:
         if not scoring.weights_sum_to_one([city_weight[c][0] for c in cities]):
             lines = ", ".join(str(n) for n in sorted(city_weight[c][1] for c in cities))
             errors.append(
-                _("第 %(lines)s 行: %(parent)s 下各城市的权重之和为 %(total)s, 应为 1")
+                _("第 %(lines)s 行：%(parent)s 下各城市的权重之和为 %(total)s，应为 1")
                 % {"lines": lines, "parent": parent, "total": f"{total:.9g}"}
             )
     return errors

@@ -25,7 +25,7 @@ NO_DATA = gettext_lazy("无数据")
 # the topics the cards are grouped by (the [composite] groups), in words
 GROUP_LABELS = {
     "composite": gettext_lazy("综合指数"),
-    "db": gettext_lazy("营商环境评价(世界银行方法)"),
+    "db": gettext_lazy("营商环境评价（世界银行方法）"),
     "gov": gettext_lazy("政务服务"),
     "appeals": gettext_lazy("企业诉求"),
     "evaluations": gettext_lazy("好差评"),
@@ -41,8 +41,8 @@ GROUP_SHORT = {
 }
 # why a card of a topic has no value for the period
 NO_DATA_REASONS = {
-    "db": gettext_lazy("本期间没有该事项的办件记录,或未设置参考值。"),
-    "gov": gettext_lazy("本期间没有可计算的办件记录(例如没有办结的办件)。"),
+    "db": gettext_lazy("本期间没有该事项的办件记录，或未设置参考值。"),
+    "gov": gettext_lazy("本期间没有可计算的办件记录（例如没有办结的办件）。"),
     "appeals": gettext_lazy("本期间没有可计算的企业诉求记录。"),
     "evaluations": gettext_lazy("本期间没有好差评记录。"),
     "supervision": gettext_lazy("本期间没有到期或在办的改革任务。"),
@@ -282,7 +282,7 @@ def cards(user, period: Period, dim, member) -> list[dict]:
 def _composite_note(cover: dict, value) -> str:
     """The composite index is never shown without what it covers."""
     if value is None:
-        return _("本期间没有可计算的指标,无法合成综合指数。")
+        return _("本期间没有可计算的指标，无法合成综合指数。")
     text = _("覆盖 %(t)d/%(tt)d 类、%(i)d/%(it)d 项加权指标") % {
         "t": cover["topics_with_data"],
         "tt": cover["topics_total"],
@@ -290,7 +290,9 @@ def _composite_note(cover: dict, value) -> str:
         "it": cover["total"],
     }
     if cover["missing"]:
-        text += _("; 缺: %(m)s(按已有数据重新加权,不计为 0)") % {"m": "、".join(cover["missing"])}
+        text += _("；缺：%(m)s（按已有数据重新加权，不计为 0）") % {
+            "m": "、".join(cover["missing"])
+        }
     return text
 
 

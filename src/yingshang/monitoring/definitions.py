@@ -243,12 +243,12 @@ class Definitions:
         measure = ind.formula.get("measure")
         if measure in REFERENCES and self.reference(measure) is None:
             name = REFERENCES[measure]
-            return _("未配置参考值“%(field)s”(设置 %(setting)s): 费用无法换算") % {
+            return _("未配置参考值“%(field)s”（设置 %(setting)s）：费用无法换算") % {
                 "field": REFERENCE_LABELS[name],
                 "setting": CITY_SETTINGS[name],
             }
         if measure == INDEX_MEASURE and key not in self.indices:
-            return _("未配置本市的“%(name)s”评估值(设置 MONITORING_CITY_INDICES)") % {
+            return _("未配置本市的“%(name)s”评估值（设置 MONITORING_CITY_INDICES）") % {
                 "name": ind.name
             }
         return None
@@ -285,18 +285,18 @@ def _check_formula(ind: dict, name: str, known_keys: set[str]) -> list[str]:
     ftype = formula.get("type")
     if ftype not in FORMULA_TYPES:
         return [
-            _("指标 %(key)s: 公式类型 %(type)s 无效, 可用: %(types)s")
+            _("指标 %(key)s：公式类型 %(type)s 无效，可用：%(types)s")
             % {"key": name, "type": repr(ftype), "types": ", ".join(sorted(FORMULA_TYPES))}
         ]
     required, optional = FORMULA_TYPES[ftype]
     for missing in sorted(required - formula.keys()):
         errors.append(
-            _("指标 %(key)s: 公式 %(type)s 缺少 %(field)s")
+            _("指标 %(key)s：公式 %(type)s 缺少 %(field)s")
             % {"key": name, "type": ftype, "field": missing}
         )
     for extra in sorted(formula.keys() - required - optional - {"type"}):
         errors.append(
-            _("指标 %(key)s: 公式 %(type)s 不认识的字段 %(field)s")
+            _("指标 %(key)s：公式 %(type)s 不认识的字段 %(field)s")
             % {"key": name, "type": ftype, "field": repr(extra)}
         )
     counts = COUNTS.get(source, set())
@@ -304,12 +304,12 @@ def _check_formula(ind: dict, name: str, known_keys: set[str]) -> list[str]:
     for part in ("numerator", "denominator", "count"):
         if part in formula and formula[part] not in counts:
             errors.append(
-                _("指标 %(key)s: 公式中的计数 %(name)s 不是数据源 %(source)s 提供的计数")
+                _("指标 %(key)s：公式中的计数 %(name)s 不是数据源 %(source)s 提供的计数")
                 % {"key": name, "name": repr(formula[part]), "source": source}
             )
     if "measure" in formula and formula["measure"] not in measures:
         errors.append(
-            _("指标 %(key)s: 公式中的度量 %(name)s 不是数据源 %(source)s 提供的度量")
+            _("指标 %(key)s：公式中的度量 %(name)s 不是数据源 %(source)s 提供的度量")
             % {"key": name, "name": repr(formula["measure"]), "source": source}
         )
     if "gendered" in formula and not isinstance(formula["gendered"], bool):
@@ -322,7 +322,7 @@ def _check_formula(ind: dict, name: str, known_keys: set[str]) -> list[str]:
             for comp in comps:
                 if comp not in known_keys:
                     errors.append(
-                        _("指标 %(key)s: 分项 %(component)s 未定义")
+                        _("指标 %(key)s：分项 %(component)s 未定义")
                         % {"key": name, "component": repr(comp)}
                     )
     return errors
@@ -344,7 +344,7 @@ def check_reference(name: str, value, where: str) -> list[str]:
     """A [city] reference value (or the setting overriding it) must be a positive number."""
     if not _num(value) or value <= 0:
         return [
-            _("%(where)s: %(field)s 必须是正数 (实际 %(value)s)")
+            _("%(where)s: %(field)s 必须是正数（实际 %(value)s）")
             % {"where": where, "field": name, "value": repr(value)}
         ]
     return []
@@ -356,7 +356,7 @@ def check_indices(
     """Validate the city's assessed indices: each key an index component, each value within
     its DB2020 range (between worst and best)."""
     if not isinstance(indices, dict):
-        return {}, [_("%(where)s 必须是表 (指标 → 数值)") % {"where": where}]
+        return {}, [_("%(where)s 必须是表（指标 → 数值）") % {"where": where}]
     allowed = {
         k: ind
         for k, ind in indicators.items()
@@ -367,20 +367,20 @@ def check_indices(
         ind = allowed.get(key)
         if ind is None:
             errors.append(
-                _("%(where)s: %(key)s 不是评估指数 (可用: %(allowed)s)")
+                _("%(where)s: %(key)s 不是评估指数（可用：%(allowed)s）")
                 % {"where": where, "key": repr(key), "allowed": ", ".join(sorted(allowed))}
             )
             continue
         if not _num(value):
             errors.append(
-                _("%(where)s: 指标 %(key)s 的值 %(value)s 不是数字")
+                _("%(where)s：指标 %(key)s 的值 %(value)s 不是数字")
                 % {"where": where, "key": key, "value": repr(value)}
             )
             continue
         lo, hi = sorted((ind.best, ind.worst)) if ind.has_bounds else (None, None)
         if lo is not None and not lo <= value <= hi:
             errors.append(
-                _("%(where)s: 指标 %(key)s 的值 %(value)s 超出范围 %(lo)s–%(hi)s")
+                _("%(where)s：指标 %(key)s 的值 %(value)s 超出范围 %(lo)s–%(hi)s")
                 % {"where": where, "key": key, "value": _fmt(value), "lo": _fmt(lo), "hi": _fmt(hi)}
             )
             continue
@@ -396,7 +396,7 @@ def _check_map(conf, base: Path | None) -> tuple[dict | None, list[str]]:
         return None, [_("map 必须是表")]
     errors = []
     for extra in sorted(set(conf) - MAP_FIELDS):
-        errors.append(_("map: 未知字段 %(field)s") % {"field": repr(extra)})
+        errors.append(_("map：未知字段 %(field)s") % {"field": repr(extra)})
     if "geojson" in conf:
         ref = conf["geojson"]
         if not isinstance(ref, str) or not ref:
@@ -413,7 +413,7 @@ def _check_map(conf, base: Path | None) -> tuple[dict | None, list[str]]:
         return ({"geojson": path, "codes": codes} if not errors else None), errors
     tiles = conf.get("tiles")
     if not isinstance(tiles, dict) or not tiles:
-        return None, [*errors, _("map: 需要 tiles (区划代码 → [列, 行]) 或 geojson")]
+        return None, [*errors, _("map：需要 tiles （区划代码 → [列，行]）或 geojson")]
     seen: dict[tuple, str] = {}
     out = {}
     for code, pos in tiles.items():
@@ -423,13 +423,13 @@ def _check_map(conf, base: Path | None) -> tuple[dict | None, list[str]]:
             or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 50 for x in pos)
         ):
             errors.append(
-                _("map.tiles: 区划 %(code)s 的位置 %(pos)s 无效 (应为 [列, 行], 0–49 的整数)")
+                _("map.tiles：区划 %(code)s 的位置 %(pos)s 无效（应为 [列，行], 0–49 的整数）")
                 % {"code": code, "pos": repr(pos)}
             )
             continue
         if tuple(pos) in seen:
             errors.append(
-                _("map.tiles: 区划 %(code)s 与 %(other)s 位置相同")
+                _("map.tiles：区划 %(code)s 与 %(other)s 位置相同")
                 % {"code": code, "other": seen[tuple(pos)]}
             )
             continue
@@ -455,7 +455,7 @@ def geojson_codes(path: Path) -> tuple[list[str], str | None]:
         props = (feature or {}).get("properties") or {}
         code = props.get("code", props.get("adcode"))
         if code is None:
-            return [], _("要素缺少 properties.code (区划代码)")
+            return [], _("要素缺少 properties.code （区划代码）")
         codes.append(str(code))
     if not codes:
         return [], _("没有要素")
@@ -467,7 +467,7 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DefinitionError([_("TOML 语法错误: %(error)s") % {"error": exc}], path) from exc
+        raise DefinitionError([_("TOML 语法错误：%(error)s") % {"error": exc}], path) from exc
 
     errors: list[str] = []
     for extra in sorted(data.keys() - TOP_LEVEL_FIELDS):
@@ -485,30 +485,30 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
         name = ind.get("key") or f"#{n}"
         for extra in sorted(ind.keys() - INDICATOR_FIELDS.keys()):
             errors.append(
-                _("指标 %(key)s: 未知字段 %(field)s") % {"key": name, "field": repr(extra)}
+                _("指标 %(key)s：未知字段 %(field)s") % {"key": name, "field": repr(extra)}
             )
         for req in REQUIRED_FIELDS:
             if req not in ind:
-                errors.append(_("指标 %(key)s: 缺少字段 %(field)s") % {"key": name, "field": req})
+                errors.append(_("指标 %(key)s：缺少字段 %(field)s") % {"key": name, "field": req})
         for fname, ftype in INDICATOR_FIELDS.items():
             if fname in ind and fname != "formula":
                 value = ind[fname]
                 ok = _num(value) if ftype == (int, float) else isinstance(value, ftype)
                 if not ok:
                     errors.append(
-                        _("指标 %(key)s: 字段 %(field)s 的值 %(value)s 类型不对")
+                        _("指标 %(key)s：字段 %(field)s 的值 %(value)s 类型不对")
                         % {"key": name, "field": fname, "value": repr(value)}
                     )
         if name in indicators:
             errors.append(_("指标 %(key)s: key 重复") % {"key": name})
         if ind.get("group") not in GROUPS:
             errors.append(
-                _("指标 %(key)s: 分组 %(group)s 无效")
+                _("指标 %(key)s：分组 %(group)s 无效")
                 % {"key": name, "group": repr(ind.get("group"))}
             )
         if ind.get("source") not in SOURCES:
             errors.append(
-                _("指标 %(key)s: 数据源 %(source)s 无效")
+                _("指标 %(key)s：数据源 %(source)s 无效")
                 % {"key": name, "source": repr(ind.get("source"))}
             )
         if ind.get("direction") not in DIRECTIONS:
@@ -521,7 +521,7 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
         )
         needs_bounds = ftype == "db_component" or (_num(weight) and weight > 0)
         if needs_bounds and (best is None or worst is None):
-            errors.append(_("指标 %(key)s: 缺少边界 best/worst (前沿值/最差值)") % {"key": name})
+            errors.append(_("指标 %(key)s：缺少边界 best/worst （前沿值/最差值）") % {"key": name})
         if _num(best) and _num(worst):
             if best == worst:
                 errors.append(_("指标 %(key)s: best 与 worst 不能相等") % {"key": name})
@@ -560,10 +560,10 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
         composite = {}
     for group, weight in composite.items():
         if group not in GROUPS:
-            errors.append(_("composite: 未知分组 %(group)s") % {"group": repr(group)})
+            errors.append(_("composite：未知分组 %(group)s") % {"group": repr(group)})
         elif not _num(weight) or weight < 0:
             errors.append(
-                _("composite: 分组 %(group)s 的权重 %(weight)s 无效")
+                _("composite：分组 %(group)s 的权重 %(weight)s 无效")
                 % {"group": group, "weight": repr(weight)}
             )
 
@@ -572,7 +572,7 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
         errors.append(_("city 必须是表"))
         city = {}
     for extra in sorted(set(city) - CITY_FIELDS - CITY_TABLES):
-        errors.append(_("city: 未知字段 %(field)s") % {"field": repr(extra)})
+        errors.append(_("city：未知字段 %(field)s") % {"field": repr(extra)})
     for fname in sorted(CITY_FIELDS & set(city)):
         errors.extend(check_reference(fname, city[fname], "city"))
     indices, index_errors = check_indices(city.get("indices", {}), indicators, "city.indices")
@@ -582,13 +582,13 @@ def parse_definitions(text: str, path: Path | None = None) -> Definitions:
     for topic, conf in mapping.items():
         if topic not in DB_TOPICS:
             errors.append(
-                _("mapping: 未知专题 %(topic)s (可用: %(topics)s)")
+                _("mapping：未知专题 %(topic)s （可用：%(topics)s）")
                 % {"topic": repr(topic), "topics": ", ".join(DB_TOPICS)}
             )
             continue
         for extra in sorted(set(conf) - MAPPING_FIELDS):
             errors.append(
-                _("mapping.%(topic)s: 未知字段 %(field)s") % {"topic": topic, "field": repr(extra)}
+                _("mapping.%(topic)s：未知字段 %(field)s") % {"topic": topic, "field": repr(extra)}
             )
         for fname in MAPPING_FIELDS & set(conf):
             if not isinstance(conf[fname], list) or not all(

@@ -115,11 +115,11 @@ BENCHMARK_FILE_MAX = 1024 * 1024  # a benchmark CSV is a few kilobytes
 class BenchmarkUploadForm(forms.Form):
     """导入对标数据: the CSV the command ``monitoring load-benchmarks`` reads, with its period."""
 
-    file = forms.FileField(label=_("对标数据文件(CSV, UTF-8)"))
+    file = forms.FileField(label=_("对标数据文件（CSV, UTF-8）"))
     period = forms.RegexField(
-        label=_("期间(年份)"),
+        label=_("期间（年份）"),
         regex=r"^(19|20)\d{2}$",
-        error_messages={"invalid": _("期间为四位年份,例如 2020。")},
+        error_messages={"invalid": _("期间为四位年份，例如 2020。")},
     )
     source = forms.CharField(label=_("来源"), max_length=200, required=False)
 

@@ -43,9 +43,9 @@ UNITS = {
     "% of income per capita": _("占人均收入的百分比"),
     "% of property value": _("占财产价值的百分比"),
     "% of warehouse value": _("占仓库价值的百分比"),
-    "index 0-8": _("指数(0–8)"),
-    "index 0-15": _("指数(0–15)"),
-    "index 0-30": _("指数(0–30)"),
+    "index 0-8": _("指数（0–8）"),
+    "index 0-15": _("指数（0–15）"),
+    "index 0-30": _("指数（0–30）"),
 }
 
 PERIOD_KINDS = {

@@ -43,7 +43,7 @@ class PeriodKind(models.TextChoices):
 
 class Dimension(models.TextChoices):
     CITY = "city", _("全市")
-    DIVISION = "division", _("县(市、区)")
+    DIVISION = "division", _("县（市、区）")
     DEPARTMENT = "department", _("部门")
     ITEM = "item", _("事项")
 
@@ -141,13 +141,13 @@ class CityFigure(models.Model):
     audited = True
 
     class Key(models.TextChoices):
-        INCOME = "income_per_capita", _("人均收入(元/年)")
-        POPULATION = "population", _("常住人口(人)")
-        WAREHOUSE = "warehouse_value", _("标准仓库价值(元)")
-        PROPERTY = "property_value", _("标准房产价值(元)")
-        CP_INDEX = "cp.quality_index", _("建筑质量控制指数(0–15)")
-        GE_INDEX = "ge.reliability_index", _("供电可靠性和电费透明度指数(0–8)")
-        RP_INDEX = "rp.quality_index", _("土地管理质量指数(0–30)")
+        INCOME = "income_per_capita", _("人均收入（元/年）")
+        POPULATION = "population", _("常住人口（人）")
+        WAREHOUSE = "warehouse_value", _("标准仓库价值（元）")
+        PROPERTY = "property_value", _("标准房产价值（元）")
+        CP_INDEX = "cp.quality_index", _("建筑质量控制指数（0–15）")
+        GE_INDEX = "ge.reliability_index", _("供电可靠性和电费透明度指数（0–8）")
+        RP_INDEX = "rp.quality_index", _("土地管理质量指数（0–30）")
 
     key = models.CharField(_("参数"), max_length=40, choices=Key.choices)
     year = models.PositiveSmallIntegerField(_("年度"))

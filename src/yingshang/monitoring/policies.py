@@ -28,13 +28,13 @@ def _city_supervisor(user) -> bool:
 policy = Policy(
     "monitoring",
     {
-        "generate_report": Rule(who=_city_supervisor, label=_("生成月度报告(市级及以上)")),
+        "generate_report": Rule(who=_city_supervisor, label=_("生成月度报告（市级及以上）")),
         "export_process_log": Rule(
-            who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导出流程事件日志(XES)")
+            who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导出流程事件日志（XES）")
         ),
-        "download_report": Rule(who=_city_staff, label=_("下载月度报告(市级及以上)")),
+        "download_report": Rule(who=_city_staff, label=_("下载月度报告（市级及以上）")),
         "load_benchmarks": Rule(
-            who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导入对标数据(CSV)")
+            who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导入对标数据（CSV）")
         ),
     },
 )

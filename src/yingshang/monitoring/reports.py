@@ -74,18 +74,18 @@ def narrative(data: dict, n: int = 3) -> list[str]:
     active language (every phrase through the catalogue)."""
     from django.utils.translation import gettext as _
 
-    sep, stop = _("; "), _("。")
+    sep, stop = _("；"), _("。")
     cards = data["cards"]
     lines = []
     comp = next((c for c in cards if c["key"] == COMPOSITE), None)
     if comp is not None and comp["value"] is not None:
-        text = _("综合指数 %(value).1f 分(%(note)s)") % {
+        text = _("综合指数 %(value).1f 分（%(note)s）") % {
             "value": comp["value"],
             "note": comp["note"],
         }
         if comp["previous"] is not None:
             delta = comp["value"] - comp["previous"]
-            change = _(",较上月上升 %(d).1f 分") if delta >= 0 else _(",较上月下降 %(d).1f 分")
+            change = _("，较上月上升 %(d).1f 分") if delta >= 0 else _("，较上月下降 %(d).1f 分")
             text += change % {"d": abs(delta)}
         lines.append(text + stop)
     else:
@@ -100,9 +100,9 @@ def narrative(data: dict, n: int = 3) -> list[str]:
     if changed:
         parts = [
             (
-                _("%(name)s由 %(before)s 升至 %(after)s(得分%(sign)s%(points).1f)")
+                _("%(name)s由 %(before)s 升至 %(after)s（得分%(sign)s%(points).1f）")
                 if c["value"] >= c["previous"]
-                else _("%(name)s由 %(before)s 降至 %(after)s(得分%(sign)s%(points).1f)")
+                else _("%(name)s由 %(before)s 降至 %(after)s（得分%(sign)s%(points).1f）")
             )
             % {
                 "name": c["label"],
@@ -113,16 +113,16 @@ def narrative(data: dict, n: int = 3) -> list[str]:
             }
             for c in changed
         ]
-        lines.append(_("较上月变化最大: ") + sep.join(parts) + stop)
+        lines.append(_("较上月变化最大：") + sep.join(parts) + stop)
     else:
         lines.append(_("各指标与上月相比没有可比较的变化。"))
     scored = [c for c in cards if c["key"] != COMPOSITE and c["score"] is not None]
     worst = sorted(scored, key=lambda c: c["score"])[:n]
     if worst:
         lines.append(
-            _("得分最低的指标: ")
+            _("得分最低的指标：")
             + sep.join(
-                _("%(name)s %(value)s(得分 %(score).1f)")
+                _("%(name)s %(value)s（得分 %(score).1f）")
                 % {"name": c["label"], "value": c["display"], "score": c["score"]}
                 for c in worst
             )
@@ -132,7 +132,7 @@ def narrative(data: dict, n: int = 3) -> list[str]:
     if len(ranked) > 1:
         tail = ranked[-n:][::-1]
         lines.append(
-            _("%(indicator)s排名靠后的部门: ") % {"indicator": data["indicator_name"]}
+            _("%(indicator)s排名靠后的部门：") % {"indicator": data["indicator_name"]}
             + sep.join(f"{r['name']} {r['value']:.1f}" for r in tail)
             + stop
         )
@@ -141,7 +141,7 @@ def narrative(data: dict, n: int = 3) -> list[str]:
     )
     if len(counties) > 1:
         lines.append(
-            _("%(indicator)s最低的县(市、区): ") % {"indicator": data["indicator_name"]}
+            _("%(indicator)s最低的县（市、区）：") % {"indicator": data["indicator_name"]}
             + sep.join(f"{c['name']} {c['value']:.1f}" for c in counties[:n])
             + stop
         )

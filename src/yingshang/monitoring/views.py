@@ -90,7 +90,7 @@ def benchmark_upload(request):
             n = services.load_benchmarks(rows, period=period, source=form.cleaned_data["source"])
             messages.success(
                 request,
-                _("已导入 %(n)d 条对标数据 (期间 %(period)s)。") % {"n": n, "period": period},
+                _("已导入 %(n)d 条对标数据（期间 %(period)s）。") % {"n": n, "period": period},
             )
             return redirect(f"{reverse('monitoring:benchmarks')}?period={period}")
     return benchmark_list(request, upload_form=form)
@@ -138,11 +138,11 @@ def _dashboard_context(request):
         "county_geojson": geojson,
         "labels": {
             "trend": _("趋势"),
-            "counties": _("各县(市、区)"),
-            "county_map": _("各县(市、区)得分图"),
+            "counties": _("各县（市、区）"),
+            "county_map": _("各县（市、区）得分图"),
             "ranking": _("部门排名"),
             "no_data": _("无数据"),
-            "schematic": _("示意图, 非边界地图"),
+            "schematic": _("示意图，非边界地图"),
         },
         "kinds": [(k, labels.period_kind(k)) for k in KINDS],
         "filter_form": filter_form,

@@ -26,7 +26,7 @@ class PreferenceForm(forms.Form):
     wechat = forms.BooleanField(label=_("接收微信消息"), required=False)
     sms = forms.ChoiceField(label=_("短信"), choices=[], widget=forms.RadioSelect)
     digest = forms.BooleanField(
-        label=_("每日汇总:电子邮件、微信和短信每天只发一次汇总"), required=False
+        label=_("每日汇总：电子邮件、微信和短信每天只发一次汇总"), required=False
     )
 
     def __init__(self, *args, **kwargs):

@@ -77,8 +77,8 @@ class Notification(models.Model):
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("待发送")
     SENT = "sent", _("已发送")
-    FAILED = "failed", _("发送失败(将重试)")
-    DEAD = "dead", _("放弃(需人工处理)")
+    FAILED = "failed", _("发送失败（将重试）")
+    DEAD = "dead", _("放弃（需人工处理）")
 
 
 class Delivery(models.Model):
@@ -117,7 +117,7 @@ class Delivery(models.Model):
 
 
 class SmsMode(models.TextChoices):
-    FALLBACK = "fallback", _("微信收不到时发短信(推荐)")
+    FALLBACK = "fallback", _("微信收不到时发短信（推荐）")
     ALWAYS = "always", _("总是同时发短信")
     NEVER = "never", _("不接收短信")
 
@@ -141,7 +141,7 @@ class ChannelPreference(models.Model):
     digest = models.BooleanField(
         _("每日汇总"),
         default=False,
-        help_text=_("开启后,电子邮件、微信和短信每天汇总发送一次;站内消息照常即时显示。"),
+        help_text=_("开启后，电子邮件、微信和短信每天汇总发送一次；站内消息照常即时显示。"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

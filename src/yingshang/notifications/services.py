@@ -224,13 +224,13 @@ def send_digests(now: datetime | None = None) -> int:
             for n in unread:
                 by_category.setdefault(n.category, []).append(n)
             for category, items in by_category.items():
-                lines.append(f"{label('notifications.category', category)}({len(items)})")
+                lines.append(f"{label('notifications.category', category)}（{len(items)}）")
                 lines.extend(f"· {n.title}" for n in items[:DIGEST_LINES])
                 if len(items) > DIGEST_LINES:
                     lines.append(_("……另有 %(n)d 条") % {"n": len(items) - DIGEST_LINES})
             notify(
                 pending[0].recipient,
-                _("每日消息汇总:%(n)d 条未读消息") % {"n": len(unread)},
+                _("每日消息汇总：%(n)d 条未读消息") % {"n": len(unread)},
                 "\n".join(lines),
                 link=reverse("notifications:inbox"),
                 category=DIGEST_CATEGORY,

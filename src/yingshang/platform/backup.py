@@ -67,7 +67,7 @@ class Result:
     def __str__(self):
         m = self.manifest
         size = sum(f["size"] for f in m["files"])
-        return _("%(path)s:数据库(%(vendor)s)%(db)d 字节,文件 %(n)d 个 %(size)d 字节") % {
+        return _("%(path)s：数据库（%(vendor)s）%(db)d 字节，文件 %(n)d 个 %(size)d 字节") % {
             "path": self.path,
             "vendor": m["database"]["vendor"],
             "db": m["database"]["size"],
@@ -91,7 +91,7 @@ def _sha256(path: Path) -> tuple[str, int]:
 def _vendor() -> str:
     vendor = connection.vendor
     if vendor not in DB_MEMBERS:
-        raise BackupError(_("不支持备份此数据库:%(vendor)s") % {"vendor": vendor})
+        raise BackupError(_("不支持备份此数据库：%(vendor)s") % {"vendor": vendor})
     return vendor
 
 
@@ -125,7 +125,7 @@ def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise BackupError(
-            _("找不到 %(tool)s:请安装 PostgreSQL 客户端(与服务器同一主版本)。") % {"tool": name}
+            _("找不到 %(tool)s：请安装 PostgreSQL 客户端（与服务器同一主版本）。") % {"tool": name}
         )
     out = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
     match = re.search(r"(\d+)(?:\.\d+)?", out)
@@ -134,7 +134,9 @@ def _tool(name: str) -> str:
     server = connection.pg_version // 10000
     if client < server:
         raise BackupError(
-            _("%(tool)s 版本 %(client)s 低于数据库服务器版本 %(server)s,请安装相同主版本的客户端。")
+            _(
+                "%(tool)s 版本 %(client)s 低于数据库服务器版本 %(server)s，请安装相同主版本的客户端。"
+            )
             % {"tool": name, "client": client, "server": server}
         )
     return path
@@ -147,7 +149,7 @@ def _run(cmd: list[str], env: dict, **kw) -> subprocess.CompletedProcess:
             done.stderr.decode(errors="replace") if isinstance(done.stderr, bytes) else done.stderr
         )
         raise BackupError(
-            _("%(tool)s 失败:%(error)s")
+            _("%(tool)s 失败：%(error)s")
             % {"tool": Path(cmd[0]).name, "error": (err or "").strip()[-2000:]}
         )
     return done
@@ -268,7 +270,7 @@ def backup(path: Path | None = None, *, wait_for_files: float = 5.0) -> Result:
     vendor = _vendor()
     path = Path(path or default_path())
     if path.exists():
-        raise BackupError(_("%(path)s 已存在,不会覆盖。") % {"path": path})
+        raise BackupError(_("%(path)s 已存在，不会覆盖。") % {"path": path})
     path.parent.mkdir(parents=True, exist_ok=True)
     created = timezone.now()
     root = Path(settings.MEDIA_ROOT)
@@ -358,7 +360,7 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def _damaged(reason: str) -> BackupError:
-    return BackupError(_("备份文件已损坏或不完整,未做任何改动:%(reason)s") % {"reason": reason})
+    return BackupError(_("备份文件已损坏或不完整，未做任何改动：%(reason)s") % {"reason": reason})
 
 
 def _safe_name(name: str) -> bool:
@@ -376,7 +378,7 @@ def verify(path: Path, into: Path | None = None) -> dict:
     try:
         tar = tarfile.open(path, "r:")
     except (tarfile.TarError, OSError) as exc:
-        raise _damaged(_("不是 tar 文件(%(error)s)") % {"error": exc}) from exc
+        raise _damaged(_("不是 tar 文件（%(error)s）") % {"error": exc}) from exc
     with tar:
         try:
             members = tar.getmembers()
@@ -403,7 +405,7 @@ def verify(path: Path, into: Path | None = None) -> dict:
         except BackupError:
             raise
         except (ValueError, KeyError, TypeError, tarfile.TarError, OSError) as exc:
-            raise _damaged(_("manifest.json 无法读取(%(error)s)") % {"error": exc}) from exc
+            raise _damaged(_("manifest.json 无法读取（%(error)s）") % {"error": exc}) from exc
         if manifest.get("format") != FORMAT:
             raise _damaged(_("未知的格式 %(format)s") % {"format": manifest.get("format")})
         if manifest["database"]["member"] != DB_MEMBERS.get(vendor):
@@ -431,7 +433,7 @@ def verify(path: Path, into: Path | None = None) -> dict:
                         out.write(chunk)
             except (tarfile.TarError, OSError, EOFError) as exc:
                 raise _damaged(
-                    _("%(name)s 无法读取(%(error)s)") % {"name": name, "error": exc}
+                    _("%(name)s 无法读取（%(error)s）") % {"name": name, "error": exc}
                 ) from exc
             finally:
                 if out is not None:
@@ -471,18 +473,20 @@ def restore(path: Path, *, force: bool = False) -> dict:
         manifest = verify(path, into=Path(tmp))
         if manifest["database"]["vendor"] != vendor:
             raise BackupError(
-                _("备份来自 %(theirs)s 数据库,当前是 %(ours)s:不能跨数据库类型恢复。")
+                _("备份来自 %(theirs)s 数据库，当前是 %(ours)s：不能跨数据库类型恢复。")
                 % {"theirs": manifest["database"]["vendor"], "ours": vendor}
             )
         unknown = {tuple(m) for m in manifest["migrations"]} - _code_migrations()
         if unknown and not force:
             app, name = sorted(unknown)[0]
             raise BackupError(
-                _("备份来自更新的版本(迁移 %(app)s.%(name)s 本版本没有);请先升级,或用 --force。")
+                _(
+                    "备份来自更新的版本（迁移 %(app)s.%(name)s 本版本没有）；请先升级，或用 --force。"
+                )
                 % {"app": app, "name": name}
             )
         if _has_data() and not force:
-            raise BackupError(_("当前数据库已有数据;要用备份替换它,请加 --force。"))
+            raise BackupError(_("当前数据库已有数据；要用备份替换它，请加 --force。"))
         db_file = Path(tmp) / manifest["database"]["member"]
         if vendor == "sqlite":
             _restore_sqlite(db_file)

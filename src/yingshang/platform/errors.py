@@ -99,7 +99,7 @@ def problem_response(status: int, detail=None, *, errors=None, headers=None) -> 
 def database_unavailable() -> HttpResponse:
     return problem_response(
         503,
-        _("数据库暂时无法访问,请稍后再试。"),
+        _("数据库暂时无法访问，请稍后再试。"),
         headers={"Retry-After": str(retry_after_seconds())},
     )
 
@@ -290,7 +290,7 @@ def handler500(request):
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS) and is_api(request):
         return database_unavailable()
     if is_api(request):
-        return problem_response(500, _("服务器内部错误,请稍后再试。"))
+        return problem_response(500, _("服务器内部错误，请稍后再试。"))
     return error_page(request, 500)
 
 
@@ -319,7 +319,7 @@ class ApiProblemMiddleware:
     def __call__(self, request):
         if _has_nul(request):
             # PostgreSQL cannot hold a NUL character: a look-up by it would fail in the database.
-            raise BadRequest(_("请求中含有不允许的空字符(NUL)。"))
+            raise BadRequest(_("请求中含有不允许的空字符（NUL）。"))
         if not is_api(request):
             return self.get_response(request)
         try:

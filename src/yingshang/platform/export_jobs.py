@@ -351,7 +351,7 @@ def run_job(job_id: int) -> str:
             total = _count(rows)
             if total > kind.max_rows:
                 raise ExportFailed(
-                    _("共 %(n)d 行,超过单次导出上限 %(m)d 行,请缩小筛选范围。")
+                    _("共 %(n)d 行，超过单次导出上限 %(m)d 行，请缩小筛选范围。")
                     % {"n": total, "m": kind.max_rows}
                 )
             try:
@@ -385,7 +385,7 @@ def run_job(job_id: int) -> str:
             logger.exception("export job %s (%s) failed", job_id, job.kind)
             return _fail(
                 job_id,
-                _("导出失败(%(e)s),请稍后重试;仍失败请联系系统管理员。")
+                _("导出失败（%(e)s），请稍后重试；仍失败请联系系统管理员。")
                 % {"e": type(exc).__name__},
                 f"{type(exc).__module__}.{type(exc).__qualname__}",
             )
@@ -430,7 +430,7 @@ def sweep(now=None) -> dict:
     )
     for job in stale.select_related("user"):
         with translation.override(job.language or settings.LANGUAGE_CODE):
-            message = _("导出中断(后台任务未完成),请重新导出。")
+            message = _("导出中断（后台任务未完成），请重新导出。")
         try:
             MACHINE.transition(job, "fail", note=message, now=now, error_type="stale")
             failed += 1

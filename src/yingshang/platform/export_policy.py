@@ -37,7 +37,7 @@ policy = Policy(
         "export": Rule(
             who=is_staff,
             message=_("只有工作人员可以导出。"),
-            label=_("导出列表(内容按本人可见范围)"),
+            label=_("导出列表（内容按本人可见范围）"),
         ),
         "own": Rule(
             who=is_staff,
@@ -48,7 +48,7 @@ policy = Policy(
         "run": Rule(
             who=nobody,
             message=_("导出任务由后台执行。"),
-            label=_("后台执行导出(系统)"),
+            label=_("后台执行导出（系统）"),
         ),
     },
 )

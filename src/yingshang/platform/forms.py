@@ -111,7 +111,7 @@ class FilterForm(forms.Form):
         if number > paginator.num_pages:
             self.add_error(
                 "page",
-                _("页码超出范围,共 %(n)d 页。") % {"n": paginator.num_pages},
+                _("页码超出范围，共 %(n)d 页。") % {"n": paginator.num_pages},
             )
             number = paginator.num_pages
         return paginator.page(number)

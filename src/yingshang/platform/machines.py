@@ -68,7 +68,7 @@ def _done_notice(ctx):
         Notice(
             job.user,
             _("导出已完成"),
-            _("“%(k)s”导出已完成,共 %(n)d 行,请在 %(d)s 前下载。")
+            _("“%(k)s”导出已完成，共 %(n)d 行，请在 %(d)s 前下载。")
             % {
                 "k": kind_label(job.kind),
                 "n": job.rows_done,

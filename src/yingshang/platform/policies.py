@@ -97,7 +97,7 @@ def _probe_users():
     roles = [
         (value, str(label)) for value, label in user_model._meta.get_field("role").choices if value
     ]
-    probes = [("", str(_("企业/群众(无角色)")), user_model(username="probe", role=""), None)]
+    probes = [("", str(_("企业/群众（无角色）")), user_model(username="probe", role=""), None)]
     for value, label in roles:
         plain = user_model(username=f"probe-{value}", role=value)
         plain.department = department_model(pk=-1, function_key="")

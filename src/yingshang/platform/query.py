@@ -28,7 +28,7 @@ class YearField(serializers.IntegerField):
         kwargs.setdefault("min_value", YEAR_MIN)
         kwargs.setdefault("max_value", YEAR_MAX)
         kwargs.setdefault(
-            "help_text", _("年份,%(min)s–%(max)s") % {"min": YEAR_MIN, "max": YEAR_MAX}
+            "help_text", _("年份，%(min)s–%(max)s") % {"min": YEAR_MIN, "max": YEAR_MAX}
         )
         super().__init__(**kwargs)
 

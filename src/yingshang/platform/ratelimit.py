@@ -40,7 +40,7 @@ def wait_text(seconds: int) -> str:
 
 
 def message(seconds: int) -> str:
-    return _("尝试次数过多,请在 %(wait)s后再试。") % {"wait": wait_text(seconds)}
+    return _("尝试次数过多，请在 %(wait)s后再试。") % {"wait": wait_text(seconds)}
 
 
 def _key(value: str):

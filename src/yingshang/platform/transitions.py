@@ -186,7 +186,7 @@ class Machine:
         """The error for an action not allowed from the object's state."""
         return ValidationError(
             {
-                self.error_field: _("当前状态为“%(s)s”,不能执行“%(a)s”。")
+                self.error_field: _("当前状态为“%(s)s”，不能执行“%(a)s”。")
                 % {"s": self.state_label(self.state_of(obj)), "a": edge.label}
             }
         )

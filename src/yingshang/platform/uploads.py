@@ -146,7 +146,7 @@ CASE_MATERIAL = Purpose(
     ("pdf", "jpg", "png", "ofd"),
     field="materials",
     type_message=gettext_lazy(
-        "文件“%(name)s”类型不支持:仅接受 PDF、JPG、PNG、OFD 文件(按内容识别)。"
+        "文件“%(name)s”类型不支持：仅接受 PDF、JPG、PNG、OFD 文件（按内容识别）。"
     ),
     max_files=50,
 )
@@ -165,7 +165,7 @@ REFORM_EVIDENCE = Purpose(
     ("pdf", "jpg", "png", "ofd", "docx", "xlsx"),
     field="files",
     type_message=gettext_lazy(
-        "文件“%(name)s”类型不支持:佐证材料只接受 PDF、JPG、PNG、OFD、DOCX、XLSX。"
+        "文件“%(name)s”类型不支持：佐证材料只接受 PDF、JPG、PNG、OFD、DOCX、XLSX。"
     ),
     max_files=20,
     match_extension=True,
@@ -176,7 +176,7 @@ AUTHORISATION_LETTER = Purpose(
     ("pdf", "jpg", "png", "ofd"),
     field="letter",
     type_message=gettext_lazy(
-        "授权委托书“%(name)s”类型不支持:仅接受 PDF、JPG、PNG、OFD 文件(按内容识别)。"
+        "授权委托书“%(name)s”类型不支持：仅接受 PDF、JPG、PNG、OFD 文件（按内容识别）。"
     ),
     too_big_message=gettext_lazy("授权委托书“%(name)s”超过大小上限 %(mb).0f MB。"),
     max_files=1,
@@ -232,7 +232,7 @@ def check(upload, purpose: Purpose, field: str | None = None) -> Checked:
         if (ext == "jpeg" and kind != "jpg") or (ext != "jpeg" and ext != kind):
             raise ValidationError(
                 {
-                    field: _("文件“%(name)s”的内容与扩展名不符(实际为 %(kind)s)。")
+                    field: _("文件“%(name)s”的内容与扩展名不符（实际为 %(kind)s）。")
                     % {"name": name, "kind": kind.upper()}
                 }
             )

@@ -147,7 +147,7 @@ class PublicationSerializer(serializers.Serializer):
         # form input treats a missing boolean as false; an explicit choice is required here
         if "published" not in self.initial_data:
             raise serializers.ValidationError(
-                {"published": _("请指明公开(true)或取消公开(false)。")}
+                {"published": _("请指明公开（true）或取消公开（false）。")}
             )
         return attrs
 

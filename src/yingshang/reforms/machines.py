@@ -85,7 +85,7 @@ class ReportReviewMachine(Machine):
         return locked
 
     def refuse(self, report, edge):
-        return ValidationError({"status": _("该报告已审核,不能重复审核。")})
+        return ValidationError({"status": _("该报告已审核，不能重复审核。")})
 
     def event_owner(self, obj):
         """Events go to the task's log — also the task events outside this table (creation,

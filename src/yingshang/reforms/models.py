@@ -41,7 +41,7 @@ class Programme(models.Model):
         _("报送周期"), max_length=20, choices=Cycle.choices, default=Cycle.MONTHLY
     )
     lag_margin = models.PositiveSmallIntegerField(
-        _("滞后容差(百分点)"),
+        _("滞后容差（百分点）"),
         default=15,
         help_text=_("进度低于按期直线进度超过该百分点即为滞后。"),
     )
@@ -55,13 +55,13 @@ class Programme(models.Model):
         unique=True,
         null=True,
         blank=True,
-        help_text=_("公开页面与开放数据的固定网址代码,首次公开时生成,此后不变。"),
+        help_text=_("公开页面与开放数据的固定网址代码，首次公开时生成，此后不变。"),
     )
     published_at = models.DateTimeField(
         _("公开时间"),
         null=True,
         blank=True,
-        help_text=_("为空表示未公开;公开后任何人无需登录即可查看方案进展。"),
+        help_text=_("为空表示未公开；公开后任何人无需登录即可查看方案进展。"),
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -174,7 +174,7 @@ class Task(models.Model):
         _("其他责任主体"),
         default=list,
         blank=True,
-        help_text=_("“各县(市、区)人民政府”等不对应单一部门的责任主体,原文保留。"),
+        help_text=_("“各县（市、区）人民政府”等不对应单一部门的责任主体，原文保留。"),
     )
     deadline_kind = models.CharField(
         _("时限类型"), max_length=20, choices=DeadlineKind.choices, default=DeadlineKind.DATE
@@ -192,7 +192,7 @@ class Task(models.Model):
     expected_outputs = models.TextField(_("预期成果"), blank=True)
     indicator_keys = models.JSONField(_("关联指标"), default=list, blank=True)
     weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2, default=1)
-    progress = models.DecimalField(_("进度(%)"), max_digits=5, decimal_places=2, default=0)
+    progress = models.DecimalField(_("进度（%）"), max_digits=5, decimal_places=2, default=0)
     state = models.CharField(
         _("状态"), max_length=20, choices=TaskState.choices, default=TaskState.NOT_STARTED
     )
@@ -203,7 +203,7 @@ class Task(models.Model):
     is_public = models.BooleanField(
         _("公开"),
         default=True,
-        help_text=_("方案公开后,本任务是否在公开页面和开放数据中显示。"),
+        help_text=_("方案公开后，本任务是否在公开页面和开放数据中显示。"),
     )
 
     objects = TaskQuerySet.as_manager()
@@ -247,7 +247,7 @@ class Milestone(models.Model):
     title = models.CharField(_("节点"), max_length=200)
     due_date = models.DateField(_("计划完成日期"))
     weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2, default=1)
-    percent = models.DecimalField(_("完成度(%)"), max_digits=5, decimal_places=2, default=0)
+    percent = models.DecimalField(_("完成度（%）"), max_digits=5, decimal_places=2, default=0)
     reached_on = models.DateField(_("完成日期"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -288,7 +288,7 @@ class ProgressReport(models.Model):
     )
     submitted_at = models.DateTimeField(_("报送时间"))
     period = models.CharField(_("报送期次"), max_length=10, help_text=_("如 2019-03"))
-    percent = models.DecimalField(_("进度(%)"), max_digits=5, decimal_places=2)
+    percent = models.DecimalField(_("进度（%）"), max_digits=5, decimal_places=2)
     text = models.TextField(_("进展情况"))
     decrease_reason = models.TextField(_("进度下调原因"), blank=True)
     status = models.CharField(

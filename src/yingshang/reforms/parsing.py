@@ -612,7 +612,7 @@ class ParseError:
 
     def __str__(self):
         if self.line:
-            return _("第%(line)d行:%(msg)s") % {"line": self.line, "msg": self.message}
+            return _("第%(line)d行：%(msg)s") % {"line": self.line, "msg": self.message}
         return self.message
 
 
@@ -657,7 +657,7 @@ def _check_duplicates(result: ParseResult):
             result.error(
                 t.line,
                 "number",
-                _("任务编号“%(number)s”重复(第%(first)d行已使用)。")
+                _("任务编号“%(number)s”重复（第%(first)d行已使用）。")
                 % {"number": t.number, "first": seen[t.number]},
             )
         else:
@@ -952,7 +952,8 @@ def parse_document(text: str, year: int | None = None) -> ParseResult:
                 result.error(
                     t.line,
                     "lead_units",
-                    _("无法解析:第%(num)s项未写明牵头单位(应如“(牵头单位:……)”)。") % {"num": t.num},
+                    _("无法解析：第%(num)s项未写明牵头单位（应如“（牵头单位：……）”）。")
+                    % {"num": t.num},
                 )
             continue
         notes = notes or inherited
@@ -1131,7 +1132,7 @@ def parse_rows(rows: list[tuple[int, list]], year: int | None = None) -> ParseRe
             header_at = idx
             break
     if header_at is None:
-        result.error(0, "file", _("未找到表头:至少需要“任务内容”和“牵头单位”两列。"))
+        result.error(0, "file", _("未找到表头：至少需要“任务内容”和“牵头单位”两列。"))
         return result
     title_cells = [c for _ln, cells in rows[:header_at] for c in cells if c]
     if title_cells:
@@ -1162,7 +1163,7 @@ def parse_rows(rows: list[tuple[int, list]], year: int | None = None) -> ParseRe
         if leader_cell:
             current_leader = leader_cell
         if not content and not lead_text:
-            result.error(ln, "content", _("无法解析:既无任务内容也无牵头单位。"))
+            result.error(ln, "content", _("无法解析：既无任务内容也无牵头单位。"))
             continue
         if not content:
             result.error(ln, "content", _("任务内容为空。"))
@@ -1324,7 +1325,7 @@ def parse_file(path_or_name, data: bytes | None = None, year: int | None = None)
             rows = xlsx_rows(data)
         except Exception:  # noqa: BLE001 - a corrupt workbook is bad input, not a crash
             r = ParseResult(source="spreadsheet")
-            r.error(0, "file", _("无法读取Excel文件,请确认是有效的 .xlsx 文件。"))
+            r.error(0, "file", _("无法读取Excel文件，请确认是有效的 .xlsx 文件。"))
             return r
         return parse_rows(rows, year)
     if ext == ".csv":
@@ -1334,7 +1335,7 @@ def parse_file(path_or_name, data: bytes | None = None, year: int | None = None)
             text, tables = docx_content(data)
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
             r = ParseResult()
-            r.error(0, "file", _("无法读取Word文件,请确认是有效的 .docx 文件。"))
+            r.error(0, "file", _("无法读取Word文件，请确认是有效的 .docx 文件。"))
             return r
         for table in tables:
             cols = {}
@@ -1355,6 +1356,6 @@ def parse_file(path_or_name, data: bytes | None = None, year: int | None = None)
     r.error(
         0,
         "file",
-        _("不支持的文件类型“%(ext)s”:请上传 .xlsx、.csv、.docx 或 .txt 文件。") % {"ext": ext},
+        _("不支持的文件类型“%(ext)s”：请上传 .xlsx、.csv、.docx 或 .txt 文件。") % {"ext": ext},
     )
     return r

@@ -73,25 +73,25 @@ def _reads_task_q(user) -> Q:
 
 _reads_task.q = _reads_task_q
 
-BUREAU_ONLY = _("只有督查部门(政务服务监督管理局)可以执行此操作。")
+BUREAU_ONLY = _("只有督查部门（政务服务监督管理局）可以执行此操作。")
 
 policy = Policy(
     "reforms",
     {
         "supervise": Rule(
-            who=is_bureau, message=BUREAU_ONLY, label=_("创建、导入任务,审核进度,催办")
+            who=is_bureau, message=BUREAU_ONLY, label=_("创建、导入任务，审核进度，催办")
         ),
         "read": Rule(
             who=is_staff,
             on=_reads_task,
             message=_("只有工作人员可以查看督查任务。"),
-            label=_("查看任务(承办人、部门负责人限本部门牵头或参与的)"),
+            label=_("查看任务（承办人、部门负责人限本部门牵头或参与的）"),
         ),
         "publish": Rule(
             who=is_bureau,
             on=_programme_in_scope,
-            message=_("只有督查部门(政务服务监督管理局)可以公开或取消公开方案和任务。"),
-            label=_("公开或取消公开方案和任务(本区划)"),
+            message=_("只有督查部门（政务服务监督管理局）可以公开或取消公开方案和任务。"),
+            label=_("公开或取消公开方案和任务（本区划）"),
         ),
         "report": Rule(
             who=writes,

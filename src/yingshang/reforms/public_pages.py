@@ -46,27 +46,29 @@ FIELDS = [
     ("measure_number", gettext_lazy("政策措施序号")),
     ("measure", gettext_lazy("政策措施")),
     ("content", gettext_lazy("任务内容")),
-    ("lead_units", gettext_lazy("牵头单位(多个以“、”分隔;JSON为数组)")),
-    ("partner_units", gettext_lazy("参与单位及其他责任主体(同上)")),
-    ("deadline", gettext_lazy("完成时限(YYYY-MM-DD;长期任务为空)")),
+    ("lead_units", gettext_lazy("牵头单位（多个以“、”分隔；JSON为数组）")),
+    ("partner_units", gettext_lazy("参与单位及其他责任主体（同上）")),
+    ("deadline", gettext_lazy("完成时限（YYYY-MM-DD；长期任务为空）")),
     (
         "deadline_kind",
-        gettext_lazy("时限类型:date 限时完成 / long_term 长期坚持 / ongoing 持续推进"),
+        gettext_lazy("时限类型：date 限时完成 / long_term 长期坚持 / ongoing 持续推进"),
     ),
     ("deadline_text", gettext_lazy("时限原文")),
-    ("progress", gettext_lazy("进度(%,0–100,以最近一次已采纳的进度报告为准,已销号为100)")),
+    ("progress", gettext_lazy("进度（%,0–100，以最近一次已采纳的进度报告为准，已销号为100）")),
     (
         "state",
-        gettext_lazy("状态代码:not_started、on_track、lagging、overdue、completed、completed_late"),
+        gettext_lazy(
+            "状态代码：not_started、on_track、lagging、overdue、completed、completed_late"
+        ),
     ),
     ("state_label", gettext_lazy("状态名称")),
-    ("light", gettext_lazy("亮灯:green 绿灯 / yellow 黄灯 / red 红灯")),
-    ("completed_on", gettext_lazy("完成日期(YYYY-MM-DD)")),
+    ("light", gettext_lazy("亮灯：green 绿灯 / yellow 黄灯 / red 红灯")),
+    ("completed_on", gettext_lazy("完成日期（YYYY-MM-DD）")),
     ("last_report_period", gettext_lazy("最近一次已采纳进度报告的期次")),
     ("last_report_date", gettext_lazy("该报告的报送日期")),
-    ("last_report_percent", gettext_lazy("该报告的进度(%)")),
+    ("last_report_percent", gettext_lazy("该报告的进度（%）")),
     ("last_report_summary", gettext_lazy("该报告的进展摘要")),
-    ("milestones", gettext_lazy("节点:名称、计划完成日期(CSV以“;”分隔)")),
+    ("milestones", gettext_lazy("节点：名称、计划完成日期（CSV以“;”分隔）")),
     ("url", gettext_lazy("任务在公开页面上的网址")),
 ]
 
@@ -297,11 +299,11 @@ class ChangesFeed(Feed):
     def item_title(self, item):
         p = item["programme"]
         if item["kind"] == "programme":
-            return _("方案公开:%(title)s") % {"title": p.title}
+            return _("方案公开：%(title)s") % {"title": p.title}
         task = item["task"]
         if item["kind"] == "report":
             r = item["report"]
-            return _("任务%(n)s 进度报告(%(period)s)已采纳:%(p)s%%") % {
+            return _("任务%(n)s 进度报告（%(period)s）已采纳：%(p)s%%") % {
                 "n": task.number,
                 "period": r.period,
                 "p": f"{r.percent:.0f}",

@@ -146,12 +146,12 @@ def preview_import(programme: Programme, result: ParseResult) -> ImportPreview:
         where = _("第%(line)d行") % {"line": t.line} if t.line else ""
         if t.number in existing:
             preview.errors.append(
-                _("%(where)s:任务编号“%(number)s”在方案中已存在。")
+                _("%(where)s：任务编号“%(number)s”在方案中已存在。")
                 % {"where": where, "number": t.number}
             )
         if t.deadline and t.deadline < programme.issue_date:
             preview.errors.append(
-                _("%(where)s:完成时限 %(deadline)s 早于方案印发日期 %(issued)s(“%(text)s”)。")
+                _("%(where)s：完成时限 %(deadline)s 早于方案印发日期 %(issued)s(“%(text)s”)。")
                 % {
                     "where": where,
                     "deadline": t.deadline.isoformat(),
@@ -162,31 +162,35 @@ def preview_import(programme: Programme, result: ParseResult) -> ImportPreview:
         if "lead_units" in t.uncertain_fields:
             preview.warnings.append(
                 _(
-                    "%(where)s:任务%(number)s的说明未写明牵头单位,暂按“排在第一位的为牵头单位”"
-                    "取“%(unit)s”,请核对。"
+                    "%(where)s：任务%(number)s的说明未写明牵头单位，暂按“排在第一位的为牵头单位”"
+                    "取“%(unit)s”，请核对。"
                 )
                 % {"where": where, "number": t.number, "unit": "、".join(t.lead_units)}
             )
         if "deadline" in t.uncertain_fields and t.deadline_kind == "date":
             preview.warnings.append(
-                _("%(where)s:任务%(number)s文中有多个时间,暂取最晚的“%(text)s”,请核对。")
+                _("%(where)s：任务%(number)s文中有多个时间，暂取最晚的“%(text)s”，请核对。")
                 % {"where": where, "number": t.number, "text": t.deadline_text}
             )
         if t.deadline_kind == "none":
             preview.warnings.append(
-                _("%(where)s:任务%(number)s未写明完成时限,按方案年度年底(%(year)s年12月31日)计。")
+                _(
+                    "%(where)s：任务%(number)s未写明完成时限，按方案年度年底（%(year)s年12月31日）计。"
+                )
                 % {"where": where, "number": t.number, "year": programme.year}
             )
         for u in t.lead_units + t.partner_units:
             m = matches[u]
             if m.status == matching.UNKNOWN:
                 preview.errors.append(
-                    _("%(where)s:单位“%(unit)s”不在本级部门名录中,请先在部门管理中维护或修改文件。")
+                    _(
+                        "%(where)s：单位“%(unit)s”不在本级部门名录中，请先在部门管理中维护或修改文件。"
+                    )
                     % {"where": where, "unit": u}
                 )
         if t.lead_units and all(matches[u].status == matching.COLLECTIVE for u in t.lead_units):
             preview.errors.append(
-                _("%(where)s:牵头单位必须是具体部门,“%(unit)s”不能作为牵头单位。")
+                _("%(where)s：牵头单位必须是具体部门，“%(unit)s”不能作为牵头单位。")
                 % {"where": where, "unit": "、".join(t.lead_units)}
             )
     return preview
@@ -227,7 +231,7 @@ def import_tasks(
             resolved[name] = candidates[m.department_id]
         elif m.needs_confirmation:
             unconfirmed.append(
-                _("单位“%(unit)s”未精确匹配,建议匹配为“%(dept)s”,请确认。")
+                _("单位“%(unit)s”未精确匹配，建议匹配为“%(dept)s”，请确认。")
                 % {"unit": name, "dept": m.department_name}
             )
     errors += unconfirmed
@@ -316,7 +320,9 @@ def _decimal(value, field_name: str) -> Decimal:
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({field_name: _("进度必须是0到100之间的数字。")}) from None
     if not d.is_finite() or d < 0 or d > 100:
-        raise ValidationError({field_name: _("进度必须在0到100之间(收到 %(v)s)。") % {"v": value}})
+        raise ValidationError(
+            {field_name: _("进度必须在0到100之间（收到 %(v)s）。") % {"v": value}}
+        )
     return d.quantize(Decimal("0.01"))
 
 
@@ -353,7 +359,7 @@ def submit_report(
     """A lead unit reports progress for the current period."""
     task = _locked(task.pk)
     if task.is_closed:
-        raise ValidationError({"task": _("任务已销号,不能再报送进度。")})
+        raise ValidationError({"task": _("任务已销号，不能再报送进度。")})
     policy.check(user, "report", task)
     leads = user_leads(user, task)
     errors = {}
@@ -382,7 +388,7 @@ def submit_report(
             value = None
     if value is not None and value < task.progress and not decrease_reason.strip():
         errors["decrease_reason"] = _(
-            "报送进度 %(new)s%% 低于当前进度 %(old)s%%,下调进度须说明原因。"
+            "报送进度 %(new)s%% 低于当前进度 %(old)s%%，下调进度须说明原因。"
         ) % {"new": value, "old": task.progress}
     if errors:
         raise ValidationError(errors)
@@ -424,7 +430,7 @@ def submit_report(
 def add_contribution(task: Task, *, user, text: str, files=(), at=None) -> Contribution:
     """A participating unit adds its part."""
     if task.is_closed:
-        raise ValidationError({"task": _("任务已销号,不能再报送进度。")})
+        raise ValidationError({"task": _("任务已销号，不能再报送进度。")})
     policy.check(user, "contribute", task)
     if not (text or "").strip():
         raise ValidationError({"text": _("请填写分工进展。")})
@@ -474,7 +480,7 @@ def close_on_full_report(task, report, *, actor, at) -> None:
     task.completed_on = timezone.localdate(report.submitted_at)
     task.progress = Decimal(100)
     task.save(update_fields=["closed_at", "completed_on", "progress"])
-    _event(task, EventKind.CLOSED, actor=actor, at=at, note=_("审核通过,销号"))
+    _event(task, EventKind.CLOSED, actor=actor, at=at, note=_("审核通过，销号"))
     if not recompute_task(task, today=timezone.localdate(at), actor=actor, at=at):
         log.debug("task %s closed in state %s", task.pk, old)
 
@@ -545,7 +551,7 @@ def _notify(reminder: Reminder) -> bool:
         try:
             notify(
                 user,
-                title=_("催办:任务%(n)s") % {"n": reminder.task.number},
+                title=_("催办：任务%(n)s") % {"n": reminder.task.number},
                 body=f"{reminder.get_reason_display()}:{reminder.task.content[:80]}",
                 link=f"/staff/reforms/tasks/{reminder.task_id}/",
                 category="reforms.reminder",
@@ -564,7 +570,7 @@ def send_reminder(
     if user is not None:
         _require_bureau(user)
     if task.is_closed:
-        raise ValidationError({"task": _("任务已销号,无需催办。")})
+        raise ValidationError({"task": _("任务已销号，无需催办。")})
     now = _now(at)
     period = period_of(timezone.localdate(now), task.effective_cycle)
     out = []
@@ -642,7 +648,9 @@ def sweep(today: datetime.date | None = None, programme: Programme | None = None
 
 def _require_publisher(user, programme: Programme):
     if not can_publish(user, programme):
-        raise PermissionDenied(_("只有督查部门(政务服务监督管理局)可以公开或取消公开方案和任务。"))
+        raise PermissionDenied(
+            _("只有督查部门（政务服务监督管理局）可以公开或取消公开方案和任务。")
+        )
 
 
 @transaction.atomic

@@ -111,7 +111,7 @@ TASK_HEADERS = [
     gettext_lazy("参与单位"),
     gettext_lazy("完成时限"),
     gettext_lazy("时限原文"),
-    gettext_lazy("进度(%)"),
+    gettext_lazy("进度（%）"),
     gettext_lazy("状态"),
     gettext_lazy("亮灯"),
     gettext_lazy("最近报送"),
@@ -273,14 +273,14 @@ def import_view(request, pk):
         token = confirm.cleaned_data["token"] if confirm.is_valid() else ""
         stored = request.session.get("reforms_import", {})
         if token not in stored:
-            messages.error(request, _("导入预览已过期,请重新上传文件。"))
+            messages.error(request, _("导入预览已过期，请重新上传文件。"))
             return redirect("reforms:import", pk=programme.pk)
         name, scratch = stored[token]
         data = uploads.scratch_read(scratch)
         if data is None:  # removed by the uploads sweep after an hour
             stored.pop(token, None)
             request.session["reforms_import"] = stored
-            messages.error(request, _("导入预览已过期,请重新上传文件。"))
+            messages.error(request, _("导入预览已过期，请重新上传文件。"))
             return redirect("reforms:import", pk=programme.pk)
         result = parse_file(name, data, year=programme.year)
         confirmed = confirm.confirmed_units()
@@ -364,7 +364,7 @@ def _task_steps(task, user) -> dict:
 
 
 TASK_SUCCESS = {
-    "report": _("进度已报送,等待审核。"),
+    "report": _("进度已报送，等待审核。"),
     "contribution": _("分工进展已报送。"),
     "accept": _("审核完成。"),
     "return": _("审核完成。"),
@@ -432,7 +432,7 @@ def supervision(request, pk):
         r = services.sweep(programme=programme)
         messages.success(
             request,
-            _("巡检完成:%(t)d项任务,%(c)d项状态变化,发出%(r)d条催办。")
+            _("巡检完成：%(t)d项任务，%(c)d项状态变化，发出%(r)d条催办。")
             % {"t": r.tasks, "c": r.changed, "r": r.reminders},
         )
         return redirect("reforms:supervision", pk=programme.pk)

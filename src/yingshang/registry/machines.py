@@ -76,7 +76,7 @@ class RepresentationMachine(Machine):
     def refuse(self, obj, edge):
         return ValidationError(
             {
-                "status": _("经办人核验当前状态为“%(s)s”,不能执行“%(a)s”。")
+                "status": _("经办人核验当前状态为“%(s)s”，不能执行“%(a)s”。")
                 % {"s": obj.get_status_display(), "a": edge.label}
             }
         )

@@ -95,7 +95,7 @@ class Enterprise(models.Model):
         verbose_name_plural = _("企业")
         ordering = ["name"]
         # 登记主体维护员: edits registry master data (enterprises, persons, licences)
-        permissions = [("maintain_registry", _("维护登记主体数据(企业、自然人、证照)"))]
+        permissions = [("maintain_registry", _("维护登记主体数据（企业、自然人、证照）"))]
 
     def __str__(self):
         return self.name

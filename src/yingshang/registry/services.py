@@ -142,9 +142,9 @@ def found_enterprise(
     the representation's event says so in ``note``). ``fields`` as ``register_enterprise``."""
     code = normalise_uscc(uscc).upper()
     if not uscc_is_valid(code):
-        raise ValidationError({"uscc": _("统一社会信用代码无效:应为 18 位,请核对校验位。")})
+        raise ValidationError({"uscc": _("统一社会信用代码无效：应为 18 位，请核对校验位。")})
     if Enterprise.objects.filter(uscc=code).exists():
-        raise ValidationError({"uscc": _("该统一社会信用代码已在登记库中,不能用于新设企业。")})
+        raise ValidationError({"uscc": _("该统一社会信用代码已在登记库中，不能用于新设企业。")})
     allowed = {"legal_representative", "phone", "address", "division", "established_on"}
     unknown = set(fields) - allowed
     if unknown:
@@ -156,7 +156,7 @@ def found_enterprise(
             obj.save()
     except IntegrityError as exc:  # registered concurrently
         raise ValidationError(
-            {"uscc": _("该统一社会信用代码已在登记库中,不能用于新设企业。")}
+            {"uscc": _("该统一社会信用代码已在登记库中，不能用于新设企业。")}
         ) from exc
     if founder is not None and is_portal_user(founder):
         rep = Representation.objects.create(enterprise=obj, user=founder)
@@ -251,9 +251,9 @@ def send_code(representation: Representation, *, user, at=None) -> Representatio
     _policy().check(user, "represent", rep)
     phone = (rep.enterprise.phone or "").strip()
     if not phone:
-        raise ValidationError({"method": _("该企业没有登记联系电话,请改用工作人员审核。")})
+        raise ValidationError({"method": _("该企业没有登记联系电话，请改用工作人员审核。")})
     if rep.code_sent_at and now < rep.code_sent_at + code_resend_after():
-        raise ValidationError({"code": _("验证码已发送,请稍后再试。")})
+        raise ValidationError({"code": _("验证码已发送，请稍后再试。")})
     code = verification.new_code()
     with transaction.atomic():
         rep = machine.transition(
@@ -273,7 +273,7 @@ def send_code(representation: Representation, *, user, at=None) -> Representatio
             )
         except Exception as exc:
             raise ValidationError(
-                {"method": _("验证码短信发送失败,请稍后再试或改用工作人员审核。")}
+                {"method": _("验证码短信发送失败，请稍后再试或改用工作人员审核。")}
             ) from exc
     return rep
 
@@ -292,19 +292,19 @@ def verify_code(representation: Representation, *, user, code: str, at=None) -> 
     if not rep.code_hash:
         raise ValidationError({"code": _("请先获取验证码。")})
     if rep.code_expires_at is None or now >= rep.code_expires_at:
-        raise ValidationError({"code": _("验证码已过期,请重新获取。")})
+        raise ValidationError({"code": _("验证码已过期，请重新获取。")})
     # claim one attempt first, committed whatever the outcome (a conditional UPDATE, so that
     # two concurrent tries cannot both use the last attempt)
     claimed = Representation.objects.filter(
         pk=rep.pk, code_attempts__lt=code_max_attempts()
     ).update(code_attempts=F("code_attempts") + 1)
     if not claimed:
-        raise ValidationError({"code": _("验证码错误次数过多,请重新获取。")})
+        raise ValidationError({"code": _("验证码错误次数过多，请重新获取。")})
     if not verification.code_matches(rep, code):
         left = code_max_attempts() - rep.code_attempts - 1
         if left <= 0:
-            raise ValidationError({"code": _("验证码错误次数过多,请重新获取。")})
-        raise ValidationError({"code": _("验证码错误,还可尝试 %(n)s 次。") % {"n": left}})
+            raise ValidationError({"code": _("验证码错误次数过多，请重新获取。")})
+        raise ValidationError({"code": _("验证码错误，还可尝试 %(n)s 次。") % {"n": left}})
     return machine.transition(rep, "verify_code", actor=user, now=now)
 
 
@@ -317,7 +317,7 @@ def verify_realname(representation: Representation, *, user) -> Representation:
     _policy().check(user, "represent", rep)
     provider = verification.realname_provider()
     if not provider.available:
-        raise ValidationError({"method": _("暂未接入实名认证服务,请改用验证码或工作人员审核。")})
+        raise ValidationError({"method": _("暂未接入实名认证服务，请改用验证码或工作人员审核。")})
     name = (provider.real_name(user) or "").strip()
     legal = (rep.enterprise.legal_representative or "").strip()
     if not name:

@@ -50,7 +50,7 @@ def my_enterprises(request):
                 request_form,
                 lambda d: services.request_representation(user=request.user, uscc_code=d["uscc"]),
             ):
-                messages.success(request, _("申请已提交,请完成核验。"))
+                messages.success(request, _("申请已提交，请完成核验。"))
                 return redirect("registry:my-enterprises")
         else:
             step_form = forms.RepresentationStepForm(request.POST)

@@ -70,7 +70,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
         if request.method == "GET" and obj is not None and obj.status != CalendarStatus.CONFIRMED:
             messages.warning(
                 request,
-                _("%(year)s 年的放假安排尚未确认:依此计算的期限均标记为暂定。")
+                _("%(year)s 年的放假安排尚未确认：依此计算的期限均标记为暂定。")
                 % {"year": obj.year},
             )
         return super().change_view(request, object_id, form_url, extra_context)
@@ -105,7 +105,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
             else:
                 messages.success(
                     request,
-                    _("%(year)s 年:新增 %(c)d,更新 %(u)d,删除 %(d)d。")
+                    _("%(year)s 年：新增 %(c)d，更新 %(u)d，删除 %(d)d。")
                     % {
                         "year": row.year,
                         "c": result.created,

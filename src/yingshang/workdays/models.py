@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CalendarStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("已确认")
-    PROVISIONAL = "provisional", _("暂定(未公布放假安排)")
+    PROVISIONAL = "provisional", _("暂定（未公布放假安排）")
 
 
 class CalendarYear(models.Model):
@@ -71,4 +71,4 @@ class CalendarDay(models.Model):
         if self.date and self.kind == DayKind.MAKEUP and self.date.weekday() < 5:
             raise ValidationError({"kind": _("调休工作日必须是周六或周日。")})
         if self.date and self.kind == DayKind.HOLIDAY and self.date.weekday() >= 5:
-            raise ValidationError({"kind": _("周末本为休息日,无需登记为节假日。")})
+            raise ValidationError({"kind": _("周末本为休息日，无需登记为节假日。")})

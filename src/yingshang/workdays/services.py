@@ -53,7 +53,7 @@ def library_arrangement(year: int) -> LibraryArrangement:
     if not LIBRARY_FIRST_YEAR <= year <= LIBRARY_LAST_YEAR:
         raise ValidationError(
             {
-                "year": _("年份 %(year)s 超出节假日库支持的范围(%(first)s–%(last)s)。")
+                "year": _("年份 %(year)s 超出节假日库支持的范围（%(first)s–%(last)s）。")
                 % {"year": year, "first": LIBRARY_FIRST_YEAR, "last": LIBRARY_LAST_YEAR}
             }
         )
@@ -68,13 +68,15 @@ def library_arrangement(year: int) -> LibraryArrangement:
     published = library_has_arrangement(year)
     version = holidays.__version__
     if published:
-        source = _("国务院办公厅放假安排(系统内置节假日数据 %(version)s 版)") % {"version": version}
+        source = _("国务院办公厅放假安排（系统内置节假日数据 %(version)s 版）") % {
+            "version": version
+        }
         note = ""
     else:
-        source = _("按法定节日推算(系统内置节假日数据 %(version)s 版)") % {"version": version}
+        source = _("按法定节日推算（系统内置节假日数据 %(version)s 版）") % {"version": version}
         note = _(
-            "国务院办公厅尚未公布本年度放假安排(或节假日库未收录),以上按法定节日推算,"
-            "未含调休,仅供参考;公布后请更新并确认。"
+            "国务院办公厅尚未公布本年度放假安排（或节假日库未收录），以上按法定节日推算，"
+            "未含调休，仅供参考；公布后请更新并确认。"
         )
     return LibraryArrangement(year, published, dict(sorted(days.items())), source, note)
 
@@ -115,7 +117,7 @@ def _get_year(year) -> CalendarYear:
     row = CalendarYear.objects.select_for_update().filter(year=number).first()
     if row is None:
         raise ValidationError(
-            {"year": _("没有 %(year)s 年的工作日历,请先导入或录入。") % {"year": number}}
+            {"year": _("没有 %(year)s 年的工作日历，请先导入或录入。") % {"year": number}}
         )
     return row
 
@@ -189,7 +191,7 @@ def seed_year_from_library(year, *, confirm=False, user=None) -> SeedResult:
             if stored != {d: kind for d, (kind, _name) in arrangement.days.items()}:
                 result.status = "conflict"
                 result.message = _(
-                    "%(year)s 年已确认,且与节假日库不一致,未作改动;如需重新导入,请先将状态改为暂定。"
+                    "%(year)s 年已确认，且与节假日库不一致，未作改动；如需重新导入，请先将状态改为暂定。"
                 ) % {"year": number}
             return result
 
@@ -199,7 +201,7 @@ def seed_year_from_library(year, *, confirm=False, user=None) -> SeedResult:
             row.status = CalendarStatus.CONFIRMED
             result.confirmed = True
         elif confirm:
-            result.message = _("%(year)s 年的放假安排尚未公布,保持暂定。") % {"year": number}
+            result.message = _("%(year)s 年的放假安排尚未公布，保持暂定。") % {"year": number}
         row.working_days = count_working_days(
             number, [(d, k) for d, (k, _name) in arrangement.days.items()]
         )
@@ -244,7 +246,7 @@ def confirm_year(year, user=None) -> bool:
         return False
     if not row.days.filter(kind=DayKind.HOLIDAY).exists():
         raise ValidationError(
-            {"status": _("%(year)s 年尚未录入任何节假日,不能确认。") % {"year": row.year}}
+            {"status": _("%(year)s 年尚未录入任何节假日，不能确认。") % {"year": row.year}}
         )
     with _acting(user):
         row.status = CalendarStatus.CONFIRMED

@@ -74,7 +74,7 @@ class Command(BaseCommand):
                         rows, period=options["period"], source=options["source"]
                     )
                 self.stdout.write(
-                    _("已导入 %(n)d 条对标数据 (期间 %(period)s)。")
+                    _("已导入 %(n)d 条对标数据（期间 %(period)s）。")
                     % {"n": n, "period": options["period"]}
                 )
 
@@ -104,7 +104,7 @@ class Command(BaseCommand):
             for message in exc.errors:
                 self.stderr.write(message)
             raise CommandError(
-                _("文件 %(path)s 有 %(n)d 处错误, 已拒绝, 未保存任何数据。")
+                _("文件 %(path)s 有 %(n)d 处错误，已拒绝，未保存任何数据。")
                 % {"path": path, "n": len(exc.errors)},
                 returncode=2,
             ) from exc
@@ -123,7 +123,7 @@ class Command(BaseCommand):
                 self.stderr.write(message)
             raise CommandError(_("指标定义文件无效。"), returncode=2) from exc
         self.stdout.write(
-            _("指标定义有效: 版本 %(v)s, %(n)d 个指标。")
+            _("指标定义有效：版本 %(v)s, %(n)d 个指标。")
             % {"v": defs.version, "n": len(defs.indicators)}
         )
 
@@ -139,7 +139,7 @@ class Command(BaseCommand):
         for parent, data in result["parents"].items():
             cities = ", ".join(f"{c} {w:g}" for c, w in data["cities"].items())
             self.stdout.write(
-                _("%(parent)s  (人口加权: %(cities)s)") % {"parent": parent, "cities": cities}
+                _("%(parent)s  （人口加权：%(cities)s）") % {"parent": parent, "cities": cities}
             )
             self._topics(defs, data["topics"])
 
@@ -153,9 +153,9 @@ class Command(BaseCommand):
             name = defs.indicators[topic].name_zh
             line = f"  {topic:<3} {t['score']:8.4f}  {name}"
             if t.get("published") is not None and t["components"]:
-                line += "  " + _("(公布值 %(p).4f)") % {"p": t["published"]}
+                line += "  " + _("（公布值 %(p).4f）") % {"p": t["published"]}
             elif t.get("published") is not None:
-                line += "  " + _("(公布值)")
+                line += "  " + _("（公布值）")
             self.stdout.write(line)
             for key, value in t["components"].items():
                 self.stdout.write(f"      {key:<22} {value:8.4f}")
@@ -185,7 +185,7 @@ class Command(BaseCommand):
         bad = [k for k in kinds if k not in KINDS]
         if bad or end < start:
             raise CommandError(
-                _("参数无效: %(bad)s") % {"bad": ", ".join(bad) or "--to < --from"}, returncode=2
+                _("参数无效：%(bad)s") % {"bad": ", ".join(bad) or "--to < --from"}, returncode=2
             )
         summary = recompute(start, end, kinds)
         self.stdout.write(str(summary))
