@@ -357,8 +357,9 @@ def test_journey(kind, live_server, journey_settings, search_words, mianyang, br
     assert notice.inner_text() == "食品经营许可受理通知书(PDF)"
     pdf = page.request.get(base + notice.get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
-    url = _status_link(pdf.body())
+    url = _qr_link(pdf.body())  # what a phone's camera reads from the printed QR code
     assert f"/track/{parent.number}/" in url
+    assert url == _status_link(pdf.body())  # the same link is printed beside it
     anon = Person(browser, base, kind)
     anon.page.goto(url)
     anon.fits()
@@ -405,6 +406,22 @@ def test_journey(kind, live_server, journey_settings, search_words, mianyang, br
     assert ev.evaluator == account.user
     for person in {me, mobile, anon}:
         person.close()
+
+
+def _qr_link(pdf: bytes) -> str:
+    """The QR code of the notice, read as a phone's camera would: the PDF's first page rendered
+    to pixels (pdfium) and the code decoded (zxing-cpp), with no knowledge of how it was drawn."""
+    import pypdfium2
+    import zxingcpp
+
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        image = doc[0].render(scale=3).to_pil().convert("L")
+    finally:
+        doc.close()
+    codes = [b for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+    assert len(codes) == 1, codes
+    return codes[0].text
 
 
 def _status_link(pdf: bytes) -> str:
