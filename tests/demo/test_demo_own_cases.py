@@ -34,3 +34,16 @@ def test_demo_applicants_have_cases_to_follow(client, mianyang):
     again = run_steps({820})
     assert again.counts["own cases"] == {"created": 0, "updated": 0, "unchanged": 3}
     assert Case.objects.filter(user__in=[shimin, User.objects.get(username="qiye")]).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_demo_person_has_one_phone_in_the_registry_and_his_account(mianyang):
+    """The guided form prefills the applicant's phone from the registry (with its source shown):
+    for the demo person 张明 it is the phone of his account ``shimin``, not a second number."""
+    from yingshang.registry.models import Person
+
+    run_steps({200, 210, 810})
+    shimin = User.objects.get(username="shimin")
+    person = Person.objects.get(user=shimin)
+    assert person.name == "张明"
+    assert person.phone == shimin.phone

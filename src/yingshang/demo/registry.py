@@ -90,7 +90,8 @@ ENTERPRISES = [
 
 # (birth date, sequence, name, phone, division)
 PERSONS = [
-    ("19930101", "123", "张明", "13890010001", "510703"),
+    # 张明 is also the demo applicant shimin: the registry holds the phone of his account
+    ("19930101", "123", "张明", "19900000001", "510703"),
     ("19951212", "234", "李华", "13890010002", "510704"),
     ("19900630", "345", "王芳", "13890010003", "510781"),
     ("19951020", "456", "刘洋", "13890010004", "510722"),
