@@ -29,7 +29,7 @@ def test_step_loads_words_and_everyday_queries_find_their_items(small_demo):
         "卖熟食": "食品经营许可",
         "开饭店": "食品经营许可",
         "开餐馆": "食品经营许可",
-        "二手房过户": "不动产转移登记(二手房)",
+        "二手房过户": "不动产转移登记（二手房）",
         "yyzz": None,  # 营业执照: one of the registration items
     }
     for query, name in expectations.items():

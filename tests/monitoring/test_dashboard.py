@@ -126,8 +126,8 @@ def test_cards_score_gap_previous_and_fraction(mianyang, admin):
     assert (cover["have"], cover["topics_with_data"], cover["topics_total"]) == (2, 1, 5)
     assert not cover["complete"] and "企业诉求" in cover["missing"]
     assert composite["note"].startswith("覆盖 1/5 类、2/")
-    assert on_time["label"] == "按时办结率(政务服务办件)"
-    assert appeals["label"] == "按时办结率(企业诉求)"
+    assert on_time["label"] == "按时办结率（政务服务办件）"
+    assert appeals["label"] == "按时办结率（企业诉求）"
     assert cards["gov.mean_trips"]["label"] == "平均跑动次数"  # a unique name stays as it is
     labels = [c["label"] for c in cards.values()]
     assert len(labels) == len(set(labels))

@@ -204,7 +204,7 @@ def test_report_excel_holds_the_stored_values(stored, tmp_path):
     rows = {r[1]: r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert rows[COMPOSITE][2:] == (72.0, "分", 72.0, pytest.approx(28.0), 70.0, None, None)
     on_time = rows["gov.on_time_rate"]
-    assert on_time[0] == "按时办结率(政务服务办件)" and on_time[2:] == (
+    assert on_time[0] == "按时办结率（政务服务办件）" and on_time[2:] == (
         75.0, "%", pytest.approx(75.0), pytest.approx(25.0), 50.0, 3.0, 4.0,
     )  # fmt: skip
     trips = rows["gov.mean_trips"]

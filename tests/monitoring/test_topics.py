@@ -412,7 +412,7 @@ def test_shipped_mapping_resolves_in_the_catalog_demo(mianyang):
             "name", flat=True
         )
     )
-    assert names == {"不动产转移登记(二手房)"}
+    assert names == {"不动产转移登记（二手房）"}
 
 
 # ------------------------------------------------------------------------------- dashboards

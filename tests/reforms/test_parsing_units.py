@@ -547,3 +547,17 @@ def test_a_text_table_pasted_one_cell_per_line():
 )
 def test_text_cells(line, cells):
     assert p._cells(line) == cells
+
+
+def test_a_leader_in_full_width_parentheses_inside_a_full_width_note():
+    """“（牵头领导：刘建国（常务副市长）；牵头单位：…）” as documents print it: the note's
+    semicolon is not part of the leader's name (it was read as “刘建国 ;”)."""
+    from yingshang.reforms.parsing import parse_document
+
+    text = (
+        "一、优化营商环境\n1. 推行一网通办。（牵头领导：刘建国（常务副市长）；"
+        "牵头单位：市政务服务管理局；完成时限：2019年12月底）"
+    )
+    (task,) = parse_document(text, year=2019).tasks
+    assert (task.leader_name, task.leader_title) == ("刘建国", "常务副市长")
+    assert task.lead_units == ["市政务服务管理局"]

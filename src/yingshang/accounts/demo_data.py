@@ -6,12 +6,12 @@ DEMO_ACCOUNTS = [
         "username": "shimin",
         "phone": "19900000001",
         "kind": "person",
-        "label": "张明(个人)",
+        "label": "张明（个人）",
     },
     {
         "username": "qiye",
         "phone": "19900000002",
         "kind": "enterprise",
-        "label": "杨涪江(企业经办人)",
+        "label": "杨涪江（企业经办人）",
     },
 ]

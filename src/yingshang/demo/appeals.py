@@ -195,84 +195,84 @@ TYPE_WEIGHTS = {
 TEMPLATES = {
     AppealType.CONSULT: [
         "想咨询{kw}的办理流程和所需材料。",
-        "请问{kw}目前有什么新的政策规定,{kw2}是否可以同时办理?",
-        "{kw}一般需要多长时间能办好,可以网上申请吗?",
+        "请问{kw}目前有什么新的政策规定，{kw2}是否可以同时办理？",
+        "{kw}一般需要多长时间能办好，可以网上申请吗？",
     ],
     AppealType.HELP: [
-        "{kw}遇到困难,已经{n}个月没有进展,恳请帮助协调解决。",
-        "目前{kw}卡在{kw2}环节,影响企业正常生产,请相关部门帮忙推动。",
-        "企业急需办理{kw},多次联系未果,请求帮助。",
+        "{kw}遇到困难，已经{n}个月没有进展，恳请帮助协调解决。",
+        "目前{kw}卡在{kw2}环节，影响企业正常生产，请相关部门帮忙推动。",
+        "企业急需办理{kw}，多次联系未果，请求帮助。",
     ],
     AppealType.COMPLAINT: [
-        "办理{kw}时工作人员推诿扯皮,跑了{n}趟仍未办结。",
-        "{kw}问题反映多次无人答复,{kw2}也一直拖着,要求严肃处理。",
-        "对{kw}的处理结果不满意,认为执法尺度不统一。",
+        "办理{kw}时工作人员推诿扯皮，跑了{n}趟仍未办结。",
+        "{kw}问题反映多次无人答复，{kw2}也一直拖着，要求严肃处理。",
+        "对{kw}的处理结果不满意，认为执法尺度不统一。",
     ],
     AppealType.SUGGEST: [
-        "建议简化{kw}的申请材料,实行网上办理、一次办结。",
-        "建议{kw}与{kw2}并联办理,减少企业来回跑。",
-        "建议公开{kw}的办理时限和进度,方便企业查询。",
+        "建议简化{kw}的申请材料，实行网上办理、一次办结。",
+        "建议{kw}与{kw2}并联办理，减少企业来回跑。",
+        "建议公开{kw}的办理时限和进度，方便企业查询。",
     ],
     AppealType.POLICY: [
-        "我公司符合{kw}条件,申请已提交{n}个月,资金至今未兑现。",
-        "{kw}政策已经出台,但{kw2}的兑现流程不清楚,希望尽快落实。",
-        "去年申报的{kw}已公示,奖补资金迟迟未到位。",
+        "我公司符合{kw}条件，申请已提交{n}个月，资金至今未兑现。",
+        "{kw}政策已经出台，但{kw2}的兑现流程不清楚，希望尽快落实。",
+        "去年申报的{kw}已公示，奖补资金迟迟未到位。",
     ],
 }
 OPENERS = [
-    "我公司是一家从事{industry}的企业,",
-    "我单位位于{area},",
-    "我们是{area}的一家{industry}企业,",
+    "我公司是一家从事{industry}的企业，",
+    "我单位位于{area}，",
+    "我们是{area}的一家{industry}企业，",
     "",
 ]
-CLOSERS = ["", "望尽快解决。", "谢谢!", "盼复。", "请予以支持。"]
+CLOSERS = ["", "望尽快解决。", "谢谢！", "盼复。", "请予以支持。"]
 REPLIES = [
-    "经核实,已协调相关科室加快办理,预计{n}个工作日内办结。",
-    "已与企业电话沟通,详细解释了政策规定和办理流程,企业表示理解。",
-    "已现场踏勘并制定解决方案,相关问题已解决。",
-    "经研究,该事项符合政策规定,已按程序办理完毕。",
+    "经核实，已协调相关科室加快办理，预计{n}个工作日内办结。",
+    "已与企业电话沟通，详细解释了政策规定和办理流程，企业表示理解。",
+    "已现场踏勘并制定解决方案，相关问题已解决。",
+    "经研究，该事项符合政策规定，已按程序办理完毕。",
 ]
 
 SESSIONS = [
     (
         "2019-02-21",
-        "促进民营经济健康发展新闻发布会(第一场)",
+        "促进民营经济健康发展新闻发布会（第一场）",
         "优化营商环境政策措施解读",
         ["gov_service", "development", "economy", "market"],
     ),
     (
         "2019-02-22",
-        "促进民营经济健康发展新闻发布会(第二场)",
+        "促进民营经济健康发展新闻发布会（第二场）",
         "破解民营企业融资难融资贵",
         ["financial", "central_bank", "finance", "economy"],
     ),
     (
         "2019-02-26",
-        "促进民营经济健康发展新闻发布会(第三场)",
+        "促进民营经济健康发展新闻发布会（第三场）",
         "企业开办和工程建设项目审批提速",
         ["market", "housing", "land", "gov_service"],
     ),
     (
         "2019-02-28",
-        "促进民营经济健康发展新闻发布会(第四场)",
+        "促进民营经济健康发展新闻发布会（第四场）",
         "减税降费与涉企收费清理",
         ["tax", "finance", "development"],
     ),
     (
         "2019-03-01",
-        "促进民营经济健康发展新闻发布会(第五场)",
+        "促进民营经济健康发展新闻发布会（第五场）",
         "用电用水用气和用地要素保障",
         ["power", "water_utility", "gas_utility", "land"],
     ),
     (
         "2019-03-05",
-        "促进民营经济健康发展新闻发布会(第六场)",
+        "促进民营经济健康发展新闻发布会（第六场）",
         "人才引进与用工保障",
         ["hr", "education", "police"],
     ),
     (
         "2019-03-08",
-        "促进民营经济健康发展新闻发布会(第七场)",
+        "促进民营经济健康发展新闻发布会（第七场）",
         "规范涉企执法检查和政策兑现",
         ["market", "urban", "environment", "economy", "science"],
     ),
@@ -367,7 +367,7 @@ def _demo_users(tally, enterprise):
     rows = [
         ("qiyefuwu", "企业服务科 孟科员", Role.HANDLER, office),
         ("gongdian", "供电公司 何经理", Role.HANDLER, power),
-        ("qiye", "钱经理(企业)", "", None),
+        ("qiye", "钱经理（企业）", "", None),
     ]
     users = {}
     for username, full_name, role, dept in rows:
@@ -689,7 +689,7 @@ def _load_sessions(rng, enterprises, city, city_depts, office_user, tally, *, st
                 asker=rng.choice("王李张刘陈") + "总",
                 question=text,
                 answering_department=dept,
-                answer=f"{dept.name}负责人回应:将专题研究,明确时限,限期解决企业反映的问题。",
+                answer=f"{dept.name}负责人回应：将专题研究，明确时限，限期解决企业反映的问题。",
             )
             tally.add("qa questions", "created")
             if qi >= 3:
@@ -705,15 +705,15 @@ def _load_sessions(rng, enterprises, city, city_depts, office_user, tally, *, st
             c = Commitment.objects.create(
                 session=s,
                 question=q,
-                content=f"{dept.name}承诺:{rng.choice(['出台实施细则', '开通绿色通道', '压缩办理时限一半', '建立专人对接机制', '完成专项清理'])}",
+                content=f"{dept.name}承诺：{rng.choice(['出台实施细则', '开通绿色通道', '压缩办理时限一半', '建立专人对接机制', '完成专项清理'])}",
                 owner_department=dept,
                 deadline=deadline,
                 status=status,
                 division=dept.division,
                 progress_note={
-                    CommitmentStatus.VERIFIED: "已完成,经企业服务科核验销号。",
-                    CommitmentStatus.COMPLETED: "已完成,待核验。",
-                    CommitmentStatus.IN_PROGRESS: "正在推进,已完成方案起草。",
+                    CommitmentStatus.VERIFIED: "已完成，经企业服务科核验销号。",
+                    CommitmentStatus.COMPLETED: "已完成，待核验。",
+                    CommitmentStatus.IN_PROGRESS: "正在推进，已完成方案起草。",
                     CommitmentStatus.OVERDUE: "超过承诺时限仍未完成。",
                     CommitmentStatus.PENDING: "",
                 }[status],

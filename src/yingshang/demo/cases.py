@@ -86,7 +86,7 @@ OUTCOMES = ["", "approved", "denied"]
 SUSPENDS = ["", "hearing", "expert", "notice", "inspection"]
 FINALS = ["", "on_time", "overdue"]
 RESUMES = ["", "accepted", "in_process"]
-REASONS = ["", "申请人不具备申请资格。", "经审查,申请不符合法定条件。"]
+REASONS = ["", "申请人不具备申请资格。", "经审查，申请不符合法定条件。"]
 VISIT_KINDS = ["submission", "supplement", "original_check", "pickup"]
 # (action, from status, to status, role, actor)
 EVENT_KINDS = [

@@ -78,15 +78,15 @@ def parse_materials(specs, licences) -> list[dict]:
 def guide_text(name: str, department: Department, visits: int, depth: int) -> str:
     hall = department.division.name + mianyang.HALL_NAME
     lines = [
-        f"办理地点:{hall}{department.short_name or department.name}窗口,或任一政务服务大厅综合窗口。",
-        "办理时间:法定工作日 9:00—12:00,13:30—17:30(调休工作日照常办公)。",
-        "网上办理:绵阳政事公众号、天府通办(四川政务服务网)。",
+        f"办理地点：{hall}{department.short_name or department.name}窗口，或任一政务服务大厅综合窗口。",
+        "办理时间：法定工作日 9:00—12:00,13:30—17:30（调休工作日照常办公）。",
+        "网上办理：绵阳政事公众号、天府通办（四川政务服务网）。",
     ]
     if visits == 0:
-        lines.append("本事项“零跑动”:申请、审批、结果领取均可在网上完成,结果可邮寄送达。")
+        lines.append("本事项“零跑动”：申请、审批、结果领取均可在网上完成，结果可邮寄送达。")
     elif visits == 1:
-        lines.append("本事项“最多跑一次”:网上预约后到现场核验一次即可。")
-    lines.append("咨询电话:0816-12345。")
+        lines.append("本事项“最多跑一次”：网上预约后到现场核验一次即可。")
+    lines.append("咨询电话：0816-12345。")
     return "\n".join(lines)
 
 

@@ -20,11 +20,11 @@ from yingshang.evaluations.models import (
 
 LEVEL_WEIGHTS = {5: 55, 4: 25, 3: 10, 2: 6, 1: 4}
 COMMENTS = {
-    5: ["办理很快,非常满意", "工作人员主动对接,点赞", "问题解决得很彻底"],
+    5: ["办理很快，非常满意", "工作人员主动对接，点赞", "问题解决得很彻底"],
     4: ["总体满意", "答复及时", ""],
-    3: ["基本解决,希望再快一些", ""],
-    2: ["答复敷衍,问题没有实质解决", "办理时间太长"],
-    1: ["多次反映没有结果", "工作人员态度差,推诿"],
+    3: ["基本解决，希望再快一些", ""],
+    2: ["答复敷衍，问题没有实质解决", "办理时间太长"],
+    1: ["多次反映没有结果", "工作人员态度差，推诿"],
 }
 # rectification state mix for the demo's 差评 (most closed, some in every other state)
 RECT_STATES = (
@@ -126,21 +126,21 @@ def load_evaluations(options, tally: Tally, out):
             scale = max((now - t0) / datetime.timedelta(days=span), 0.0)
         at = {s: t0 + datetime.timedelta(days=offsets[s] * scale) for s in steps}
         if "verify" in steps:
-            r.verification_note = "经核实,评价反映的问题属实。"
+            r.verification_note = "经核实，评价反映的问题属实。"
             # the limit the machine starts on 核实属实: N working days, end of day
             due = add_working_days(at["verify"], rectification_days())
             r.due_at, r.due_provisional = due.due, due.provisional
         if "contest" in steps:
-            r.contest_reason = "企业诉求超出本部门职责,评价与事实不符。"
+            r.contest_reason = "企业诉求超出本部门职责，评价与事实不符。"
         if "overturn" in steps:
-            r.decision_note = "经审查申诉理由成立,该评价不计入统计。"
+            r.decision_note = "经审查申诉理由成立，该评价不计入统计。"
             r.closed_at = at["overturn"]
             voided.append(ev.pk)
         if "report" in steps:
-            r.measures = "已约谈经办人员,重新梳理办理流程并公开办理时限。"
+            r.measures = "已约谈经办人员，重新梳理办理流程并公开办理时限。"
             r.reported_at = at["report"]
         if "callback" in steps:
-            r.callback_note = "已电话回访评价人,告知整改情况。"
+            r.callback_note = "已电话回访评价人，告知整改情况。"
             r.callback_at = at["callback"]
         if "accept" in steps:
             r.verdict_satisfied = True

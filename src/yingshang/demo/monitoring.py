@@ -4,7 +4,7 @@ recompute of the indicator time series, so that `make run` opens on filled dashb
 from yingshang.demo.framework import Tally, demo_step
 from yingshang.monitoring.models import CityFigure
 
-DEMO_SOURCE = "演示值, 非统计数据: 请在管理后台“城市参数”中替换为本市公布的统计和评估数据"
+DEMO_SOURCE = "演示值，非统计数据：请在管理后台“城市参数”中替换为本市公布的统计和评估数据"
 # Illustrative figures for the Mianyang demo — NOT published statistics. The reference values
 # follow Doing Business 2020's own assumption (50 × income per capita).
 DEMO_FIGURES = {
@@ -126,7 +126,7 @@ def load_push_deliveries(options, tally: Tally, out):
                         address="oDEMO-openid" if channel == "wechat" else "19900000001",
                         status=DeliveryStatus.DEAD if dead else DeliveryStatus.SENT,
                         attempts=5 if dead else 1,
-                        last_error="演示:对方号码无法接收" if dead else "",
+                        last_error="演示：对方号码无法接收" if dead else "",
                         sent_at=None if dead else at,
                     )
                     # created_at is auto_now_add: the day of the push is set afterwards

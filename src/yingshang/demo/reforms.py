@@ -71,8 +71,8 @@ def programme_text(issue: datetime.date) -> str:
         "中共绵阳市委办公室 绵阳市人民政府办公室",
         f"关于印发《{TITLE}》的通知",
         f"绵府办发〔{issue.year}〕1号",
-        "各县市区党委和人民政府,科学城办公室,各园区党工委和管委会,市级各部门:",
-        f"  《{TITLE}》已经市委、市政府同意,现印发给你们,请结合实际认真贯彻落实。",
+        "各县市区党委和人民政府，科学城办公室，各园区党工委和管委会，市级各部门：",
+        f"  《{TITLE}》已经市委、市政府同意，现印发给你们，请结合实际认真贯彻落实。",
         "",
     ]
     number = 0
@@ -93,10 +93,10 @@ def programme_text(issue: datetime.date) -> str:
                 when = f"{end.year}年{end.month}月底前"
             else:
                 when = deadline
-            note = f"牵头领导:{name}({title_});牵头单位:{names[lead]}"
+            note = f"牵头领导：{name}（{title_}）；牵头单位：{names[lead]}"
             if partners:
-                note += ";责任单位:" + "、".join(names[p] for p in partners)
-            note += f";完成时限:{when}"
+                note += "；责任单位：" + "、".join(names[p] for p in partners)
+            note += f"；完成时限：{when}"
             lines.append(f"{number}.{content}。({note})")
         lines.append("")
     return "\n".join(lines)
@@ -289,7 +289,7 @@ def _history(programme, as_of, seed, tally):
             report,
             user=bureau,
             accept=not returned,
-            note="佐证材料不全,请补充会议纪要和工作台账后重新报送" if returned else "",
+            note="佐证材料不全，请补充会议纪要和工作台账后重新报送" if returned else "",
             at=_at(review_day, 16),
         )
     services.sweep(today=as_of, programme=programme)
@@ -317,12 +317,12 @@ def _history(programme, as_of, seed, tally):
 
 def _report_text(task, pct) -> str:
     if pct >= 100:
-        return f"任务已全部完成:{task.content[:30]}……相关制度文件已印发,申请销号。"
+        return f"任务已全部完成：{task.content[:30]}……相关制度文件已印发，申请销号。"
     if pct >= 60:
-        return "主体工作基本完成,正在完善配套制度和系统功能,按计划推进。"
+        return "主体工作基本完成，正在完善配套制度和系统功能，按计划推进。"
     if pct >= 30:
-        return "已制定工作方案并召开专题会议部署,正在组织实施。"
-    return "已开展调研摸底,正在起草工作方案。"
+        return "已制定工作方案并召开专题会议部署，正在组织实施。"
+    return "已开展调研摸底，正在起草工作方案。"
 
 
 def lead_counts(programme) -> dict[str, int]:

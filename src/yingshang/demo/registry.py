@@ -99,8 +99,8 @@ PERSONS = [
     ("19880808", "678", "赵强", "13890010006", "510725"),
 ]
 
-ENTERPRISE_USER = ("qiye", "杨涪江(企业经办人)")
-CITIZEN_USER = ("shimin", "张明(市民)")
+ENTERPRISE_USER = ("qiye", "杨涪江（企业经办人）")
+CITIZEN_USER = ("shimin", "张明（市民）")
 
 
 def enterprise_uscc(division_code: str, body: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yingshang.core.models import Department, Division, DivisionLevel
+from yingshang.platform.templatetags.punct import mark
 
 from . import labels, scoring
 from .compute import COMPOSITE
@@ -298,13 +299,13 @@ def _composite_note(cover: dict, value) -> str:
 
 def _disambiguate(cards_: list[dict]) -> None:
     """Two cards of the same name (按时办结率 of cases and of appeals) get their topic added:
-    "按时办结率(政务服务办件)", "按时办结率(企业诉求)"."""
+    "按时办结率（政务服务办件）", "按时办结率（企业诉求）" (the marks of the language shown)."""
     from collections import Counter
 
     counts = Counter(c["name"] for c in cards_)
     for c in cards_:
         if counts[c["name"]] > 1 and c["group"] in GROUP_SHORT:
-            c["label"] = f"{c['name']}({GROUP_SHORT[c['group']]})"
+            c["label"] = f"{c['name']}{mark('lparen')}{GROUP_SHORT[c['group']]}{mark('rparen')}"
 
 
 def grouped(cards_: list[dict]) -> list[dict]:

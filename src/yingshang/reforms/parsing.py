@@ -552,7 +552,7 @@ def split_leader(text: str) -> tuple[str, str]:
     t = norm(text or "").strip()
     if not t:
         return "", ""
-    t = re.sub(r"[()\n\r\t,、]", " ", t)
+    t = re.sub(r"[()\n\r\t,、;]", " ", t)  # a note's separator left on the value
     titles = _TITLE_RE.findall(t)
     title = max(titles, key=len) if titles else ""
     name = t

@@ -552,7 +552,7 @@ def _notify(reminder: Reminder) -> bool:
             notify(
                 user,
                 title=_("催办：任务%(n)s") % {"n": reminder.task.number},
-                body=f"{reminder.get_reason_display()}:{reminder.task.content[:80]}",
+                body=f"{reminder.get_reason_display()}：{reminder.task.content[:80]}",
                 link=f"/staff/reforms/tasks/{reminder.task_id}/",
                 category="reforms.reminder",
             )

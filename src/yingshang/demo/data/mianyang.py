@@ -173,10 +173,10 @@ DEMO_STAFF = [
     ("chuangkou", "张窗口", "clerk", "510700", "hall"),
     ("chengban", "刘承办", "handler", "510700", "market"),
     ("kezhang", "陈科长", "dept_head", "510700", "market"),
-    ("jiangyou_chuangkou", "赵窗口(江油)", "clerk", "510781", "hall"),
-    ("jiangyou_chengban", "孙承办(江油)", "handler", "510781", "market"),
-    ("fucheng_chengban", "周承办(涪城)", "handler", "510703", "market"),
-    ("fucheng_jiandu", "吴监督(涪城)", "supervisor", "510703", "gov_service"),
+    ("jiangyou_chuangkou", "赵窗口（江油）", "clerk", "510781", "hall"),
+    ("jiangyou_chengban", "孙承办（江油）", "handler", "510781", "market"),
+    ("fucheng_chengban", "周承办（涪城）", "handler", "510703", "market"),
+    ("fucheng_jiandu", "吴监督（涪城）", "supervisor", "510703", "gov_service"),
 ]
 
 # Capabilities apart from the role (Django groups with one permission each): who maintains the

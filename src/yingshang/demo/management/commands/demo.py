@@ -52,7 +52,7 @@ class Command(BaseCommand):
                         object_repr=step.name,
                         changes={"after": changed},
                     )
-        self.stdout.write(self.style.SUCCESS("Demo loaded. 演示数据已加载:"))
+        self.stdout.write(self.style.SUCCESS("Demo loaded. 演示数据已加载："))
         for kind, counts in tally.counts.items():
             parts = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
             self.stdout.write(f"  {kind:<14} {parts}")
