@@ -363,7 +363,9 @@ def notify_status(case_id: int):
     # the other (in the same minute or not) are two messages.
     root = case.parent_id or case.pk
     if case.parent_id or case.is_bundle_parent:
-        family = CaseEvent.objects.filter(Q(case_id=root) | Q(case__parent_id=root))
+        parts = Case.objects.filter(parent_id=root).values("pk")
+        # the family's few events through the (case, at) index, not a walk of the whole log
+        family = CaseEvent.objects.filter(Q(case_id=root) | Q(case_id__in=parts))
     else:
         family = case.events.all()
     last = family.order_by("-pk").values_list("pk", flat=True).first()
