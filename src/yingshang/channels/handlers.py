@@ -156,16 +156,21 @@ def answer_search(q: str) -> str:
     return "\n".join(lines)
 
 
-def command_of(content: str) -> str:
-    """Which command a text is: ``query``, ``my_cases``, ``appeal`` or ``search``."""
+def parse_command(content: str) -> tuple[str, tuple]:
+    """Which command a text is — ``query``, ``my_cases``, ``appeal`` or ``search`` — and its
+    arguments."""
     content = (content or "").strip()
-    if QUERY_RE.match(content):
-        return "query"
+    if match := QUERY_RE.match(content):
+        return "query", (match.group(1), match.group(2))
     if content == "我的办件":
-        return "my_cases"
-    if APPEAL_RE.match(content):
-        return "appeal"
-    return "search"
+        return "my_cases", ()
+    if match := APPEAL_RE.match(content):
+        return "appeal", (match.group(1),)
+    return "search", (content,)
+
+
+def command_of(content: str) -> str:
+    return parse_command(content)[0]
 
 
 def deferred_commands() -> frozenset[str]:
@@ -177,14 +182,14 @@ def deferred_commands() -> frozenset[str]:
 
 
 def answer_text(content: str, openid: str = "") -> str:
-    content = (content or "").strip()
-    if match := QUERY_RE.match(content):
-        return answer_query(match.group(1), match.group(2), openid)
-    if content == "我的办件":
+    command, args = parse_command(content)
+    if command == "query":
+        return answer_query(*args, openid)
+    if command == "my_cases":
         return answer_my_cases(openid)
-    if match := APPEAL_RE.match(content):
-        return answer_appeal(match.group(1))
-    return answer_search(content)
+    if command == "appeal":
+        return answer_appeal(*args)
+    return answer_search(*args)
 
 
 def answer_scene(scene: str) -> str | None:

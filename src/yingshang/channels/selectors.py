@@ -8,10 +8,15 @@ from django.utils import timezone
 from .models import RefusalCount, RefusalReason
 
 
+def _since(days: int):
+    """The first day of the last ``days`` days, today included."""
+    return timezone.localdate() - timedelta(days=days - 1)
+
+
 def refusals(days: int = 30) -> dict:
     """The callback's refusals of the last ``days`` days: rows per day and reason (newest first)
     and totals per reason (every reason, zero included)."""
-    since = timezone.localdate() - timedelta(days=days - 1)
+    since = _since(days)
     rows = list(RefusalCount.objects.filter(day__gte=since).order_by("-day", "reason"))
     sums = dict(
         RefusalCount.objects.filter(day__gte=since)
@@ -24,5 +29,4 @@ def refusals(days: int = 30) -> dict:
 
 
 def refusals_since(days: int) -> int:
-    since = timezone.localdate() - timedelta(days=days - 1)
-    return RefusalCount.objects.filter(day__gte=since).aggregate(n=Sum("count"))["n"] or 0
+    return RefusalCount.objects.filter(day__gte=_since(days)).aggregate(n=Sum("count"))["n"] or 0
