@@ -90,13 +90,13 @@ def load_own_cases(options, tally, out):
                 tally.add("own cases", "unchanged")
                 continue
             e = rep.enterprise
-            kind, code, name, phone = "enterprise", e.uscc, e.name, e.phone or "19900000002"
+            kind, code, name, phone = "enterprise", e.uscc, e.name, e.phone or user.phone
         else:
             person = Person.objects.filter(user=user).first()
             if person is None:
                 tally.add("own cases", "unchanged")
                 continue
-            kind, code, name, phone = "person", person.id_number, person.name, "19900000001"
+            kind, code, name, phone = "person", person.id_number, person.name, user.phone
         with transaction.atomic():
             applicant = resolve_applicant(kind=kind, code=code, name=name, phone=phone, user=user)
             slots = material_slots([item.current_version])
