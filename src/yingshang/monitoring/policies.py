@@ -29,13 +29,9 @@ policy = Policy(
     "monitoring",
     {
         "generate_report": Rule(who=_city_supervisor, label=_("生成月度报告（市级及以上）")),
-        "export_process_log": Rule(
-            who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导出流程事件日志（XES）")
-        ),
+        "export_process_log": Rule(who=_supervises, label=_("导出流程事件日志（XES）")),
         "download_report": Rule(who=_city_staff, label=_("下载月度报告（市级及以上）")),
-        "load_benchmarks": Rule(
-            who=has_role(Role.SUPERVISOR, Role.ADMIN), label=_("导入对标数据（CSV）")
-        ),
+        "load_benchmarks": Rule(who=_supervises, label=_("导入对标数据（CSV）")),
     },
 )
 
