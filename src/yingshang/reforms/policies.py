@@ -12,7 +12,6 @@ from yingshang.core.policies import (
     writes,
 )
 from yingshang.platform.policies import Policy, Rule
-from yingshang.platform.scoping import scope_filter
 
 
 def user_leads(user, task) -> bool:
@@ -23,19 +22,10 @@ def user_joins(user, task) -> bool:
     return bool(user.department_id) and task.partner_units.filter(pk=user.department_id).exists()
 
 
-def _task_in_division(user, task) -> bool:
-    """The task's programme is in the user's division subtree (the division part of
-    ``Task.objects.visible_to``, without its department rule)."""
-    from .models import Task
-
-    q = scope_filter(Task, user)
-    return q is None or Task.objects.filter(q, pk=task.pk).exists()
-
-
 def _reports(user, task) -> bool:
     """A lead unit reports for its task; the bureau may report on a lead unit's behalf, but only
     for a task in its own division subtree (a county bureau not for a city task)."""
-    return user_leads(user, task) or (is_bureau(user) and _task_in_division(user, task))
+    return user_leads(user, task) or (is_bureau(user) and _programme_in_scope(user, task.programme))
 
 
 def _contributes(user, task) -> bool:
