@@ -25,13 +25,13 @@ LIMITS = np.array([0, 1, 3, 5, 10, 20])
 
 
 def _ctx(**over):
-    all_days = np.datetime64(TODAY - datetime.timedelta(days=365)) + np.arange(365)
-    work = np.array([is_working_day(d.astype(object)) for d in all_days])
+    all_days, work_days, count_days = demo.volume_calendar(TODAY)
     now = datetime.datetime.combine(TODAY, datetime.time(12), SH)
     values = {
         "now": int(now.timestamp()),
         "all_days": all_days,
-        "work_days": all_days[work],
+        "work_days": work_days,
+        "count_days": count_days,
         "warn_days": {int(lim): sla.warning_days(int(lim), 1) for lim in LIMITS},
         "registry": (0, 0),
         "bundles": [],

@@ -251,6 +251,7 @@ class _Context:
     bundle_p: np.ndarray
     all_days: np.ndarray
     work_days: np.ndarray
+    count_days: np.ndarray  # working days from a year ago to a year ahead (durations)
     now: int
     warn_days: dict
 
@@ -286,9 +287,7 @@ def _context(rng, today) -> _Context | None:
     bundle_p = np.array([BUNDLE_WEIGHT.get(b[6], 1.0) for b in bundles], dtype=float)
     if len(bundle_p):
         bundle_p /= bundle_p.sum()
-    start = np.datetime64(today - datetime.timedelta(days=365))
-    all_days = start + np.arange(365)
-    work = np.array([workdays.is_working_day(d.astype(object)) for d in all_days])
+    all_days, work_days, count_days = volume_calendar(today)
     limits = {i.current_version.committed_limit_days for i in items}
     min_days = getattr(settings, "SLA_WARNING_DAYS", None)
     return _Context(
@@ -313,13 +312,25 @@ def _context(rng, today) -> _Context | None:
         ),
         bundle_p=bundle_p,
         all_days=all_days,
-        work_days=all_days[work],
+        work_days=work_days,
+        count_days=count_days,
         now=int(timezone.now().timestamp()),
         warn_days={lim: sla.warning_days(lim, min_days) for lim in limits},
     )
 
 
 # --------------------------------------------------------------------------- the timeline
+
+
+def volume_calendar(today: datetime.date):
+    """The year before ``today`` (cases are submitted on its days and working days) and the
+    working days a duration is counted on — from a year ago to a year ahead, since a case
+    completes today or later (``all_days`` ends yesterday)."""
+    start = np.datetime64(today - datetime.timedelta(days=365))
+    span = start + np.arange(365 + 400)
+    work = np.array([workdays.is_working_day(d.astype(object)) for d in span])
+    all_days = span[:365]
+    return all_days, all_days[work[:365]], span[work]
 
 
 def _add_wd(days, n):
@@ -374,8 +385,8 @@ def _lifecycle(
     # working days taken as sla.working_days_used counts them, from the days the timestamps
     # fall on (a step late in the evening can push the completion past midnight)
     c_day = ((t_c + 8 * 3600) // 86400).astype("datetime64[D]")
-    taken = np.searchsorted(ctx.work_days, c_day, "right") - np.searchsorted(
-        ctx.work_days, a_day, "right"
+    taken = np.searchsorted(ctx.count_days, c_day, "right") - np.searchsorted(
+        ctx.count_days, a_day, "right"
     )
     used = np.maximum(taken - p_sup - p_sus, 0)
     approved = rng.random(m) < 0.96
